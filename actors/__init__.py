@@ -1,0 +1,1 @@
+"""Nautilus actors: risk guard, equity milestones, trade journal, signals, control bridge."""

@@ -1,0 +1,1 @@
+"""Vendor adapters: Alpha Vantage (history and polling) and Tradier (broker)."""

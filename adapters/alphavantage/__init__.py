@@ -1,0 +1,1 @@
+"""Alpha Vantage adapter: HTTP client, schemas, parsing, providers, data client, loaders."""

@@ -1,0 +1,1 @@
+"""Tradier adapter: HTTP and WebSocket clients, schemas, parsing, providers, data and execution."""

@@ -1,0 +1,1 @@
+"""Catalog: vendor files and the synthetic demo market into a Nautilus ``ParquetDataCatalog``."""

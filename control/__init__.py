@@ -1,0 +1,1 @@
+"""The owner control app (FastAPI): login, dashboard, pause/resume/flatten, arming, audit log."""

@@ -1,0 +1,1 @@
+"""Options strategies (Nautilus ``Strategy`` subclasses) over a shared toolkit."""

@@ -1,0 +1,1 @@
+"""Options toolkit shared by strategies: chain snapshots, selection, exits, fills."""

@@ -1,0 +1,98 @@
+"""Plain result records of a backtest run, independent of Nautilus objects."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class TradeRecord:
+    """One position from entry to exit.
+
+    Parameters
+    ----------
+    entry_time : str
+        ISO-8601 UTC time of the opening fill.
+    symbol : str
+        OCC option symbol or underlying ticker (e.g. ``SPY210129P00360000``, ``SPY``).
+    side : str
+        Opening side: ``SELL`` (short) or ``BUY`` (long).
+    quantity : int
+        Contracts (options) or shares (underlying).
+    entry_price : float
+        Average opening price, dollars per share.
+    exit_time : str | None
+        ISO-8601 UTC time of the closing fill, ``None`` while open.
+    exit_reason : str
+        ``expired`` (worthless), ``assigned``, ``exercised``, ``take_profit``, ``stop_loss``,
+        ``dte_exit``, ``assigned_shares_sold``, ``open`` (still open at the end).
+    exit_price : float | None
+        Average closing price, dollars per share (0 for expiry and assignment).
+    pnl : float
+        Realized P&L in USD after fees.
+    fees : float
+        Commissions in USD.
+
+    """
+
+    entry_time: str
+    symbol: str
+    side: str
+    quantity: int
+    entry_price: float
+    exit_time: str | None
+    exit_reason: str
+    exit_price: float | None
+    pnl: float
+    fees: float
+
+
+@dataclass(frozen=True, slots=True)
+class EquityPoint:
+    """Account equity at one instant: cash plus open positions marked to market (USD)."""
+
+    ts_ns: int
+    equity: float
+
+
+@dataclass(slots=True)
+class BacktestResult:
+    """The outcome of one backtest run.
+
+    Parameters
+    ----------
+    run_id : str
+        Report folder name under ``reports/``.
+    config_name : str
+        Name of the run config.
+    synthetic : bool
+        True when the input was the seeded synthetic demo market.
+    starting_balance, ending_balance : float
+        Cash in USD at start and end.
+    premium_collected : float
+        Sum over option sells of price × 100 × contracts, USD (before fees).
+    fees : float
+        Total commissions, USD.
+    realized_pnl : float
+        Sum of realized P&L of all closed positions after fees, USD.
+    n_trades : int
+        Option positions opened.
+    n_assigned : int
+        Short options assigned at expiry.
+    equity_curve : list[EquityPoint]
+        Equity at each session close.
+    trades : list[TradeRecord]
+        Every position, options and assigned shares.
+
+    """
+
+    run_id: str
+    config_name: str
+    synthetic: bool
+    starting_balance: float
+    ending_balance: float
+    premium_collected: float
+    fees: float
+    realized_pnl: float
+    n_trades: int
+    n_assigned: int
+    equity_curve: list[EquityPoint] = field(default_factory=list)
+    trades: list[TradeRecord] = field(default_factory=list)

@@ -1,0 +1,59 @@
+"""US equity market sessions from ``exchange_calendars`` (XNYS): closes, early closes, holidays."""
+
+import datetime as dt
+from functools import lru_cache
+
+import exchange_calendars as xcals
+import pandas as pd
+
+CALENDAR_NAME = "XNYS"
+
+
+@lru_cache(maxsize=1)
+def _calendar() -> xcals.ExchangeCalendar:
+    return xcals.get_calendar(CALENDAR_NAME, start="2000-01-01")
+
+
+def is_session(day: dt.date) -> bool:
+    """Return whether `day` is a NYSE trading session."""
+    return bool(_calendar().is_session(pd.Timestamp(day)))
+
+
+def session_close_ns(day: dt.date) -> int:
+    """Return the close of the NYSE session on `day` as UNIX nanoseconds (UTC).
+
+    The close is 16:00 New York time, or the early close (13:00) on half days.
+
+    Raises
+    ------
+    ValueError
+        If `day` is not a NYSE session.
+
+    """
+    if not is_session(day):
+        raise ValueError(f"day was not a NYSE session: {day}")
+    return int(_calendar().session_close(pd.Timestamp(day)).value)
+
+
+def expiration_close_ns(day: dt.date) -> int:
+    """Return the expiry instant of an equity option expiring on `day` (UNIX ns, UTC).
+
+    Expiry is the session close (16:00 New York, or the early close). A vendor expiration
+    date that is not a session (e.g. a Saturday in pre-2015 data) rolls back to the
+    previous session, where the last trading day falls.
+    """
+    cal = _calendar()
+    ts = pd.Timestamp(day)
+    if not cal.is_session(ts):
+        ts = cal.date_to_session(ts, direction="previous")
+    return int(cal.session_close(ts).value)
+
+
+def sessions_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Return the NYSE sessions from `start` to `end` inclusive."""
+    return [ts.date() for ts in _calendar().sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))]
+
+
+def session_of_ns(ts_ns: int) -> dt.date:
+    """Return the New York calendar date of the instant `ts_ns` (UNIX ns)."""
+    return pd.Timestamp(ts_ns, tz="UTC").tz_convert("America/New_York").date()  # type: ignore[no-any-return]
