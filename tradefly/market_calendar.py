@@ -51,9 +51,24 @@ def expiration_close_ns(day: dt.date) -> int:
 
 def sessions_between(start: dt.date, end: dt.date) -> list[dt.date]:
     """Return the NYSE sessions from `start` to `end` inclusive."""
-    return [ts.date() for ts in _calendar().sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))]
+    return [
+        ts.date() for ts in _calendar().sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))
+    ]
 
 
 def session_of_ns(ts_ns: int) -> dt.date:
     """Return the New York calendar date of the instant `ts_ns` (UNIX ns)."""
-    return pd.Timestamp(ts_ns, tz="UTC").tz_convert("America/New_York").date()  # type: ignore[no-any-return]
+    day: dt.date = pd.Timestamp(ts_ns, tz="UTC").tz_convert("America/New_York").date()
+    return day
+
+
+def previous_session(day: dt.date) -> dt.date:
+    """Return the NYSE session before `day` (which need not be a session itself)."""
+    before = pd.Timestamp(day) - pd.Timedelta(days=1)
+    session: dt.date = _calendar().date_to_session(before, direction="previous").date()
+    return session
+
+
+def is_first_session_of_week(day: dt.date) -> bool:
+    """Return whether `day` is the first NYSE session of its ISO week (e.g. after a holiday)."""
+    return previous_session(day).isocalendar()[:2] != day.isocalendar()[:2]

@@ -13,7 +13,9 @@ from decimal import Decimal
 
 from nautilus_trader.model.enums import OptionKind
 
-_OCC = re.compile(r"^(?:O:)?(?P<root>[A-Z0-9.]{1,6}?)\s*(?P<date>\d{6})(?P<right>[CP])(?P<strike>\d{8})$")
+_OCC = re.compile(
+    r"^(?:O:)?(?P<root>[A-Z0-9.]{1,6}?)\s*(?P<date>\d{6})(?P<right>[CP])(?P<strike>\d{8})$"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,1 +1,1 @@
-"""Backtest runs: Tradefly run configs to a Nautilus ``BacktestEngine`` over the catalog, results and reports."""
+"""Backtest runs: run configs, a Nautilus ``BacktestEngine`` over the catalog, results, reports."""

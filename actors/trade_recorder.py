@@ -1,0 +1,163 @@
+"""Record every position's life and the equity curve, for reports (backtest and live alike).
+
+The recorder listens to all position and fill events on the message bus, so it needs no
+strategy cooperation beyond tagging orders: strategies tag opening orders ``entry`` and closing
+orders with their :class:`strategies.toolkit.exits.ExitReason`. Positions closed by the venue at
+expiry have no order of ours; they are classed ``assigned``/``exercised`` when in the money at
+the underlying's close, else ``expired``.
+"""
+
+import datetime as dt
+
+import pandas as pd
+from nautilus_trader.common.actor import Actor
+from nautilus_trader.config import ActorConfig
+from nautilus_trader.model.data import Bar
+from nautilus_trader.model.enums import OptionKind, OrderSide, PositionSide
+from nautilus_trader.model.events import OrderFilled, PositionClosed
+from nautilus_trader.model.identifiers import PositionId
+from nautilus_trader.model.instruments import OptionContract
+from nautilus_trader.model.position import Position
+
+from strategies.toolkit.equity import mark_price, marked_equity
+from strategies.toolkit.exits import ExitReason
+from tradefly.backtest.results import EquityPoint, TradeRecord
+from tradefly.instruments import VENUE, daily_bar_type, equity_id
+
+ENTRY_TAG = "entry"
+RECORD_DELAY_NS = 2_000_000  # after the strategies' decisions at close + 1 ms
+
+
+class TradeRecorderConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
+    """Configuration of :class:`TradeRecorder`.
+
+    Parameters
+    ----------
+    underlying : str
+        Ticker whose daily bars mark the session closes at which equity is recorded.
+
+    """
+
+    underlying: str
+
+
+class TradeRecorder(Actor):
+    """Collect :class:`TradeRecord` rows and session-close :class:`EquityPoint` s.
+
+    Parameters
+    ----------
+    config : TradeRecorderConfig
+        The configuration.
+
+    """
+
+    def __init__(self, config: TradeRecorderConfig) -> None:
+        super().__init__(config)
+        self._underlying_id = equity_id(config.underlying)
+        self.trades: list[TradeRecord] = []
+        self.equity_curve: list[EquityPoint] = []
+        self.premium_collected = 0.0
+        self.fees = 0.0
+        self._recorded_positions: set[tuple[PositionId, int]] = set()
+
+    def on_start(self) -> None:
+        """Subscribe to fills, position events and the underlying's bars."""
+        self.msgbus.subscribe(topic="events.order.*", handler=self._on_order_event)
+        self.msgbus.subscribe(topic="events.position.*", handler=self._on_position_event)
+        self.subscribe_bars(daily_bar_type(self._underlying_id))
+
+    def on_bar(self, bar: Bar) -> None:
+        """Record equity just after each session close."""
+        self.clock.set_time_alert_ns(
+            name=f"record-equity-{bar.ts_event}",
+            alert_time_ns=bar.ts_event + RECORD_DELAY_NS,
+            callback=lambda event: self.equity_curve.append(
+                EquityPoint(event.ts_event, marked_equity(self.cache, self.portfolio, VENUE))
+            ),
+        )
+
+    def _on_order_event(self, event: object) -> None:
+        if not isinstance(event, OrderFilled):
+            return
+        self.fees += float(event.commission.as_double())
+        instrument = self.cache.instrument(event.instrument_id)
+        order = self.cache.order(event.client_order_id)
+        if (
+            isinstance(instrument, OptionContract)
+            and order is not None
+            and ENTRY_TAG in (order.tags or [])
+        ):
+            sign = 1.0 if event.order_side == OrderSide.SELL else -1.0
+            self.premium_collected += (
+                sign
+                * event.last_px.as_double()
+                * event.last_qty.as_double()
+                * instrument.multiplier.as_double()
+            )
+
+    def _on_position_event(self, event: object) -> None:
+        if isinstance(event, PositionClosed):
+            position = self.cache.position(event.position_id)
+            self._record(event, position)
+
+    def _record(self, event: PositionClosed, position: Position | None) -> None:
+        key = (event.position_id, event.ts_opened)
+        if key in self._recorded_positions:
+            return
+        self._recorded_positions.add(key)
+        fees = sum(m.as_double() for m in position.commissions()) if position is not None else 0.0
+        self.trades.append(
+            TradeRecord(
+                entry_time=_iso(event.ts_opened),
+                symbol=event.instrument_id.symbol.value,
+                side="SELL" if event.entry == OrderSide.SELL else "BUY",
+                quantity=int(event.peak_qty.as_double()),
+                entry_price=float(event.avg_px_open),
+                exit_time=_iso(event.ts_closed),
+                exit_reason=self._exit_reason(event).value,
+                exit_price=float(event.avg_px_close),
+                pnl=float(event.realized_pnl.as_double()),
+                fees=float(fees),
+            )
+        )
+
+    def _exit_reason(self, event: PositionClosed) -> ExitReason:
+        order = self.cache.order(event.closing_order_id) if event.closing_order_id else None
+        for tag in (order.tags or []) if order is not None else []:
+            if tag in ExitReason._value2member_map_:
+                return ExitReason(tag)
+        instrument = self.cache.instrument(event.instrument_id)
+        if not isinstance(instrument, OptionContract) or event.ts_closed < instrument.expiration_ns:
+            return ExitReason.OPEN
+        spot = mark_price(self.cache, equity_id(instrument.underlying))
+        strike = instrument.strike_price.as_double()
+        in_the_money = spot is not None and (
+            spot < strike if instrument.option_kind == OptionKind.PUT else spot > strike
+        )
+        if not in_the_money:
+            return ExitReason.EXPIRED
+        return ExitReason.ASSIGNED if event.entry == OrderSide.SELL else ExitReason.EXERCISED
+
+    def open_positions_as_trades(self) -> list[TradeRecord]:
+        """Return still-open positions as ``open`` trade rows (at the run's end)."""
+        rows = []
+        for position in self.cache.positions_open():
+            rows.append(
+                TradeRecord(
+                    entry_time=_iso(position.ts_opened),
+                    symbol=position.instrument_id.symbol.value,
+                    side="SELL" if position.side == PositionSide.SHORT else "BUY",
+                    quantity=int(position.quantity.as_double()),
+                    entry_price=float(position.avg_px_open),
+                    exit_time=None,
+                    exit_reason=ExitReason.OPEN.value,
+                    exit_price=None,
+                    pnl=float(position.realized_pnl.as_double()) if position.realized_pnl else 0.0,
+                    fees=float(sum(m.as_double() for m in position.commissions())),
+                )
+            )
+        return rows
+
+
+def _iso(ts_ns: int) -> str:
+    return str(pd.Timestamp(ts_ns, tz=dt.UTC).isoformat())

@@ -1,0 +1,447 @@
+"""Short puts (or calls) and their credit spreads, entered on a schedule and held to an exit.
+
+Each session close the strategy sees the chain quoted at that close, then in order:
+
+1. closes shares received by assignment (``assigned_shares="close_next_session"``) once a
+   later session has closed;
+2. checks open trades against the exit rules (take-profit, stop-loss, DTE) using the natural
+   price to close (pay the ask on shorts, receive the bid on longs), only when every leg is
+   quoted at this close;
+3. enters a new trade when the schedule says so: expiration by a DTE window, short strike by
+   delta or moneyness, optional long wing by width. All legs are checked for a two-sided quote
+   with enough size before any order is sent, and the legs go out together in one order list,
+   so a spread fills all legs or none. Sells fill at the bid and buys at the ask.
+
+Expiry is left to the venue: out-of-the-money options expire worthless, in-the-money equity
+options are assigned (short) or exercised (long) into 100 shares per contract at the strike.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from nautilus_trader.config import StrategyConfig
+from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
+from nautilus_trader.model.enums import OptionKind, OrderSide
+from nautilus_trader.model.events import (
+    OrderDenied,
+    OrderFilled,
+    OrderRejected,
+    PositionClosed,
+)
+from nautilus_trader.model.identifiers import ClientOrderId, InstrumentId, PositionId
+from nautilus_trader.model.instruments import OptionContract
+from nautilus_trader.model.objects import Quantity
+from nautilus_trader.trading.strategy import Strategy
+
+from strategies.toolkit.chain import ChainQuote, ChainSnapshot
+from strategies.toolkit.equity import marked_equity
+from strategies.toolkit.exits import ExitReason, ExitRules
+from strategies.toolkit.selection import (
+    by_delta,
+    by_moneyness,
+    candidates,
+    nearest_expiration_only,
+    wing_for,
+)
+from strategies.toolkit.sizing import contracts_for_risk, max_loss_per_contract
+from tradefly import pricing
+from tradefly.instruments import VENUE, daily_bar_type, equity_id
+from tradefly.market_calendar import is_first_session_of_week, session_of_ns
+
+DECISION_DELAY_NS = 1_000_000  # act 1 ms after the session-close bar, once all close data is in
+ENTRY_SCHEDULES = ("daily", "weekly", "once_per_expiration")
+ASSIGNED_SHARE_POLICIES = ("close_next_session", "hold")
+
+
+class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
+    """Configuration of :class:`ShortOptionStrategy`.
+
+    Parameters
+    ----------
+    underlying : str
+        Underlying ticker, e.g. ``SPY``; options are those with this underlying on venue ``US``.
+    option_kind : str, default "put"
+        ``put`` or ``call``: the kind sold (and bought as the wing).
+    entry_schedule : str, default "weekly"
+        ``daily`` (every session), ``weekly`` (first session of each ISO week) or
+        ``once_per_expiration`` (the first session an untraded expiration is quoted in the DTE
+        window; use with ``monthly_only`` for one trade per monthly cycle).
+    entry_start, entry_end : str | None
+        First and last session (ISO dates, inclusive) on which entries may happen.
+    dte_min, dte_max : int
+        DTE window (calendar days) of the expiration to sell.
+    monthly_only : bool, default False
+        Only standard monthly expirations (third Friday).
+    nearest_expiration : bool, default False
+        Restrict the strike choice to the nearest expiration inside the window.
+    target_delta : float | None
+        Pick the short strike whose delta (per share) is closest to this, e.g. ``-0.50``.
+        Vendor delta when the data has one, else computed from the mid (Black-Scholes).
+    target_moneyness : float | None
+        Pick the short strike closest to ``spot × target_moneyness`` (1.0 = nearest the money).
+        Exactly one of ``target_delta`` and ``target_moneyness`` must be set.
+    wing_width : float | None
+        Dollars between the short strike and the long wing; ``None`` sells the option alone.
+    quantity : int, default 1
+        Contracts per trade when ``risk_fraction`` is not set.
+    risk_fraction : float | None
+        Size each trade so its worst-case loss is at most this fraction of current equity.
+    max_open_trades : int | None
+        Skip entries while this many trades are open.
+    take_profit_pct, stop_loss_multiple, exit_dte
+        Exit rules, see :class:`strategies.toolkit.exits.ExitRules`; ``None`` holds to expiry.
+    assigned_shares : str, default "close_next_session"
+        What happens to shares from assignment or exercise: ``close_next_session`` (a market
+        order at the next session's close) or ``hold``.
+    rate, dividend_yield : float
+        Continuously compounded rate and yield (decimals) for deltas computed from prices.
+
+    """
+
+    underlying: str
+    option_kind: str = "put"
+    entry_schedule: str = "weekly"
+    entry_start: str | None = None
+    entry_end: str | None = None
+    dte_min: int = 25
+    dte_max: int = 50
+    monthly_only: bool = False
+    nearest_expiration: bool = False
+    target_delta: float | None = None
+    target_moneyness: float | None = None
+    wing_width: float | None = None
+    quantity: int = 1
+    risk_fraction: float | None = None
+    max_open_trades: int | None = None
+    take_profit_pct: float | None = None
+    stop_loss_multiple: float | None = None
+    exit_dte: int | None = None
+    assigned_shares: str = "close_next_session"
+    rate: float = 0.0
+    dividend_yield: float = 0.0
+
+
+@dataclass(slots=True)
+class _Leg:
+    instrument_id: InstrumentId
+    side: OrderSide  # opening side
+    quantity: int
+    position_id: PositionId | None = None
+
+
+@dataclass(slots=True)
+class _Trade:
+    expiration: dt.date
+    legs: list[_Leg]
+    credit: float = 0.0  # net credit per share, from the opening fills
+    opened: bool = False
+    closing: bool = False
+    open_legs: set[InstrumentId] = field(default_factory=set)
+
+
+def validate_config(config: ShortOptionConfig) -> None:
+    """Raise ``ValueError`` naming the first invalid field of `config`."""
+    if config.option_kind not in ("put", "call"):
+        raise ValueError(f"option_kind was {config.option_kind!r}, not 'put' or 'call'")
+    if config.entry_schedule not in ENTRY_SCHEDULES:
+        raise ValueError(
+            f"entry_schedule was {config.entry_schedule!r}, not one of {ENTRY_SCHEDULES}"
+        )
+    if config.assigned_shares not in ASSIGNED_SHARE_POLICIES:
+        raise ValueError(
+            f"assigned_shares was {config.assigned_shares!r}, not one of {ASSIGNED_SHARE_POLICIES}"
+        )
+    if (config.target_delta is None) == (config.target_moneyness is None):
+        raise ValueError("exactly one of target_delta and target_moneyness must be set")
+    if not 0 <= config.dte_min <= config.dte_max:
+        raise ValueError(f"DTE window was [{config.dte_min}, {config.dte_max}]")
+    if config.quantity < 1:
+        raise ValueError(f"quantity was {config.quantity!r}, not >= 1")
+    if config.wing_width is not None and config.wing_width <= 0:
+        raise ValueError(f"wing_width was {config.wing_width!r}, not positive")
+    ExitRules(config.take_profit_pct, config.stop_loss_multiple, config.exit_dte)
+
+
+class ShortOptionStrategy(Strategy):
+    """Sell puts or calls (optionally as credit spreads) on a schedule; see the module docstring.
+
+    Parameters
+    ----------
+    config : ShortOptionConfig
+        The configuration.
+
+    Raises
+    ------
+    ValueError
+        If the configuration is invalid.
+
+    """
+
+    def __init__(self, config: ShortOptionConfig) -> None:
+        validate_config(config)
+        super().__init__(config)
+        self._cfg = config
+        self._kind = OptionKind.PUT if config.option_kind == "put" else OptionKind.CALL
+        self._exits = ExitRules(config.take_profit_pct, config.stop_loss_multiple, config.exit_dte)
+        self._underlying_id = equity_id(config.underlying)
+        self._entry_start = (
+            dt.date.fromisoformat(config.entry_start) if config.entry_start else None
+        )
+        self._entry_end = dt.date.fromisoformat(config.entry_end) if config.entry_end else None
+        self._pending_quotes: dict[InstrumentId, QuoteTick] = {}
+        self._greeks: dict[InstrumentId, OptionGreeks] = {}
+        self._spot: float | None = None
+        self._trades: list[_Trade] = []
+        self._order_trade: dict[ClientOrderId, _Trade] = {}
+        self._traded_expirations: set[dt.date] = set()
+        self._shares_received_session: dt.date | None = None
+        self._share_orders: set[ClientOrderId] = set()
+
+    # -- Lifecycle -----------------------------------------------------------------------------
+
+    def on_start(self) -> None:
+        """Subscribe to the underlying's daily bars and its options' quotes and greeks."""
+        if self.cache.instrument(self._underlying_id) is None:
+            self.log.error(f"Underlying {self._underlying_id} not in cache; stopping")
+            self.stop()
+            return
+        self.subscribe_bars(daily_bar_type(self._underlying_id))
+        for instrument in self.cache.instruments(venue=VENUE, underlying=self._cfg.underlying):
+            if isinstance(instrument, OptionContract) and instrument.option_kind == self._kind:
+                self.subscribe_quote_ticks(instrument.id)
+                self.subscribe_option_greeks(instrument.id)
+
+    # -- Data ------------------------------------------------------------------------------------
+
+    def on_quote_tick(self, tick: QuoteTick) -> None:
+        """Collect quotes until the session decision."""
+        self._pending_quotes[tick.instrument_id] = tick
+
+    def on_option_greeks(self, greeks: OptionGreeks) -> None:
+        """Keep the latest vendor greeks per contract."""
+        self._greeks[greeks.instrument_id] = greeks
+
+    def on_bar(self, bar: Bar) -> None:
+        """Schedule the session decision just after the underlying's close."""
+        self._spot = bar.close.as_double()
+        self.clock.set_time_alert_ns(
+            name=f"session-close-{bar.ts_event}",
+            alert_time_ns=bar.ts_event + DECISION_DELAY_NS,
+            callback=lambda _event: self._on_session_close(),
+        )
+
+    # -- Decisions -------------------------------------------------------------------------------
+
+    def _on_session_close(self) -> None:
+        if self._spot is None:
+            return
+        session = session_of_ns(self.clock.timestamp_ns())
+        snapshot = self._build_snapshot(session, self._spot)
+        self._pending_quotes = {}
+        self._close_received_shares(session)
+        self._check_exits(snapshot)
+        if self._entry_due(session):
+            self._enter(snapshot)
+
+    def _build_snapshot(self, session: dt.date, spot: float) -> ChainSnapshot:
+        quotes = []
+        for instrument_id, tick in self._pending_quotes.items():
+            instrument = self.cache.instrument(instrument_id)
+            if not isinstance(instrument, OptionContract):
+                continue
+            expiration = session_of_ns(instrument.expiration_ns)
+            quotes.append(
+                ChainQuote(
+                    instrument_id=instrument_id,
+                    kind=instrument.option_kind,
+                    strike=instrument.strike_price.as_double(),
+                    expiration=expiration,
+                    dte=(expiration - session).days,
+                    bid=tick.bid_price.as_double(),
+                    ask=tick.ask_price.as_double(),
+                    bid_size=tick.bid_size.as_double(),
+                    ask_size=tick.ask_size.as_double(),
+                    delta=self._delta(instrument, tick, spot),
+                )
+            )
+        return ChainSnapshot(session=session, spot=spot, quotes=tuple(quotes))
+
+    def _delta(self, instrument: OptionContract, tick: QuoteTick, spot: float) -> float | None:
+        greeks = self._greeks.get(instrument.id)
+        if greeks is not None and greeks.ts_event == tick.ts_event:
+            return float(greeks.delta)
+        mid = (tick.bid_price.as_double() + tick.ask_price.as_double()) / 2.0
+        t_years = pricing.year_fraction(tick.ts_event, instrument.expiration_ns)
+        is_call = instrument.option_kind == OptionKind.CALL
+        strike = instrument.strike_price.as_double()
+        try:
+            vol = pricing.implied_vol(
+                mid, spot, strike, t_years, self._cfg.rate, self._cfg.dividend_yield, is_call
+            )
+        except ValueError:
+            return None
+        return pricing.bs_delta(
+            spot, strike, t_years, vol, self._cfg.rate, self._cfg.dividend_yield, is_call
+        )
+
+    def _entry_due(self, session: dt.date) -> bool:
+        if self._entry_start is not None and session < self._entry_start:
+            return False
+        if self._entry_end is not None and session > self._entry_end:
+            return False
+        if self._cfg.max_open_trades is not None and len(self._trades) >= self._cfg.max_open_trades:
+            return False
+        if self._cfg.entry_schedule == "weekly":
+            return is_first_session_of_week(session)
+        return True
+
+    def _enter(self, snapshot: ChainSnapshot) -> None:
+        cfg = self._cfg
+        excluded = self._traded_expirations if cfg.entry_schedule == "once_per_expiration" else ()
+        pool = candidates(
+            snapshot, self._kind, cfg.dte_min, cfg.dte_max, cfg.monthly_only, excluded
+        )
+        if cfg.nearest_expiration or cfg.entry_schedule == "once_per_expiration":
+            pool = nearest_expiration_only(pool)
+        if cfg.target_delta is not None:
+            short = by_delta(pool, cfg.target_delta)
+        else:
+            short = by_moneyness(pool, snapshot.spot, cfg.target_moneyness or 1.0)
+        if short is None:
+            self.log.info(f"{snapshot.session}: no contract matched the entry rules")
+            return
+        wing = None
+        if cfg.wing_width is not None:
+            wing = wing_for(snapshot, short, cfg.wing_width)
+            if wing is None:
+                self.log.info(
+                    f"{snapshot.session}: no wing {cfg.wing_width} from {short.instrument_id}"
+                )
+                return
+        quantity = self._entry_quantity(short, wing)
+        if quantity < 1:
+            self.log.info(f"{snapshot.session}: sizing gave no contracts")
+            return
+        if short.bid_size < quantity or (wing is not None and wing.ask_size < quantity):
+            self.log.info(f"{snapshot.session}: quoted size too small for {quantity} contracts")
+            return
+        legs = [_Leg(short.instrument_id, OrderSide.SELL, quantity)]
+        if wing is not None:
+            legs.append(_Leg(wing.instrument_id, OrderSide.BUY, quantity))
+        trade = _Trade(expiration=short.expiration, legs=legs)
+        self._trades.append(trade)
+        self._traded_expirations.add(short.expiration)
+        self._submit_legs(trade, opening=True, tag="entry")
+
+    def _entry_quantity(self, short: ChainQuote, wing: ChainQuote | None) -> int:
+        if self._cfg.risk_fraction is None:
+            return self._cfg.quantity
+        credit = short.bid - (wing.ask if wing is not None else 0.0)
+        loss = max_loss_per_contract(short.strike, credit, wing.strike if wing else None)
+        return contracts_for_risk(self._equity(), self._cfg.risk_fraction, loss)
+
+    def _equity(self) -> float:
+        return marked_equity(self.cache, self.portfolio, VENUE)
+
+    def _check_exits(self, snapshot: ChainSnapshot) -> None:
+        for trade in self._trades:
+            if trade.closing or not trade.open_legs:
+                continue
+            quotes = [snapshot.get(leg.instrument_id) for leg in trade.legs]
+            if any(q is None for q in quotes):
+                continue  # some leg unquoted at this close: no honest price to exit at
+            debit = sum(
+                (q.ask if leg.side == OrderSide.SELL else -q.bid)
+                for leg, q in zip(trade.legs, quotes, strict=True)
+                if q is not None
+            )
+            reason = self._exits.check(
+                trade.credit, debit, (trade.expiration - snapshot.session).days
+            )
+            if reason is not None:
+                trade.closing = True
+                self._submit_legs(trade, opening=False, tag=reason.value)
+
+    def _submit_legs(self, trade: _Trade, opening: bool, tag: str) -> None:
+        # Every leg was checked for a two-sided quote with enough size at this close, and the
+        # legs go out in the same instant, so in the simulation they fill together or not at all.
+        for leg in trade.legs:
+            side = (
+                leg.side
+                if opening
+                else (OrderSide.BUY if leg.side == OrderSide.SELL else OrderSide.SELL)
+            )
+            order = self.order_factory.market(
+                instrument_id=leg.instrument_id,
+                order_side=side,
+                quantity=Quantity.from_int(leg.quantity),
+                reduce_only=not opening,
+                tags=[tag],
+            )
+            self._order_trade[order.client_order_id] = trade
+            self.submit_order(order, position_id=None if opening else leg.position_id)
+
+    def _close_received_shares(self, session: dt.date) -> None:
+        if (
+            self._cfg.assigned_shares != "close_next_session"
+            or self._shares_received_session is None
+        ):
+            return
+        if session <= self._shares_received_session:
+            return
+        self._shares_received_session = None
+        for position in self.cache.positions_open(instrument_id=self._underlying_id):
+            order = self.order_factory.market(
+                instrument_id=self._underlying_id,
+                order_side=OrderSide.SELL if position.signed_qty > 0 else OrderSide.BUY,
+                quantity=position.quantity,
+                reduce_only=True,
+                tags=[ExitReason.ASSIGNED_SHARES_SOLD.value],
+            )
+            self._share_orders.add(order.client_order_id)
+            self.submit_order(order, position_id=position.id)
+
+    # -- Events ----------------------------------------------------------------------------------
+
+    def on_order_filled(self, event: OrderFilled) -> None:
+        """Accumulate each trade's opening credit; note shares received at expiry."""
+        trade = self._order_trade.get(event.client_order_id)
+        if trade is None:
+            if (
+                event.instrument_id == self._underlying_id
+                and event.client_order_id not in self._share_orders
+            ):
+                self._shares_received_session = session_of_ns(event.ts_event)
+            return
+        leg = next((lg for lg in trade.legs if lg.instrument_id == event.instrument_id), None)
+        if leg is None or event.order_side != leg.side:
+            return  # a closing fill
+        sign = 1.0 if event.order_side == OrderSide.SELL else -1.0
+        trade.credit += sign * event.last_px.as_double() * event.last_qty.as_double() / leg.quantity
+        trade.opened = True
+        leg.position_id = event.position_id
+        trade.open_legs.add(event.instrument_id)
+
+    def on_order_rejected(self, event: OrderRejected) -> None:
+        """Drop a trade whose opening order the venue rejected."""
+        self._drop_unopened(event.client_order_id)
+
+    def on_order_denied(self, event: OrderDenied) -> None:
+        """Drop a trade whose opening order the risk engine denied."""
+        self._drop_unopened(event.client_order_id)
+
+    def _drop_unopened(self, client_order_id: ClientOrderId) -> None:
+        trade = self._order_trade.get(client_order_id)
+        if trade is not None and not trade.opened and trade in self._trades:
+            self.log.warning(f"Opening order {client_order_id} failed; trade dropped")
+            self._trades.remove(trade)
+
+    def on_position_closed(self, event: PositionClosed) -> None:
+        """Forget trades whose legs are all flat."""
+        for trade in self._trades:
+            if any(leg.position_id == event.position_id for leg in trade.legs):
+                trade.open_legs.discard(event.instrument_id)
+        self._trades = [t for t in self._trades if t.open_legs or not t.opened]
+
+    def on_stop(self) -> None:
+        """Leave positions as they are: expiry and the run's end settle them."""

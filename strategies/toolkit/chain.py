@@ -1,0 +1,76 @@
+"""A one-session view of an option chain: the contracts quoted at one close, with greeks."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from nautilus_trader.model.enums import OptionKind
+from nautilus_trader.model.identifiers import InstrumentId
+
+
+@dataclass(frozen=True, slots=True)
+class ChainQuote:
+    """One option contract as quoted at a session close.
+
+    Parameters
+    ----------
+    instrument_id : InstrumentId
+        The option's instrument ID (compact OCC symbol).
+    kind : OptionKind
+        ``CALL`` or ``PUT``.
+    strike : float
+        Strike, dollars per share.
+    expiration : datetime.date
+        Expiration date.
+    dte : int
+        Calendar days from the session date to expiration.
+    bid, ask : float
+        Quote, dollars per share.
+    bid_size, ask_size : float
+        Quoted sizes, contracts.
+    delta : float | None
+        Delta per share (vendor, or computed), ``None`` when unknown.
+
+    """
+
+    instrument_id: InstrumentId
+    kind: OptionKind
+    strike: float
+    expiration: dt.date
+    dte: int
+    bid: float
+    ask: float
+    bid_size: float
+    ask_size: float
+    delta: float | None
+
+    @property
+    def mid(self) -> float:
+        """Return the mid price, dollars per share."""
+        return (self.bid + self.ask) / 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChainSnapshot:
+    """The chain of one underlying at one session close.
+
+    Parameters
+    ----------
+    session : datetime.date
+        The session date.
+    spot : float
+        The underlying's close, dollars per share.
+    quotes : tuple[ChainQuote, ...]
+        Every contract quoted at this close.
+
+    """
+
+    session: dt.date
+    spot: float
+    quotes: tuple[ChainQuote, ...]
+
+    def get(self, instrument_id: InstrumentId) -> ChainQuote | None:
+        """Return the quote of `instrument_id` at this close, or ``None`` when unquoted."""
+        for quote in self.quotes:
+            if quote.instrument_id == instrument_id:
+                return quote
+        return None

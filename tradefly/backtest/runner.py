@@ -1,0 +1,269 @@
+"""Run a :class:`RunConfig` on a Nautilus ``BacktestEngine`` over the Parquet catalog.
+
+The runner loads the run's instruments and data from the catalog into a low-level
+``BacktestEngine`` (rather than ``BacktestNode``) because it must control the replay order and
+derive quotes for trade-only data:
+
+- Within one timestamp the underlying's daily bar is replayed before option data, so expiry at
+  the session close settles against that day's close (the venue processes expirations after
+  the first data point at or past ``expiration_ns``).
+- With ``fill_model: trade_close_half_spread`` each option trade bar becomes a quote at
+  ``close ± half_spread`` (the bars themselves are not sent to the venue).
+
+The account is a Nautilus CASH account in USD, so premium, share purchases at assignment and
+share sales move cash exactly as a broker would.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.config import LoggingConfig
+from nautilus_trader.model.currencies import USD
+from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
+from nautilus_trader.model.enums import AccountType, OmsType, OptionKind
+from nautilus_trader.model.identifiers import InstrumentId, TraderId
+from nautilus_trader.model.instruments import Equity, Instrument, OptionContract
+from nautilus_trader.model.objects import Money, Price, Quantity
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
+from strategies.short_option import ShortOptionConfig, ShortOptionStrategy
+from tradefly.backtest.config import RunConfig
+from tradefly.backtest.fees import OptionsCommissionModel
+from tradefly.backtest.results import BacktestResult, TradeRecord
+from tradefly.instruments import OPTION_PRICE_PRECISION, VENUE, daily_bar_type, equity_id
+
+NEW_YORK = "America/New_York"
+DERIVED_QUOTE_SIZE = Quantity.from_int(10_000)
+
+
+class CatalogDataMissingError(RuntimeError):
+    """The catalog lacks data the run needs (the message says what and how to ingest it)."""
+
+
+def run_backtest(
+    config: RunConfig,
+    catalog_dir: Path,
+    run_id: str | None = None,
+    log_level: str = "ERROR",
+) -> BacktestResult:
+    """Run one backtest and return its result.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run.
+    catalog_dir : Path
+        The ``ParquetDataCatalog`` folder.
+    run_id : str, optional
+        Report folder name; defaults to ``<name>-<UTC timestamp>``.
+    log_level : str, default "ERROR"
+        Nautilus log level.
+
+    Raises
+    ------
+    CatalogDataMissingError
+        If the catalog has no underlying, options or bars for the run.
+
+    """
+    run_id = run_id or f"{config.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    engine, recorder = build_engine(config, catalog_dir, log_level)
+    try:
+        start_ns, end_ns = _replay_bounds(config)
+        engine.run(start=start_ns, end=end_ns)
+        return _collect(config, engine, recorder, run_id)
+    finally:
+        engine.dispose()
+
+
+def build_engine(
+    config: RunConfig, catalog_dir: Path, log_level: str = "ERROR"
+) -> tuple[BacktestEngine, TradeRecorder]:
+    """Build the engine with venue, instruments, data, strategy and recorder, ready to run."""
+    catalog = ParquetDataCatalog(str(catalog_dir))
+    start_ns, end_ns = _replay_bounds(config)
+    underlying, options = _load_instruments(catalog, config, start_ns)
+    option_ids = {o.id for o in options}
+    bars = catalog.bars(bar_types=[str(daily_bar_type(underlying.id))], start=start_ns, end=end_ns)
+    if not bars:
+        raise CatalogDataMissingError(
+            f"no daily bars of {underlying.id} in {catalog_dir} between the run's dates; "
+            "ingest them with `tradefly ingest bars`"
+        )
+    if config.data.fill_model == "quotes":
+        quotes = _in(catalog.quote_ticks(start=start_ns, end=end_ns), option_ids)
+    else:
+        quotes = _quotes_from_trade_bars(
+            catalog, option_ids, start_ns, end_ns, config.data.half_spread
+        )
+    greeks = _in(_query_or_empty(catalog, OptionGreeks, start_ns, end_ns), option_ids)
+    quoted_ids = {q.instrument_id for q in quotes}
+
+    engine = BacktestEngine(
+        BacktestEngineConfig(
+            trader_id=TraderId("BACKTESTER-001"),
+            logging=LoggingConfig(log_level=log_level),
+        )
+    )
+    engine.add_venue(
+        venue=VENUE,
+        oms_type=OmsType.HEDGING,
+        account_type=AccountType.CASH,
+        base_currency=USD,
+        starting_balances=[Money(config.venue.starting_balance, USD)],
+        fee_model=OptionsCommissionModel(
+            config.venue.commission_per_contract, config.venue.commission_per_share
+        ),
+    )
+    engine.add_instrument(underlying)
+    for option in options:
+        if option.id in quoted_ids:
+            engine.add_instrument(option)
+    engine.add_data(replay_order(bars, quotes, greeks), sort=True)
+
+    strategy_fields = {k: _iso_if_date(v) for k, v in config.strategy.items()}
+    strategy_fields["underlying"] = config.data.underlying
+    engine.add_strategy(ShortOptionStrategy(ShortOptionConfig(**strategy_fields)))
+    recorder = TradeRecorder(TradeRecorderConfig(underlying=config.data.underlying))
+    engine.add_actor(recorder)
+    return engine, recorder
+
+
+def replay_order(bars: list[Bar], *streams: Iterable[Any]) -> list[Any]:
+    """Merge data by ``ts_init``, underlying bars first within one timestamp.
+
+    ``BacktestEngine.sort_data`` sorts stably by ``ts_init``, so this order survives it.
+    """
+    rest = [item for stream in streams for item in stream]
+    return sorted([*bars, *rest], key=lambda d: (d.ts_init, 0 if isinstance(d, Bar) else 1))
+
+
+def _replay_bounds(config: RunConfig) -> tuple[int, int]:
+    start = pd.Timestamp(config.data.start).tz_localize(NEW_YORK)
+    end = (
+        pd.Timestamp(config.replay_end()).tz_localize(NEW_YORK)
+        + pd.Timedelta(days=1)
+        - pd.Timedelta(1)
+    )
+    return int(start.value), int(end.value)
+
+
+def _load_instruments(
+    catalog: ParquetDataCatalog, config: RunConfig, start_ns: int
+) -> tuple[Equity, list[OptionContract]]:
+    ticker = config.data.underlying.upper()
+    kinds = {OptionKind.PUT if k == "put" else OptionKind.CALL for k in config.data.option_kinds}
+    underlying: Equity | None = None
+    options: list[OptionContract] = []
+    for instrument in catalog.instruments():
+        if instrument.id == equity_id(ticker):
+            underlying = instrument
+        elif (
+            isinstance(instrument, OptionContract)
+            and instrument.id.venue == VENUE
+            and instrument.underlying == ticker
+            and instrument.option_kind in kinds
+            and instrument.expiration_ns >= start_ns
+        ):
+            options.append(instrument)
+    if underlying is None:
+        raise CatalogDataMissingError(
+            f"underlying {ticker} is not in the catalog; ingest its daily bars"
+        )
+    if not options:
+        raise CatalogDataMissingError(
+            f"no {ticker} options in the catalog; ingest a chain file first"
+        )
+    return underlying, options
+
+
+def _in(data: Iterable[Any], ids: set[InstrumentId]) -> list[Any]:
+    return [d for d in data if d.instrument_id in ids]
+
+
+def _query_or_empty(
+    catalog: ParquetDataCatalog, cls: type, start_ns: int, end_ns: int
+) -> list[Any]:
+    if cls.__name__ not in {c.__name__ for c in _catalog_types(catalog)}:
+        return []
+    return list(catalog.query(cls, start=start_ns, end=end_ns))
+
+
+def _catalog_types(catalog: ParquetDataCatalog) -> list[type]:
+    names = set(catalog.list_data_types())
+    return [t for t in (OptionGreeks, QuoteTick, Bar) if _type_dir(t) in names]
+
+
+def _type_dir(cls: type) -> str:
+    return {OptionGreeks: "option_greeks", QuoteTick: "quote_tick", Bar: "bar"}[cls]
+
+
+def _quotes_from_trade_bars(
+    catalog: ParquetDataCatalog,
+    option_ids: set[InstrumentId],
+    start_ns: int,
+    end_ns: int,
+    half_spread: float,
+) -> list[QuoteTick]:
+    """Turn each option's daily trade bar into a quote at ``close ± half_spread``."""
+    half = Decimal(str(half_spread))
+    quotes = []
+    for bar in catalog.bars(start=start_ns, end=end_ns):
+        instrument_id = bar.bar_type.instrument_id
+        if instrument_id not in option_ids:
+            continue
+        close = bar.close.as_decimal()
+        bid = max(close - half, Decimal(0))
+        quotes.append(
+            QuoteTick(
+                instrument_id=instrument_id,
+                bid_price=Price(bid, OPTION_PRICE_PRECISION),
+                ask_price=Price(close + half, OPTION_PRICE_PRECISION),
+                bid_size=DERIVED_QUOTE_SIZE,
+                ask_size=DERIVED_QUOTE_SIZE,
+                ts_event=bar.ts_event,
+                ts_init=bar.ts_init,
+            )
+        )
+    return quotes
+
+
+def _iso_if_date(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _collect(
+    config: RunConfig, engine: BacktestEngine, recorder: TradeRecorder, run_id: str
+) -> BacktestResult:
+    account = engine.portfolio.account(VENUE)
+    trades: list[TradeRecord] = sorted(
+        recorder.trades + recorder.open_positions_as_trades(),
+        key=lambda t: (t.entry_time, t.symbol),
+    )
+    option_trades = [t for t in trades if _is_option_symbol(engine, t.symbol)]
+    return BacktestResult(
+        run_id=run_id,
+        config_name=config.name,
+        synthetic=config.synthetic,
+        starting_balance=config.venue.starting_balance,
+        ending_balance=float(account.balance_total(USD).as_double()),
+        premium_collected=round(recorder.premium_collected, 2),
+        fees=round(recorder.fees, 2),
+        realized_pnl=round(sum(t.pnl for t in trades), 2),
+        n_trades=len(option_trades),
+        n_assigned=sum(1 for t in option_trades if t.exit_reason == "assigned"),
+        equity_curve=list(recorder.equity_curve),
+        trades=trades,
+    )
+
+
+def _is_option_symbol(engine: BacktestEngine, symbol: str) -> bool:
+    instrument: Instrument | None = engine.cache.instrument(
+        InstrumentId.from_str(f"{symbol}.{VENUE}")
+    )
+    return isinstance(instrument, OptionContract)
