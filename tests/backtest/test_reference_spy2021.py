@@ -1,0 +1,173 @@
+"""Accounting of the reference run and of single trades against hand computations on real data.
+
+Data: the real SPY 2021 EOD chain and SPY daily bars in ../shared/data, ingested through the
+``tradefly ingest`` command into a temporary catalog.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import msgspec
+import pytest
+from nautilus_trader.model.currencies import USD
+
+from tests.backtest.hand_computation import COMMISSION, hand_trades
+from tests.conftest import PROJECT_ROOT, shared_data_path
+from tradefly.backtest.config import RunConfig, load_run_config
+from tradefly.backtest.runner import build_engine, run_backtest
+from tradefly.cli import main
+from tradefly.instruments import VENUE, equity_id
+from tradefly.market_calendar import session_close_ns
+
+CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
+SPY_BARS = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
+REFERENCE = PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put.yaml"
+START = Decimal(1_000_000)
+
+
+@pytest.fixture(scope="module")
+def spy2021_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chain, bars = shared_data_path(CHAIN), shared_data_path(SPY_BARS)
+    catalog = tmp_path_factory.mktemp("catalog")
+    code = main(
+        ["ingest", "eod-chains", str(chain), "--bars", str(bars), "--catalog", str(catalog)]
+    )
+    assert code == 0
+    return catalog
+
+
+@pytest.fixture(scope="module")
+def reference_config() -> RunConfig:
+    return load_run_config(REFERENCE)
+
+
+def _cents(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def test_reference_totals_equal_hand_computation(
+    spy2021_catalog: Path, reference_config: RunConfig
+) -> None:
+    expected = hand_trades(shared_data_path(CHAIN), shared_data_path(SPY_BARS))
+    result = run_backtest(reference_config, spy2021_catalog, run_id="test")
+
+    premium = sum(t.bid * 100 for t in expected)
+    fees = COMMISSION * len(expected)
+    realized = sum(t.pnl for t in expected)
+    assert result.n_trades == len(expected) == 42
+    assert result.n_assigned == sum(t.assigned for t in expected) == 12
+    assert _cents(result.premium_collected) == premium
+    assert _cents(result.fees) == fees
+    assert _cents(result.realized_pnl) == realized
+    assert _cents(result.ending_balance) == START + realized
+    assert all(t.exit_reason != "open" for t in result.trades)
+
+    options = [t for t in result.trades if t.symbol != "SPY"]
+    assert [(t.entry_time[:10], t.symbol, _cents(t.entry_price)) for t in options] == [
+        (t.quote_date.isoformat(), t.symbol, t.bid) for t in expected
+    ]
+    shares = [t for t in result.trades if t.symbol == "SPY"]
+    assert sorted(_cents(t.pnl) for t in shares) == sorted(
+        t.share_pnl for t in expected if t.assigned
+    )
+
+
+def _single_trade_config(base: RunConfig, entry_day: dt.date) -> RunConfig:
+    strategy = dict(
+        base.strategy, entry_start=entry_day.isoformat(), entry_end=entry_day.isoformat()
+    )
+    return msgspec.structs.replace(base, strategy=strategy)
+
+
+def _run_until(config: RunConfig, catalog: Path, end_ns: int):  # type: ignore[no-untyped-def]
+    engine, _recorder = build_engine(config, catalog)
+    start_ns = session_close_ns(config.data.start) - 10**12
+    engine.run(start=start_ns, end=end_ns)
+    return engine
+
+
+def test_put_assigned_at_expiry_moves_cash_by_strike_times_100(
+    spy2021_catalog: Path, reference_config: RunConfig
+) -> None:
+    # 2021-04-26: sell SPY210521P00418000 at the bid 6.19; SPY closes 414.94 on 2021-05-21.
+    config = _single_trade_config(reference_config, dt.date(2021, 4, 26))
+    expiry_ns = session_close_ns(dt.date(2021, 5, 21))
+
+    before = _run_until(config, spy2021_catalog, expiry_ns - 1)
+    cash_before = Decimal(str(before.portfolio.account(VENUE).balance_total(USD).as_decimal()))
+    assert cash_before == START + Decimal("619") - COMMISSION
+    before.dispose()
+
+    after = _run_until(config, spy2021_catalog, expiry_ns + 1_000)
+    cash_after = Decimal(str(after.portfolio.account(VENUE).balance_total(USD).as_decimal()))
+    assert cash_before - cash_after == Decimal(418) * 100
+    positions = after.cache.positions_open()
+    assert [(p.instrument_id, p.signed_qty, p.avg_px_open) for p in positions] == [
+        (equity_id("SPY"), 100.0, 418.0)
+    ]
+    after.dispose()
+
+
+def test_otm_expiry_keeps_full_premium(spy2021_catalog: Path, reference_config: RunConfig) -> None:
+    # 2021-01-04: sell SPY210219P00370000 at the bid 11.28; SPY closes 390.03 on 2021-02-19.
+    config = _single_trade_config(reference_config, dt.date(2021, 1, 4))
+    engine = _run_until(config, spy2021_catalog, session_close_ns(dt.date(2021, 2, 19)) + 1_000)
+    cash = Decimal(str(engine.portfolio.account(VENUE).balance_total(USD).as_decimal()))
+    assert cash == START + Decimal("1128") - COMMISSION
+    assert engine.cache.positions_open() == []
+    closed = engine.cache.positions_closed()
+    assert len(closed) == 1
+    assert Decimal(str(closed[0].realized_pnl.as_decimal())) == Decimal("1128") - COMMISSION
+    engine.dispose()
+
+
+def test_put_credit_spread_round_trip_changes_cash_by_leg_pnl_less_fees(
+    spy2021_catalog: Path, reference_config: RunConfig
+) -> None:
+    # 2021-01-04: sell SPY210219P00370000 at its bid 11.28, buy SPY210219P00360000 at its
+    # ask 8.11 (credit 3.17). 2021-01-29 (21 DTE): buy back the 370 at its ask and sell the
+    # 360 at its bid, both read from the raw file below.
+    rows = _chain_rows({"SPY210219P00370000", "SPY210219P00360000"}, {"2021-01-04", "2021-01-29"})
+    short_open, long_open = (
+        rows[("SPY210219P00370000", "2021-01-04")],
+        rows[("SPY210219P00360000", "2021-01-04")],
+    )
+    short_close, long_close = (
+        rows[("SPY210219P00370000", "2021-01-29")],
+        rows[("SPY210219P00360000", "2021-01-29")],
+    )
+    short_pnl = (short_open["bid"] - short_close["ask"]) * 100
+    long_pnl = (long_close["bid"] - long_open["ask"]) * 100
+    expected = short_pnl + long_pnl - 4 * COMMISSION
+
+    config = _single_trade_config(reference_config, dt.date(2021, 1, 4))
+    strategy = dict(
+        config.strategy, entry_schedule="daily", dte_min=40, dte_max=50, wing_width=10, exit_dte=21
+    )
+    config = msgspec.structs.replace(config, strategy=strategy)
+    engine = _run_until(config, spy2021_catalog, session_close_ns(dt.date(2021, 2, 1)))
+
+    cash = Decimal(str(engine.portfolio.account(VENUE).balance_total(USD).as_decimal()))
+    assert cash - START == expected
+    assert engine.cache.positions_open() == []
+    legs = {
+        p.instrument_id.symbol.value: Decimal(str(p.realized_pnl.as_decimal()))
+        for p in engine.cache.positions_closed()
+    }
+    assert legs == {
+        "SPY210219P00370000": short_pnl - 2 * COMMISSION,
+        "SPY210219P00360000": long_pnl - 2 * COMMISSION,
+    }
+    engine.dispose()
+
+
+def _chain_rows(symbols: set[str], dates: set[str]) -> dict[tuple[str, str], dict[str, Decimal]]:
+    import csv
+
+    with shared_data_path(CHAIN).open() as f:
+        return {
+            (r["optionroot"], r["quotedate"]): {"bid": Decimal(r["bid"]), "ask": Decimal(r["ask"])}
+            for r in csv.DictReader(f)
+            if r["optionroot"] in symbols and r["quotedate"] in dates
+        }
