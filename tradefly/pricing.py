@@ -18,8 +18,8 @@ Formulas, with ``F = S e^((r-q)T)``, ``d1 = (ln(S/K) + (r - q + σ²/2) T) / (σ
 Sources: F. Black and M. Scholes, "The Pricing of Options and Corporate Liabilities", Journal of
 Political Economy 81 (1973); R. C. Merton, "Theory of Rational Option Pricing", Bell Journal of
 Economics and Management Science 4 (1973); J. C. Hull, "Options, Futures, and Other
-Derivatives", chapters 15 (Black-Scholes-Merton) and 17 (Options on stock indices, dividend
-yield) and 19 (The Greek letters).
+Derivatives", 10th edition, chapters 15 (The Black-Scholes-Merton Model), 17 (Options on Stock
+Indices and Currencies: the dividend yield) and 19 (The Greek Letters).
 
 Units: prices in dollars per share; `t_years` in years of calendar time (ACT/365, see
 :func:`year_fraction`); vol, rate and dividend yield as decimals per year (0.20 is 20 %); delta
@@ -183,12 +183,15 @@ def bs_price_array(
 
     """
     x = _Inputs(spot, strike, t_years, vol, rate, div_yield, is_call)
+    intrinsic = np.maximum(x.sign * (x.spot - x.strike), 0.0)
+    return x.finish(_price(x), intrinsic)
+
+
+def _price(x: _Inputs) -> FloatArray:
     n1 = _norm_cdf(x.sign * x.d1)
     n2 = _norm_cdf(x.sign * x.d2)
-    # The two terms are each non-negative; clamp the rounding residue of their difference.
-    price = np.maximum(x.sign * (x.spot_df * n1 - x.strike_df * n2), 0.0)
-    intrinsic = np.maximum(x.sign * (x.spot - x.strike), 0.0)
-    return x.finish(price, intrinsic)
+    # Both terms are non-negative; clamp the rounding residue of their difference.
+    return np.maximum(x.sign * (x.spot_df * n1 - x.strike_df * n2), 0.0)
 
 
 def bs_delta_array(
@@ -525,8 +528,9 @@ def price_bounds_array(
     tuple of numpy.ndarray of float64
         ``(lower, upper)`` in dollars per share. Calls: ``max(S e^(-qT) - K e^(-rT), 0)`` and
         ``S e^(-qT)``; puts: ``max(K e^(-rT) - S e^(-qT), 0)`` and ``K e^(-rT)`` (Hull,
-        chapter 11, with a dividend yield). The lower bound is the discounted intrinsic value,
-        which a European put may trade below the plain intrinsic ``K - S``.
+        chapter 11 "Properties of Stock Options", with a dividend yield). The lower bound is
+        the discounted intrinsic value, which a European put may trade below the plain
+        intrinsic ``K - S``.
 
     Raises
     ------
@@ -585,39 +589,26 @@ def implied_vol_array(
     x = _Inputs(spot, strike, t_years, IV_MIN, rate, div_yield, is_call)
     target = np.asarray(price, dtype=np.float64)
     shape = np.broadcast_shapes(target.shape, x.spot.shape)
-
-    def flat(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
-        return np.broadcast_to(a, shape).ravel()
-
-    target = flat(target)
-    args = (
-        flat(x.spot),
-        flat(x.strike),
-        flat(np.where(x.expired, 0.0, x.t)),
-        flat(x.rate),
-        flat(x.div_yield),
-        flat(x.is_call),
-    )
-    lower, upper = price_bounds_array(*args)
-    valid = np.isfinite(target) & (target > lower) & (target < upper) & ~flat(x.expired)
+    target = _flat(target, shape)
+    s, k, r, q = (_flat(a, shape) for a in (x.spot, x.strike, x.rate, x.div_yield))
+    t = _flat(np.where(x.expired, 0.0, x.t), shape)
+    c = _flat(x.is_call, shape)
+    lower, upper = price_bounds_array(s, k, t, r, q, c)
+    valid = np.isfinite(target) & (target > lower) & (target < upper) & (t > 0.0)
     if valid.any():
         # Solve only the reachable entries: price(IV_MIN) <= target <= price(IV_MAX).
-        valid &= bs_price_array(*_vol_args(args, IV_MIN)) <= target
-        valid &= target <= bs_price_array(*_vol_args(args, IV_MAX))
+        valid &= bs_price_array(s, k, t, IV_MIN, r, q, c) <= target
+        valid &= target <= bs_price_array(s, k, t, IV_MAX, r, q, c)
     result = np.full(target.size, np.nan)
     if valid.any():
-        result[valid] = _solve_iv(target[valid], *(a[valid] for a in args))
+        result[valid] = _solve_iv(
+            target[valid], s[valid], k[valid], t[valid], r[valid], q[valid], c[valid]
+        )
     return result.reshape(shape)
 
 
-def _vol_args(
-    args: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]],
-    vol: float,
-) -> tuple[
-    FloatArray, FloatArray, FloatArray, float, FloatArray, FloatArray, npt.NDArray[np.bool_]
-]:
-    spot, strike, t, rate, div_yield, is_call = args
-    return spot, strike, t, vol, rate, div_yield, is_call
+def _flat[G: np.generic](values: npt.NDArray[G], shape: tuple[int, ...]) -> npt.NDArray[G]:
+    return np.broadcast_to(values, shape).ravel()
 
 
 def _solve_iv(
@@ -646,10 +637,7 @@ def _solve_iv(
             is_call[active],
         )
         s = sigma[active]
-        price = x.sign * (
-            x.spot_df * _norm_cdf(x.sign * x.d1) - x.strike_df * _norm_cdf(x.sign * x.d2)
-        )
-        diff = price - target[active]
+        diff = _price(x) - target[active]
         lo_a = np.where(diff <= 0.0, s, lo[active])
         hi_a = np.where(diff >= 0.0, s, hi[active])
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -16,6 +16,7 @@ share sales move cash exactly as a broker would.
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from strategies.short_option import ShortOptionConfig, ShortOptionStrategy
 from tradefly.backtest.config import RunConfig
 from tradefly.backtest.fees import OptionsCommissionModel
-from tradefly.backtest.results import BacktestResult, TradeRecord
+from tradefly.backtest.results import BacktestResult, EquityPoint, TradeRecord
 from tradefly.instruments import OPTION_PRICE_PRECISION, VENUE, daily_bar_type, equity_id
 
 NEW_YORK = "America/New_York"
@@ -81,10 +82,24 @@ def run_backtest(
         engine.dispose()
 
 
-def build_engine(
-    config: RunConfig, catalog_dir: Path, log_level: str = "ERROR"
-) -> tuple[BacktestEngine, TradeRecorder]:
-    """Build the engine with venue, instruments, data, strategy and recorder, ready to run."""
+@dataclass(frozen=True, slots=True)
+class RunData:
+    """Instruments and data of a run, in replay order."""
+
+    underlying: Equity
+    options: list[OptionContract]
+    data: list[Any]
+
+
+def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
+    """Load a run's instruments and data from the catalog, in replay order.
+
+    Raises
+    ------
+    CatalogDataMissingError
+        If the catalog has no underlying, options or bars for the run.
+
+    """
     catalog = ParquetDataCatalog(str(catalog_dir))
     start_ns, end_ns = _replay_bounds(config)
     underlying, options = _load_instruments(catalog, config, start_ns)
@@ -101,9 +116,17 @@ def build_engine(
         quotes = _quotes_from_trade_bars(
             catalog, option_ids, start_ns, end_ns, config.data.half_spread
         )
-    greeks = _in(_query_or_empty(catalog, OptionGreeks, start_ns, end_ns), option_ids)
+    greeks = _in(_query_if_present(catalog, OptionGreeks, start_ns, end_ns), option_ids)
     quoted_ids = {q.instrument_id for q in quotes}
+    return RunData(
+        underlying=underlying,
+        options=[o for o in options if o.id in quoted_ids],
+        data=replay_order(bars, quotes, greeks),
+    )
 
+
+def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -> BacktestEngine:
+    """Return an engine with the run's venue, instruments and data, and no strategy."""
     engine = BacktestEngine(
         BacktestEngineConfig(
             trader_id=TraderId("BACKTESTER-001"),
@@ -120,12 +143,18 @@ def build_engine(
             config.venue.commission_per_contract, config.venue.commission_per_share
         ),
     )
-    engine.add_instrument(underlying)
-    for option in options:
-        if option.id in quoted_ids:
-            engine.add_instrument(option)
-    engine.add_data(replay_order(bars, quotes, greeks), sort=True)
+    engine.add_instrument(run_data.underlying)
+    for option in run_data.options:
+        engine.add_instrument(option)
+    engine.add_data(run_data.data, sort=True)
+    return engine
 
+
+def build_engine(
+    config: RunConfig, catalog_dir: Path, log_level: str = "ERROR"
+) -> tuple[BacktestEngine, TradeRecorder]:
+    """Build the engine with venue, instruments, data, strategy and recorder, ready to run."""
+    engine = new_engine(config, load_run_data(config, catalog_dir), log_level)
     strategy_fields = {k: _iso_if_date(v) for k, v in config.strategy.items()}
     strategy_fields["underlying"] = config.data.underlying
     engine.add_strategy(ShortOptionStrategy(ShortOptionConfig(**strategy_fields)))
@@ -186,21 +215,12 @@ def _in(data: Iterable[Any], ids: set[InstrumentId]) -> list[Any]:
     return [d for d in data if d.instrument_id in ids]
 
 
-def _query_or_empty(
+def _query_if_present(
     catalog: ParquetDataCatalog, cls: type, start_ns: int, end_ns: int
 ) -> list[Any]:
-    if cls.__name__ not in {c.__name__ for c in _catalog_types(catalog)}:
+    if "option_greeks" not in catalog.list_data_types():
         return []
     return list(catalog.query(cls, start=start_ns, end=end_ns))
-
-
-def _catalog_types(catalog: ParquetDataCatalog) -> list[type]:
-    names = set(catalog.list_data_types())
-    return [t for t in (OptionGreeks, QuoteTick, Bar) if _type_dir(t) in names]
-
-
-def _type_dir(cls: type) -> str:
-    return {OptionGreeks: "option_greeks", QuoteTick: "quote_tick", Bar: "bar"}[cls]
 
 
 def _quotes_from_trade_bars(
@@ -257,7 +277,10 @@ def _collect(
         realized_pnl=round(sum(t.pnl for t in trades), 2),
         n_trades=len(option_trades),
         n_assigned=sum(1 for t in option_trades if t.exit_reason == "assigned"),
-        equity_curve=list(recorder.equity_curve),
+        equity_curve=[
+            EquityPoint(_replay_bounds(config)[0], config.venue.starting_balance),
+            *recorder.equity_curve,
+        ],
         trades=trades,
     )
 
