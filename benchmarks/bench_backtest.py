@@ -69,9 +69,20 @@ def reference_throughput(catalog: Path) -> dict[str, float]:
 def decade_run(catalog: Path) -> dict[str, float]:
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "tradefly.cli", "backtest", str(DECADE), "--catalog", str(catalog),
-         "--json", "--reports", str(catalog.parent / "reports")],
-        check=True, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "tradefly.cli",
+            "backtest",
+            str(DECADE),
+            "--catalog",
+            str(catalog),
+            "--json",
+            "--reports",
+            str(catalog.parent / "reports"),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     wall = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -85,16 +96,40 @@ def main() -> None:
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         ref_catalog = Path(tmp) / "ref"
-        tradefly(["ingest", "eod-chains", str(SHARED / "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"),
-                  "--bars", str(SHARED / "underlying_daily/lambdaclass_SPY_daily_2021.csv"),
-                  "--catalog", str(ref_catalog), "--no-progress"])
+        tradefly(
+            [
+                "ingest",
+                "eod-chains",
+                str(SHARED / "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"),
+                "--bars",
+                str(SHARED / "underlying_daily/lambdaclass_SPY_daily_2021.csv"),
+                "--catalog",
+                str(ref_catalog),
+                "--no-progress",
+            ]
+        )
         results["reference"] = reference_throughput(ref_catalog)
         if not args.skip_decade:
             decade_catalog = Path(tmp) / "decade"
-            files = sorted(str(p) for p in (SHARED / "options_chains/polygon_dayaggs_monthly/SPY").glob("*.csv"))
-            tradefly(["ingest", "option-bars", *files, "--catalog", str(decade_catalog), "--no-progress"])
-            tradefly(["ingest", "bars", str(SHARED / "underlying_daily/yfinance_rjdabest/daily_SPY.csv"),
-                      "--ticker", "SPY", "--catalog", str(decade_catalog), "--no-progress"])
+            files = sorted(
+                str(p)
+                for p in (SHARED / "options_chains/polygon_dayaggs_monthly/SPY").glob("*.csv")
+            )
+            tradefly(
+                ["ingest", "option-bars", *files, "--catalog", str(decade_catalog), "--no-progress"]
+            )
+            tradefly(
+                [
+                    "ingest",
+                    "bars",
+                    str(SHARED / "underlying_daily/yfinance_rjdabest/daily_SPY.csv"),
+                    "--ticker",
+                    "SPY",
+                    "--catalog",
+                    str(decade_catalog),
+                    "--no-progress",
+                ]
+            )
             results["decade"] = decade_run(decade_catalog)
     print(json.dumps(results, indent=2))
 

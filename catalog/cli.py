@@ -1,10 +1,206 @@
-"""``tradefly ingest`` subcommands (placeholder until the ingest pipelines land)."""
+"""``tradefly ingest`` subcommands: vendor files into the Parquet catalog.
+
+``tradefly ingest eod-chains``, ``option-bars`` and ``bars`` each read files, reject and count
+malformed rows, write once (atomically, without duplicates) and print a summary. Exit code 0
+on success, 1 when an input could not be read at all (nothing is then written).
+"""
 
 import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
+
+from catalog import eod_chains, option_bars, underlying_bars
+from catalog.ingest import (
+    IngestReport,
+    ingest_eod_chains,
+    ingest_option_bars,
+    ingest_underlying_bars,
+)
+from catalog.validation import Layout
+
+CATALOG_ENV = "TRADEFLY_CATALOG"
+DEFAULT_CATALOG = Path("data") / "catalog"
+
+
+def resolve_catalog_dir(arg: str | None) -> Path:
+    """Return the catalog directory: `arg`, else ``$TRADEFLY_CATALOG``, else ``data/catalog``.
+
+    Parameters
+    ----------
+    arg : str, optional
+        A ``--catalog`` command-line value.
+
+    Returns
+    -------
+    Path
+        The directory (relative paths are relative to the working directory).
+
+    """
+    if arg:
+        return Path(arg)
+    from_env = os.environ.get(CATALOG_ENV)
+    if from_env:
+        return Path(from_env)
+    return DEFAULT_CATALOG
+
+
+def _layout_names(layouts: Sequence[Layout]) -> list[str]:
+    return [layout.name for layout in layouts]
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--catalog",
+        metavar="DIR",
+        help=f"catalog directory (default: ${CATALOG_ENV}, else {DEFAULT_CATALOG})",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="do not show progress bars on stderr"
+    )
+
+
+def _add_bars_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bars",
+        metavar="FILE",
+        type=Path,
+        nargs="+",
+        action="extend",
+        default=[],
+        help="daily bar CSV(s) of the underlying to ingest in the same write",
+    )
+    parser.add_argument(
+        "--ticker",
+        help="ticker of the --bars files (default: the options' underlying if only one)",
+    )
+    parser.add_argument(
+        "--bars-layout",
+        choices=_layout_names(underlying_bars.LAYOUTS),
+        help="layout of the --bars files (default: detected from the header)",
+    )
+
+
+def _finish(run: Callable[[], IngestReport]) -> int:
+    """Run an ingest, print its summary; return the exit code."""
+    try:
+        report = run()
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"tradefly ingest: error: {exc}\nnothing was written\n")
+        return 1
+    sys.stdout.write(report.summary() + "\n")
+    return 0
+
+
+def _eod_chains(args: argparse.Namespace) -> int:
+    return _finish(
+        lambda: ingest_eod_chains(
+            resolve_catalog_dir(args.catalog),
+            args.files,
+            layout=args.layout,
+            bar_files=args.bars,
+            ticker=args.ticker,
+            bar_layout=args.bars_layout,
+            show_progress=not args.no_progress,
+        )
+    )
+
+
+def _option_bars(args: argparse.Namespace) -> int:
+    return _finish(
+        lambda: ingest_option_bars(
+            resolve_catalog_dir(args.catalog),
+            args.files,
+            layout=args.layout,
+            bar_files=args.bars,
+            ticker=args.ticker,
+            bar_layout=args.bars_layout,
+            show_progress=not args.no_progress,
+        )
+    )
+
+
+def _bars(args: argparse.Namespace) -> int:
+    return _finish(
+        lambda: ingest_underlying_bars(
+            resolve_catalog_dir(args.catalog),
+            args.files,
+            ticker=args.ticker,
+            layout=args.layout,
+            show_progress=not args.no_progress,
+        )
+    )
 
 
 def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
-    """Register ``tradefly ingest`` and its subcommands."""
-    parser = commands.add_parser("ingest", help="Ingest vendor files into the Parquet catalog.")
-    parser.set_defaults(handler=lambda args: parser.print_help() or 2)
+    """Register ``tradefly ingest`` and its subcommands on the top-level `commands`."""
+    parser = commands.add_parser(
+        "ingest",
+        help="Ingest vendor files into the Parquet catalog.",
+        description="Read vendor files, reject and count malformed rows, and write the rest "
+        "into the catalog in one atomic, duplicate-free write.",
+    )
+    sources = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
+
+    chains = sources.add_parser(
+        "eod-chains",
+        help="End-of-day option chains: contracts, bid/ask quotes and vendor greeks.",
+        description="Ingest end-of-day option chain CSVs (layouts: "
+        f"{', '.join(_layout_names(eod_chains.LAYOUTS))}) as option contracts, bid/ask "
+        "quotes and vendor greeks stamped at the session close; optionally the underlying's "
+        "daily bars in the same write.",
+    )
+    chains.add_argument("files", metavar="FILE", type=Path, nargs="+", help="chain CSV file(s)")
+    chains.add_argument(
+        "--layout",
+        choices=_layout_names(eod_chains.LAYOUTS),
+        help="chain file layout (default: detected from the header)",
+    )
+    _add_bars_options(chains)
+    _add_common(chains)
+    chains.set_defaults(handler=_eod_chains)
+
+    aggs = sources.add_parser(
+        "option-bars",
+        help="Daily option bars (Polygon day aggregates): contracts and OHLCV bars.",
+        description="Ingest daily option bar CSVs (layouts: "
+        f"{', '.join(_layout_names(option_bars.LAYOUTS))}) as option contracts and "
+        "daily LAST bars stamped at the session close; optionally the underlying's daily "
+        "bars in the same write.",
+    )
+    aggs.add_argument("files", metavar="FILE", type=Path, nargs="+", help="option bar CSV file(s)")
+    aggs.add_argument(
+        "--layout",
+        choices=_layout_names(option_bars.LAYOUTS),
+        help="option bar file layout (default: detected from the header)",
+    )
+    _add_bars_options(aggs)
+    _add_common(aggs)
+    aggs.set_defaults(handler=_option_bars)
+
+    bars = sources.add_parser(
+        "bars",
+        help="Daily bars of underlyings (Tiingo, yfinance, Alpha Vantage CSV).",
+        description="Ingest daily OHLCV CSVs of stocks/ETFs (layouts: "
+        f"{', '.join(_layout_names(underlying_bars.LAYOUTS))}) as equities and daily "
+        "LAST bars (raw, unadjusted prices) stamped at the session close.",
+    )
+    bars.add_argument("files", metavar="FILE", type=Path, nargs="+", help="daily bar CSV file(s)")
+    bars.add_argument(
+        "--ticker",
+        help="the underlying's ticker: required for files without a ticker column "
+        "(yfinance, alpha-vantage); otherwise rows of other tickers are rejected",
+    )
+    bars.add_argument(
+        "--layout",
+        choices=_layout_names(underlying_bars.LAYOUTS),
+        help="file layout (default: detected from the header)",
+    )
+    _add_common(bars)
+    bars.set_defaults(handler=_bars)
+
+    from adapters.alphavantage.cli import add_alphavantage_ingest_parser
+
+    add_alphavantage_ingest_parser(sources)

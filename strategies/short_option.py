@@ -188,6 +188,7 @@ class ShortOptionStrategy(Strategy):
             dt.date.fromisoformat(config.entry_start) if config.entry_start else None
         )
         self._entry_end = dt.date.fromisoformat(config.entry_end) if config.entry_end else None
+        self._needs_delta = config.target_delta is not None
         self._pending_quotes: dict[InstrumentId, QuoteTick] = {}
         self._greeks: dict[InstrumentId, OptionGreeks] = {}
         self._spot: float | None = None
@@ -200,7 +201,7 @@ class ShortOptionStrategy(Strategy):
     # -- Lifecycle -----------------------------------------------------------------------------
 
     def on_start(self) -> None:
-        """Subscribe to the underlying's daily bars and its options' quotes and greeks."""
+        """Subscribe to the underlying's daily bars and its options' quotes (and greeks)."""
         if self.cache.instrument(self._underlying_id) is None:
             self.log.error(f"Underlying {self._underlying_id} not in cache; stopping")
             self.stop()
@@ -209,7 +210,8 @@ class ShortOptionStrategy(Strategy):
         for instrument in self.cache.instruments(venue=VENUE, underlying=self._cfg.underlying):
             if isinstance(instrument, OptionContract) and instrument.option_kind == self._kind:
                 self.subscribe_quote_ticks(instrument.id)
-                self.subscribe_option_greeks(instrument.id)
+                if self._needs_delta:  # greeks subscriptions are costly; only delta rules use them
+                    self.subscribe_option_greeks(instrument.id)
 
     # -- Data ------------------------------------------------------------------------------------
 
@@ -261,7 +263,7 @@ class ShortOptionStrategy(Strategy):
                     ask=tick.ask_price.as_double(),
                     bid_size=tick.bid_size.as_double(),
                     ask_size=tick.ask_size.as_double(),
-                    delta=self._delta(instrument, tick, spot),
+                    delta=self._delta(instrument, tick, spot) if self._needs_delta else None,
                 )
             )
         return ChainSnapshot(session=session, spot=spot, quotes=tuple(quotes))

@@ -4,6 +4,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from adapters.tradier.cli import add_live_parser
 from catalog.cli import add_ingest_parser
 from tradefly.backtest.cli import add_backtest_parser, add_demo_parser
 
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ingest_parser(commands)
     add_backtest_parser(commands)
     add_demo_parser(commands)
+    add_live_parser(commands)
     return parser
 
 

@@ -10,15 +10,22 @@ CALENDAR_NAME = "XNYS"
 
 
 @lru_cache(maxsize=1)
-def _calendar() -> xcals.ExchangeCalendar:
-    return xcals.get_calendar(CALENDAR_NAME, start="2000-01-01")
+def nyse_calendar() -> xcals.ExchangeCalendar:
+    """Return the NYSE (XNYS) calendar shared by the whole project.
+
+    It spans 1990-01-01 to three years past today, so long-dated (LEAPS) expirations resolve.
+    """
+    end = pd.Timestamp.now(tz="UTC").normalize().tz_localize(None) + pd.DateOffset(years=3)
+    return xcals.get_calendar(CALENDAR_NAME, start="1990-01-01", end=end)
 
 
+@lru_cache(maxsize=65_536)
 def is_session(day: dt.date) -> bool:
     """Return whether `day` is a NYSE trading session."""
-    return bool(_calendar().is_session(pd.Timestamp(day)))
+    return bool(nyse_calendar().is_session(pd.Timestamp(day)))
 
 
+@lru_cache(maxsize=65_536)
 def session_close_ns(day: dt.date) -> int:
     """Return the close of the NYSE session on `day` as UNIX nanoseconds (UTC).
 
@@ -32,9 +39,10 @@ def session_close_ns(day: dt.date) -> int:
     """
     if not is_session(day):
         raise ValueError(f"day was not a NYSE session: {day}")
-    return int(_calendar().session_close(pd.Timestamp(day)).value)
+    return int(nyse_calendar().session_close(pd.Timestamp(day)).value)
 
 
+@lru_cache(maxsize=65_536)
 def expiration_close_ns(day: dt.date) -> int:
     """Return the expiry instant of an equity option expiring on `day` (UNIX ns, UTC).
 
@@ -42,7 +50,7 @@ def expiration_close_ns(day: dt.date) -> int:
     date that is not a session (e.g. a Saturday in pre-2015 data) rolls back to the
     previous session, where the last trading day falls.
     """
-    cal = _calendar()
+    cal = nyse_calendar()
     ts = pd.Timestamp(day)
     if not cal.is_session(ts):
         ts = cal.date_to_session(ts, direction="previous")
@@ -52,7 +60,8 @@ def expiration_close_ns(day: dt.date) -> int:
 def sessions_between(start: dt.date, end: dt.date) -> list[dt.date]:
     """Return the NYSE sessions from `start` to `end` inclusive."""
     return [
-        ts.date() for ts in _calendar().sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))
+        ts.date()
+        for ts in nyse_calendar().sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))
     ]
 
 
@@ -65,7 +74,7 @@ def session_of_ns(ts_ns: int) -> dt.date:
 def previous_session(day: dt.date) -> dt.date:
     """Return the NYSE session before `day` (which need not be a session itself)."""
     before = pd.Timestamp(day) - pd.Timedelta(days=1)
-    session: dt.date = _calendar().date_to_session(before, direction="previous").date()
+    session: dt.date = nyse_calendar().date_to_session(before, direction="previous").date()
     return session
 
 

@@ -60,9 +60,15 @@ def add_demo_parser(commands: "argparse._SubParsersAction[Any]") -> None:
 
 
 def _add_run_options(parser: argparse.ArgumentParser, default_catalog: Path | None = None) -> None:
-    where = f" (default {default_catalog})" if default_catalog else " (default $TRADEFLY_CATALOG or data/catalog)"
+    where = (
+        f" (default {default_catalog})"
+        if default_catalog
+        else " (default $TRADEFLY_CATALOG or data/catalog)"
+    )
     parser.add_argument("--catalog", default=None, help="catalog folder" + where)
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of a table"
+    )
     parser.add_argument(
         "--reports", type=Path, default=DEFAULT_REPORTS, help="reports folder (default reports/)"
     )
@@ -88,7 +94,10 @@ def _demo(args: argparse.Namespace) -> int:
     catalog_dir = Path(args.catalog) if args.catalog else DEMO_CATALOG
     marker = catalog_dir / f".demo-seed{args.seed}-{start}-{end}"
     if not marker.exists():
-        print(f"Generating the SYNTHETIC demo market (seed {args.seed}) into {catalog_dir}", file=sys.stderr)
+        print(
+            f"Generating the SYNTHETIC demo market (seed {args.seed}) into {catalog_dir}",
+            file=sys.stderr,
+        )
         if catalog_dir.exists():
             _clear_demo_catalog(catalog_dir)
         write_demo_catalog(catalog_dir, seed=args.seed, start=start, end=end)

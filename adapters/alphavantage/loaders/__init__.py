@@ -1,0 +1,15 @@
+"""Alpha Vantage history into the Parquet catalog: plan, raw cache, resume, convert, write."""
+
+from adapters.alphavantage.loaders.ingest import AlphaVantageIngest, IngestSettings
+from adapters.alphavantage.loaders.plan import Dataset, IngestPlan, describe_plan, plan_ingest
+from adapters.alphavantage.loaders.summary import IngestSummary
+
+__all__ = [
+    "AlphaVantageIngest",
+    "Dataset",
+    "IngestPlan",
+    "IngestSettings",
+    "IngestSummary",
+    "describe_plan",
+    "plan_ingest",
+]

@@ -1,0 +1,1 @@
+"""Pure ``parse_*`` functions from Alpha Vantage schema structs to Nautilus objects."""

@@ -1,0 +1,465 @@
+"""Tradier market data client: streamed or polled quotes and trades, greeks, history, clock.
+
+- Quotes and trades stream over the market WebSocket; every subscription change resends the
+  full symbol list. When Tradier refuses streaming sessions (paper accounts, A12) or while the
+  stream reconnects, one quotes call per ``poll_interval_secs`` covers every subscribed symbol
+  (unchanged quotes are not republished). Polling pauses while the market clock says closed.
+- ``subscribe_option_greeks`` polls ``quotes?greeks=true`` and publishes Nautilus
+  ``OptionGreeks`` (ORATS snapshots, about hourly).
+- ``request_bars``: daily bars from ``/markets/history`` (stamped at the session close) and 1, 5
+  and 15 minute bars from ``/markets/timesales``.
+- ``subscribe_bars`` for ``1-DAY-LAST-EXTERNAL``: Tradier streams no bars, so the day's bar so
+  far (quote open/high/low/last/volume) is published ``daily_bar_lead_secs`` before each
+  session's close, stamped at publication, letting end-of-day strategies act while the market
+  is open. Intraday bars are best aggregated INTERNAL from streamed trades or quotes.
+- ``request_instrument`` loads equities, OCC options and generic spreads of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from nautilus_trader.cache.cache import Cache
+from nautilus_trader.common.component import LiveClock, MessageBus
+from nautilus_trader.data.messages import (
+    RequestBars,
+    RequestInstrument,
+    RequestInstruments,
+    SubscribeBars,
+    SubscribeOptionGreeks,
+    SubscribeQuoteTicks,
+    SubscribeTradeTicks,
+    UnsubscribeBars,
+    UnsubscribeOptionGreeks,
+    UnsubscribeQuoteTicks,
+    UnsubscribeTradeTicks,
+)
+from nautilus_trader.live.data_client import LiveMarketDataClient
+from nautilus_trader.model.data import Bar, BarType, QuoteTick
+from nautilus_trader.model.enums import AggregationSource, BarAggregation
+from nautilus_trader.model.identifiers import ClientId, InstrumentId
+from nautilus_trader.model.identifiers import is_generic_spread_id as is_spread
+
+from adapters.tradier import parsing, schemas
+from adapters.tradier.api import TradierMarketApi
+from adapters.tradier.config import TradierDataClientConfig
+from adapters.tradier.constants import TRADIER, TRADIER_VENUE
+from adapters.tradier.errors import TradierError
+from adapters.tradier.providers import TradierInstrumentProvider
+from adapters.tradier.websocket import TradierStream, market_subscription
+from tradefly.instruments import DAILY_LAST
+from tradefly.market_calendar import session_close_ns, session_of_ns, sessions_between
+
+CLOCK_REFRESH_SECS = 300.0
+
+
+class TradierDataClient(LiveMarketDataClient):
+    """Nautilus market data client for Tradier.
+
+    Parameters
+    ----------
+    loop : asyncio.AbstractEventLoop
+        The event loop.
+    market : TradierMarketApi
+        The market-data endpoints.
+    msgbus : MessageBus
+        The message bus.
+    cache : Cache
+        The cache.
+    clock : LiveClock
+        The clock.
+    instrument_provider : TradierInstrumentProvider
+        The instrument provider.
+    config : TradierDataClientConfig
+        The configuration.
+    name : str, optional
+        The client id (default ``TRADIER``).
+
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        market: TradierMarketApi,
+        msgbus: MessageBus,
+        cache: Cache,
+        clock: LiveClock,
+        instrument_provider: TradierInstrumentProvider,
+        config: TradierDataClientConfig,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            loop=loop,
+            client_id=ClientId(name or TRADIER),
+            venue=TRADIER_VENUE,
+            msgbus=msgbus,
+            cache=cache,
+            clock=clock,
+            instrument_provider=instrument_provider,
+            config=config,
+        )
+        self._market = market
+        self._provider = instrument_provider
+        self._config = config
+        self._quote_ids: set[InstrumentId] = set()
+        self._trade_ids: set[InstrumentId] = set()
+        self._greeks_ids: set[InstrumentId] = set()
+        self._daily_bars: set[BarType] = set()
+        self._daily_task: asyncio.Task[None] | None = None
+        self._last_trade: dict[InstrumentId, str] = {}
+        self._market_state = "open"
+        self._clock_checked_ns = 0
+        self._tasks_running: list[asyncio.Task[None]] = []
+        self._stream: TradierStream | None = None
+        if config.use_streaming:
+            self._stream = TradierStream(
+                name="market",
+                url=config.ws_url(),
+                create_session=market.create_session,
+                subscription=self._subscription,
+                on_message=self._on_stream_message,
+                idle_timeout_secs=config.stream_idle_timeout_secs,
+                reconnect_delay_secs=config.reconnect_delay_secs,
+                on_unavailable=self._on_stream_unavailable,
+            )
+
+    @property
+    def stream(self) -> TradierStream | None:
+        """The market stream, or None when streaming is off or unavailable."""
+        return self._stream
+
+    # -- Connection -----------------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        await self._provider.initialize()
+        for instrument in self._provider.list_all():
+            self._handle_data(instrument)
+        await self._refresh_clock()
+        self._tasks_running = [
+            self.create_task(self._poll_quotes_loop(), log_msg="tradier_quote_poll"),
+            self.create_task(self._poll_greeks_loop(), log_msg="tradier_greeks_poll"),
+        ]
+
+    async def _disconnect(self) -> None:
+        if self._stream is not None:
+            await self._stream.stop()
+        tasks = [*self._tasks_running, *([self._daily_task] if self._daily_task else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks_running, self._daily_task = [], None
+
+    # -- Subscriptions --------------------------------------------------------------------
+
+    async def _subscribe_quote_ticks(self, command: SubscribeQuoteTicks) -> None:
+        if is_spread(command.instrument_id):
+            return  # the DataEngine builds spread quotes from leg subscriptions
+        if await self._ensure_instrument(command.instrument_id):
+            self._quote_ids.add(command.instrument_id)
+            await self._update_stream()
+
+    async def _subscribe_trade_ticks(self, command: SubscribeTradeTicks) -> None:
+        if await self._ensure_instrument(command.instrument_id):
+            self._trade_ids.add(command.instrument_id)
+            await self._update_stream()
+
+    async def _subscribe_option_greeks(self, command: SubscribeOptionGreeks) -> None:
+        if await self._ensure_instrument(command.instrument_id):
+            self._greeks_ids.add(command.instrument_id)
+            await self._poll_greeks([command.instrument_id])
+
+    async def _subscribe_bars(self, command: SubscribeBars) -> None:
+        bar_type: BarType = command.bar_type
+        external = bar_type.aggregation_source == AggregationSource.EXTERNAL
+        if bar_type.spec != DAILY_LAST or not external:
+            self._log.error(
+                f"Cannot subscribe to {bar_type}: Tradier publishes 1-DAY-LAST-EXTERNAL bars "
+                "only; aggregate intraday bars INTERNAL from quotes or trades",
+            )
+            return
+        if await self._ensure_instrument(bar_type.instrument_id):
+            self._daily_bars.add(bar_type)
+            if self._daily_task is None:
+                self._daily_task = self.create_task(
+                    self._daily_bar_loop(), log_msg="tradier_daily_bars"
+                )
+
+    async def _unsubscribe_bars(self, command: UnsubscribeBars) -> None:
+        self._daily_bars.discard(command.bar_type)
+
+    async def _unsubscribe_quote_ticks(self, command: UnsubscribeQuoteTicks) -> None:
+        self._quote_ids.discard(command.instrument_id)
+        await self._update_stream()
+
+    async def _unsubscribe_trade_ticks(self, command: UnsubscribeTradeTicks) -> None:
+        self._trade_ids.discard(command.instrument_id)
+        await self._update_stream()
+
+    async def _unsubscribe_option_greeks(self, command: UnsubscribeOptionGreeks) -> None:
+        self._greeks_ids.discard(command.instrument_id)
+
+    async def _ensure_instrument(self, instrument_id: InstrumentId) -> bool:
+        if self._cache.instrument(instrument_id) is not None:
+            return True
+        try:
+            await self._provider.load_async(instrument_id)
+        except TradierError as exc:
+            self._log.error(f"Cannot load {instrument_id}: {exc}")
+            return False
+        instrument = self._provider.find(instrument_id)
+        if instrument is None:
+            self._log.error(f"Tradier has no instrument {instrument_id}")
+            return False
+        self._handle_data(instrument)
+        return True
+
+    def _symbols(self) -> list[str]:
+        return sorted(i.symbol.value for i in self._quote_ids | self._trade_ids)
+
+    def _subscription(self, session_id: str) -> dict[str, Any]:
+        return market_subscription(self._symbols(), session_id)
+
+    async def _update_stream(self) -> None:
+        if self._stream is None:
+            return
+        if not self._symbols():
+            await self._stream.stop()
+        elif self._stream.is_running:
+            await self._stream.resubscribe()
+        else:
+            self._stream.start()
+
+    def _on_stream_unavailable(self, reason: str) -> None:
+        self._log.warning(f"Market streaming unavailable ({reason}); polling quotes instead")
+        self._stream = None
+
+    def _on_stream_message(self, line: bytes) -> None:
+        try:
+            event = schemas.decode(schemas.MarketEvent, line)
+        except TradierError as exc:
+            self._log.warning(f"Dropped a malformed stream message: {exc}")
+            return
+        if event.error:
+            self._log.warning(f"Market stream refused: {event.error}")
+            return
+        if event.symbol is None:
+            return
+        instrument_id = parsing.instrument_id_for(event.symbol)
+        instrument = self._cache.instrument(instrument_id)
+        if instrument is None:
+            return
+        ts_init = self._clock.timestamp_ns()
+        try:
+            if event.type == "quote" and instrument_id in self._quote_ids:
+                self._handle_data(parsing.parse_stream_quote(event, instrument, ts_init))
+            elif event.type in ("trade", "tradex") and instrument_id in self._trade_ids:
+                self._handle_data(parsing.parse_stream_trade(event, instrument, ts_init))
+        except TradierError as exc:
+            self._log.warning(f"Dropped stream {event.type} for {event.symbol}: {exc}")
+
+    # -- Polling --------------------------------------------------------------------------
+
+    async def _refresh_clock(self) -> None:
+        try:
+            clock = parsing.parse_clock(await self._market.clock())
+        except TradierError as exc:
+            self._log.warning(f"Cannot read the market clock: {exc}")
+            return
+        self._market_state = clock.state
+        self._clock_checked_ns = self._clock.timestamp_ns()
+        self._log.info(
+            f"Market clock: {clock.state} (next {clock.next_state} at {clock.next_change_ns})"
+        )
+
+    async def _poll_quotes_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._config.poll_interval_secs)
+            stale_ns = self._clock.timestamp_ns() - self._clock_checked_ns
+            if stale_ns > CLOCK_REFRESH_SECS * 1e9:
+                await self._refresh_clock()
+            streaming = self._stream is not None and self._stream.is_connected
+            ids = self._quote_ids | self._trade_ids
+            if streaming or not ids or self._market_state == "closed":
+                continue
+            try:
+                await self._poll_quotes(sorted(ids, key=str))
+            except TradierError as exc:
+                self._log.warning(f"Quote poll failed: {exc}")
+
+    async def _poll_quotes(self, instrument_ids: list[InstrumentId]) -> None:
+        response = await self._market.quotes(i.symbol.value for i in instrument_ids)
+        quotes, unmatched = parsing.parse_quotes(response)
+        if unmatched:
+            self._log.warning(f"Quotes unmatched (expired or invalid): {unmatched}")
+        ts_init = self._clock.timestamp_ns()
+        for quote in quotes:
+            instrument_id = parsing.instrument_id_for(quote.symbol)
+            instrument = self._cache.instrument(instrument_id)
+            if instrument is None:
+                continue
+            if instrument_id in self._quote_ids:
+                try:
+                    tick = parsing.parse_quote_tick(quote, instrument, ts_init)
+                except TradierError:
+                    continue
+                if not _same_book(tick, self._cache.quote_tick(instrument_id)):
+                    self._handle_data(tick)
+            if instrument_id in self._trade_ids and quote.last and quote.last_volume:
+                key = f"{quote.trade_date}-{int(quote.volume or 0)}"
+                if self._last_trade.get(instrument_id) != key:
+                    self._last_trade[instrument_id] = key
+                    event = schemas.MarketEvent(
+                        type="trade",
+                        symbol=quote.symbol,
+                        price=quote.last,
+                        size=quote.last_volume,
+                        cvol=quote.volume,
+                        date=quote.trade_date if isinstance(quote.trade_date, int) else None,
+                    )
+                    self._handle_data(parsing.parse_stream_trade(event, instrument, ts_init))
+
+    def _next_daily_bar_ns(self, now_ns: int) -> int:
+        lead_ns = int(self._config.daily_bar_lead_secs * 1e9)
+        today = session_of_ns(now_ns)
+        for day in sessions_between(today, today + dt.timedelta(days=10)):
+            publish_ns = session_close_ns(day) - lead_ns
+            if publish_ns > now_ns:
+                return publish_ns
+        raise RuntimeError(f"no NYSE session within 10 days of {today}")
+
+    async def _daily_bar_loop(self) -> None:
+        while True:
+            now_ns = self._clock.timestamp_ns()
+            await asyncio.sleep((self._next_daily_bar_ns(now_ns) - now_ns) / 1e9)
+            await self._publish_daily_bars()
+
+    async def _publish_daily_bars(self) -> None:
+        bar_types = {b.instrument_id.symbol.value: b for b in self._daily_bars}
+        if not bar_types:
+            return
+        try:
+            quotes, _ = parsing.parse_quotes(await self._market.quotes(bar_types))
+        except TradierError as exc:
+            self._log.error(f"Daily bars unavailable: {exc}")
+            return
+        ts = self._clock.timestamp_ns()
+        for quote in quotes:
+            bar_type = bar_types.get(quote.symbol)
+            instrument = self._cache.instrument(bar_type.instrument_id) if bar_type else None
+            if bar_type is None or instrument is None:
+                continue
+            try:
+                self._handle_data(
+                    parsing.parse_quote_bar(quote, bar_type, instrument.price_precision, ts)
+                )
+            except TradierError as exc:
+                self._log.error(f"Daily bar for {quote.symbol} not published: {exc}")
+
+    async def _poll_greeks_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._config.greeks_poll_interval_secs)
+            if self._greeks_ids:
+                await self._poll_greeks(sorted(self._greeks_ids, key=str))
+
+    async def _poll_greeks(self, instrument_ids: list[InstrumentId]) -> None:
+        try:
+            response = await self._market.quotes((i.symbol.value for i in instrument_ids), True)
+        except TradierError as exc:
+            self._log.warning(f"Greeks poll failed: {exc}")
+            return
+        quotes, _ = parsing.parse_quotes(response)
+        ts_init = self._clock.timestamp_ns()
+        for quote in quotes:
+            instrument_id = parsing.instrument_id_for(quote.symbol)
+            greeks = parsing.parse_option_greeks(quote, instrument_id, ts_init, self._spot(quote))
+            if greeks is not None:
+                self._handle_data(greeks)
+
+    def _spot(self, quote: schemas.Quote) -> float | None:
+        if not quote.underlying:
+            return None
+        tick = self._cache.quote_tick(parsing.instrument_id_for(quote.underlying))
+        if tick is None:
+            return None
+        return float((tick.bid_price.as_decimal() + tick.ask_price.as_decimal()) / 2)
+
+    # -- Requests -------------------------------------------------------------------------
+
+    async def _request_instrument(self, request: RequestInstrument) -> None:
+        if await self._ensure_instrument(request.instrument_id):
+            instrument = self._cache.instrument(request.instrument_id)
+            self._handle_instrument(
+                instrument, request.id, request.start, request.end, request.params
+            )
+
+    async def _request_instruments(self, request: RequestInstruments) -> None:
+        params = request.params or {}
+        underlying = params.get("underlying")
+        expiration = params.get("expiration")
+        instruments = []
+        if underlying and expiration:
+            try:
+                parsed = await self._provider.load_chain(
+                    str(underlying).upper(), dt.date.fromisoformat(str(expiration))
+                )
+                instruments = [row.contract for row in parsed.items]
+            except (TradierError, ValueError) as exc:
+                self._log.error(f"Cannot load the {underlying} {expiration} chain: {exc}")
+        else:
+            self._log.error("request_instruments needs params {'underlying', 'expiration'}")
+        for instrument in instruments:
+            self._handle_data(instrument)
+        self._handle_instruments(
+            request.venue, instruments, request.id, request.start, request.end, request.params
+        )
+
+    async def _request_bars(self, request: RequestBars) -> None:
+        bar_type: BarType = request.bar_type
+        end = _utc(request.end) or pd.Timestamp.now(tz="UTC")
+        start = _utc(request.start) or end - pd.Timedelta(days=30)
+        instrument = self._cache.instrument(bar_type.instrument_id)
+        precision = instrument.price_precision if instrument is not None else 4
+        symbol = bar_type.instrument_id.symbol.value
+        bars: list[Bar] = []
+        try:
+            if bar_type.spec.aggregation == BarAggregation.DAY:
+                response = await self._market.history(symbol, start.date(), end.date())
+                parsed = parsing.parse_daily_bars(response, bar_type, precision)
+            else:
+                eastern = "America/New_York"
+                timesales = await self._market.timesales(
+                    symbol,
+                    f"{bar_type.spec.step}min",
+                    start.tz_convert(eastern).strftime("%Y-%m-%d %H:%M"),
+                    end.tz_convert(eastern).strftime("%Y-%m-%d %H:%M"),
+                )
+                parsed = parsing.parse_timesales_bars(timesales, bar_type, precision)
+            if parsed.rejected:
+                self._log.warning(f"{bar_type}: rejected {parsed.rejected} rows")
+            bars = [b for b in parsed.items if start.value <= b.ts_event <= end.value]
+            if request.limit:
+                bars = bars[-request.limit :]
+        except (TradierError, ValueError) as exc:
+            self._log.error(f"Cannot request {bar_type}: {exc}")
+        self._handle_bars(bar_type, bars, request.id, request.start, request.end, request.params)
+
+
+def _utc(value: Any) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _same_book(tick: QuoteTick, last: QuoteTick | None) -> bool:
+    if last is None:
+        return False
+    return bool(
+        tick.bid_price == last.bid_price
+        and tick.ask_price == last.ask_price
+        and tick.bid_size == last.bid_size
+        and tick.ask_size == last.ask_size
+    )

@@ -1,0 +1,206 @@
+"""End-of-day option chain files to Nautilus option contracts, quotes and vendor greeks.
+
+Layout ``historicaloptiondata`` (historicaloptiondata.com EOD chains, also the lambdaclass
+SPY sample): one row per option per quote date with the columns
+``underlying, underlying_last, optionroot, type, expiration, quotedate, strike, last, bid,
+ask, volume, openinterest, impliedvol, delta, gamma, theta, vega, optionalias``.
+
+Each accepted row becomes
+
+- a ``QuoteTick`` (bid/ask in dollars per share, 2 decimals, sizes :data:`EOD_QUOTE_SIZE`),
+- an ``OptionGreeks`` (IV as a decimal, delta per share, vega per 1 vol point, theta per
+  calendar day, rho 0.0 since the file has none, open interest in contracts),
+
+both stamped ``ts_event = ts_init =`` the NYSE session close of ``quotedate``. Each OCC symbol
+gives one ``OptionContract`` and each underlying one ``Equity``
+(:mod:`tradefly.instruments` conventions). ``last`` and ``volume`` are not used.
+"""
+
+from pathlib import Path
+
+from nautilus_trader.model.data import OptionGreeks, QuoteTick
+from nautilus_trader.model.enums import OptionKind
+from nautilus_trader.model.instruments import OptionContract
+from nautilus_trader.model.objects import Quantity
+
+from catalog.validation import (
+    DuplicateGuard,
+    Layout,
+    LoadResult,
+    ProgressCallback,
+    RejectReason,
+    RowRejected,
+    column_index,
+    detect_layout,
+    field_text,
+    open_csv,
+    parse_count,
+    parse_date,
+    parse_decimal,
+    parse_float,
+    parse_price,
+    session_close,
+    validate_rows,
+)
+from tradefly.instruments import OPTION_PRICE_PRECISION, make_equity, make_option_contract
+from tradefly.occ import OccSymbol, parse_occ
+
+EOD_QUOTE_SIZE = 10_000
+"""Bid and ask size, in contracts, given to every end-of-day quote.
+
+EOD chain files carry prices but no sizes. Nautilus limits fills to the quoted size, so a
+size far above any order of this strategy pack keeps fills at the quoted bid/ask; it is not a
+liquidity estimate.
+"""
+
+HISTORICALOPTIONDATA = Layout(
+    "historicaloptiondata",
+    (
+        "underlying",
+        "underlying_last",
+        "optionroot",
+        "type",
+        "expiration",
+        "quotedate",
+        "strike",
+        "bid",
+        "ask",
+        "openinterest",
+        "impliedvol",
+        "delta",
+        "gamma",
+        "theta",
+        "vega",
+    ),
+)
+LAYOUTS = (HISTORICALOPTIONDATA,)
+"""The EOD chain layouts :func:`load_eod_chain` recognises."""
+
+
+class _ChainRowParser:
+    """Turns accepted rows of one file into instruments, quotes and greeks."""
+
+    def __init__(self, header: list[str], result: LoadResult) -> None:
+        self._col = column_index(header, HISTORICALOPTIONDATA.columns)
+        self._result = result
+        self._contracts: dict[str, tuple[OccSymbol, OptionContract]] = {}
+        self._underlyings: set[str] = set()
+        self._duplicates = DuplicateGuard()
+        self._size = Quantity.from_int(EOD_QUOTE_SIZE)
+
+    def _text(self, row: list[str], column: str) -> str:
+        return field_text(row, self._col[column])
+
+    def _contract(self, symbol: str, underlying: str) -> tuple[OccSymbol, OptionContract]:
+        cached = self._contracts.get(symbol)
+        if cached is not None:
+            return cached
+        try:
+            occ = parse_occ(symbol)
+        except ValueError as exc:
+            raise RowRejected(RejectReason.UNPARSEABLE_SYMBOL) from exc
+        contract = make_option_contract(occ, underlying=underlying)
+        self._contracts[symbol] = (occ, contract)
+        return occ, contract
+
+    def __call__(self, row: list[str]) -> None:
+        text = self._text
+        underlying = text(row, "underlying").upper()
+        occ, contract = self._contract(text(row, "optionroot"), underlying)
+        expiration = parse_date(text(row, "expiration"))
+        quote_date = parse_date(text(row, "quotedate"))
+        kind = text(row, "type").upper()[:1]
+        strike = parse_decimal(text(row, "strike"))
+        expected_kind = "C" if occ.kind == OptionKind.CALL else "P"
+        if occ.expiration != expiration or kind != expected_kind or occ.strike != strike:
+            raise RowRejected(RejectReason.SYMBOL_MISMATCH)
+        if contract.underlying != underlying:
+            raise RowRejected(RejectReason.SYMBOL_MISMATCH)
+        if expiration < quote_date:
+            raise RowRejected(RejectReason.EXPIRED_BEFORE_QUOTE_DATE)
+        ts = session_close(quote_date)
+
+        bid = parse_price(text(row, "bid"), OPTION_PRICE_PRECISION)
+        ask = parse_price(text(row, "ask"), OPTION_PRICE_PRECISION)
+        if bid > ask:
+            raise RowRejected(RejectReason.CROSSED_QUOTE)
+        underlying_last = parse_decimal(text(row, "underlying_last"))
+        if underlying_last < 0:
+            raise RowRejected(RejectReason.NEGATIVE_PRICE)
+        open_interest = parse_count(text(row, "openinterest"))
+        mark_iv = parse_float(text(row, "impliedvol"))
+        if mark_iv < 0:
+            raise RowRejected(RejectReason.NEGATIVE_VOLATILITY)
+        delta = parse_float(text(row, "delta"))
+        gamma = parse_float(text(row, "gamma"))
+        theta = parse_float(text(row, "theta"))
+        vega = parse_float(text(row, "vega"))
+        self._duplicates.check(occ.compact, ts)
+
+        result = self._result
+        result.add_instrument(contract)
+        if underlying not in self._underlyings:
+            self._underlyings.add(underlying)
+            result.add_instrument(make_equity(underlying))
+        result.data.append(QuoteTick(contract.id, bid, ask, self._size, self._size, ts, ts))
+        result.data.append(
+            OptionGreeks(
+                contract.id,
+                delta,
+                gamma,
+                vega,
+                theta,
+                0.0,
+                mark_iv,
+                mark_iv,
+                mark_iv,
+                float(underlying_last),
+                float(open_interest),
+                ts,
+                ts,
+            )
+        )
+
+
+def load_eod_chain(
+    path: Path,
+    layout: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> LoadResult:
+    """Load an end-of-day option chain CSV into contracts, quotes and greeks.
+
+    Rows are rejected (and counted by reason, never raised) when a field is missing or
+    unparseable, the OCC symbol disagrees with the type/expiration/strike columns, a price or
+    open interest is negative, bid > ask (zero bids are valid), the expiration precedes the
+    quote date, the quote date is not a NYSE session, or the same option and date appeared
+    earlier in the file.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file.
+    layout : str, optional
+        The layout name (see :data:`LAYOUTS`); detected from the header when ``None``.
+    progress : ProgressCallback, optional
+        Called with 1 after every data row.
+
+    Returns
+    -------
+    LoadResult
+        ``OptionContract``s and ``Equity``s, then per accepted row a ``QuoteTick`` followed by
+        an ``OptionGreeks``, in file order.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+    ValueError
+        If the file is empty or its header matches no layout (the message lists the expected
+        headers).
+
+    """
+    result = LoadResult()
+    with open_csv(path) as (header, rows):
+        detect_layout(header, LAYOUTS, path, layout)
+        validate_rows(rows, result, _ChainRowParser(header, result), progress)
+    return result

@@ -1,0 +1,317 @@
+"""Ingest pipelines: vendor files through a loader, then one atomic write into the catalog.
+
+Each pipeline reads every file first (with a progress bar on stderr), so a file that cannot be
+read or has an unknown layout stops the run before anything is written. Accepted rows are then
+written once through :func:`catalog.writer.write_to_catalog`, and an :class:`IngestReport`
+counts rows read, written, already present and rejected by reason.
+"""
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from nautilus_trader.model.instruments import OptionContract
+from tqdm import tqdm
+
+from catalog.eod_chains import load_eod_chain
+from catalog.option_bars import load_option_bars
+from catalog.underlying_bars import load_underlying_bars
+from catalog.validation import LoadResult, ProgressCallback
+from catalog.writer import write_to_catalog
+
+Loader = Callable[[Path, ProgressCallback | None], LoadResult]
+"""A loader bound to its options: ``(path, progress) -> LoadResult``."""
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """The outcome of one ingest run.
+
+    Parameters
+    ----------
+    catalog_dir : Path
+        The catalog written to.
+    files : tuple[Path, ...]
+        The input files, in the order read.
+    rows_read : int
+        Data rows read from the files (header lines excluded).
+    rows_written : int
+        Catalog data rows newly stored (an EOD chain row gives two: a quote and greeks).
+    rows_already_present : int
+        Catalog data rows not stored because identical rows were already there.
+    rejected : dict[str, int]
+        Rejected file rows by reason label, most frequent first.
+    instruments : int
+        Distinct instruments defined by the accepted rows.
+    instruments_written : int
+        Of `instruments`, those new to the catalog.
+    conflicting_rows : int
+        Rows written next to a stored row of the same instrument and timestamp with other
+        values (e.g. the same day's bar from another vendor).
+
+    """
+
+    catalog_dir: Path
+    files: tuple[Path, ...]
+    rows_read: int
+    rows_written: int
+    rows_already_present: int
+    rejected: dict[str, int]
+    instruments: int
+    instruments_written: int
+    conflicting_rows: int
+
+    @property
+    def rows_rejected(self) -> int:
+        """Return the number of rejected file rows."""
+        return sum(self.rejected.values())
+
+    def summary(self) -> str:
+        """Return a plain-text table of the counts (rejects broken down by reason)."""
+        rows: list[tuple[str, int]] = [
+            ("files read", len(self.files)),
+            ("rows read", self.rows_read),
+            ("rows rejected", self.rows_rejected),
+            *((f"  {reason}", count) for reason, count in self.rejected.items()),
+            ("instruments", self.instruments),
+            ("  new to the catalog", self.instruments_written),
+            ("catalog rows written", self.rows_written),
+            ("catalog rows already present", self.rows_already_present),
+        ]
+        if self.conflicting_rows:
+            rows.append(("rows conflicting with a stored row", self.conflicting_rows))
+        width = max(len(label) for label, _ in rows)
+        table = [f"{label:<{width}}  {count:>10,}" for label, count in rows]
+        return "\n".join([f"catalog: {self.catalog_dir}", *table])
+
+
+def _count_rows(paths: Sequence[Path]) -> int:
+    """Return the non-blank lines after each file's first line (the progress bar's total)."""
+    total = 0
+    for path in paths:
+        try:
+            with path.open("rb") as handle:
+                total += max(sum(1 for line in handle if line.strip()) - 1, 0)
+        except OSError:
+            continue  # the loader reports it
+    return total
+
+
+def _read(paths: Sequence[Path], show_progress: bool) -> "tqdm[None]":
+    """Return a progress bar over the data rows of `paths`."""
+    return tqdm(
+        total=_count_rows(paths),
+        desc="reading",
+        unit="rows",
+        file=sys.stderr,
+        disable=not show_progress,
+    )
+
+
+def _write(
+    catalog_dir: Path, paths: Sequence[Path], loaded: LoadResult, show_progress: bool
+) -> IngestReport:
+    """Write everything `loaded` holds in one atomic write and report."""
+    objects = [*loaded.instruments.values(), *loaded.data]
+    with tqdm(
+        total=len(objects),
+        desc="writing",
+        unit="objects",
+        file=sys.stderr,
+        disable=not show_progress,
+    ) as bar:
+        stats = write_to_catalog(catalog_dir, objects, progress=bar.update)
+    return IngestReport(
+        catalog_dir=catalog_dir,
+        files=tuple(paths),
+        rows_read=loaded.rows_read,
+        rows_written=stats.rows_written,
+        rows_already_present=stats.rows_already_present,
+        rejected=loaded.rejects.as_dict(),
+        instruments=len(loaded.instruments),
+        instruments_written=stats.instruments_written,
+        conflicting_rows=stats.conflicting_rows,
+    )
+
+
+def _single_underlying(loaded: LoadResult) -> str | None:
+    """Return the underlying of the loaded options if there is exactly one."""
+    underlyings = {
+        instrument.underlying
+        for instrument in loaded.instruments.values()
+        if isinstance(instrument, OptionContract)
+    }
+    return underlyings.pop() if len(underlyings) == 1 else None
+
+
+def _ingest_options(
+    catalog_dir: Path,
+    files: Sequence[Path],
+    load_options: Loader,
+    bar_files: Sequence[Path],
+    ticker: str | None,
+    bar_layout: str | None,
+    show_progress: bool,
+) -> IngestReport:
+    """Load option files, then the underlying's bar files, then write once."""
+    loaded = LoadResult()
+    with _read([*files, *bar_files], show_progress) as bar:
+        for path in files:
+            bar.set_postfix_str(path.name)
+            loaded.extend(load_options(path, bar.update))
+        bar_ticker = ticker or _single_underlying(loaded)
+        for path in bar_files:
+            bar.set_postfix_str(path.name)
+            loaded.extend(load_underlying_bars(path, bar_ticker, bar_layout, bar.update))
+    return _write(catalog_dir, [*files, *bar_files], loaded, show_progress)
+
+
+def ingest_eod_chains(
+    catalog_dir: Path,
+    files: Sequence[Path],
+    layout: str | None = None,
+    bar_files: Sequence[Path] = (),
+    ticker: str | None = None,
+    bar_layout: str | None = None,
+    show_progress: bool = True,
+) -> IngestReport:
+    """Ingest end-of-day option chain files (and optionally the underlying's daily bars).
+
+    Parameters
+    ----------
+    catalog_dir : Path
+        The catalog root.
+    files : Sequence[Path]
+        Chain CSVs (see :mod:`catalog.eod_chains`).
+    layout : str, optional
+        The chain layout; detected from each header when ``None``.
+    bar_files : Sequence[Path], default ()
+        Daily bar CSVs of the underlying (see :mod:`catalog.underlying_bars`).
+    ticker : str, optional
+        The ticker of `bar_files` (rows of other tickers are rejected); defaults to the
+        options' underlying when the chains hold exactly one.
+    bar_layout : str, optional
+        The layout of `bar_files`; detected from each header when ``None``.
+    show_progress : bool, default True
+        Show progress bars on stderr.
+
+    Returns
+    -------
+    IngestReport
+
+    Raises
+    ------
+    OSError
+        If a file cannot be read (nothing is written).
+    ValueError
+        If a file is empty, its header matches no layout, or a bar file needs a ticker and
+        none is known (nothing is written).
+
+    """
+    return _ingest_options(
+        catalog_dir,
+        files,
+        lambda path, progress: load_eod_chain(path, layout, progress),
+        bar_files,
+        ticker,
+        bar_layout,
+        show_progress,
+    )
+
+
+def ingest_option_bars(
+    catalog_dir: Path,
+    files: Sequence[Path],
+    layout: str | None = None,
+    bar_files: Sequence[Path] = (),
+    ticker: str | None = None,
+    bar_layout: str | None = None,
+    show_progress: bool = True,
+) -> IngestReport:
+    """Ingest daily option bar files (and optionally the underlying's daily bars).
+
+    Parameters
+    ----------
+    catalog_dir : Path
+        The catalog root.
+    files : Sequence[Path]
+        Option day-aggregate CSVs (see :mod:`catalog.option_bars`).
+    layout : str, optional
+        The option bars layout; detected from each header when ``None``.
+    bar_files : Sequence[Path], default ()
+        Daily bar CSVs of the underlying (see :mod:`catalog.underlying_bars`).
+    ticker : str, optional
+        The ticker of `bar_files` (rows of other tickers are rejected); defaults to the
+        options' underlying when the files hold exactly one.
+    bar_layout : str, optional
+        The layout of `bar_files`; detected from each header when ``None``.
+    show_progress : bool, default True
+        Show progress bars on stderr.
+
+    Returns
+    -------
+    IngestReport
+
+    Raises
+    ------
+    OSError
+        If a file cannot be read (nothing is written).
+    ValueError
+        If a file is empty, its header matches no layout, or a bar file needs a ticker and
+        none is known (nothing is written).
+
+    """
+    return _ingest_options(
+        catalog_dir,
+        files,
+        lambda path, progress: load_option_bars(path, layout, progress),
+        bar_files,
+        ticker,
+        bar_layout,
+        show_progress,
+    )
+
+
+def ingest_underlying_bars(
+    catalog_dir: Path,
+    files: Sequence[Path],
+    ticker: str | None = None,
+    layout: str | None = None,
+    show_progress: bool = True,
+) -> IngestReport:
+    """Ingest daily bar files of underlyings.
+
+    Parameters
+    ----------
+    catalog_dir : Path
+        The catalog root.
+    files : Sequence[Path]
+        Daily bar CSVs (see :mod:`catalog.underlying_bars`).
+    ticker : str, optional
+        Required for layouts without a ticker column; otherwise rows of other tickers are
+        rejected.
+    layout : str, optional
+        The layout; detected from each header when ``None``.
+    show_progress : bool, default True
+        Show progress bars on stderr.
+
+    Returns
+    -------
+    IngestReport
+
+    Raises
+    ------
+    OSError
+        If a file cannot be read (nothing is written).
+    ValueError
+        If a file is empty, its header matches no layout, or `ticker` is missing for a
+        layout without a ticker column (nothing is written).
+
+    """
+    loaded = LoadResult()
+    with _read(files, show_progress) as bar:
+        for path in files:
+            bar.set_postfix_str(path.name)
+            loaded.extend(load_underlying_bars(path, ticker, layout, bar.update))
+    return _write(catalog_dir, files, loaded, show_progress)

@@ -1,0 +1,109 @@
+"""The live config, the arming check and the factories' credential handling."""
+
+from pathlib import Path
+
+import pytest
+from nautilus_trader.model.identifiers import InstrumentId
+
+from adapters.tradier.config import (
+    TradierDataClientConfig,
+    TradierExecClientConfig,
+    resolve_access_token,
+    resolve_environment,
+)
+from adapters.tradier.constants import TradierEnvironment
+from adapters.tradier.node import (
+    LiveTradingNotArmedError,
+    load_live_config,
+    node_config,
+    require_live_arming,
+)
+
+PROJECT = Path(__file__).resolve().parents[4]
+SANDBOX_YAML = PROJECT / "configs" / "live" / "tradier_sandbox.yaml"
+
+
+@pytest.fixture(autouse=True)
+def account(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADIER_ACCOUNT_ID", "6YA00001")
+    monkeypatch.delenv("TRADIER_ENV", raising=False)
+
+
+def test_sandbox_is_the_default() -> None:
+    assert require_live_arming(None, False, None) is TradierEnvironment.SANDBOX
+    assert require_live_arming("sandbox", False, None) is TradierEnvironment.SANDBOX
+
+
+def test_live_refuses_without_the_flag() -> None:
+    with pytest.raises(LiveTradingNotArmedError, match="--arm-live"):
+        require_live_arming("live", False, "6YA00001")
+
+
+def test_live_refuses_without_the_matching_confirmation() -> None:
+    with pytest.raises(LiveTradingNotArmedError, match="6YA00001"):
+        require_live_arming("live", True, "yes")
+    with pytest.raises(LiveTradingNotArmedError):
+        require_live_arming("live", True, None)
+
+
+def test_live_armed() -> None:
+    assert require_live_arming("live", True, "6YA00001") is TradierEnvironment.LIVE
+
+
+def test_env_variable_selects_live(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADIER_ENV", "live")
+    with pytest.raises(LiveTradingNotArmedError):
+        require_live_arming(None, False, None)
+
+
+def test_unknown_environment() -> None:
+    with pytest.raises(ValueError, match="was not 'sandbox' or 'live'"):
+        resolve_environment("paper")
+
+
+def test_missing_token_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRADIER_ACCESS_TOKEN", raising=False)
+    with pytest.raises(ValueError, match="TRADIER_ACCESS_TOKEN was not set"):
+        resolve_access_token()
+
+
+def test_sandbox_yaml_builds_a_node_config() -> None:
+    config = node_config(load_live_config(SANDBOX_YAML))
+    data = config.data_clients["TRADIER"]
+    execution = config.exec_clients["TRADIER"]
+    assert isinstance(data, TradierDataClientConfig)
+    assert isinstance(execution, TradierExecClientConfig)
+    assert data.rest_url() == "https://sandbox.tradier.com"
+    assert execution.ws_url() == "wss://sandbox-ws.tradier.com/v1/accounts/events"
+    provider = data.instrument_provider
+    assert provider.load_all
+    assert provider.filters["underlyings"] == ["SPY"]
+    assert provider.filters["monthly_only"] is True
+    assert InstrumentId.from_str("SPY.US") in provider.load_ids
+    (strategy,) = config.strategies
+    assert strategy.strategy_path == "strategies.short_option:ShortOptionStrategy"
+    assert config.exec_engine.reconciliation
+
+
+def test_sandbox_yaml_strategy_config_is_valid() -> None:
+    from nautilus_trader.config import StrategyFactory
+
+    (strategy,) = node_config(load_live_config(SANDBOX_YAML)).strategies
+    assert StrategyFactory.create(strategy) is not None
+
+
+def test_live_command_refuses_unarmed_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from adapters.tradier.cli import add_live_parser
+
+    monkeypatch.setenv("TRADIER_ACCESS_TOKEN", "t")
+    config = tmp_path / "live.yaml"
+    config.write_text("environment: live\n")
+    parser = argparse.ArgumentParser()
+    add_live_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["live", str(config)])
+    assert args.handler(args) == 2
+    assert "--arm-live" in capsys.readouterr().err
