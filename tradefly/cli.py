@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from adapters.tradier.cli import add_live_parser
 from catalog.cli import add_ingest_parser
 from tradefly.backtest.cli import add_backtest_parser, add_demo_parser
+from tradefly.env_file import load_env_file
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
+    load_env_file()
     parser = build_parser()
     args = parser.parse_args(argv)
     result: int = args.handler(args)
