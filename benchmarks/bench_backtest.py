@@ -3,18 +3,22 @@
 1. Event throughput of the reference run (configs/backtest/spy2021_weekly_put.yaml) against a
    bare Nautilus engine replaying the same catalog data with an empty strategy, in one process,
    reported as a ratio.
-2. Wall time and peak memory (max RSS) of the 2016-2025 monthly run, in a child process.
+2. The same ratio on the 2016-2025 monthly run (trade bars turned into quotes), and that run's
+   wall time and peak memory (max RSS) through `tradefly backtest`, in a child process.
 
 Usage: .venv/bin/python benchmarks/bench_backtest.py [--skip-decade]
 """
 
 import argparse
+import contextlib
+import io
 import json
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from nautilus_trader.config import StrategyConfig
@@ -45,8 +49,8 @@ def _timed_run(engine) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
-def reference_throughput(catalog: Path) -> dict[str, float]:
-    config = load_run_config(REFERENCE)
+def throughput(config_path: Path, catalog: Path) -> dict[str, float]:
+    config = load_run_config(config_path)
     run_data = load_run_data(config, catalog)
     events = len(run_data.data)
 
@@ -61,8 +65,8 @@ def reference_throughput(catalog: Path) -> dict[str, float]:
     return {
         "events": events,
         "bare_engine_events_per_s": round(events / bare_seconds),
-        "reference_events_per_s": round(events / ours_seconds),
-        "ratio_reference_to_bare": round(bare_seconds / ours_seconds, 3),
+        "tradefly_events_per_s": round(events / ours_seconds),
+        "ratio_tradefly_to_bare": round(bare_seconds / ours_seconds, 3),
     }
 
 
@@ -89,48 +93,35 @@ def decade_run(catalog: Path) -> dict[str, float]:
     return {"wall_seconds": round(wall, 1), "peak_rss_mib": round(peak_kib / 1024, 1)}
 
 
+def _ingest(argv: list[str]) -> None:
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert tradefly([*argv, "--no-progress"]) == 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-decade", action="store_true", help="skip the 2016-2025 run")
     args = parser.parse_args()
+    warnings.filterwarnings("ignore")
     results: dict[str, object] = {}
+    chains = SHARED / "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
+    spy_2021 = SHARED / "underlying_daily/lambdaclass_SPY_daily_2021.csv"
+    spy_daily = SHARED / "underlying_daily/yfinance_rjdabest/daily_SPY.csv"
+    option_bars = sorted(
+        str(p) for p in (SHARED / "options_chains/polygon_dayaggs_monthly/SPY").glob("*.csv")
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        ref_catalog = Path(tmp) / "ref"
-        tradefly(
-            [
-                "ingest",
-                "eod-chains",
-                str(SHARED / "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"),
-                "--bars",
-                str(SHARED / "underlying_daily/lambdaclass_SPY_daily_2021.csv"),
-                "--catalog",
-                str(ref_catalog),
-                "--no-progress",
-            ]
+        ref = Path(tmp) / "ref"
+        _ingest(
+            ["ingest", "eod-chains", str(chains), "--bars", str(spy_2021), "--catalog", str(ref)]
         )
-        results["reference"] = reference_throughput(ref_catalog)
+        results["reference_throughput"] = throughput(REFERENCE, ref)
         if not args.skip_decade:
-            decade_catalog = Path(tmp) / "decade"
-            files = sorted(
-                str(p)
-                for p in (SHARED / "options_chains/polygon_dayaggs_monthly/SPY").glob("*.csv")
-            )
-            tradefly(
-                ["ingest", "option-bars", *files, "--catalog", str(decade_catalog), "--no-progress"]
-            )
-            tradefly(
-                [
-                    "ingest",
-                    "bars",
-                    str(SHARED / "underlying_daily/yfinance_rjdabest/daily_SPY.csv"),
-                    "--ticker",
-                    "SPY",
-                    "--catalog",
-                    str(decade_catalog),
-                    "--no-progress",
-                ]
-            )
-            results["decade"] = decade_run(decade_catalog)
+            decade = Path(tmp) / "decade"
+            _ingest(["ingest", "option-bars", *option_bars, "--catalog", str(decade)])
+            _ingest(["ingest", "bars", str(spy_daily), "--ticker", "SPY", "--catalog", str(decade)])
+            results["decade_throughput"] = throughput(DECADE, decade)
+            results["decade_run"] = decade_run(decade)
     print(json.dumps(results, indent=2))
 
 

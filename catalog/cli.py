@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,20 @@ def _layout_names(layouts: Sequence[Layout]) -> list[str]:
     return [layout.name for layout in layouts]
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_inputs(
+    parser: argparse.ArgumentParser, files_help: str, layouts: Sequence[Layout], layout_help: str
+) -> None:
+    parser.add_argument("files", metavar="FILE", type=Path, nargs="+", help=files_help)
+    parser.add_argument(
+        "--layout",
+        choices=_layout_names(layouts),
+        help=f"{layout_help} (default: detected from the header)",
+    )
+
+
+def _add_common(
+    parser: argparse.ArgumentParser, handler: Callable[[argparse.Namespace], int]
+) -> None:
     parser.add_argument(
         "--catalog",
         metavar="DIR",
@@ -60,6 +74,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-progress", action="store_true", help="do not show progress bars on stderr"
     )
+    parser.set_defaults(handler=handler)
 
 
 def _add_bars_options(parser: argparse.ArgumentParser) -> None:
@@ -83,10 +98,18 @@ def _add_bars_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _finish(run: Callable[[], IngestReport]) -> int:
-    """Run an ingest, print its summary; return the exit code."""
+def _run(args: argparse.Namespace, ingest: Callable[..., IngestReport], **options: object) -> int:
+    """Run `ingest` on the catalog and files `args` name, print its summary; return the exit code.
+
+    `options` are the ingest's keyword arguments besides the catalog, files and progress.
+    """
     try:
-        report = run()
+        report = ingest(
+            resolve_catalog_dir(args.catalog),
+            args.files,
+            show_progress=not args.no_progress,
+            **options,
+        )
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"tradefly ingest: error: {exc}\nnothing was written\n")
         return 1
@@ -94,44 +117,20 @@ def _finish(run: Callable[[], IngestReport]) -> int:
     return 0
 
 
-def _eod_chains(args: argparse.Namespace) -> int:
-    return _finish(
-        lambda: ingest_eod_chains(
-            resolve_catalog_dir(args.catalog),
-            args.files,
-            layout=args.layout,
-            bar_files=args.bars,
-            ticker=args.ticker,
-            bar_layout=args.bars_layout,
-            show_progress=not args.no_progress,
-        )
-    )
-
-
-def _option_bars(args: argparse.Namespace) -> int:
-    return _finish(
-        lambda: ingest_option_bars(
-            resolve_catalog_dir(args.catalog),
-            args.files,
-            layout=args.layout,
-            bar_files=args.bars,
-            ticker=args.ticker,
-            bar_layout=args.bars_layout,
-            show_progress=not args.no_progress,
-        )
+def _options(ingest: Callable[..., IngestReport], args: argparse.Namespace) -> int:
+    """Run an option ingest (`ingest_eod_chains` or `ingest_option_bars`) from its arguments."""
+    return _run(
+        args,
+        ingest,
+        layout=args.layout,
+        bar_files=args.bars,
+        ticker=args.ticker,
+        bar_layout=args.bars_layout,
     )
 
 
 def _bars(args: argparse.Namespace) -> int:
-    return _finish(
-        lambda: ingest_underlying_bars(
-            resolve_catalog_dir(args.catalog),
-            args.files,
-            ticker=args.ticker,
-            layout=args.layout,
-            show_progress=not args.no_progress,
-        )
-    )
+    return _run(args, ingest_underlying_bars, ticker=args.ticker, layout=args.layout)
 
 
 def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
@@ -152,15 +151,9 @@ def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         "quotes and vendor greeks stamped at the session close; optionally the underlying's "
         "daily bars in the same write.",
     )
-    chains.add_argument("files", metavar="FILE", type=Path, nargs="+", help="chain CSV file(s)")
-    chains.add_argument(
-        "--layout",
-        choices=_layout_names(eod_chains.LAYOUTS),
-        help="chain file layout (default: detected from the header)",
-    )
+    _add_inputs(chains, "chain CSV file(s)", eod_chains.LAYOUTS, "chain file layout")
     _add_bars_options(chains)
-    _add_common(chains)
-    chains.set_defaults(handler=_eod_chains)
+    _add_common(chains, partial(_options, ingest_eod_chains))
 
     aggs = sources.add_parser(
         "option-bars",
@@ -170,15 +163,9 @@ def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         "daily LAST bars stamped at the session close; optionally the underlying's daily "
         "bars in the same write.",
     )
-    aggs.add_argument("files", metavar="FILE", type=Path, nargs="+", help="option bar CSV file(s)")
-    aggs.add_argument(
-        "--layout",
-        choices=_layout_names(option_bars.LAYOUTS),
-        help="option bar file layout (default: detected from the header)",
-    )
+    _add_inputs(aggs, "option bar CSV file(s)", option_bars.LAYOUTS, "option bar file layout")
     _add_bars_options(aggs)
-    _add_common(aggs)
-    aggs.set_defaults(handler=_option_bars)
+    _add_common(aggs, partial(_options, ingest_option_bars))
 
     bars = sources.add_parser(
         "bars",
@@ -187,19 +174,13 @@ def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         f"{', '.join(_layout_names(underlying_bars.LAYOUTS))}) as equities and daily "
         "LAST bars (raw, unadjusted prices) stamped at the session close.",
     )
-    bars.add_argument("files", metavar="FILE", type=Path, nargs="+", help="daily bar CSV file(s)")
     bars.add_argument(
         "--ticker",
         help="the underlying's ticker: required for files without a ticker column "
         "(yfinance, alpha-vantage); otherwise rows of other tickers are rejected",
     )
-    bars.add_argument(
-        "--layout",
-        choices=_layout_names(underlying_bars.LAYOUTS),
-        help="file layout (default: detected from the header)",
-    )
-    _add_common(bars)
-    bars.set_defaults(handler=_bars)
+    _add_inputs(bars, "daily bar CSV file(s)", underlying_bars.LAYOUTS, "file layout")
+    _add_common(bars, _bars)
 
     from adapters.alphavantage.cli import add_alphavantage_ingest_parser
 

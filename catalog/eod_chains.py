@@ -16,13 +16,13 @@ gives one ``OptionContract`` and each underlying one ``Equity``
 (:mod:`tradefly.instruments` conventions). ``last`` and ``volume`` are not used.
 """
 
+from functools import partial
 from pathlib import Path
 
 from nautilus_trader.model.data import OptionGreeks, QuoteTick
-from nautilus_trader.model.enums import OptionKind
-from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.objects import Quantity
 
+from catalog.option_rows import OptionColumns, OptionRowTerms
 from catalog.validation import (
     DuplicateGuard,
     Layout,
@@ -35,15 +35,13 @@ from catalog.validation import (
     field_text,
     open_csv,
     parse_count,
-    parse_date,
     parse_decimal,
     parse_float,
     parse_price,
     session_close,
     validate_rows,
 )
-from tradefly.instruments import OPTION_PRICE_PRECISION, make_equity, make_option_contract
-from tradefly.occ import OccSymbol, parse_occ
+from tradefly.instruments import OPTION_PRICE_PRECISION, make_equity
 
 EOD_QUOTE_SIZE = 10_000
 """Bid and ask size, in contracts, given to every end-of-day quote.
@@ -76,6 +74,15 @@ HISTORICALOPTIONDATA = Layout(
 LAYOUTS = (HISTORICALOPTIONDATA,)
 """The EOD chain layouts :func:`load_eod_chain` recognises."""
 
+_TERMS = OptionColumns(
+    symbol="optionroot",
+    underlying="underlying",
+    kind="type",
+    expiration="expiration",
+    strike="strike",
+    day="quotedate",
+)
+
 
 class _ChainRowParser:
     """Turns accepted rows of one file into instruments, quotes and greeks."""
@@ -83,7 +90,7 @@ class _ChainRowParser:
     def __init__(self, header: list[str], result: LoadResult) -> None:
         self._col = column_index(header, HISTORICALOPTIONDATA.columns)
         self._result = result
-        self._contracts: dict[str, tuple[OccSymbol, OptionContract]] = {}
+        self._terms = OptionRowTerms(_TERMS)
         self._underlyings: set[str] = set()
         self._duplicates = DuplicateGuard()
         self._size = Quantity.from_int(EOD_QUOTE_SIZE)
@@ -91,50 +98,27 @@ class _ChainRowParser:
     def _text(self, row: list[str], column: str) -> str:
         return field_text(row, self._col[column])
 
-    def _contract(self, symbol: str, underlying: str) -> tuple[OccSymbol, OptionContract]:
-        cached = self._contracts.get(symbol)
-        if cached is not None:
-            return cached
-        try:
-            occ = parse_occ(symbol)
-        except ValueError as exc:
-            raise RowRejected(RejectReason.UNPARSEABLE_SYMBOL) from exc
-        contract = make_option_contract(occ, underlying=underlying)
-        self._contracts[symbol] = (occ, contract)
-        return occ, contract
-
     def __call__(self, row: list[str]) -> None:
-        text = self._text
-        underlying = text(row, "underlying").upper()
-        occ, contract = self._contract(text(row, "optionroot"), underlying)
-        expiration = parse_date(text(row, "expiration"))
-        quote_date = parse_date(text(row, "quotedate"))
-        kind = text(row, "type").upper()[:1]
-        strike = parse_decimal(text(row, "strike"))
-        expected_kind = "C" if occ.kind == OptionKind.CALL else "P"
-        if occ.expiration != expiration or kind != expected_kind or occ.strike != strike:
-            raise RowRejected(RejectReason.SYMBOL_MISMATCH)
-        if contract.underlying != underlying:
-            raise RowRejected(RejectReason.SYMBOL_MISMATCH)
-        if expiration < quote_date:
-            raise RowRejected(RejectReason.EXPIRED_BEFORE_QUOTE_DATE)
+        text = partial(self._text, row)
+        occ, contract, quote_date = self._terms.parse(text)
+        underlying = contract.underlying
         ts = session_close(quote_date)
 
-        bid = parse_price(text(row, "bid"), OPTION_PRICE_PRECISION)
-        ask = parse_price(text(row, "ask"), OPTION_PRICE_PRECISION)
+        bid = parse_price(text("bid"), OPTION_PRICE_PRECISION)
+        ask = parse_price(text("ask"), OPTION_PRICE_PRECISION)
         if bid > ask:
             raise RowRejected(RejectReason.CROSSED_QUOTE)
-        underlying_last = parse_decimal(text(row, "underlying_last"))
+        underlying_last = parse_decimal(text("underlying_last"))
         if underlying_last < 0:
             raise RowRejected(RejectReason.NEGATIVE_PRICE)
-        open_interest = parse_count(text(row, "openinterest"))
-        mark_iv = parse_float(text(row, "impliedvol"))
+        open_interest = parse_count(text("openinterest"))
+        mark_iv = parse_float(text("impliedvol"))
         if mark_iv < 0:
             raise RowRejected(RejectReason.NEGATIVE_VOLATILITY)
-        delta = parse_float(text(row, "delta"))
-        gamma = parse_float(text(row, "gamma"))
-        theta = parse_float(text(row, "theta"))
-        vega = parse_float(text(row, "vega"))
+        delta = parse_float(text("delta"))
+        gamma = parse_float(text("gamma"))
+        theta = parse_float(text("theta"))
+        vega = parse_float(text("vega"))
         self._duplicates.check(occ.compact, ts)
 
         result = self._result

@@ -20,8 +20,8 @@ from catalog.underlying_bars import load_underlying_bars
 from catalog.validation import LoadResult, ProgressCallback
 from catalog.writer import write_to_catalog
 
-Loader = Callable[[Path, ProgressCallback | None], LoadResult]
-"""A loader bound to its options: ``(path, progress) -> LoadResult``."""
+Loader = Callable[[Path, str | None, ProgressCallback | None], LoadResult]
+"""An option file loader: ``(path, layout, progress) -> LoadResult``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,25 +145,40 @@ def _single_underlying(loaded: LoadResult) -> str | None:
     return underlyings.pop() if len(underlyings) == 1 else None
 
 
+def _load_files(
+    paths: Sequence[Path], load: Callable[[Path, ProgressCallback], LoadResult], bar: "tqdm[None]"
+) -> LoadResult:
+    """Load each of `paths` in turn, naming it on the progress `bar`, and merge the results."""
+    loaded = LoadResult()
+    for path in paths:
+        bar.set_postfix_str(path.name)
+        loaded.extend(load(path, bar.update))
+    return loaded
+
+
 def _ingest_options(
     catalog_dir: Path,
     files: Sequence[Path],
     load_options: Loader,
+    layout: str | None,
     bar_files: Sequence[Path],
     ticker: str | None,
     bar_layout: str | None,
     show_progress: bool,
 ) -> IngestReport:
     """Load option files, then the underlying's bar files, then write once."""
-    loaded = LoadResult()
     with _read([*files, *bar_files], show_progress) as bar:
-        for path in files:
-            bar.set_postfix_str(path.name)
-            loaded.extend(load_options(path, bar.update))
+        loaded = _load_files(
+            files, lambda path, progress: load_options(path, layout, progress), bar
+        )
         bar_ticker = ticker or _single_underlying(loaded)
-        for path in bar_files:
-            bar.set_postfix_str(path.name)
-            loaded.extend(load_underlying_bars(path, bar_ticker, bar_layout, bar.update))
+        loaded.extend(
+            _load_files(
+                bar_files,
+                lambda path, progress: load_underlying_bars(path, bar_ticker, bar_layout, progress),
+                bar,
+            )
+        )
     return _write(catalog_dir, [*files, *bar_files], loaded, show_progress)
 
 
@@ -210,13 +225,7 @@ def ingest_eod_chains(
 
     """
     return _ingest_options(
-        catalog_dir,
-        files,
-        lambda path, progress: load_eod_chain(path, layout, progress),
-        bar_files,
-        ticker,
-        bar_layout,
-        show_progress,
+        catalog_dir, files, load_eod_chain, layout, bar_files, ticker, bar_layout, show_progress
     )
 
 
@@ -231,45 +240,12 @@ def ingest_option_bars(
 ) -> IngestReport:
     """Ingest daily option bar files (and optionally the underlying's daily bars).
 
-    Parameters
-    ----------
-    catalog_dir : Path
-        The catalog root.
-    files : Sequence[Path]
-        Option day-aggregate CSVs (see :mod:`catalog.option_bars`).
-    layout : str, optional
-        The option bars layout; detected from each header when ``None``.
-    bar_files : Sequence[Path], default ()
-        Daily bar CSVs of the underlying (see :mod:`catalog.underlying_bars`).
-    ticker : str, optional
-        The ticker of `bar_files` (rows of other tickers are rejected); defaults to the
-        options' underlying when the files hold exactly one.
-    bar_layout : str, optional
-        The layout of `bar_files`; detected from each header when ``None``.
-    show_progress : bool, default True
-        Show progress bars on stderr.
-
-    Returns
-    -------
-    IngestReport
-
-    Raises
-    ------
-    OSError
-        If a file cannot be read (nothing is written).
-    ValueError
-        If a file is empty, its header matches no layout, or a bar file needs a ticker and
-        none is known (nothing is written).
-
+    Arguments, return value and errors as :func:`ingest_eod_chains`, except that `files` are
+    option day-aggregate CSVs (see :mod:`catalog.option_bars`) and `layout` is the option bars
+    layout (detected from each header when ``None``).
     """
     return _ingest_options(
-        catalog_dir,
-        files,
-        lambda path, progress: load_option_bars(path, layout, progress),
-        bar_files,
-        ticker,
-        bar_layout,
-        show_progress,
+        catalog_dir, files, load_option_bars, layout, bar_files, ticker, bar_layout, show_progress
     )
 
 
@@ -309,9 +285,8 @@ def ingest_underlying_bars(
         layout without a ticker column (nothing is written).
 
     """
-    loaded = LoadResult()
     with _read(files, show_progress) as bar:
-        for path in files:
-            bar.set_postfix_str(path.name)
-            loaded.extend(load_underlying_bars(path, ticker, layout, bar.update))
+        loaded = _load_files(
+            files, lambda path, progress: load_underlying_bars(path, ticker, layout, progress), bar
+        )
     return _write(catalog_dir, files, loaded, show_progress)

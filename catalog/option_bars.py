@@ -13,33 +13,30 @@ dollars per share, 2 decimals, rounded half-even) stamped ``ts_event = ts_init =
 session close of ``date_only``; each ticker gives one ``OptionContract``.
 """
 
+from functools import partial
 from pathlib import Path
 
 from nautilus_trader.model.data import Bar, BarType
-from nautilus_trader.model.enums import OptionKind
+from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import OptionContract
 
+from catalog.option_rows import OptionColumns, OptionRowTerms
 from catalog.validation import (
     DuplicateGuard,
     Layout,
     LoadResult,
     ProgressCallback,
-    RejectReason,
-    RowRejected,
     check_bar_prices,
     column_index,
     detect_layout,
     field_text,
     open_csv,
-    parse_date,
-    parse_decimal,
     parse_price,
     parse_volume,
     session_close,
     validate_rows,
 )
-from tradefly.instruments import OPTION_PRICE_PRECISION, daily_bar_type, make_option_contract
-from tradefly.occ import OccSymbol, parse_occ
+from tradefly.instruments import OPTION_PRICE_PRECISION, daily_bar_type
 
 POLYGON_DAYAGGS = Layout(
     "polygon-dayaggs",
@@ -60,6 +57,15 @@ POLYGON_DAYAGGS = Layout(
 LAYOUTS = (POLYGON_DAYAGGS,)
 """The option bar layouts :func:`load_option_bars` recognises."""
 
+_TERMS = OptionColumns(
+    symbol="ticker",
+    underlying="underlying_symbol",
+    kind="option_type",
+    expiration="expiration_date",
+    strike="strike",
+    day="date_only",
+)
+
 
 class _BarRowParser:
     """Turns accepted rows of one file into option contracts and daily bars."""
@@ -67,50 +73,34 @@ class _BarRowParser:
     def __init__(self, header: list[str], result: LoadResult) -> None:
         self._col = column_index(header, POLYGON_DAYAGGS.columns)
         self._result = result
-        self._contracts: dict[str, tuple[OccSymbol, OptionContract, BarType]] = {}
+        self._terms = OptionRowTerms(_TERMS)
+        self._bar_types: dict[InstrumentId, BarType] = {}
         self._duplicates = DuplicateGuard()
 
     def _text(self, row: list[str], column: str) -> str:
         return field_text(row, self._col[column])
 
-    def _contract(self, ticker: str, underlying: str) -> tuple[OccSymbol, OptionContract, BarType]:
-        cached = self._contracts.get(ticker)
-        if cached is not None:
-            return cached
-        try:
-            occ = parse_occ(ticker)
-        except ValueError as exc:
-            raise RowRejected(RejectReason.UNPARSEABLE_SYMBOL) from exc
-        contract = make_option_contract(occ, underlying=underlying)
-        entry = (occ, contract, daily_bar_type(contract.id))
-        self._contracts[ticker] = entry
-        return entry
+    def _bar_type(self, contract: OptionContract) -> BarType:
+        bar_type = self._bar_types.get(contract.id)
+        if bar_type is None:
+            bar_type = daily_bar_type(contract.id)
+            self._bar_types[contract.id] = bar_type
+        return bar_type
 
     def __call__(self, row: list[str]) -> None:
-        text = self._text
-        underlying = text(row, "underlying_symbol").upper()
-        occ, contract, bar_type = self._contract(text(row, "ticker"), underlying)
-        expiration = parse_date(text(row, "expiration_date"))
-        day = parse_date(text(row, "date_only"))
-        kind = text(row, "option_type").upper()[:1]
-        strike = parse_decimal(text(row, "strike"))
-        expected_kind = "C" if occ.kind == OptionKind.CALL else "P"
-        if occ.expiration != expiration or kind != expected_kind or occ.strike != strike:
-            raise RowRejected(RejectReason.SYMBOL_MISMATCH)
-        if contract.underlying != underlying:
-            raise RowRejected(RejectReason.SYMBOL_MISMATCH)
-        if expiration < day:
-            raise RowRejected(RejectReason.EXPIRED_BEFORE_QUOTE_DATE)
+        text = partial(self._text, row)
+        occ, contract, day = self._terms.parse(text)
         ts = session_close(day)
-        open_ = parse_price(text(row, "open_price"), OPTION_PRICE_PRECISION)
-        high = parse_price(text(row, "high_price"), OPTION_PRICE_PRECISION)
-        low = parse_price(text(row, "low_price"), OPTION_PRICE_PRECISION)
-        close = parse_price(text(row, "close_price"), OPTION_PRICE_PRECISION)
+        open_ = parse_price(text("open_price"), OPTION_PRICE_PRECISION)
+        high = parse_price(text("high_price"), OPTION_PRICE_PRECISION)
+        low = parse_price(text("low_price"), OPTION_PRICE_PRECISION)
+        close = parse_price(text("close_price"), OPTION_PRICE_PRECISION)
         check_bar_prices(open_, high, low, close)
-        volume = parse_volume(text(row, "volume"))
+        volume = parse_volume(text("volume"))
         self._duplicates.check(occ.compact, ts)
 
         self._result.add_instrument(contract)
+        bar_type = self._bar_type(contract)
         self._result.data.append(Bar(bar_type, open_, high, low, close, volume, ts, ts))
 
 

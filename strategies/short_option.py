@@ -17,6 +17,7 @@ options are assigned (short) or exercised (long) into 100 shares per contract at
 """
 
 import datetime as dt
+from collections import deque
 from dataclasses import dataclass, field
 
 from nautilus_trader.config import StrategyConfig
@@ -48,6 +49,7 @@ from tradefly import pricing
 from tradefly.instruments import VENUE, daily_bar_type, equity_id
 from tradefly.market_calendar import is_first_session_of_week, session_of_ns
 
+SUBSCRIBE_AHEAD_DAYS = 7
 DECISION_DELAY_NS = 1_000_000  # act 1 ms after the session-close bar, once all close data is in
 ENTRY_SCHEDULES = ("daily", "weekly", "once_per_expiration")
 ASSIGNED_SHARE_POLICIES = ("close_next_session", "hold")
@@ -197,6 +199,8 @@ class ShortOptionStrategy(Strategy):
         self._traded_expirations: set[dt.date] = set()
         self._shares_received_session: dt.date | None = None
         self._share_orders: set[ClientOrderId] = set()
+        self._unsubscribed: list[OptionContract] = []
+        self._subscribed: deque[OptionContract] = deque()
 
     # -- Lifecycle -----------------------------------------------------------------------------
 
@@ -207,11 +211,32 @@ class ShortOptionStrategy(Strategy):
             self.stop()
             return
         self.subscribe_bars(daily_bar_type(self._underlying_id))
-        for instrument in self.cache.instruments(venue=VENUE, underlying=self._cfg.underlying):
-            if isinstance(instrument, OptionContract) and instrument.option_kind == self._kind:
-                self.subscribe_quote_ticks(instrument.id)
-                if self._needs_delta:  # greeks subscriptions are costly; only delta rules use them
-                    self.subscribe_option_greeks(instrument.id)
+        options = [
+            instrument
+            for instrument in self.cache.instruments(venue=VENUE, underlying=self._cfg.underlying)
+            if isinstance(instrument, OptionContract) and instrument.option_kind == self._kind
+        ]
+        self._unsubscribed = sorted(options, key=lambda o: o.expiration_ns, reverse=True)
+        self._subscribe_upcoming(session_of_ns(self.clock.timestamp_ns()))
+
+    def _subscribe_upcoming(self, session: dt.date) -> None:
+        # Subscribe contracts as their expiration enters the DTE window (plus a week), not the
+        # whole chain at once: a ten-year catalog lists tens of thousands of contracts.
+        # Expired contracts are unsubscribed: each subscription slows the next one down.
+        horizon = session + dt.timedelta(days=self._cfg.dte_max + SUBSCRIBE_AHEAD_DAYS)
+        while self._subscribed and session_of_ns(self._subscribed[0].expiration_ns) < session:
+            instrument = self._subscribed.popleft()
+            self.unsubscribe_quote_ticks(instrument.id)
+            if self._needs_delta:
+                self.unsubscribe_option_greeks(instrument.id)
+        while self._unsubscribed and session_of_ns(self._unsubscribed[-1].expiration_ns) <= horizon:
+            instrument = self._unsubscribed.pop()
+            if session_of_ns(instrument.expiration_ns) < session:
+                continue
+            self.subscribe_quote_ticks(instrument.id)
+            if self._needs_delta:  # greeks subscriptions are costly; only delta rules use them
+                self.subscribe_option_greeks(instrument.id)
+            self._subscribed.append(instrument)
 
     # -- Data ------------------------------------------------------------------------------------
 
@@ -240,6 +265,7 @@ class ShortOptionStrategy(Strategy):
         session = session_of_ns(self.clock.timestamp_ns())
         snapshot = self._build_snapshot(session, self._spot)
         self._pending_quotes = {}
+        self._subscribe_upcoming(session)
         self._close_received_shares(session)
         self._check_exits(snapshot)
         if self._entry_due(session):

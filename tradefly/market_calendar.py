@@ -2,11 +2,13 @@
 
 import datetime as dt
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import exchange_calendars as xcals
 import pandas as pd
 
 CALENDAR_NAME = "XNYS"
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 @lru_cache(maxsize=1)
@@ -67,8 +69,7 @@ def sessions_between(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def session_of_ns(ts_ns: int) -> dt.date:
     """Return the New York calendar date of the instant `ts_ns` (UNIX ns)."""
-    day: dt.date = pd.Timestamp(ts_ns, tz="UTC").tz_convert("America/New_York").date()
-    return day
+    return dt.datetime.fromtimestamp(ts_ns / 1e9, tz=NEW_YORK).date()
 
 
 def previous_session(day: dt.date) -> dt.date:

@@ -35,7 +35,9 @@ arguments broadcast against each other.
 """
 
 import math
-from typing import Final
+from collections.abc import Callable
+from inspect import Signature, signature
+from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -142,15 +144,103 @@ class _Inputs:
         return np.where(self.expired, at_expiry, values)
 
 
-def bs_price_array(
-    spot: npt.ArrayLike,
-    strike: npt.ArrayLike,
-    t_years: npt.ArrayLike,
-    vol: npt.ArrayLike,
-    rate: npt.ArrayLike,
-    div_yield: npt.ArrayLike,
-    is_call: npt.ArrayLike,
-) -> FloatArray:
+class _ScalarFunction(Protocol):
+    """The signature of the scalar functions (:func:`bs_price` and its greeks)."""
+
+    def __call__(
+        self,
+        spot: float,
+        strike: float,
+        t_years: float,
+        vol: float,
+        rate: float,
+        div_yield: float,
+        is_call: bool,
+    ) -> float: ...
+
+
+_Formula = Callable[[_Inputs], tuple[FloatArray, npt.ArrayLike]]
+"""Values before expiry and values at expiry, from validated inputs."""
+
+
+def _describe(function: Callable[..., object], name: str, doc: str, sig: Signature) -> None:
+    """Give a function made by a factory its public name, docstring and signature."""
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    function.__dict__["__signature__"] = sig
+
+
+def _elementwise[**P](
+    inputs: Callable[P, _Inputs], formula: _Formula, name: str, doc: str
+) -> Callable[P, FloatArray]:
+    """Return the numpy form of `formula`, taking the arguments of `inputs`."""
+
+    def function(*args: P.args, **kwargs: P.kwargs) -> FloatArray:
+        x = inputs(*args, **kwargs)
+        values, at_expiry = formula(x)
+        return x.finish(values, at_expiry)
+
+    _describe(function, name, doc, signature(inputs).replace(return_annotation=FloatArray))
+    return function
+
+
+def _scalar(array_form: Callable[..., FloatArray], name: str, doc: str) -> _ScalarFunction:
+    """Return the scalar form of `array_form`, with the arguments of :class:`_ScalarFunction`."""
+
+    def function(*args: Any, **kwargs: Any) -> float:
+        return float(array_form(*args, **kwargs))
+
+    call = signature(_ScalarFunction.__call__)
+    _describe(function, name, doc, call.replace(parameters=list(call.parameters.values())[1:]))
+    return function
+
+
+def _price(x: _Inputs) -> FloatArray:
+    n1 = _norm_cdf(x.sign * x.d1)
+    n2 = _norm_cdf(x.sign * x.d2)
+    # Both terms are non-negative; clamp the rounding residue of their difference.
+    return np.maximum(x.sign * (x.spot_df * n1 - x.strike_df * n2), 0.0)
+
+
+def _price_formula(x: _Inputs) -> tuple[FloatArray, FloatArray]:
+    return _price(x), np.maximum(x.sign * (x.spot - x.strike), 0.0)
+
+
+def _delta_formula(x: _Inputs) -> tuple[FloatArray, FloatArray]:
+    delta = x.sign * np.exp(-x.div_yield * x.t) * _norm_cdf(x.sign * x.d1)
+    moneyness = np.sign(x.sign * (x.spot - x.strike))
+    return delta, x.sign * np.where(moneyness == 0.0, 0.5, np.maximum(moneyness, 0.0))
+
+
+def _gamma_formula(x: _Inputs) -> tuple[FloatArray, float]:
+    return x.spot_df * _norm_pdf(x.d1) / (x.spot * x.spot * x.vol * x.sqrt_t), 0.0
+
+
+def _vega_per_unit(x: _Inputs) -> FloatArray:
+    return x.spot_df * _norm_pdf(x.d1) * x.sqrt_t
+
+
+def _vega_formula(x: _Inputs) -> tuple[FloatArray, float]:
+    return _vega_per_unit(x) / 100.0, 0.0
+
+
+def _theta_formula(x: _Inputs) -> tuple[FloatArray, float]:
+    decay = -x.spot_df * _norm_pdf(x.d1) * x.vol / (2.0 * x.sqrt_t)
+    carry = x.sign * (
+        x.div_yield * x.spot_df * _norm_cdf(x.sign * x.d1)
+        - x.rate * x.strike_df * _norm_cdf(x.sign * x.d2)
+    )
+    return (decay + carry) / DAYS_PER_YEAR, 0.0
+
+
+def _rho_formula(x: _Inputs) -> tuple[FloatArray, float]:
+    return x.sign * x.strike_df * x.t * _norm_cdf(x.sign * x.d2) / 100.0, 0.0
+
+
+bs_price_array = _elementwise(
+    _Inputs,
+    _price_formula,
+    "bs_price_array",
     """Return Black-Scholes-Merton option prices, elementwise.
 
     Parameters
@@ -181,28 +271,13 @@ def bs_price_array(
         If an input is not finite, `spot`, `strike` or `vol` is not positive, `t_years` is
         negative, or the shapes do not broadcast.
 
-    """
-    x = _Inputs(spot, strike, t_years, vol, rate, div_yield, is_call)
-    intrinsic = np.maximum(x.sign * (x.spot - x.strike), 0.0)
-    return x.finish(_price(x), intrinsic)
+    """,
+)
 
-
-def _price(x: _Inputs) -> FloatArray:
-    n1 = _norm_cdf(x.sign * x.d1)
-    n2 = _norm_cdf(x.sign * x.d2)
-    # Both terms are non-negative; clamp the rounding residue of their difference.
-    return np.maximum(x.sign * (x.spot_df * n1 - x.strike_df * n2), 0.0)
-
-
-def bs_delta_array(
-    spot: npt.ArrayLike,
-    strike: npt.ArrayLike,
-    t_years: npt.ArrayLike,
-    vol: npt.ArrayLike,
-    rate: npt.ArrayLike,
-    div_yield: npt.ArrayLike,
-    is_call: npt.ArrayLike,
-) -> FloatArray:
+bs_delta_array = _elementwise(
+    _Inputs,
+    _delta_formula,
+    "bs_delta_array",
     """Return deltas (dV/dS per share), elementwise; arguments as :func:`bs_price_array`.
 
     Returns
@@ -215,23 +290,13 @@ def bs_delta_array(
     ValueError
         As :func:`bs_price_array`.
 
-    """
-    x = _Inputs(spot, strike, t_years, vol, rate, div_yield, is_call)
-    delta = x.sign * np.exp(-x.div_yield * x.t) * _norm_cdf(x.sign * x.d1)
-    moneyness = np.sign(x.sign * (x.spot - x.strike))
-    at_expiry = x.sign * np.where(moneyness == 0.0, 0.5, np.maximum(moneyness, 0.0))
-    return x.finish(delta, at_expiry)
+    """,
+)
 
-
-def bs_gamma_array(
-    spot: npt.ArrayLike,
-    strike: npt.ArrayLike,
-    t_years: npt.ArrayLike,
-    vol: npt.ArrayLike,
-    rate: npt.ArrayLike,
-    div_yield: npt.ArrayLike,
-    is_call: npt.ArrayLike,
-) -> FloatArray:
+bs_gamma_array = _elementwise(
+    _Inputs,
+    _gamma_formula,
+    "bs_gamma_array",
     """Return gammas (d²V/dS², per share per dollar), elementwise; as :func:`bs_price_array`.
 
     Returns
@@ -244,21 +309,13 @@ def bs_gamma_array(
     ValueError
         As :func:`bs_price_array`.
 
-    """
-    x = _Inputs(spot, strike, t_years, vol, rate, div_yield, is_call)
-    gamma = x.spot_df * _norm_pdf(x.d1) / (x.spot * x.spot * x.vol * x.sqrt_t)
-    return x.finish(gamma, 0.0)
+    """,
+)
 
-
-def bs_vega_array(
-    spot: npt.ArrayLike,
-    strike: npt.ArrayLike,
-    t_years: npt.ArrayLike,
-    vol: npt.ArrayLike,
-    rate: npt.ArrayLike,
-    div_yield: npt.ArrayLike,
-    is_call: npt.ArrayLike,
-) -> FloatArray:
+bs_vega_array = _elementwise(
+    _Inputs,
+    _vega_formula,
+    "bs_vega_array",
     """Return vegas per vol point, elementwise; arguments as :func:`bs_price_array`.
 
     Returns
@@ -271,24 +328,13 @@ def bs_vega_array(
     ValueError
         As :func:`bs_price_array`.
 
-    """
-    x = _Inputs(spot, strike, t_years, vol, rate, div_yield, is_call)
-    return x.finish(_vega_per_unit(x) / 100.0, 0.0)
+    """,
+)
 
-
-def _vega_per_unit(x: _Inputs) -> FloatArray:
-    return x.spot_df * _norm_pdf(x.d1) * x.sqrt_t
-
-
-def bs_theta_array(
-    spot: npt.ArrayLike,
-    strike: npt.ArrayLike,
-    t_years: npt.ArrayLike,
-    vol: npt.ArrayLike,
-    rate: npt.ArrayLike,
-    div_yield: npt.ArrayLike,
-    is_call: npt.ArrayLike,
-) -> FloatArray:
+bs_theta_array = _elementwise(
+    _Inputs,
+    _theta_formula,
+    "bs_theta_array",
     """Return thetas per calendar day, elementwise; arguments as :func:`bs_price_array`.
 
     Returns
@@ -302,25 +348,13 @@ def bs_theta_array(
     ValueError
         As :func:`bs_price_array`.
 
-    """
-    x = _Inputs(spot, strike, t_years, vol, rate, div_yield, is_call)
-    decay = -x.spot_df * _norm_pdf(x.d1) * x.vol / (2.0 * x.sqrt_t)
-    carry = x.sign * (
-        x.div_yield * x.spot_df * _norm_cdf(x.sign * x.d1)
-        - x.rate * x.strike_df * _norm_cdf(x.sign * x.d2)
-    )
-    return x.finish((decay + carry) / DAYS_PER_YEAR, 0.0)
+    """,
+)
 
-
-def bs_rho_array(
-    spot: npt.ArrayLike,
-    strike: npt.ArrayLike,
-    t_years: npt.ArrayLike,
-    vol: npt.ArrayLike,
-    rate: npt.ArrayLike,
-    div_yield: npt.ArrayLike,
-    is_call: npt.ArrayLike,
-) -> FloatArray:
+bs_rho_array = _elementwise(
+    _Inputs,
+    _rho_formula,
+    "bs_rho_array",
     """Return rhos per rate point, elementwise; arguments as :func:`bs_price_array`.
 
     Returns
@@ -334,21 +368,12 @@ def bs_rho_array(
     ValueError
         As :func:`bs_price_array`.
 
-    """
-    x = _Inputs(spot, strike, t_years, vol, rate, div_yield, is_call)
-    rho = x.sign * x.strike_df * x.t * _norm_cdf(x.sign * x.d2) / 100.0
-    return x.finish(rho, 0.0)
+    """,
+)
 
-
-def bs_price(
-    spot: float,
-    strike: float,
-    t_years: float,
-    vol: float,
-    rate: float,
-    div_yield: float,
-    is_call: bool,
-) -> float:
+bs_price = _scalar(
+    bs_price_array,
+    "bs_price",
     """Return the Black-Scholes-Merton price of a European option.
 
     Parameters
@@ -379,19 +404,12 @@ def bs_price(
         If an input is not finite, `spot`, `strike` or `vol` is not positive, or `t_years` is
         negative.
 
-    """
-    return float(bs_price_array(spot, strike, t_years, vol, rate, div_yield, is_call))
+    """,
+)
 
-
-def bs_delta(
-    spot: float,
-    strike: float,
-    t_years: float,
-    vol: float,
-    rate: float,
-    div_yield: float,
-    is_call: bool,
-) -> float:
+bs_delta = _scalar(
+    bs_delta_array,
+    "bs_delta",
     """Return the delta (dV/dS per share) of a European option; arguments as :func:`bs_price`.
 
     Returns
@@ -404,19 +422,12 @@ def bs_delta(
     ValueError
         As :func:`bs_price`.
 
-    """
-    return float(bs_delta_array(spot, strike, t_years, vol, rate, div_yield, is_call))
+    """,
+)
 
-
-def bs_gamma(
-    spot: float,
-    strike: float,
-    t_years: float,
-    vol: float,
-    rate: float,
-    div_yield: float,
-    is_call: bool,
-) -> float:
+bs_gamma = _scalar(
+    bs_gamma_array,
+    "bs_gamma",
     """Return the gamma (d²V/dS² per share per dollar); arguments as :func:`bs_price`.
 
     Returns
@@ -429,19 +440,12 @@ def bs_gamma(
     ValueError
         As :func:`bs_price`.
 
-    """
-    return float(bs_gamma_array(spot, strike, t_years, vol, rate, div_yield, is_call))
+    """,
+)
 
-
-def bs_vega(
-    spot: float,
-    strike: float,
-    t_years: float,
-    vol: float,
-    rate: float,
-    div_yield: float,
-    is_call: bool,
-) -> float:
+bs_vega = _scalar(
+    bs_vega_array,
+    "bs_vega",
     """Return the vega per vol point; arguments as :func:`bs_price`.
 
     Returns
@@ -454,19 +458,12 @@ def bs_vega(
     ValueError
         As :func:`bs_price`.
 
-    """
-    return float(bs_vega_array(spot, strike, t_years, vol, rate, div_yield, is_call))
+    """,
+)
 
-
-def bs_theta(
-    spot: float,
-    strike: float,
-    t_years: float,
-    vol: float,
-    rate: float,
-    div_yield: float,
-    is_call: bool,
-) -> float:
+bs_theta = _scalar(
+    bs_theta_array,
+    "bs_theta",
     """Return the theta per calendar day; arguments as :func:`bs_price`.
 
     Returns
@@ -479,19 +476,12 @@ def bs_theta(
     ValueError
         As :func:`bs_price`.
 
-    """
-    return float(bs_theta_array(spot, strike, t_years, vol, rate, div_yield, is_call))
+    """,
+)
 
-
-def bs_rho(
-    spot: float,
-    strike: float,
-    t_years: float,
-    vol: float,
-    rate: float,
-    div_yield: float,
-    is_call: bool,
-) -> float:
+bs_rho = _scalar(
+    bs_rho_array,
+    "bs_rho",
     """Return the rho per rate point; arguments as :func:`bs_price`.
 
     Returns
@@ -504,8 +494,8 @@ def bs_rho(
     ValueError
         As :func:`bs_price`.
 
-    """
-    return float(bs_rho_array(spot, strike, t_years, vol, rate, div_yield, is_call))
+    """,
+)
 
 
 def price_bounds_array(

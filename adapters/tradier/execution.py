@@ -220,25 +220,16 @@ class TradierExecutionClient(LiveExecutionClient):
 
     async def _submit_order(self, command: SubmitOrder) -> None:
         order = command.order
-        self.generate_order_submitted(
-            order.strategy_id,
-            order.instrument_id,
-            order.client_order_id,
-            self._clock.timestamp_ns(),
-        )
+        self._submitted(order)
         try:
+            form = self._order_form(order)
             if is_generic_spread_id(order.instrument_id):
-                legs = forms.spread_legs(order)
-                form = forms.multileg_form(
-                    order, {leg.instrument_id: self._position(leg.instrument_id) for leg in legs}
-                )
                 tracked_legs = [
                     _LegTrack(leg.instrument_id, leg.instrument_id.symbol.value, leg.ratio)
-                    for leg in legs
+                    for leg in forms.spread_legs(order)
                 ]
                 kind = "multileg"
             else:
-                form = forms.single_order_form(order, self._position(order.instrument_id))
                 tracked_legs, kind = [], "single"
         except ValueError as exc:
             self._reject(order, str(exc))
@@ -263,12 +254,7 @@ class TradierExecutionClient(LiveExecutionClient):
                 )
             return
         for order in orders:
-            self.generate_order_submitted(
-                order.strategy_id,
-                order.instrument_id,
-                order.client_order_id,
-                self._clock.timestamp_ns(),
-            )
+            self._submitted(order)
         try:
             form = forms.bracket_form(order_class, orders, self._position(orders[0].instrument_id))
         except ValueError as exc:
@@ -282,6 +268,30 @@ class TradierExecutionClient(LiveExecutionClient):
             for o in orders
         ]
         await self._place(orders, form, order_class, tracked_legs)
+
+    def _submitted(self, order: Order) -> None:
+        self.generate_order_submitted(
+            order.strategy_id,
+            order.instrument_id,
+            order.client_order_id,
+            self._clock.timestamp_ns(),
+        )
+
+    def _order_form(self, order: Order) -> dict[str, str]:
+        """Return the Tradier form of a single or spread order (sides from open positions).
+
+        Raises
+        ------
+        ValueError
+            If the order cannot be expressed as a Tradier order.
+
+        """
+        if is_generic_spread_id(order.instrument_id):
+            legs = forms.spread_legs(order)
+            return forms.multileg_form(
+                order, {leg.instrument_id: self._position(leg.instrument_id) for leg in legs}
+            )
+        return forms.single_order_form(order, self._position(order.instrument_id))
 
     async def _place(
         self,
@@ -346,15 +356,21 @@ class TradierExecutionClient(LiveExecutionClient):
         for attempt in range(self._config.submit_lookup_attempts):
             if attempt:
                 await asyncio.sleep(self._config.submit_lookup_delay_secs)
-            try:
-                orders = parsing.parse_orders(await self._account.orders())
-            except TradierError as exc:
-                self._log.warning(f"Tag look-up failed: {exc.message}")
+            orders = await self._orders_or_none("Tag look-up failed")
+            if orders is None:
                 continue
             self._remember(orders)
             if tag in self._known_tags:
                 return self._known_tags[tag]
         return None
+
+    async def _orders_or_none(self, failure: str) -> list[schemas.Order] | None:
+        """Return today's orders, or None after logging ``{failure}: {reason}``."""
+        try:
+            return parsing.parse_orders(await self._account.orders())
+        except TradierError as exc:
+            self._log.warning(f"{failure}: {exc.message}")
+            return None
 
     def _accept(self, orders: list[Order], kind: str, legs: list[_LegTrack], venue_id: str) -> None:
         first = orders[0]
@@ -415,13 +431,7 @@ class TradierExecutionClient(LiveExecutionClient):
             If Tradier refuses the preview (``errors`` body).
 
         """
-        if is_generic_spread_id(order.instrument_id):
-            legs = forms.spread_legs(order)
-            form = forms.multileg_form(
-                order, {leg.instrument_id: self._position(leg.instrument_id) for leg in legs}
-            )
-        else:
-            form = forms.single_order_form(order, self._position(order.instrument_id))
+        form = self._order_form(order)
         form["preview"] = "true"
         response = await self._account.place(form)
         if not isinstance(response.order, schemas.Order):
@@ -436,27 +446,25 @@ class TradierExecutionClient(LiveExecutionClient):
             self._log.error(f"Cannot modify {command.client_order_id}: unknown or not accepted")
             return
         venue_id = self._tradier_id(order.venue_order_id)
+        reason: str | None = None
         if command.quantity is not None and command.quantity != order.quantity:
-            self.generate_order_modify_rejected(
-                order.strategy_id,
-                order.instrument_id,
-                order.client_order_id,
-                order.venue_order_id,
-                "Tradier cannot change an order's quantity: cancel and place a new order",
-                self._clock.timestamp_ns(),
+            reason = "Tradier cannot change an order's quantity: cancel and place a new order"
+        else:
+            price = command.price.as_decimal() if command.price is not None else None
+            trigger = (
+                command.trigger_price.as_decimal() if command.trigger_price is not None else None
             )
-            return
-        price = command.price.as_decimal() if command.price is not None else None
-        trigger = command.trigger_price.as_decimal() if command.trigger_price is not None else None
-        try:
-            await self._account.modify(venue_id, forms.modify_form(order, price, trigger))
-        except (TradierError, ValueError) as exc:
+            try:
+                await self._account.modify(venue_id, forms.modify_form(order, price, trigger))
+            except (TradierError, ValueError) as exc:
+                reason = str(exc)
+        if reason is not None:
             self.generate_order_modify_rejected(
                 order.strategy_id,
                 order.instrument_id,
                 order.client_order_id,
                 order.venue_order_id,
-                str(exc),
+                reason,
                 self._clock.timestamp_ns(),
             )
             return
@@ -577,10 +585,8 @@ class TradierExecutionClient(LiveExecutionClient):
             await asyncio.sleep(interval)
             if not self._tracked and not self._cache.orders_open(venue=TRADIER_VENUE):
                 continue
-            try:
-                orders = parsing.parse_orders(await self._account.orders())
-            except TradierError as exc:
-                self._log.warning(f"Order poll failed: {exc.message}")
+            orders = await self._orders_or_none("Order poll failed")
+            if orders is None:
                 continue
             self._remember(orders)
             seen = set()
@@ -684,12 +690,7 @@ class TradierExecutionClient(LiveExecutionClient):
 
     def _process_single(self, tracked: _Tracked, order: schemas.Order) -> bool:
         instrument = self._cache.instrument(tracked.instrument_id)
-        increment = tracked.fill.advance(
-            order.exec_quantity,
-            order.avg_fill_price,
-            order.last_fill_quantity,
-            order.last_fill_price,
-        )
+        increment = _advance(tracked.fill, order)
         if increment is not None and instrument is not None:
             self._fill(
                 tracked.strategy_id,
@@ -716,12 +717,7 @@ class TradierExecutionClient(LiveExecutionClient):
             vendor = vendor_legs.get(leg.symbol)
             if vendor is None:
                 continue
-            increment = leg.fill.advance(
-                vendor.exec_quantity,
-                vendor.avg_fill_price,
-                vendor.last_fill_quantity,
-                vendor.last_fill_price,
-            )
+            increment = _advance(leg.fill, vendor)
             if increment is not None:
                 leg_fills.append((leg, vendor, increment))
         units = min(leg.fill.filled / abs(leg.ratio) for leg in tracked.legs)
@@ -774,12 +770,7 @@ class TradierExecutionClient(LiveExecutionClient):
             if nautilus_order is None or instrument is None:
                 continue
             venue_order_id = VenueOrderId(f"{tracked.venue_order_id.value}-{index}")
-            increment = leg.fill.advance(
-                vendor.exec_quantity,
-                vendor.avg_fill_price,
-                vendor.last_fill_quantity,
-                vendor.last_fill_price,
-            )
+            increment = _advance(leg.fill, vendor)
             if increment is not None:
                 self._fill(
                     nautilus_order.strategy_id,
@@ -1059,10 +1050,8 @@ class TradierExecutionClient(LiveExecutionClient):
         self, command: GenerateOrderStatusReports
     ) -> list[OrderStatusReport]:
         """Return the status of today's orders (open ones only when asked)."""
-        try:
-            orders = parsing.parse_orders(await self._account.orders())
-        except TradierError as exc:
-            self._log.warning(f"Orders unavailable: {exc.message}")
+        orders = await self._orders_or_none("Orders unavailable")
+        if orders is None:
             return []
         self._remember(orders)
         await self._load_instruments_for(orders)
@@ -1087,10 +1076,8 @@ class TradierExecutionClient(LiveExecutionClient):
         The trade id equals the live fill id of the last increment, so a fill already applied is
         not applied twice.
         """
-        try:
-            orders = parsing.parse_orders(await self._account.orders())
-        except TradierError as exc:
-            self._log.warning(f"Orders unavailable: {exc.message}")
+        orders = await self._orders_or_none("Orders unavailable")
+        if orders is None:
             return []
         ts_init = self._clock.timestamp_ns()
         reports = []
@@ -1200,6 +1187,16 @@ class TradierExecutionClient(LiveExecutionClient):
                     ),
                 )
         return reports
+
+
+def _advance(fill: parsing.FillState, order: schemas.Order) -> parsing.FillIncrement | None:
+    """Advance `fill` to the cumulative fill `order` reports (see ``FillState.advance``)."""
+    return fill.advance(
+        order.exec_quantity,
+        order.avg_fill_price,
+        order.last_fill_quantity,
+        order.last_fill_price,
+    )
 
 
 def _order_from_event(event: schemas.AccountEvent) -> schemas.Order:

@@ -55,6 +55,15 @@ def get_http_client(
     )
 
 
+def _http_client(
+    loop: asyncio.AbstractEventLoop, config: TradierDataClientConfig | TradierExecClientConfig
+) -> TradierHttpClient:
+    environment = resolve_environment(config.environment)
+    return get_http_client(
+        loop, config.rest_url(), environment.value, config.http_timeout_secs, config.max_retries
+    )
+
+
 class TradierLiveDataClientFactory(LiveDataClientFactory):  # type: ignore[misc]
     """Build :class:`TradierDataClient`s."""
 
@@ -75,10 +84,7 @@ class TradierLiveDataClientFactory(LiveDataClientFactory):  # type: ignore[misc]
             If ``TRADIER_ACCESS_TOKEN`` is not set or the environment is unknown.
 
         """
-        environment = resolve_environment(config.environment)
-        http = get_http_client(
-            loop, config.rest_url(), environment.value, config.http_timeout_secs, config.max_retries
-        )
+        http = _http_client(loop, config)
         market = TradierMarketApi(http)
         provider = TradierInstrumentProvider(market, clock, config.instrument_provider)
         return TradierDataClient(
@@ -113,10 +119,7 @@ class TradierLiveExecClientFactory(LiveExecClientFactory):  # type: ignore[misc]
             If ``TRADIER_ACCESS_TOKEN`` or the account id is not set.
 
         """
-        environment = resolve_environment(config.environment)
-        http = get_http_client(
-            loop, config.rest_url(), environment.value, config.http_timeout_secs, config.max_retries
-        )
+        http = _http_client(loop, config)
         provider = TradierInstrumentProvider(
             TradierMarketApi(http), clock, config.instrument_provider
         )

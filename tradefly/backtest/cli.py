@@ -108,7 +108,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _clear_demo_catalog(catalog_dir: Path) -> None:
     import shutil
 
-    if not any(catalog_dir.glob(".demo-seed*")):
+    if any(catalog_dir.iterdir()) and not any(catalog_dir.glob(".demo-seed*")):
         raise SystemExit(f"error: {catalog_dir} exists and is not a demo catalog; pass --catalog")
     shutil.rmtree(catalog_dir)
 

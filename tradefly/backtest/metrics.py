@@ -264,9 +264,7 @@ def sharpe_ratio(
     if excess.size < 2:
         return math.nan
     deviation = float(np.std(excess, ddof=1))
-    if deviation <= _ZERO_DEVIATION:
-        return math.nan
-    return float(np.mean(excess)) / deviation * math.sqrt(periods_per_year)
+    return _annualised_ratio(float(np.mean(excess)), deviation, periods_per_year)
 
 
 def sortino_ratio(
@@ -308,9 +306,14 @@ def sortino_ratio(
         return math.nan
     shortfall = np.minimum(values - target, 0.0)
     downside = math.sqrt(float(np.mean(shortfall**2)))
-    if downside <= _ZERO_DEVIATION:
+    return _annualised_ratio(float(np.mean(values)) - target, downside, periods_per_year)
+
+
+def _annualised_ratio(mean_excess: float, deviation: float, periods_per_year: int) -> float:
+    """Return ``mean_excess / deviation * sqrt(periods_per_year)``; NaN for a zero deviation."""
+    if deviation <= _ZERO_DEVIATION:
         return math.nan
-    return (float(np.mean(values)) - target) / downside * math.sqrt(periods_per_year)
+    return mean_excess / deviation * math.sqrt(periods_per_year)
 
 
 def _clean_returns(returns: Returns, periods_per_year: int) -> npt.NDArray[np.float64]:

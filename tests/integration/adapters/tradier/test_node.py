@@ -1,6 +1,5 @@
 """A real ``TradingNode`` on the Tradier adapter against the loopback fake Tradier."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,26 +13,12 @@ from tests.integration.adapters.tradier.node_harness import (
     SHORT_ID,
     SHORT_PUT,
     SPREAD_ID,
-    seed_quotes,
     start_node,
     wait_for,
     write_config,
 )
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRADIER_ACCESS_TOKEN", "test-token")
-    monkeypatch.delenv("TRADIER_ENV", raising=False)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTradier]:
-    async with FakeTradier() as fake:
-        seed_quotes(fake)
-        yield fake
 
 
 def net_position(node, instrument_id) -> float:

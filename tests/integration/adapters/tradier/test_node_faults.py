@@ -2,7 +2,6 @@
 consistent state and no duplicate or lost order."""
 
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -26,19 +25,6 @@ from tests.integration.adapters.tradier.node_harness import (
 
 pytestmark = pytest.mark.timeout(60)
 ORDERS = r"/orders$"
-
-
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRADIER_ACCESS_TOKEN", "test-token")
-    monkeypatch.delenv("TRADIER_ENV", raising=False)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTradier]:
-    async with FakeTradier() as fake:
-        seed_quotes(fake)
-        yield fake
 
 
 def limit(strategy, price: float = 1.90):
