@@ -7,6 +7,8 @@ from typing import Any, Literal
 import msgspec
 import yaml
 
+from strategies.short_option import ShortOptionConfig, validate_config
+
 FillModelKind = Literal["quotes", "trade_close_half_spread"]
 
 
@@ -112,6 +114,27 @@ def load_run_config(path: Path) -> RunConfig:
     """
     try:
         raw = yaml.safe_load(path.read_text())
-        return msgspec.convert(raw, RunConfig, strict=False)
-    except (yaml.YAMLError, msgspec.ValidationError) as exc:
+        config = msgspec.convert(raw, RunConfig, strict=False)
+        strategy_config(config)
+    except (yaml.YAMLError, msgspec.ValidationError, ValueError) as exc:
         raise ValueError(f"run config {path} was invalid: {exc}") from exc
+    return config
+
+
+def strategy_config(config: RunConfig) -> ShortOptionConfig:
+    """Return the strategy configuration of a run (``underlying`` taken from ``data``).
+
+    Raises
+    ------
+    ValueError
+        If a strategy field is unknown, of the wrong type, or invalid.
+
+    """
+    fields = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in config.strategy.items()}
+    fields["underlying"] = config.data.underlying
+    try:
+        strategy = msgspec.convert(fields, ShortOptionConfig, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"strategy section: {exc}") from exc
+    validate_config(strategy)
+    return strategy

@@ -33,8 +33,8 @@ from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
-from strategies.short_option import ShortOptionConfig, ShortOptionStrategy
-from tradefly.backtest.config import RunConfig
+from strategies.short_option import ShortOptionStrategy
+from tradefly.backtest.config import RunConfig, strategy_config
 from tradefly.backtest.fees import OptionsCommissionModel
 from tradefly.backtest.results import BacktestResult, EquityPoint, TradeRecord
 from tradefly.instruments import OPTION_PRICE_PRECISION, VENUE, daily_bar_type, equity_id
@@ -155,9 +155,7 @@ def build_engine(
 ) -> tuple[BacktestEngine, TradeRecorder]:
     """Build the engine with venue, instruments, data, strategy and recorder, ready to run."""
     engine = new_engine(config, load_run_data(config, catalog_dir), log_level)
-    strategy_fields = {k: _iso_if_date(v) for k, v in config.strategy.items()}
-    strategy_fields["underlying"] = config.data.underlying
-    engine.add_strategy(ShortOptionStrategy(ShortOptionConfig(**strategy_fields)))
+    engine.add_strategy(ShortOptionStrategy(strategy_config(config)))
     recorder = TradeRecorder(TradeRecorderConfig(underlying=config.data.underlying))
     engine.add_actor(recorder)
     return engine, recorder
@@ -251,10 +249,6 @@ def _quotes_from_trade_bars(
             )
         )
     return quotes
-
-
-def _iso_if_date(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _collect(
