@@ -9,8 +9,23 @@ Each session close the strategy sees the chain quoted at that close, then in ord
    quoted at this close;
 3. enters a new trade when the schedule says so: expiration by a DTE window, short strike by
    delta or moneyness, optional long wing by width. All legs are checked for a two-sided quote
-   with enough size before any order is sent, and the legs go out together in one order list,
-   so a spread fills all legs or none. Sells fill at the bid and buys at the ask.
+   with enough size before any order is sent. Sells fill at the bid and buys at the ask.
+
+A spread's legs are sent one of two ways (``spread_orders``):
+
+- ``legs``: one market order per leg, all in the same instant. In the simulation every leg was
+  pre-checked for quoted size, so a spread fills all legs or none; at a broker one leg can fail
+  alone and leave a naked short.
+- ``combo``: one market order on the generic spread instrument of the legs
+  (:func:`nautilus_trader.model.identifiers.new_generic_spread_id`), which a multileg venue
+  fills as a whole (the Tradier adapter sends one ``multileg`` order). The spread is the legs
+  with ratio ``-1`` for each short and ``+1`` for each wing, so BUYING it opens the trade
+  (``sell_to_open`` shorts, ``buy_to_open`` wings) and SELLING it closes it. The venue reports
+  one fill per leg with client order id ``{order}-LEG-{symbol}``; positions, the credit and the
+  exits are tracked from those leg fills. The spread instrument is requested from the data
+  client when it is not cached yet. The backtest venue fills spread orders only against
+  aggregated spread quotes, which this strategy does not subscribe to, so backtests use
+  ``legs``.
 
 Expiry is left to the venue: out-of-the-money options expire worthless, in-the-money equity
 options are assigned (short) or exercised (long) into 100 shares per contract at the strike.
@@ -21,6 +36,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from nautilus_trader.config import StrategyConfig
+from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
 from nautilus_trader.model.enums import OptionKind, OrderSide
 from nautilus_trader.model.events import (
@@ -29,7 +45,12 @@ from nautilus_trader.model.events import (
     OrderRejected,
     PositionClosed,
 )
-from nautilus_trader.model.identifiers import ClientOrderId, InstrumentId, PositionId
+from nautilus_trader.model.identifiers import (
+    ClientOrderId,
+    InstrumentId,
+    PositionId,
+    new_generic_spread_id,
+)
 from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.objects import Quantity
 from nautilus_trader.trading.strategy import Strategy
@@ -53,6 +74,7 @@ SUBSCRIBE_AHEAD_DAYS = 7
 DECISION_DELAY_NS = 1_000_000  # act 1 ms after the session-close bar, once all close data is in
 ENTRY_SCHEDULES = ("daily", "weekly", "once_per_expiration")
 ASSIGNED_SHARE_POLICIES = ("close_next_session", "hold")
+SPREAD_ORDER_MODES = ("legs", "combo")
 
 
 class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
@@ -97,6 +119,11 @@ class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ign
         order at the next session's close) or ``hold``.
     rate, dividend_yield : float
         Continuously compounded rate and yield (decimals) for deltas computed from prices.
+    spread_orders : str, default "legs"
+        How a trade of two or more legs is opened and closed: ``legs`` (one market order per
+        leg, in the same instant) or ``combo`` (one market order on the generic spread
+        instrument, filled as a whole by a multileg venue such as Tradier); see the module
+        docstring. Single-option trades always use one order.
 
     """
 
@@ -121,6 +148,7 @@ class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ign
     assigned_shares: str = "close_next_session"
     rate: float = 0.0
     dividend_yield: float = 0.0
+    spread_orders: str = "legs"
 
 
 @dataclass(slots=True)
@@ -141,6 +169,16 @@ class _Trade:
     open_legs: set[InstrumentId] = field(default_factory=set)
 
 
+@dataclass(frozen=True, slots=True)
+class _SpreadRequest:
+    """A combo order waiting for its spread instrument to load."""
+
+    trade: _Trade
+    spread_id: InstrumentId
+    opening: bool
+    tag: str
+
+
 def validate_config(config: ShortOptionConfig) -> None:
     """Raise ``ValueError`` naming the first invalid field of `config`."""
     if config.option_kind not in ("put", "call"):
@@ -152,6 +190,10 @@ def validate_config(config: ShortOptionConfig) -> None:
     if config.assigned_shares not in ASSIGNED_SHARE_POLICIES:
         raise ValueError(
             f"assigned_shares was {config.assigned_shares!r}, not one of {ASSIGNED_SHARE_POLICIES}"
+        )
+    if config.spread_orders not in SPREAD_ORDER_MODES:
+        raise ValueError(
+            f"spread_orders was {config.spread_orders!r}, not one of {SPREAD_ORDER_MODES}"
         )
     if (config.target_delta is None) == (config.target_moneyness is None):
         raise ValueError("exactly one of target_delta and target_moneyness must be set")
@@ -196,6 +238,7 @@ class ShortOptionStrategy(Strategy):
         self._spot: float | None = None
         self._trades: list[_Trade] = []
         self._order_trade: dict[ClientOrderId, _Trade] = {}
+        self._spread_requests: dict[UUID4, _SpreadRequest] = {}
         self._traded_expirations: set[dt.date] = set()
         self._shares_received_session: dt.date | None = None
         self._share_orders: set[ClientOrderId] = set()
@@ -265,6 +308,7 @@ class ShortOptionStrategy(Strategy):
         session = session_of_ns(self.clock.timestamp_ns())
         snapshot = self._build_snapshot(session, self._spot)
         self._pending_quotes = {}
+        self._abandon_spread_requests()
         self._subscribe_upcoming(session)
         self._close_received_shares(session)
         self._check_exits(snapshot)
@@ -359,7 +403,7 @@ class ShortOptionStrategy(Strategy):
         trade = _Trade(expiration=short.expiration, legs=legs)
         self._trades.append(trade)
         self._traded_expirations.add(short.expiration)
-        self._submit_legs(trade, opening=True, tag="entry")
+        self._submit(trade, opening=True, tag="entry")
 
     def _entry_quantity(self, short: ChainQuote, wing: ChainQuote | None) -> int:
         if self._cfg.risk_fraction is None:
@@ -388,7 +432,13 @@ class ShortOptionStrategy(Strategy):
             )
             if reason is not None:
                 trade.closing = True
-                self._submit_legs(trade, opening=False, tag=reason.value)
+                self._submit(trade, opening=False, tag=reason.value)
+
+    def _submit(self, trade: _Trade, opening: bool, tag: str) -> None:
+        if self._cfg.spread_orders == "combo" and len(trade.legs) > 1:
+            self._submit_combo(trade, opening, tag)
+        else:
+            self._submit_legs(trade, opening, tag)
 
     def _submit_legs(self, trade: _Trade, opening: bool, tag: str) -> None:
         # Every leg was checked for a two-sided quote with enough size at this close, and the
@@ -408,6 +458,60 @@ class ShortOptionStrategy(Strategy):
             )
             self._order_trade[order.client_order_id] = trade
             self.submit_order(order, position_id=None if opening else leg.position_id)
+
+    def _submit_combo(self, trade: _Trade, opening: bool, tag: str) -> None:
+        # Ratio -1 per short and +1 per wing: BUYING the spread sells the shorts to open and
+        # buys the wings to open; SELLING it buys the shorts to close and sells the wings.
+        spread_id = new_generic_spread_id(
+            [(leg.instrument_id, 1 if leg.side == OrderSide.BUY else -1) for leg in trade.legs]
+        )
+        if self.cache.instrument(spread_id) is not None:
+            self._send_combo(trade, spread_id, opening, tag)
+            return
+        request_id = self.request_instrument(spread_id, callback=self._on_spread_loaded)
+        self._spread_requests[request_id] = _SpreadRequest(trade, spread_id, opening, tag)
+
+    def _on_spread_loaded(self, request_id: UUID4) -> None:
+        request = self._spread_requests.pop(request_id, None)
+        if request is None:
+            return
+        if self.cache.instrument(request.spread_id) is None:
+            self._abandon(request)
+            return
+        self._send_combo(request.trade, request.spread_id, request.opening, request.tag)
+
+    def _abandon_spread_requests(self) -> None:
+        # A spread request the data client never answered (unknown legs) is given up at the
+        # next session close: an entry is dropped, an exit is checked again.
+        requests, self._spread_requests = list(self._spread_requests.values()), {}
+        for request in requests:
+            self._abandon(request)
+
+    def _abandon(self, request: _SpreadRequest) -> None:
+        self.log.warning(f"Spread instrument {request.spread_id} did not load; order not sent")
+        if request.opening:
+            if not request.trade.opened and request.trade in self._trades:
+                self._trades.remove(request.trade)
+        else:
+            request.trade.closing = False
+
+    def _send_combo(self, trade: _Trade, spread_id: InstrumentId, opening: bool, tag: str) -> None:
+        # One spread per contract of each leg (all legs share the trade's quantity). A closing
+        # order is not reduce-only: the spread holds no position of its own, and the venue
+        # closes each leg against the position held in it.
+        order = self.order_factory.market(
+            instrument_id=spread_id,
+            order_side=OrderSide.BUY if opening else OrderSide.SELL,
+            quantity=Quantity.from_int(trade.legs[0].quantity),
+            tags=[tag],
+        )
+        # The venue reports the combo fill under the order's id and each leg's fill under
+        # "{id}-LEG-{symbol}" (the Nautilus convention): all of them belong to this trade.
+        self._order_trade[order.client_order_id] = trade
+        for leg in trade.legs:
+            leg_order_id = f"{order.client_order_id.value}-LEG-{leg.instrument_id.symbol.value}"
+            self._order_trade[ClientOrderId(leg_order_id)] = trade
+        self.submit_order(order)
 
     def _close_received_shares(self, session: dt.date) -> None:
         if (
@@ -432,7 +536,11 @@ class ShortOptionStrategy(Strategy):
     # -- Events ----------------------------------------------------------------------------------
 
     def on_order_filled(self, event: OrderFilled) -> None:
-        """Accumulate each trade's opening credit; note shares received at expiry."""
+        """Accumulate each trade's opening credit; note shares received at expiry.
+
+        Fills of a combo order arrive as one fill on the spread instrument (ignored here) and
+        one per leg (``{order}-LEG-{symbol}``), which are booked like single-leg fills.
+        """
         trade = self._order_trade.get(event.client_order_id)
         if trade is None:
             if (

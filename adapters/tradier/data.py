@@ -390,7 +390,10 @@ class TradierDataClient(LiveMarketDataClient):
 
     async def _request_instrument(self, request: RequestInstrument) -> None:
         if await self._ensure_instrument(request.instrument_id):
-            instrument = self._cache.instrument(request.instrument_id)
+            # a just-loaded instrument reaches the cache only after the DataEngine's queue
+            instrument = self._cache.instrument(request.instrument_id) or self._provider.find(
+                request.instrument_id
+            )
             self._handle_instrument(
                 instrument, request.id, request.start, request.end, request.params
             )
