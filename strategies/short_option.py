@@ -179,6 +179,55 @@ class _SpreadRequest:
     tag: str
 
 
+@dataclass(frozen=True, slots=True)
+class OpenLeg:
+    """An open option position found at start-up (after a restart, from reconciliation).
+
+    Parameters
+    ----------
+    instrument_id : InstrumentId
+        The option.
+    position_id : PositionId
+        Its position.
+    side : OrderSide
+        The opening side (``SELL`` for a short leg).
+    quantity : int
+        Contracts.
+    avg_px_open : float
+        Average opening price, dollars per share.
+    opened : datetime.date
+        Session the position opened.
+    expiration : datetime.date
+        The option's expiration.
+
+    """
+
+    instrument_id: InstrumentId
+    position_id: PositionId
+    side: OrderSide
+    quantity: int
+    avg_px_open: float
+    opened: dt.date
+    expiration: dt.date
+
+
+def rebuild_trades(legs: list[OpenLeg]) -> list[_Trade]:
+    """Group open legs back into trades so exits keep working after a restart.
+
+    Legs opened on the same session with the same expiration form one trade (the strategy
+    enters at most once per session). The credit is the legs' net opening price per share.
+    """
+    trades: dict[tuple[dt.date, dt.date], _Trade] = {}
+    for leg in sorted(legs, key=lambda lg: (lg.opened, lg.expiration, lg.side != OrderSide.SELL)):
+        trade = trades.setdefault(
+            (leg.opened, leg.expiration), _Trade(expiration=leg.expiration, legs=[], opened=True)
+        )
+        trade.legs.append(_Leg(leg.instrument_id, leg.side, leg.quantity, leg.position_id))
+        trade.open_legs.add(leg.instrument_id)
+        trade.credit += leg.avg_px_open if leg.side == OrderSide.SELL else -leg.avg_px_open
+    return list(trades.values())
+
+
 def validate_config(config: ShortOptionConfig) -> None:
     """Raise ``ValueError`` naming the first invalid field of `config`."""
     if config.option_kind not in ("put", "call"):
@@ -261,6 +310,35 @@ class ShortOptionStrategy(Strategy):
         ]
         self._unsubscribed = sorted(options, key=lambda o: o.expiration_ns, reverse=True)
         self._subscribe_upcoming(session_of_ns(self.clock.timestamp_ns()))
+        self._adopt_open_positions()
+
+    def _adopt_open_positions(self) -> None:
+        legs = []
+        for position in self.cache.positions_open(strategy_id=self.id):
+            instrument = self.cache.instrument(position.instrument_id)
+            if (
+                not isinstance(instrument, OptionContract)
+                or instrument.underlying != self._cfg.underlying
+            ):
+                continue
+            legs.append(
+                OpenLeg(
+                    instrument_id=position.instrument_id,
+                    position_id=position.id,
+                    side=OrderSide.SELL if position.is_short else OrderSide.BUY,
+                    quantity=int(position.quantity.as_double()),
+                    avg_px_open=float(position.avg_px_open),
+                    opened=session_of_ns(position.ts_opened),
+                    expiration=session_of_ns(instrument.expiration_ns),
+                )
+            )
+            if not any(s.id == instrument.id for s in self._subscribed):
+                self.subscribe_quote_ticks(instrument.id)
+        adopted = rebuild_trades(legs)
+        if adopted:
+            self.log.info(f"Adopted {len(adopted)} open trade(s) from existing positions")
+        self._trades.extend(adopted)
+        self._traded_expirations.update(t.expiration for t in adopted)
 
     def _subscribe_upcoming(self, session: dt.date) -> None:
         # Subscribe contracts as their expiration enters the DTE window (plus a week), not the

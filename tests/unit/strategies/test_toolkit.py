@@ -125,3 +125,40 @@ def test_sizing_on_equity_compounds() -> None:
     assert max_loss_per_contract(370, 5.0, None) == pytest.approx(36_500.0)
     with pytest.raises(ValueError, match="risk_fraction was"):
         contracts_for_risk(1.0, 0.0, 1.0)
+
+
+def test_rebuild_trades_groups_legs_by_session_and_expiration() -> None:
+    from nautilus_trader.model.enums import OrderSide
+    from nautilus_trader.model.identifiers import PositionId
+
+    from strategies.short_option import OpenLeg, rebuild_trades
+
+    def leg(symbol: str, side: OrderSide, px: float, opened: dt.date) -> OpenLeg:
+        return OpenLeg(
+            InstrumentId.from_str(f"{symbol}.US"),
+            PositionId(f"P-{symbol}-{opened}"),
+            side,
+            2,
+            px,
+            opened,
+            FEB19,
+        )
+
+    day1, day2 = dt.date(2021, 1, 4), dt.date(2021, 1, 11)
+    trades = rebuild_trades(
+        [
+            leg("SPY210219P00360000", OrderSide.BUY, 8.11, day1),
+            leg("SPY210219P00370000", OrderSide.SELL, 11.28, day1),
+            leg("SPY210219P00375000", OrderSide.SELL, 9.00, day2),
+        ]
+    )
+    assert len(trades) == 2
+    spread, single = trades
+    assert [lg.instrument_id.symbol.value for lg in spread.legs] == [
+        "SPY210219P00370000",
+        "SPY210219P00360000",
+    ]
+    assert spread.credit == pytest.approx(3.17)
+    assert spread.opened and spread.open_legs == {lg.instrument_id for lg in spread.legs}
+    assert single.credit == pytest.approx(9.00)
+    assert all(lg.quantity == 2 and lg.position_id is not None for t in trades for lg in t.legs)
