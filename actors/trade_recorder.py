@@ -15,16 +15,14 @@ from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.data import Bar
 from nautilus_trader.model.enums import OptionKind, OrderSide, PositionSide
 from nautilus_trader.model.events import OrderFilled, PositionClosed
-from nautilus_trader.model.identifiers import PositionId
 from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.position import Position
 
 from strategies.toolkit.equity import mark_price, marked_equity
-from strategies.toolkit.exits import ExitReason
+from strategies.toolkit.exits import ENTRY_TAG, ExitReason
 from tradefly.backtest.results import EquityPoint, TradeRecord
 from tradefly.instruments import VENUE, daily_bar_type, equity_id
 
-ENTRY_TAG = "entry"
 RECORD_DELAY_NS = 2_000_000  # after the strategies' decisions at close + 1 ms
 
 
@@ -58,7 +56,6 @@ class TradeRecorder(Actor):
         self.equity_curve: list[EquityPoint] = []
         self.premium_collected = 0.0
         self.fees = 0.0
-        self._recorded_positions: set[tuple[PositionId, int]] = set()
 
     def on_start(self) -> None:
         """Subscribe to fills, position events and the underlying's bars."""
@@ -101,10 +98,6 @@ class TradeRecorder(Actor):
             self._record(event, position)
 
     def _record(self, event: PositionClosed, position: Position | None) -> None:
-        key = (event.position_id, event.ts_opened)
-        if key in self._recorded_positions:
-            return
-        self._recorded_positions.add(key)
         fees = sum(m.as_double() for m in position.commissions()) if position is not None else 0.0
         self.trades.append(
             TradeRecord(
@@ -123,8 +116,9 @@ class TradeRecorder(Actor):
 
     def _exit_reason(self, event: PositionClosed) -> ExitReason:
         order = self.cache.order(event.closing_order_id) if event.closing_order_id else None
+        reasons = {reason.value for reason in ExitReason}
         for tag in (order.tags or []) if order is not None else []:
-            if tag in ExitReason._value2member_map_:
+            if tag in reasons:
                 return ExitReason(tag)
         instrument = self.cache.instrument(event.instrument_id)
         if not isinstance(instrument, OptionContract) or event.ts_closed < instrument.expiration_ns:

@@ -70,6 +70,7 @@ from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.objects import Price, Quantity
 
 from tradefly.instruments import (
+    EOD_QUOTE_SIZE,
     EQUITY_PRICE_PRECISION,
     OPTION_PRICE_PRECISION,
     daily_bar_type,
@@ -101,7 +102,6 @@ DEFAULT_SEED: Final = 7
 DEFAULT_TICKER: Final = "DEMO"
 
 # Matches the catalog's EOD convention: end-of-day option quotes carry this size on both sides.
-EOD_QUOTE_SIZE: Final = 10_000
 
 GENERATOR_NAME: Final = "tradefly demo market"
 

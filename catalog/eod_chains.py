@@ -41,9 +41,8 @@ from catalog.validation import (
     session_close,
     validate_rows,
 )
-from tradefly.instruments import OPTION_PRICE_PRECISION, make_equity
+from tradefly.instruments import EOD_QUOTE_SIZE, OPTION_PRICE_PRECISION, make_equity
 
-EOD_QUOTE_SIZE = 10_000
 """Bid and ask size, in contracts, given to every end-of-day quote.
 
 EOD chain files carry prices but no sizes. Nautilus limits fills to the quoted size, so a

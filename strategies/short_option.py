@@ -57,7 +57,7 @@ from nautilus_trader.trading.strategy import Strategy
 
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
 from strategies.toolkit.equity import marked_equity
-from strategies.toolkit.exits import ExitReason, ExitRules
+from strategies.toolkit.exits import ENTRY_TAG, ExitReason, ExitRules
 from strategies.toolkit.selection import (
     by_delta,
     by_moneyness,
@@ -481,17 +481,15 @@ class ShortOptionStrategy(Strategy):
         trade = _Trade(expiration=short.expiration, legs=legs)
         self._trades.append(trade)
         self._traded_expirations.add(short.expiration)
-        self._submit(trade, opening=True, tag="entry")
+        self._submit(trade, opening=True, tag=ENTRY_TAG)
 
     def _entry_quantity(self, short: ChainQuote, wing: ChainQuote | None) -> int:
         if self._cfg.risk_fraction is None:
             return self._cfg.quantity
         credit = short.bid - (wing.ask if wing is not None else 0.0)
         loss = max_loss_per_contract(short.strike, credit, wing.strike if wing else None)
-        return contracts_for_risk(self._equity(), self._cfg.risk_fraction, loss)
-
-    def _equity(self) -> float:
-        return marked_equity(self.cache, self.portfolio, VENUE)
+        equity = marked_equity(self.cache, self.portfolio, VENUE)
+        return contracts_for_risk(equity, self._cfg.risk_fraction, loss)
 
     def _check_exits(self, snapshot: ChainSnapshot) -> None:
         for trade in self._trades:

@@ -33,6 +33,8 @@ OPTION_PRICE_PRECISION = 2
 EQUITY_PRICE_PRECISION = 4
 OPTION_MULTIPLIER = 100
 DAILY_LAST = BarSpecification(1, BarAggregation.DAY, PriceType.LAST)
+EOD_QUOTE_SIZE = 10_000
+"""Contracts on each side of an end-of-day quote whose source gives no sizes."""
 
 
 def equity_id(ticker: str) -> InstrumentId:

@@ -3,6 +3,8 @@
 from enum import StrEnum
 from typing import Final
 
+from tradefly.instruments import EOD_QUOTE_SIZE
+
 DEFAULT_BASE_URL: Final = "https://www.alphavantage.co"
 """The vendor's base URL; requests go to ``{base_url}/query``."""
 
@@ -26,7 +28,7 @@ The vendor does not document it. Reading it as New York time stamps an article n
 than its true instant if the vendor actually means UTC, so replays cannot see it too early.
 """
 
-DEFAULT_QUOTE_SIZE: Final = 10_000
+DEFAULT_QUOTE_SIZE: Final = EOD_QUOTE_SIZE
 """Bid/ask size used for option quotes when the vendor gives none (the file ingest's default)."""
 
 

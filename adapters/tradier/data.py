@@ -51,7 +51,7 @@ from adapters.tradier.errors import TradierError
 from adapters.tradier.providers import TradierInstrumentProvider
 from adapters.tradier.websocket import TradierStream, market_subscription
 from tradefly.instruments import DAILY_LAST
-from tradefly.market_calendar import session_close_ns, session_of_ns, sessions_between
+from tradefly.market_calendar import NEW_YORK, session_close_ns, session_of_ns, sessions_between
 
 CLOCK_REFRESH_SECS = 300.0
 
@@ -432,12 +432,11 @@ class TradierDataClient(LiveMarketDataClient):
                 response = await self._market.history(symbol, start.date(), end.date())
                 parsed = parsing.parse_daily_bars(response, bar_type, precision)
             else:
-                eastern = "America/New_York"
                 timesales = await self._market.timesales(
                     symbol,
                     f"{bar_type.spec.step}min",
-                    start.tz_convert(eastern).strftime("%Y-%m-%d %H:%M"),
-                    end.tz_convert(eastern).strftime("%Y-%m-%d %H:%M"),
+                    start.tz_convert(NEW_YORK).strftime("%Y-%m-%d %H:%M"),
+                    end.tz_convert(NEW_YORK).strftime("%Y-%m-%d %H:%M"),
                 )
                 parsed = parsing.parse_timesales_bars(timesales, bar_type, precision)
             if parsed.rejected:

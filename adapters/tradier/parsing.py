@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.data import Bar, BarType, OptionGreeks, QuoteTick, TradeTick
@@ -35,10 +34,9 @@ from nautilus_trader.model.objects import AccountBalance, Money, Price, Quantity
 from adapters.tradier import schemas
 from adapters.tradier.errors import TradierParseError
 from tradefly.instruments import OPTION_MULTIPLIER, equity_id, make_option_contract, option_id
-from tradefly.market_calendar import is_session, session_close_ns
+from tradefly.market_calendar import NEW_YORK, is_session, session_close_ns
 from tradefly.occ import OccSymbol, parse_occ
 
-NEW_YORK: Final = ZoneInfo("America/New_York")
 UTC: Final = dt.UTC
 _NS: Final[int] = 1_000_000_000
 

@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+ENTRY_TAG = "entry"
+"""Tag on every opening order (closing orders carry their :class:`ExitReason`)."""
+
 
 class ExitReason(StrEnum):
     """Why a position closed (also the tag on closing orders)."""

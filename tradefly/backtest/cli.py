@@ -3,6 +3,7 @@
 import argparse
 import datetime as dt
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -106,8 +107,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _clear_demo_catalog(catalog_dir: Path) -> None:
-    import shutil
-
     if any(catalog_dir.iterdir()) and not any(catalog_dir.glob(".demo-seed*")):
         raise SystemExit(f"error: {catalog_dir} exists and is not a demo catalog; pass --catalog")
     shutil.rmtree(catalog_dir)

@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from tradefly.backtest.results import EquityPoint
+from tradefly.market_calendar import NEW_YORK
 
 type EquityCurve = Sequence[EquityPoint] | pd.Series
 """An equity curve: equity points, or a USD ``Series`` indexed by tz-aware timestamps."""
@@ -21,7 +22,7 @@ type EquityCurve = Sequence[EquityPoint] | pd.Series
 type Returns = pd.Series | Sequence[float] | npt.NDArray[np.float64]
 """Per-period simple returns as decimals (0.01 is +1 %)."""
 
-SESSION_TIMEZONE = "America/New_York"
+SESSION_TIMEZONE = NEW_YORK
 
 _TRADING_DAYS_PER_YEAR = 252
 # Below this a standard or downside deviation of decimal returns is rounding noise, not risk.

@@ -37,10 +37,16 @@ from strategies.short_option import ShortOptionStrategy
 from tradefly.backtest.config import RunConfig, strategy_config
 from tradefly.backtest.fees import OptionsCommissionModel
 from tradefly.backtest.results import BacktestResult, EquityPoint, TradeRecord
-from tradefly.instruments import OPTION_PRICE_PRECISION, VENUE, daily_bar_type, equity_id
+from tradefly.instruments import (
+    EOD_QUOTE_SIZE,
+    OPTION_PRICE_PRECISION,
+    VENUE,
+    daily_bar_type,
+    equity_id,
+)
+from tradefly.market_calendar import NEW_YORK
 
-NEW_YORK = "America/New_York"
-DERIVED_QUOTE_SIZE = Quantity.from_int(10_000)
+DERIVED_QUOTE_SIZE = Quantity.from_int(EOD_QUOTE_SIZE)
 
 
 class CatalogDataMissingError(RuntimeError):
@@ -77,7 +83,7 @@ def run_backtest(
     try:
         start_ns, end_ns = _replay_bounds(config)
         engine.run(start=start_ns, end=end_ns)
-        return _collect(config, engine, recorder, run_id)
+        return _collect(config, engine, recorder, run_id, start_ns)
     finally:
         engine.dispose()
 
@@ -116,7 +122,7 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
         quotes = _quotes_from_trade_bars(
             catalog, option_ids, start_ns, end_ns, config.data.half_spread
         )
-    greeks = _in(_query_if_present(catalog, OptionGreeks, start_ns, end_ns), option_ids)
+    greeks = _in(_option_greeks(catalog, start_ns, end_ns), option_ids)
     quoted_ids = {q.instrument_id for q in quotes}
     return RunData(
         underlying=underlying,
@@ -213,12 +219,10 @@ def _in(data: Iterable[Any], ids: set[InstrumentId]) -> list[Any]:
     return [d for d in data if d.instrument_id in ids]
 
 
-def _query_if_present(
-    catalog: ParquetDataCatalog, cls: type, start_ns: int, end_ns: int
-) -> list[Any]:
+def _option_greeks(catalog: ParquetDataCatalog, start_ns: int, end_ns: int) -> list[Any]:
     if "option_greeks" not in catalog.list_data_types():
-        return []
-    return list(catalog.query(cls, start=start_ns, end=end_ns))
+        return []  # e.g. trade-only data
+    return list(catalog.query(OptionGreeks, start=start_ns, end=end_ns))
 
 
 def _quotes_from_trade_bars(
@@ -252,7 +256,7 @@ def _quotes_from_trade_bars(
 
 
 def _collect(
-    config: RunConfig, engine: BacktestEngine, recorder: TradeRecorder, run_id: str
+    config: RunConfig, engine: BacktestEngine, recorder: TradeRecorder, run_id: str, start_ns: int
 ) -> BacktestResult:
     account = engine.portfolio.account(VENUE)
     trades: list[TradeRecord] = sorted(
@@ -272,7 +276,7 @@ def _collect(
         n_trades=len(option_trades),
         n_assigned=sum(1 for t in option_trades if t.exit_reason == "assigned"),
         equity_curve=[
-            EquityPoint(_replay_bounds(config)[0], config.venue.starting_balance),
+            EquityPoint(start_ns, config.venue.starting_balance),
             *recorder.equity_curve,
         ],
         trades=trades,

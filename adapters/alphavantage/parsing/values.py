@@ -13,12 +13,10 @@ from nautilus_trader.model.identifiers import InstrumentId
 from adapters.alphavantage.constants import MISSING_VALUES
 from adapters.alphavantage.errors import AlphaVantageParseError
 from tradefly.instruments import equity_id
-from tradefly.market_calendar import nyse_calendar
+from tradefly.market_calendar import NEW_YORK, nyse_calendar
 
 TICKER_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9.:/^_-]{0,31}")
 """Tickers accepted: letters, digits and ``. : / ^ _ -`` (``BRK.B``, ``CRYPTO:BTC``)."""
-
-NEW_YORK = ZoneInfo("America/New_York")
 
 
 @dataclass(frozen=True, slots=True)
