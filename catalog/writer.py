@@ -2,29 +2,33 @@
 
 :func:`write_to_catalog` is the only way Tradefly writes to the catalog. Nautilus stores each
 data type and identifier (instrument ID, or bar type for bars) in its own directory
-``data/<type>/<identifier>/``; the writer works directory by directory, in three phases.
+``data/<type>/<identifier>/`` of Parquet files named by the interval of ``ts_init`` they hold.
+Input arrives as Nautilus objects, as Arrow tables already in Nautilus's stored layout
+(:class:`CatalogTable`, e.g. from :mod:`catalog.nautilus_tables`), or both. The writer works
+directory by directory, in three phases.
 
 Plan (read-only)
-    For a directory that already has files, the stored rows are read back and new rows
-    identical to a stored row (same type, identifier, ``ts_init`` and every value) are
-    dropped, as are repeats within the input. If nothing new remains anywhere, the call ends
-    here and the catalog is not touched: writing the same data twice adds nothing.
+    New rows identical to a stored row (same type, identifier, ``ts_init`` and every value)
+    are dropped, as are repeats within the input. If nothing new remains anywhere, the call
+    ends here and the catalog is not touched: writing the same data twice adds nothing. When
+    the new rows' interval overlaps no stored file, they become one more file (an append);
+    otherwise the directory is rewritten as one file of stored and new rows sorted by
+    ``ts_init`` (Nautilus refuses files with overlapping intervals).
 
 Stage
-    Each changed directory is written in full (stored rows plus new ones, sorted by
-    ``ts_init``, one file) into a fresh catalog in a sibling staging directory
-    ``.<name>.staging-*``. Nautilus ``write_data`` refuses files with overlapping intervals,
-    hence the rewrite rather than an extra file. The live catalog is not touched.
+    The new files are written into a sibling staging directory ``.<name>.staging-*``, in
+    Nautilus's layout and file naming. The live catalog is not touched.
 
 Commit
-    Each changed live directory is renamed into the staging area and its staged replacement
-    renamed into place (into an empty catalog, the staged catalog is renamed in one go). If
-    anything fails or is interrupted (``KeyboardInterrupt`` included) at any point, every move
-    is undone from what is on disk and the staging directory removed, so the catalog is
-    exactly as before; the staging directory is removed after success too. Only a crash of
-    the process itself during the commit (two renames per changed directory) could leave some
-    directories new and others old; each directory is always complete, and running the same
-    ingest again completes it.
+    Each appended file is renamed into its live directory; each rewritten directory is
+    renamed into the staging area and its staged replacement renamed into place; a new
+    directory is renamed into place (into an empty catalog, the staged catalog is renamed in
+    one go). If anything fails or is interrupted (``KeyboardInterrupt`` included) at any
+    point, every move is undone from what is on disk and the staging directory removed, so
+    the catalog is exactly as before; the staging directory is removed after success too.
+    Only a crash of the process itself during the commit could leave some directories new and
+    others old; each directory is always complete, and running the same ingest again
+    completes it.
 
 The work is proportional to the directories changed, not to the catalog's size. Planning and
 staging use :data:`WRITE_THREADS` threads (Parquet I/O releases the GIL). One writer at a
@@ -36,24 +40,31 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.instruments import Instrument
-from nautilus_trader.persistence.catalog import ParquetDataCatalog
+from nautilus_trader.persistence.catalog.parquet import (
+    _parse_filename_timestamps,
+    _timestamps_to_filename,
+)
 from nautilus_trader.persistence.funcs import class_to_filename, urisafe_identifier
 from nautilus_trader.serialization.arrow.serializer import ArrowSerializer
 
 WriteProgress = Callable[[int], object]
-"""Called with the number of input objects just handled (a ``tqdm.update``)."""
+"""Called with the number of input rows just handled (a ``tqdm.update``)."""
 
 WRITE_THREADS = 2
 """Worker threads reading and writing catalog directories (our machines have 2 cores)."""
+
+ROW_GROUP_SIZE = 5_000
+"""Rows per Parquet row group, as ``ParquetDataCatalog.max_rows_per_group`` defaults."""
 
 _NAN = "NaN"  # stands for float NaN in row keys, since NaN != NaN
 
@@ -88,14 +99,29 @@ class WriteStats:
 
 
 @dataclass(frozen=True, slots=True)
-class _Group:
+class CatalogTable:
+    """Rows for one catalog directory, as an Arrow table in Nautilus's stored layout.
+
+    Parameters
+    ----------
+    data_cls : type
+        The Nautilus class the rows decode to (``QuoteTick``, ``OptionGreeks``, an
+        ``Instrument`` subclass, ...); names the directory ``data/<type>/``.
+    identifier : str or None
+        The instrument ID (or bar type) naming the subdirectory; ``None`` for none.
+    table : pyarrow.Table
+        The rows, with the schema and schema metadata ``ArrowSerializer`` gives `data_cls`
+        and a ``ts_init`` column, in any order.
+
+    """
+
     data_cls: type
     identifier: str | None
-    new: list[Data]
+    table: pa.Table
 
     @property
     def relative_dir(self) -> Path:
-        """Return the group's directory relative to the catalog root (Nautilus's layout)."""
+        """Return the directory relative to the catalog root (Nautilus's layout)."""
         directory = Path("data", str(class_to_filename(self.data_cls)))
         if self.identifier is None:
             return directory
@@ -104,7 +130,8 @@ class _Group:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    rows: list[Data]  # the directory's full new content sorted by ts_init; empty: no change
+    table: pa.Table | None  # the file to stage, sorted by ts_init; None: no change
+    rewrite: bool  # the file replaces the directory's stored files (else it is added)
     written: int
     present: int
     conflicts: int
@@ -121,24 +148,25 @@ def _identifier(obj: Data) -> str | None:
     return None
 
 
-def _groups(data: Sequence[Data]) -> list[_Group]:
+def _object_tables(data: Iterable[Data]) -> list[CatalogTable]:
     by_key: dict[tuple[type, str | None], list[Data]] = {}
     for obj in data:
         if not isinstance(obj, Data):
             raise TypeError(f"catalog data must be Nautilus Data or Instrument, was {type(obj)}")
         by_key.setdefault((type(obj), _identifier(obj)), []).append(obj)
-    return [
-        _Group(data_cls, identifier, sorted(new, key=lambda obj: obj.ts_init))
-        for (data_cls, identifier), new in sorted(
-            by_key.items(), key=lambda item: (item[0][0].__name__, item[0][1] or "")
-        )
-    ]
+    tables = []
+    for (data_cls, identifier), objects in by_key.items():
+        objects.sort(key=lambda obj: obj.ts_init)
+        batch = ArrowSerializer.serialize_batch(objects, data_cls=data_cls)
+        table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+        tables.append(CatalogTable(data_cls, identifier, table))
+    return tables
 
 
-def _row_keys(table: pa.Table, columns: Sequence[str]) -> list[tuple[Hashable, ...]]:
-    """Return one hashable tuple per row of `table` over `columns` (NaN made comparable)."""
+def _row_keys(table: pa.Table) -> list[tuple[Hashable, ...]]:
+    """Return one hashable tuple per row of `table` over all columns (NaN made comparable)."""
     values = []
-    for name in columns:
+    for name in table.column_names:
         column = table.column(name).to_pylist()
         if pa.types.is_floating(table.schema.field(name).type):
             column = [_NAN if value is not None and value != value else value for value in column]
@@ -146,55 +174,67 @@ def _row_keys(table: pa.Table, columns: Sequence[str]) -> list[tuple[Hashable, .
     return list(zip(*values, strict=True))
 
 
-def _deserialize(data_cls: type, table: pa.Table) -> list[Data]:
-    """Read stored rows back as objects of `data_cls` (Rust-backed types come back as pyo3)."""
-    objects: list[Data] = ArrowSerializer.deserialize(data_cls, table)
-    if not objects or isinstance(objects[0], data_cls):
-        return objects
-    from_pyo3_list = getattr(data_cls, "from_pyo3_list", None)
-    if from_pyo3_list is not None:
-        return list(from_pyo3_list(objects))
-    from_pyo3 = data_cls.from_pyo3  # type: ignore[attr-defined]
-    return [from_pyo3(obj) for obj in objects]
+def _sorted(table: pa.Table) -> pa.Table:
+    ts = table.column("ts_init")
+    if len(ts) < 2 or pc.all(pc.greater_equal(ts[1:], ts[:-1])).as_py():
+        return table
+    return table.take(pc.sort_indices(ts))  # a stable sort
 
 
-def _plan(root: Path, group: _Group) -> _Plan:
-    """Work out the new content of one group's directory from the catalog at `root`."""
-    directory = root / group.relative_dir
-    files = sorted(directory.glob("*.parquet")) if directory.is_dir() else []
+def _stored_files(directory: Path) -> list[tuple[Path, tuple[int, int] | None]]:
+    if not directory.is_dir():
+        return []
+    return [(path, _parse_filename_timestamps(path.name)) for path in directory.glob("*.parquet")]
+
+
+def _plan(root: Path | None, group: CatalogTable) -> _Plan:
+    """Work out what one group's directory needs, from the catalog at `root` (None: empty)."""
+    new = _sorted(group.table)
+    new_ts = new.column("ts_init")
+    first, last = new_ts[0].as_py(), new_ts[-1].as_py()
+    stored_files = _stored_files(root / group.relative_dir) if root is not None else []
+    overlaps = any(
+        interval is None or (interval[0] <= last and first <= interval[1])
+        for _, interval in stored_files
+    )
+    repeats_ts = pc.count_distinct(new_ts).as_py() < len(new_ts)
+    if not overlaps and not repeats_ts:
+        return _Plan(new, False, len(new), 0, 0)  # nothing can repeat a stored row
+
     stored = (
-        pa.concat_tables([pq.ParquetFile(path).read(use_threads=False) for path in files])
-        if files
+        pa.concat_tables([pq.ParquetFile(path).read(use_threads=False) for path, _ in stored_files])
+        if overlaps
         else None
     )
-    stored_ts = set(stored.column("ts_init").to_pylist()) if stored is not None else set()
-    new = group.new
-    new_ts = [obj.ts_init for obj in new]
+    seen = set(_row_keys(stored)) if stored is not None else set()
+    used_ts = set(stored.column("ts_init").to_pylist()) if stored is not None else set()
+    keep = []
+    conflicts = 0
+    for index, key in enumerate(_row_keys(new)):
+        if key in seen:
+            continue
+        seen.add(key)
+        keep.append(index)
+        ts = new_ts[index].as_py()
+        conflicts += ts in used_ts
+        used_ts.add(ts)
+    present = len(new) - len(keep)
+    if not keep:
+        return _Plan(None, False, 0, present, 0)
+    fresh = new.take(keep)
+    if stored is None:
+        return _Plan(fresh, False, len(keep), present, conflicts)
+    merged = pa.concat_tables([stored.cast(fresh.schema), fresh])
+    return _Plan(_sorted(merged), True, len(keep), present, conflicts)
 
-    if stored_ts.isdisjoint(new_ts) and len(set(new_ts)) == len(new_ts):
-        fresh = new  # no row shares a ts_init with another, so none can be a duplicate
-        conflicts = 0
-    else:
-        batch = ArrowSerializer.serialize_batch(new, data_cls=group.data_cls)
-        table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
-        seen = set(_row_keys(stored, table.column_names)) if stored is not None else set()
-        used_ts = set(stored_ts)
-        fresh = []
-        conflicts = 0
-        for obj, key in zip(new, _row_keys(table, table.column_names), strict=True):
-            if key in seen:
-                continue
-            seen.add(key)
-            fresh.append(obj)
-            conflicts += obj.ts_init in used_ts
-            used_ts.add(obj.ts_init)
-    present = len(new) - len(fresh)
-    if not fresh:
-        return _Plan([], 0, present, 0)
-    rows = fresh
-    if stored is not None:
-        rows = sorted([*_deserialize(group.data_cls, stored), *fresh], key=lambda o: o.ts_init)
-    return _Plan(rows, len(fresh), present, conflicts)
+
+def _write_parquet(table: pa.Table, directory: Path) -> Path:
+    """Write `table` (sorted by ``ts_init``) as a file named by its interval, as Nautilus does."""
+    ts = table.column("ts_init")
+    path = directory / str(_timestamps_to_filename(ts[0].as_py(), ts[-1].as_py()))
+    directory.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE)
+    return path
 
 
 def _in_threads[T, R](
@@ -236,37 +276,28 @@ def _in_threads[T, R](
     return [results[index] for index in range(len(tasks))]
 
 
-def _stage(staging: Path, work: list[tuple[_Group, _Plan]], progress: WriteProgress | None) -> None:
-    """Write the planned directories into a fresh catalog at `staging`."""
-    local = threading.local()
+@dataclass(frozen=True, slots=True)
+class _Move:
+    """One staged path (a file or a whole directory) to rename into the live catalog."""
 
-    def apply(item: tuple[_Group, _Plan]) -> None:
-        if not hasattr(local, "catalog"):
-            local.catalog = ParquetDataCatalog(str(staging))
-        local.catalog.write_data(item[1].rows, skip_disjoint_check=True)
-
-    def done(item: tuple[_Group, _Plan], _: None) -> None:
-        if progress is not None:
-            progress(len(item[0].new))
-
-    _in_threads(work, apply, done)
+    relative: Path
+    replaces: bool  # the live directory exists and is swapped out (else the path is new)
 
 
 class _Commit:
-    """Moves staged directories into the live catalog; undoes every move on failure.
+    """Moves staged paths into the live catalog; undoes every move on failure.
 
-    Each directory ``D`` moves in two renames: the live ``D`` (if any) to ``old/D``, then
-    ``new/D`` to the live ``D``. :meth:`rollback` works from what is on disk, not from a log
-    of moves, so it is right wherever an interruption landed.
+    A replacing move takes two renames: the live ``D`` to ``old/D``, then ``new/D`` to the
+    live ``D``; a new file or directory takes one. :meth:`rollback` works from what is on
+    disk, not from a log of moves, so it is right wherever an interruption landed.
     """
 
-    def __init__(self, target: Path, scratch: Path, directories: list[Path]) -> None:
+    def __init__(self, target: Path, scratch: Path, moves: list[_Move]) -> None:
         self._target = target
         self._new = scratch / "new"
         self._old = scratch / "old"
-        self._directories = directories
-        self._existed = {d for d in directories if (target / d).is_dir()}
-        parents = {parent for d in directories for parent in d.parents if parent != Path(".")}
+        self._moves = moves
+        parents = {parent for m in moves for parent in m.relative.parents if parent != Path(".")}
         self._created = sorted(
             (p for p in parents if not (target / p).is_dir()),
             key=lambda p: len(p.parts),
@@ -274,26 +305,26 @@ class _Commit:
         )
 
     def run(self) -> None:
-        """Move every staged directory into place."""
-        for directory in self._directories:
-            live = self._target / directory
-            if directory in self._existed:
-                (self._old / directory).parent.mkdir(parents=True, exist_ok=True)
-                live.rename(self._old / directory)
+        """Move every staged path into place."""
+        for move in self._moves:
+            live = self._target / move.relative
+            if move.replaces:
+                (self._old / move.relative).parent.mkdir(parents=True, exist_ok=True)
+                live.rename(self._old / move.relative)
             live.parent.mkdir(parents=True, exist_ok=True)
-            (self._new / directory).rename(live)
+            (self._new / move.relative).rename(live)
 
     def rollback(self) -> None:
-        """Restore every directory to its state before :meth:`run`."""
-        for directory in self._directories:
-            live, old = self._target / directory, self._old / directory
-            if directory in self._existed:
+        """Restore every path to its state before :meth:`run`."""
+        for move in self._moves:
+            live, old, new = (root / move.relative for root in (self._target, self._old, self._new))
+            if move.replaces:
                 if old.exists():
                     if live.exists():
-                        live.rename(self._new / directory)
+                        live.rename(new)
                     old.rename(live)
-            elif live.exists():
-                live.rename(self._new / directory)
+            elif live.exists() and not new.exists():
+                live.rename(new)
         for parent in self._created:  # deepest first
             if (self._target / parent).is_dir():
                 (self._target / parent).rmdir()
@@ -301,8 +332,10 @@ class _Commit:
 
 def write_to_catalog(
     catalog_dir: Path,
-    data: Sequence[Instrument | Data],
+    data: Sequence[Instrument | Data] = (),
     progress: WriteProgress | None = None,
+    *,
+    tables: Sequence[CatalogTable] = (),
 ) -> WriteStats:
     """Write instruments and data into the catalog at `catalog_dir`, atomically and idempotently.
 
@@ -312,12 +345,15 @@ def write_to_catalog(
     ----------
     catalog_dir : Path
         The catalog root (created, with its parents, if missing).
-    data : Sequence[Instrument | Data]
+    data : Sequence[Instrument | Data], default ()
         Instruments, ``QuoteTick``, ``OptionGreeks``, ``Bar`` (any Nautilus type the catalog
         stores under a per-instrument or per-bar-type directory), in any order.
     progress : WriteProgress, optional
-        Called from the calling thread with the number of input objects handled (each
-        object is reported once; the total is ``len(data)``).
+        Called from the calling thread with the number of input rows handled (each object
+        or table row is reported once; the total is ``len(data)`` plus the tables' rows).
+    tables : Sequence[CatalogTable], default ()
+        Rows already in Nautilus's stored layout, at most one table per directory and none
+        for a directory `data` also writes to.
 
     Returns
     -------
@@ -328,40 +364,46 @@ def write_to_catalog(
     ------
     TypeError
         If an element of `data` is not a Nautilus ``Data``.
+    ValueError
+        If two groups of input name the same directory.
     NotADirectoryError
         If `catalog_dir` exists and is not a directory.
     Exception
         Whatever Nautilus or the file system raised; the catalog is then unchanged.
 
     """
-    groups = _groups(data)
+    groups = [*_object_tables(data), *(t for t in tables if len(t.table))]
+    directories = [group.relative_dir for group in groups]
+    if len(set(directories)) < len(directories):
+        raise ValueError("two groups of input named the same catalog directory")
     target = Path(os.path.abspath(catalog_dir))
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(f"catalog path was not a directory: {target}")
+    root = target if target.exists() else None
 
-    def planned(group: _Group, plan: _Plan) -> None:
-        if progress is not None and not plan.rows:
-            progress(len(group.new))
+    def planned(group: CatalogTable, plan: _Plan) -> None:
+        if progress is not None and plan.table is None:
+            progress(len(group.table))
 
-    plans = _in_threads(groups, lambda group: _plan(target, group), planned)
+    plans = _in_threads(groups, lambda group: _plan(root, group), planned)
     stats = {field.name: 0 for field in fields(WriteStats)}
     for group, plan in zip(groups, plans, strict=True):
         kind = "instruments" if issubclass(group.data_cls, Instrument) else "rows"
         stats[f"{kind}_written"] += plan.written
         stats[f"{kind}_already_present"] += plan.present
         stats["conflicting_rows"] += plan.conflicts
-    work = [(group, plan) for group, plan in zip(groups, plans, strict=True) if plan.rows]
+    work = [(group, plan) for group, plan in zip(groups, plans, strict=True) if plan.table]
     if not work:
         return WriteStats(**stats)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
     try:
-        _stage(scratch / "new", work, progress)
-        if not target.exists():
+        moves = _stage(scratch / "new", target, work, progress)
+        if root is None:
             (scratch / "new").rename(target)
         else:
-            commit = _Commit(target, scratch, [group.relative_dir for group, _ in work])
+            commit = _Commit(target, scratch, moves)
             try:
                 commit.run()
             except BaseException:
@@ -370,3 +412,28 @@ def write_to_catalog(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return WriteStats(**stats)
+
+
+def _stage(
+    staging: Path,
+    target: Path,
+    work: list[tuple[CatalogTable, _Plan]],
+    progress: WriteProgress | None,
+) -> list[_Move]:
+    """Write the planned files under `staging`; return the moves that commit them."""
+
+    def apply(item: tuple[CatalogTable, _Plan]) -> _Move:
+        group, plan = item
+        assert plan.table is not None
+        path = _write_parquet(plan.table, staging / group.relative_dir)
+        if plan.rewrite:
+            return _Move(group.relative_dir, replaces=True)
+        if (target / group.relative_dir).is_dir():
+            return _Move(path.relative_to(staging), replaces=False)
+        return _Move(group.relative_dir, replaces=False)
+
+    def done(item: tuple[CatalogTable, _Plan], _: _Move) -> None:
+        if progress is not None:
+            progress(len(item[0].table))
+
+    return _in_threads(work, apply, done)

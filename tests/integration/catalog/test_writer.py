@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
 from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from catalog import writer
 from catalog.eod_chains import load_eod_chain
 from catalog.validation import LoadResult
 from catalog.writer import WriteStats, write_to_catalog
@@ -140,17 +142,17 @@ def test_rejects_non_nautilus_objects(tmp_path: Path) -> None:
     assert not (tmp_path / "catalog").exists()
 
 
-def _fail_after_first_write(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> list[int]:
-    calls: list[int] = []
-    original = ParquetDataCatalog.write_data
+def _fail_after_first_write(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> list[Path]:
+    calls: list[Path] = []
+    original = writer._write_parquet
 
-    def failing(self: ParquetDataCatalog, data: list[Any], *args: Any, **kwargs: Any) -> None:
-        calls.append(len(data))
+    def failing(table: pa.Table, directory: Path) -> Path:
+        calls.append(directory)
         if len(calls) > 1:
             raise error
-        original(self, data, *args, **kwargs)
+        return original(table, directory)
 
-    monkeypatch.setattr(ParquetDataCatalog, "write_data", failing)
+    monkeypatch.setattr(writer, "_write_parquet", failing)
     return calls
 
 
