@@ -218,3 +218,25 @@ def _per_contract(data_cls: type, table: pa.Table) -> list[CatalogTable]:
         )
         tables.append(CatalogTable(data_cls, instrument_id, part))
     return tables
+
+
+def concat_columns(parts: list[OptionQuoteColumns]) -> OptionQuoteColumns:
+    """Return the rows of `parts` as one :class:`OptionQuoteColumns`, in order.
+
+    Raises
+    ------
+    ValueError
+        If `parts` is empty.
+
+    """
+    if not parts:
+        raise ValueError("no option columns to concatenate")
+    if len(parts) == 1:
+        return parts[0]
+    merged = {
+        name: np.concatenate([getattr(part, name) for part in parts])
+        for name in OptionQuoteColumns.__dataclass_fields__
+        if name != "instrument_id"
+    }
+    ids = pa.concat_arrays([part.instrument_id for part in parts])
+    return OptionQuoteColumns(instrument_id=ids, **merged)

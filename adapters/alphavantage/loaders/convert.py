@@ -21,7 +21,7 @@ from adapters.alphavantage.parsing.fundamentals import (
     parse_statements,
 )
 from adapters.alphavantage.parsing.news import parse_news_sentiment
-from adapters.alphavantage.parsing.options import ContractCache, parse_options
+from adapters.alphavantage.parsing.options import ContractCache, parse_option_columns
 from adapters.alphavantage.parsing.values import Rejection
 from adapters.alphavantage.schemas.fundamentals import (
     decode_earnings,
@@ -32,6 +32,7 @@ from adapters.alphavantage.schemas.fundamentals import (
 from adapters.alphavantage.schemas.news import decode_news_sentiment
 from adapters.alphavantage.schemas.options import decode_options
 from adapters.alphavantage.schemas.time_series import decode_daily_adjusted
+from catalog.nautilus_tables import OptionQuoteColumns
 from tradefly.instruments import make_equity
 from tradefly.market_calendar import session_of_ns, sessions_between
 
@@ -50,6 +51,8 @@ class Converted:
         Missing data noticed (e.g. a session without a chain).
     next_page : str
         For NEWS_SENTIMENT, the ``time_from`` of a further page when this one was full.
+    option_rows : OptionQuoteColumns, optional
+        For HISTORICAL_OPTIONS, the chain's quotes and greeks, column-wise.
 
     """
 
@@ -57,6 +60,7 @@ class Converted:
     rejected: list[Rejection] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
     next_page: str = ""
+    option_rows: OptionQuoteColumns | None = None
 
 
 class ReplyConverter:
@@ -130,16 +134,15 @@ class ReplyConverter:
     def _options(self, call: PlannedCall, body: bytes) -> Converted:
         session = call.session
         price = self._closes.get((call.symbol, session)) if session is not None else None
-        chain = parse_options(
+        chain = parse_option_columns(
             decode_options(body), session=session, cache=self.contracts, underlying_price=price
         )
         objects: list[Instrument | Data] = [make_equity(call.symbol), *chain.instruments]
-        objects += chain.quotes
-        objects += chain.greeks
+        rows = chain.columns
         gaps = []
-        if not chain.quotes and not chain.greeks:
+        if not rows.quoted.any() and not rows.has_greeks.any():
             gaps.append(f"{call.symbol} {session}: no option chain ({chain.rows} rows served)")
-        return Converted(objects, chain.rejected, gaps)
+        return Converted(objects, chain.rejected, gaps, option_rows=rows)
 
     def _news(self, call: PlannedCall, body: bytes) -> Converted:
         response = decode_news_sentiment(body)

@@ -82,12 +82,14 @@ def test_journal_survives_a_cut_line(tmp_path: Path) -> None:
 class ListWriter:
     def __init__(self) -> None:
         self.writes: list[list[Any]] = []
+        self.table_rows: list[int] = []
 
-    def __call__(self, catalog_dir: Path, data: Sequence[Any]) -> Any:
+    def __call__(self, catalog_dir: Path, data: Sequence[Any], tables: Sequence[Any]) -> Any:
         self.writes.append(list(data))
+        self.table_rows.append(sum(len(t.table) for t in tables))
 
         class Stats:
-            rows_written = len(data)
+            rows_written = len(data) + self.table_rows[-1]
             rows_already_present = 0
             instruments_written = 0
 
@@ -139,7 +141,8 @@ async def test_malformed_reply_is_rejected_whole_and_not_cached(tmp_path: Path) 
     ingest = make_ingest(tmp_path, handler, writer)
     summary = await ingest.run(plan)
     assert summary.failed == 1 and "did not match its layout" in summary.errors[0]
-    assert len(writer.writes) == 1 and len(writer.writes[0]) == 1 + 12 * 3  # equity + day 1
+    assert len(writer.writes) == 1 and len(writer.writes[0]) == 1 + 12  # equity + contracts
+    assert writer.table_rows == [12 * 2]  # day 1's quotes and greeks
     assert ingest.cache.get(plan.calls[0]) is not None
     assert ingest.cache.get(plan.calls[1]) is None
     assert TEST_KEY not in summary.format()
