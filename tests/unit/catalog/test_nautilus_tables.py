@@ -55,7 +55,7 @@ def test_chain_tables_equal_the_serializer_tables_of_the_same_objects() -> None:
 
     tables = option_tables(concat_columns(columns))
 
-    expected = {}
+    expected: dict[tuple[type, str | None], pa.Table] = {}
     for cls, objects in ((QuoteTick, quotes), (OptionGreeks, greeks)):
         by_id: dict[str, list[object]] = {}
         for obj in objects:
