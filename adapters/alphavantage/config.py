@@ -35,6 +35,10 @@ class AlphaVantageDataClientConfig(LiveDataClientConfig, frozen=True):  # type: 
         it (the rest is left for retries and requests).
     timeout_secs : float, default 30.0
         The HTTP timeout per request.
+    max_history_sessions : int, default 30
+        The most NYSE sessions a ``request_quote_ticks`` (one HISTORICAL_OPTIONS call per
+        session) or intraday ``request_bars`` (one TIME_SERIES_INTRADAY call per month)
+        reaches back over from the request's end; older sessions are skipped with a warning.
 
     """
 
@@ -50,6 +54,7 @@ class AlphaVantageDataClientConfig(LiveDataClientConfig, frozen=True):  # type: 
     market_hours_only: bool = True
     quota_share: float = 0.8
     timeout_secs: float = 30.0
+    max_history_sessions: int = 30
 
     def __repr__(self) -> str:
         shown = ", ".join(

@@ -12,6 +12,25 @@ Alpha Vantage has no stream, so each subscribed underlying gets a poll loop:
 
 Options and quotes are polled only while the NYSE is open (``market_hours_only``); intervals
 are stretched so all loops together stay within the configured share of the plan's rate.
+
+Requests are answered too (the vendor calls are chosen in :mod:`adapters.alphavantage.history`):
+
+- ``request_instrument``: an underlying as ``Equity``, an option from its OCC symbol (no call);
+- ``request_instruments(venue)``: what the provider holds (the configured underlyings and
+  their chains), or with ``params={"underlying": "SPY", "session": "2021-06-04"}`` that
+  ticker's ``Equity`` and its chain listed on that session (the previous one by default);
+- ``request_bars``: ``<TICKER>.US-1-DAY-LAST-EXTERNAL`` from TIME_SERIES_DAILY_ADJUSTED (the
+  raw bars, stamped at the session close, as in the catalog); 1, 5, 15 and 30-MINUTE
+  ``LAST-EXTERNAL`` bars from TIME_SERIES_INTRADAY (regular hours, raw prices, one call per
+  month, reaching back at most ``max_history_sessions``); both clipped to ``[start, end]``,
+  the newest ``limit`` kept. Any other bar type is answered with no bars and a warning;
+- ``request_quote_ticks`` of an option: its end-of-day quote from HISTORICAL_OPTIONS, one call
+  per NYSE session closing in ``[start, end]`` (at most ``max_history_sessions``, the newest),
+  stamped at that session's close. Equities have no vendor bid/ask: no ticks and a warning.
+
+Every request is answered. A vendor refusal (entitlement, quota), an unparseable reply or a
+request that cannot be served gives an empty list; when one of several calls fails (a month,
+a session), the others still answer. Reasons are logged, never with the API key.
 """
 
 import asyncio
@@ -23,6 +42,10 @@ from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.core.data import Data
 from nautilus_trader.data.messages import (
+    RequestBars,
+    RequestInstrument,
+    RequestInstruments,
+    RequestQuoteTicks,
     SubscribeData,
     SubscribeOptionGreeks,
     SubscribeQuoteTicks,
@@ -33,8 +56,9 @@ from nautilus_trader.data.messages import (
     UnsubscribeTradeTicks,
 )
 from nautilus_trader.live.data_client import LiveMarketDataClient
-from nautilus_trader.model.data import CustomData, DataType
-from nautilus_trader.model.identifiers import ClientId, InstrumentId
+from nautilus_trader.model.data import Bar, CustomData, DataType, QuoteTick
+from nautilus_trader.model.identifiers import ClientId, InstrumentId, Venue
+from nautilus_trader.model.instruments import Instrument
 
 from adapters.alphavantage.config import AlphaVantageDataClientConfig
 from adapters.alphavantage.constants import ALPHAVANTAGE_CLIENT_ID
@@ -45,21 +69,32 @@ from adapters.alphavantage.errors import (
     AlphaVantageError,
     AlphaVantageQuotaError,
 )
+from adapters.alphavantage.history import (
+    DAILY,
+    History,
+    HistoryClient,
+    Window,
+    bar_interval,
+    is_option,
+    window_of,
+)
 from adapters.alphavantage.http.client import AlphaVantageHttpClient
 from adapters.alphavantage.parsing.news import NEWS_ZONE, parse_news_sentiment
 from adapters.alphavantage.parsing.options import ContractCache, parse_options
 from adapters.alphavantage.parsing.quotes import parse_global_quote
+from adapters.alphavantage.parsing.values import clean_ticker
 from adapters.alphavantage.polling import PollIntervals, fit_intervals, seconds_until_open
 from adapters.alphavantage.providers import AlphaVantageInstrumentProvider
 from adapters.alphavantage.schemas.news import decode_news_sentiment
 from adapters.alphavantage.schemas.options import decode_options
 from adapters.alphavantage.schemas.time_series import decode_global_quote
-from tradefly.instruments import VENUE
+from tradefly.instruments import VENUE, equity_id
 from tradefly.occ import parse_occ
 
 Sleep = Callable[[float], Awaitable[None]]
 _NEWS_SEEN_MAX = 50_000
 _NEWS_LIMIT = "200"
+_WARNINGS_SHOWN = 5
 
 
 class AlphaVantageDataClient(LiveMarketDataClient):
@@ -86,6 +121,11 @@ class AlphaVantageDataClient(LiveMarketDataClient):
     sleep : Callable[[float], Awaitable[None]], default asyncio.sleep
         Awaitable sleep of the poll loops (inject a fake in tests).
 
+    Raises
+    ------
+    ValueError
+        If `config.max_history_sessions` is below 1.
+
     """
 
     def __init__(
@@ -111,6 +151,7 @@ class AlphaVantageDataClient(LiveMarketDataClient):
             config=config,
         )
         self._http = client
+        self._history = HistoryClient(client, config.max_history_sessions)
         self._config = config
         self._sleep = sleep
         self._contracts = ContractCache()
@@ -335,6 +376,127 @@ class AlphaVantageDataClient(LiveMarketDataClient):
         self._news_since[ticker] = max(since, now - 60 * 1_000_000_000)
         return published
 
+    # -- requests -----------------------------------------------------------------------------
+
+    async def _request_instrument(self, request: RequestInstrument) -> None:
+        instrument_id = request.instrument_id
+        instrument = None
+        try:
+            await self._instrument_provider.load_async(instrument_id)
+            instrument = self._instrument_provider.find(instrument_id)
+        except (AlphaVantageError, ValueError) as exc:
+            self._log.warning(f"Cannot provide {instrument_id}: {exc}")
+        finally:
+            if instrument is not None:
+                self._handle_instrument(
+                    instrument, request.id, request.start, request.end, request.params
+                )
+            else:
+                self._handle_data_response(
+                    DataType(Instrument, metadata={"instrument_id": instrument_id}),
+                    [],
+                    request.id,
+                    request.start,
+                    request.end,
+                    request.params,
+                )
+
+    async def _request_instruments(self, request: RequestInstruments) -> None:
+        instruments: list[Instrument] = []
+        try:
+            instruments = await self._instruments_for(request.venue, request.params or {})
+        except (AlphaVantageError, ValueError) as exc:
+            self._log.warning(f"Cannot provide instruments: {exc}; answering with none")
+        finally:
+            self._handle_instruments(
+                request.venue or VENUE,
+                instruments,
+                request.id,
+                request.start,
+                request.end,
+                request.params,
+            )
+
+    async def _request_bars(self, request: RequestBars) -> None:
+        bar_type = request.bar_type
+        bars: list[Bar] = []
+        try:
+            bars = await self._bars_for(request)
+        except AlphaVantageError as exc:
+            self._log.error(f"Cannot request {bar_type} bars: {exc}; answering with none")
+        finally:
+            self._handle_bars(
+                bar_type, bars, request.id, request.start, request.end, request.params
+            )
+
+    async def _request_quote_ticks(self, request: RequestQuoteTicks) -> None:
+        instrument_id = request.instrument_id
+        quotes: list[QuoteTick] = []
+        try:
+            quotes = await self._quotes_for(request)
+        except AlphaVantageError as exc:
+            self._log.error(f"Cannot request {instrument_id} quotes: {exc}; answering with none")
+        finally:
+            self._handle_quote_ticks(
+                instrument_id, quotes, request.id, request.start, request.end, request.params
+            )
+
+    async def _instruments_for(
+        self, venue: Venue | None, params: dict[str, Any]
+    ) -> list[Instrument]:
+        if venue is not None and venue != VENUE:
+            raise ValueError(f"venue was {venue}; Alpha Vantage instruments are on {VENUE}")
+        provider = self._instrument_provider
+        underlying = params.get("underlying")
+        if underlying is None:
+            await provider.initialize()
+            return list(provider.list_all())
+        ticker = clean_ticker(str(underlying))
+        session = _session_param(params.get("session"))
+        await provider.load_ids_async([equity_id(ticker)])
+        chain = await provider.load_chain_async(ticker, session)
+        return [provider.find(equity_id(ticker)), *chain]
+
+    async def _bars_for(self, request: RequestBars) -> list[Bar]:
+        bar_type = request.bar_type
+        try:
+            interval = bar_interval(bar_type)
+        except ValueError as exc:
+            self._log.warning(f"Cannot request bars: {exc}; answering with none")
+            return []
+        ticker = bar_type.instrument_id.symbol.value
+        window = self._window(request)
+        if interval == DAILY:
+            history = await self._history.daily_bars(ticker, window)
+        else:
+            history = await self._history.intraday_bars(ticker, interval, window)
+        self._log_history(str(bar_type), history)
+        return history.items
+
+    async def _quotes_for(self, request: RequestQuoteTicks) -> list[QuoteTick]:
+        instrument_id = request.instrument_id
+        if instrument_id.venue != VENUE or not is_option(instrument_id):
+            self._log.warning(
+                f"Cannot request {instrument_id} quotes: Alpha Vantage has end-of-day quotes "
+                f"of options on {VENUE} only; answering with none"
+            )
+            return []
+        underlying = self._underlying_of(instrument_id)
+        window = self._window(request)
+        history = await self._history.option_quotes(instrument_id, underlying, window)
+        self._log_history(f"{instrument_id} quotes", history)
+        return history.items
+
+    def _window(self, request: RequestBars | RequestQuoteTicks) -> Window:
+        return window_of(request.start, request.end, request.limit, self._clock.timestamp_ns())
+
+    def _log_history(self, what: str, history: History[Any]) -> None:
+        if history.warnings:
+            shown = "; ".join(history.warnings[:_WARNINGS_SHOWN])
+            more = len(history.warnings) - _WARNINGS_SHOWN
+            self._log.warning(f"{what}: {shown}" + (f"; and {more} more" if more > 0 else ""))
+        self._log.info(f"{what}: answering with {len(history.items)}")
+
     def _publish_custom(self, record: Data) -> None:
         self._handle_data(CustomData(DataType(type(record)), record))
 
@@ -350,3 +512,12 @@ class AlphaVantageDataClient(LiveMarketDataClient):
 def _news_time(ts_ns: int) -> str:
     when = dt.datetime.fromtimestamp(ts_ns / 1e9, tz=NEWS_ZONE)
     return f"{when:%Y%m%dT%H%M}"
+
+
+def _session_param(value: object) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"params['session'] was {value!r}, not a YYYY-MM-DD date") from None
