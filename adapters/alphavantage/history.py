@@ -55,11 +55,7 @@ COMPACT_POINTS = 100
 """Sessions in a TIME_SERIES_DAILY_ADJUSTED ``outputsize=compact`` reply."""
 
 INTRADAY_MINUTES = (1, 5, 15, 30)
-"""Bar lengths (minutes) served from TIME_SERIES_INTRADAY.
-
-The vendor's ``60min`` is left out: Nautilus refuses a 60-MINUTE bar specification (an hour is
-``1-HOUR``) and :func:`~adapters.alphavantage.parsing.bars.intraday_bar_type` builds 60-MINUTE.
-"""
+"""Minute bar lengths served from TIME_SERIES_INTRADAY; its ``60min`` is served as ``1-HOUR``."""
 
 _STOPS = (AlphaVantageEntitlementError, AlphaVantageQuotaError)
 
@@ -141,8 +137,8 @@ def bar_interval(bar_type: BarType) -> str:
     Raises
     ------
     ValueError
-        If the bars are not served: only ``1-DAY`` and ``1/5/15/30-MINUTE`` ``LAST-EXTERNAL``
-        bars of underlyings on venue ``US`` are.
+        If the bars are not served: only ``1-DAY``, ``1-HOUR`` (the vendor's ``60min``) and
+        ``1/5/15/30-MINUTE`` ``LAST-EXTERNAL`` bars of underlyings on venue ``US`` are.
 
     """
     spec = bar_type.spec
@@ -159,8 +155,10 @@ def bar_interval(bar_type: BarType) -> str:
         return DAILY
     if spec.aggregation == BarAggregation.MINUTE and spec.step in INTRADAY_MINUTES:
         return f"{spec.step}min"
+    if spec.aggregation == BarAggregation.HOUR and spec.step == 1:
+        return "60min"
     raise ValueError(
-        f"bar type was {bar_type}; Alpha Vantage bars are 1-DAY and 1, 5, 15 or 30-MINUTE"
+        f"bar type was {bar_type}; Alpha Vantage bars are 1-DAY, 1-HOUR and 1, 5, 15 or 30-MINUTE"
     )
 
 

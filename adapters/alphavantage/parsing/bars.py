@@ -37,7 +37,13 @@ from adapters.alphavantage.schemas.time_series import (
 from tradefly.instruments import EQUITY_PRICE_PRECISION, VENUE, daily_bar_type
 
 ADJUSTED_SUFFIX = ".ADJ"
-_INTRADAY_MINUTES = {"1min": 1, "5min": 5, "15min": 15, "30min": 30, "60min": 60}
+_INTRADAY_STEPS = {
+    "1min": (1, BarAggregation.MINUTE),
+    "5min": (5, BarAggregation.MINUTE),
+    "15min": (15, BarAggregation.MINUTE),
+    "30min": (30, BarAggregation.MINUTE),
+    "60min": (1, BarAggregation.HOUR),  # Nautilus refuses a 60-MINUTE specification
+}
 
 
 @dataclass(slots=True)
@@ -80,16 +86,18 @@ def adjusted_bar_type(ticker: str) -> BarType:
 def intraday_bar_type(ticker: str, interval: str) -> BarType:
     """Return the bar type of a vendor interval, e.g. ``IBM.US-5-MINUTE-LAST-EXTERNAL``.
 
+    ``60min`` is ``1-HOUR``.
+
     Raises
     ------
     AlphaVantageParseError
         If `interval` is not one of ``1min, 5min, 15min, 30min, 60min``.
 
     """
-    minutes = _INTRADAY_MINUTES.get(interval)
-    if minutes is None:
+    step = _INTRADAY_STEPS.get(interval)
+    if step is None:
         raise AlphaVantageParseError(f"intraday interval was {interval!r}")
-    spec = BarSpecification(minutes, BarAggregation.MINUTE, PriceType.LAST)
+    spec = BarSpecification(step[0], step[1], PriceType.LAST)
     return BarType(ticker_id(ticker), spec, AggregationSource.EXTERNAL)
 
 

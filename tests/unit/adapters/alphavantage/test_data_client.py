@@ -442,7 +442,6 @@ async def test_request_intraday_bars_across_months_once_each_with_limit(harness:
 @pytest.mark.parametrize(
     "bar_type",
     [
-        "SPY.US-1-HOUR-LAST-EXTERNAL",  # the vendor's 60min: see history.INTRADAY_MINUTES
         "SPY.US-1-DAY-MID-EXTERNAL",
         "SPY.US-1-DAY-LAST-INTERNAL",
         "SPY.US-2-MINUTE-LAST-EXTERNAL",

@@ -8,6 +8,7 @@ from nautilus_trader.model.data import BarType
 
 from adapters.alphavantage.history import DAILY, HistoryClient, Window, bar_interval, window_of
 from adapters.alphavantage.http import AlphaVantageHttpClient
+from adapters.alphavantage.parsing.bars import intraday_bar_type
 from tests.unit.adapters.alphavantage.fakes import TEST_KEY
 
 NOW = pd.Timestamp("2021-06-07 12:00", tz="UTC").value
@@ -37,10 +38,15 @@ def test_window_clip_keeps_the_newest_within_bounds() -> None:
         ("SPY.US-1-DAY-LAST-EXTERNAL", DAILY),
         ("SPY.US-1-MINUTE-LAST-EXTERNAL", "1min"),
         ("IBM.US-30-MINUTE-LAST-EXTERNAL", "30min"),
+        ("IBM.US-1-HOUR-LAST-EXTERNAL", "60min"),
     ],
 )
 def test_bar_interval(bar_type: str, interval: str) -> None:
     assert bar_interval(BarType.from_str(bar_type)) == interval
+
+
+def test_vendor_60min_is_the_one_hour_bar_type() -> None:
+    assert str(intraday_bar_type("IBM", "60min")) == "IBM.US-1-HOUR-LAST-EXTERNAL"
 
 
 def test_bar_interval_refuses_option_bars() -> None:
