@@ -1,20 +1,21 @@
-"""HISTORICAL_OPTIONS decode + validate + build throughput, against json.loads + pandas.
+"""HISTORICAL_OPTIONS decode, validate and write throughput, against json.loads + pandas.
 
 No real HISTORICAL_OPTIONS capture exists, so the replies are SYNTHETIC, generated in the
 documented vendor layout (../shared/docs/api-alphavantage.md: every value a string, strikes
-with two decimals, IV and greeks with five): one SPY-like chain of 40 expirations x 100
-strikes x call/put = 8,000 contracts per session, for several sessions.
+with two decimals, IV and greeks with five): an SPY-like chain of the next 40 weekly
+expirations x 100 strikes x call/put = 8,000 contracts per session, rolling forward a week at
+a time, for consecutive sessions (default 63, a quarter).
 
-Measured, in contracts per second:
+Measured, in contracts (vendor rows) per second, in one process:
 
-- adapter, first session: msgspec decode, row validation, and a new ``OptionContract``
-  (``tradefly.instruments.make_option_contract``), ``QuoteTick`` and ``OptionGreeks`` per row;
-- adapter, later sessions: the same with contracts already built (the steady state of a
-  multi-day ingest, where a contract is listed on many sessions);
-- adapter + catalog write: every session parsed and written in one
-  ``catalog.writer.write_to_catalog`` call (as one ingest flush) into a fresh catalog;
-- baseline: ``json.loads`` + ``pandas.DataFrame`` + numeric conversion of the same columns +
-  the same bid/ask checks as vectorised masks (no Nautilus objects).
+- adapter, decode + validate: ``decode_options`` + ``parse_option_columns`` (every check the
+  ingest makes, contracts built once per contract), first session and the rest;
+- adapter, decode + validate + write: the ingest's flush of all the sessions at once
+  (``concat_columns``, ``option_tables``, ``write_to_catalog`` with the new contracts) into a
+  fresh catalog, then the next sessions appended to it;
+- baseline: ``json.loads`` + ``pandas.DataFrame`` + numeric conversion + the same bid/ask
+  checks as vectorised masks, then ``DataFrame.to_parquet`` of everything as one file (not
+  the Nautilus catalog's file per contract and type).
 
 Usage: .venv/bin/python benchmarks/bench_alphavantage_options.py [--sessions N]
 """
@@ -33,8 +34,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from adapters.alphavantage.parsing.options import ContractCache, parse_options  # noqa: E402
+from adapters.alphavantage.parsing.options import (  # noqa: E402
+    ContractCache,
+    OptionChainColumns,
+    parse_option_columns,
+)
 from adapters.alphavantage.schemas.options import decode_options  # noqa: E402
+from catalog.nautilus_tables import concat_columns, option_tables  # noqa: E402
+from catalog.writer import write_to_catalog  # noqa: E402
+from tradefly.instruments import make_equity  # noqa: E402
 from tradefly.market_calendar import sessions_between  # noqa: E402
 
 EXPIRATIONS = 40
@@ -82,21 +90,32 @@ def synthetic_chain(session: dt.date) -> bytes:
     ).encode()
 
 
-def adapter(bodies: list[tuple[dt.date, bytes]], cache: ContractCache) -> tuple[int, float, list]:
+Body = tuple[dt.date, bytes]
+
+
+def parse(bodies: list[Body], cache: ContractCache) -> tuple[list[OptionChainColumns], float]:
     start = time.perf_counter()
-    contracts = 0
-    objects: list = []
+    chains = []
     for session, body in bodies:
-        chain = parse_options(decode_options(body), session=session, cache=cache)
+        chain = parse_option_columns(decode_options(body), session=session, cache=cache)
         assert not chain.rejected, chain.rejected[:3]
-        contracts += chain.rows
-        objects += [*chain.instruments, *chain.quotes, *chain.greeks]
-    return contracts, time.perf_counter() - start, objects
+        chains.append(chain)
+    return chains, time.perf_counter() - start
 
 
-def baseline(bodies: list[tuple[dt.date, bytes]]) -> tuple[int, float]:
+def flush(catalog_dir: Path, chains: list[OptionChainColumns]) -> float:
+    """Write parsed chains as the ingest's flush does; return the seconds taken."""
     start = time.perf_counter()
-    contracts = 0
+    tables = option_tables(concat_columns([chain.columns for chain in chains]))
+    instruments = [make_equity("SPY"), *(c for chain in chains for c in chain.instruments)]
+    stats = write_to_catalog(catalog_dir, instruments, tables=tables)
+    assert stats.rows_written == sum(len(t.table) for t in tables)
+    return time.perf_counter() - start
+
+
+def baseline(bodies: list[Body], out: Path) -> tuple[float, float]:
+    start = time.perf_counter()
+    frames = []
     for _, body in bodies:
         frame = pd.DataFrame(json.loads(body)["data"])
         numbers = frame[NUMERIC].apply(pd.to_numeric, errors="coerce")
@@ -109,43 +128,57 @@ def baseline(bodies: list[tuple[dt.date, bytes]]) -> tuple[int, float]:
         frame = frame.assign(**numbers)[valid]
         frame["expiration"] = pd.to_datetime(frame["expiration"])
         frame["date"] = pd.to_datetime(frame["date"])
-        contracts += len(frame)
-    return contracts, time.perf_counter() - start
+        frames.append(frame)
+    parsed = time.perf_counter() - start
+    pd.concat(frames).to_parquet(out)
+    return parsed, time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=5)
+    parser.add_argument("--sessions", type=int, default=63, help="sessions per flush")
+    parser.add_argument("--dir", help="where to put the temporary catalog (default: TMPDIR)")
     args = parser.parse_args()
-    sessions = sessions_between(dt.date(2021, 6, 1), dt.date(2021, 8, 31))[: args.sessions]
+    sessions = sessions_between(dt.date(2021, 6, 1), dt.date(2022, 6, 30))[: 2 * args.sessions]
     bodies = [(session, synthetic_chain(session)) for session in sessions]
-    size_mb = sum(len(body) for _, body in bodies) / 1e6
+    first, second = bodies[: args.sessions], bodies[args.sessions :]
+    size_mb = sum(len(body) for _, body in first) / 1e6
+    rows = len(first) * EXPIRATIONS * STRIKES * 2
     print(
-        f"SYNTHETIC documented-layout replies: {len(bodies)} sessions x "
-        f"{EXPIRATIONS * STRIKES * 2} contracts, {size_mb:.1f} MB of JSON"
+        f"SYNTHETIC documented-layout replies: {len(first)} sessions x "
+        f"{EXPIRATIONS * STRIKES * 2} contracts per flush, {size_mb:.1f} MB of JSON"
     )
 
+    results = []
     cache = ContractCache()
-    cold_n, cold_s, objects = adapter(bodies[:1], cache)
-    warm_n, warm_s, _ = adapter(bodies[1:], cache)
-    base_n, base_s = baseline(bodies)
-
-    from catalog.writer import write_to_catalog
-
-    with tempfile.TemporaryDirectory() as tmp:
-        all_n, parse_s, objects = adapter(bodies, ContractCache())
-        start = time.perf_counter()
-        write_to_catalog(Path(tmp) / "catalog", objects)
-        write_s = time.perf_counter() - start
-
-    rows = [
-        ("adapter, first session (new contracts)", cold_n, cold_s),
-        ("adapter, later sessions (contracts cached)", warm_n, warm_s),
-        (f"adapter + catalog write, {len(bodies)} sessions", all_n, parse_s + write_s),
-        ("baseline json.loads + pandas", base_n, base_s),
-    ]
-    for label, n, seconds in rows:
-        print(f"{label:45s} {n:>8,d} contracts {seconds:7.3f} s {n / seconds:>12,.0f} contracts/s")
+    cold, cold_s = parse(first[:1], cache)
+    warm, warm_s = parse(first[1:], cache)
+    results.append(("adapter decode+validate, first session", 8000, cold_s))
+    results.append(
+        ("adapter decode+validate, later sessions", rows - len(first[:1]) * 8000, warm_s)
+    )
+    with tempfile.TemporaryDirectory(
+        dir=ROOT / "data" if (ROOT / "data").is_dir() else None
+    ) as tmp:
+        catalog_dir = Path(tmp) / "catalog"
+        write_s = flush(catalog_dir, cold + warm)
+        contracts = sum(len(chain.instruments) for chain in cold + warm)
+        results.append(
+            (f"adapter decode+validate+write, new catalog ({contracts:,} contracts)", rows,
+             cold_s + warm_s + write_s)
+        )  # fmt: skip
+        if second:
+            chains, parse_s = parse(second, cache)
+            append_s = flush(catalog_dir, chains)
+            results.append(
+                ("adapter decode+validate+write, next sessions appended",
+                 len(second) * EXPIRATIONS * STRIKES * 2, parse_s + append_s)
+            )  # fmt: skip
+        base_parse_s, base_s = baseline(first, Path(tmp) / "baseline.parquet")
+    results.append(("baseline json.loads+pandas", rows, base_parse_s))
+    results.append(("baseline json.loads+pandas+to_parquet (one file)", rows, base_s))
+    for label, n, seconds in results:
+        print(f"{label:64s} {n:>9,d} rows {seconds:7.2f} s {n / seconds:>10,.0f} contracts/s")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -122,10 +123,15 @@ class CatalogTable:
     @property
     def relative_dir(self) -> Path:
         """Return the directory relative to the catalog root (Nautilus's layout)."""
-        directory = Path("data", str(class_to_filename(self.data_cls)))
-        if self.identifier is None:
-            return directory
-        return directory / str(urisafe_identifier(self.identifier))
+        return _relative_dir(self.data_cls, self.identifier)
+
+
+@cache
+def _relative_dir(data_cls: type, identifier: str | None) -> Path:
+    directory = Path("data", str(class_to_filename(data_cls)))
+    if identifier is None:
+        return directory
+    return directory / str(urisafe_identifier(identifier))
 
 
 @dataclass(frozen=True, slots=True)

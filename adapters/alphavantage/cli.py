@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from adapters.alphavantage.http.client import AlphaVantageHttpClient
 from adapters.alphavantage.http.rate_limit import RateLimiter
 from adapters.alphavantage.loaders import (
+    DEFAULT_FLUSH_ROWS,
     AlphaVantageIngest,
     Dataset,
     IngestSettings,
@@ -80,6 +81,12 @@ def add_alphavantage_ingest_parser(ingest_commands: "argparse._SubParsersAction[
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
+        "--flush-rows",
+        type=int,
+        default=DEFAULT_FLUSH_ROWS,
+        help="rows buffered per catalog write (more: faster, more memory; default %(default)s)",
+    )
+    parser.add_argument(
         "--plan-only", action="store_true", help="print the plan and exit without calling"
     )
     parser.set_defaults(handler=run_alphavantage_ingest)
@@ -99,6 +106,7 @@ def run_alphavantage_ingest(args: argparse.Namespace, out: TextIO = sys.stdout) 
         catalog_dir=catalog_dir,
         cache_dir=cache_dir,
         resume=not args.no_resume,
+        flush_rows=args.flush_rows,
         progress=not args.no_progress,
     )
     rpm, daily_limit = args.requests_per_minute, args.daily_limit

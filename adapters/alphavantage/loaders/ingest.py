@@ -54,6 +54,9 @@ class WriteResult(Protocol):
         """Instrument definitions newly stored."""
 
 
+DEFAULT_FLUSH_ROWS = 1_000_000
+"""Rows buffered before a catalog write, unless :class:`IngestSettings` says otherwise."""
+
 CatalogWriter = Callable[[Path, Sequence[Instrument | Data], Sequence[CatalogTable]], WriteResult]
 ClientFactory = Callable[[], AlphaVantageHttpClient]
 
@@ -89,7 +92,7 @@ class IngestSettings:
     catalog_dir: Path
     cache_dir: Path
     resume: bool = True
-    flush_rows: int = 1_000_000
+    flush_rows: int = DEFAULT_FLUSH_ROWS
     progress: bool = True
 
 
