@@ -241,3 +241,19 @@ def test_real_chain_reingest_is_idempotent(tmp_path: Path) -> None:
     assert second.rows_written == 0
     assert second.rows_already_present == first.rows_written
     assert _catalog_rows(catalog_dir) == rows
+
+
+def test_later_days_are_appended_as_a_new_file_and_read_back_whole(tmp_path: Path) -> None:
+    catalog_dir = tmp_path / "catalog"
+    write_to_catalog(catalog_dir, _data(DAYS[:1]))
+    first_files = {p.relative_to(catalog_dir) for p in catalog_dir.rglob("*.parquet")}
+
+    stats = write_to_catalog(catalog_dir, _data(DAYS[1:]))
+
+    assert stats == WriteStats(rows_written=6, instruments_already_present=2)
+    files = {p.relative_to(catalog_dir) for p in catalog_dir.rglob("*.parquet")}
+    assert first_files < files and len(files - first_files) == 3  # one more per data type
+    rows = _catalog_rows(catalog_dir)
+    assert rows["quotes"] == [str(_quote(d)) for d in DAYS]
+    assert rows["bars"] == [str(_bar(d)) for d in DAYS]
+    assert len(rows["greeks"]) == 3
