@@ -11,7 +11,7 @@ Measured, in contracts (vendor rows) per second, in one process:
 - adapter, decode + validate: ``decode_options`` + ``parse_option_columns`` (every check the
   ingest makes, contracts built once per contract), first session and the rest;
 - adapter, decode + validate + write: the ingest's flush of all the sessions at once
-  (``concat_columns``, ``option_tables``, ``write_to_catalog`` with the new contracts) into a
+  (``option_tables``, ``write_to_catalog`` with the new contracts) into a
   fresh catalog, then the next sessions appended to it;
 - baseline: ``json.loads`` + ``pandas.DataFrame`` + numeric conversion + the same bid/ask
   checks as vectorised masks, then ``DataFrame.to_parquet`` of everything as one file (not
@@ -40,7 +40,7 @@ from adapters.alphavantage.parsing.options import (  # noqa: E402
     parse_option_columns,
 )
 from adapters.alphavantage.schemas.options import decode_options  # noqa: E402
-from catalog.nautilus_tables import concat_columns, option_tables  # noqa: E402
+from catalog.nautilus_tables import option_tables  # noqa: E402
 from catalog.writer import write_to_catalog  # noqa: E402
 from tradefly.instruments import make_equity  # noqa: E402
 from tradefly.market_calendar import sessions_between  # noqa: E402
@@ -106,7 +106,7 @@ def parse(bodies: list[Body], cache: ContractCache) -> tuple[list[OptionChainCol
 def flush(catalog_dir: Path, chains: list[OptionChainColumns]) -> float:
     """Write parsed chains as the ingest's flush does; return the seconds taken."""
     start = time.perf_counter()
-    tables = option_tables(concat_columns([chain.columns for chain in chains]))
+    tables = option_tables([chain.columns for chain in chains])
     instruments = [make_equity("SPY"), *(c for chain in chains for c in chain.instruments)]
     stats = write_to_catalog(catalog_dir, instruments, tables=tables)
     assert stats.rows_written == sum(len(t.table) for t in tables)

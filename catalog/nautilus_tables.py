@@ -12,6 +12,7 @@ Prices are stored as Nautilus fixed-point integers: ``raw = round(value * 10**pr
 high-precision build of ``nautilus_trader``), rounding half away from zero as Nautilus does.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -138,25 +139,38 @@ def fixed_point(values: Floats, precision: int) -> pa.FixedSizeBinaryArray:
     )
 
 
-def option_tables(columns: OptionQuoteColumns) -> list[CatalogTable]:
-    """Return the catalog tables (one per contract and type) of `columns`' quotes and greeks.
+def option_tables(parts: Sequence[OptionQuoteColumns]) -> list[CatalogTable]:
+    """Return the catalog tables (one per contract and type) of the quotes and greeks in `parts`.
 
     Parameters
     ----------
-    columns : OptionQuoteColumns
-        Validated rows; at most one per contract and ``ts``.
+    parts : Sequence[OptionQuoteColumns]
+        Validated rows, e.g. one part per session; at most one row per contract and ``ts``.
 
     Returns
     -------
     list[CatalogTable]
         ``QuoteTick`` tables of the quoted rows and ``OptionGreeks`` tables of the rows with
-        greeks, each sorted by ``ts_init``.
+        greeks, each sorted by ``ts_init``; empty when `parts` is.
 
     """
+    if not parts:
+        return []
+    columns = parts[0] if len(parts) == 1 else _concat(parts)
     return [
         *_per_contract(QuoteTick, _quotes(columns)),
         *_per_contract(OptionGreeks, _greeks(columns)),
     ]
+
+
+def _concat(parts: Sequence[OptionQuoteColumns]) -> OptionQuoteColumns:
+    merged = {
+        name: np.concatenate([getattr(part, name) for part in parts])
+        for name in OptionQuoteColumns.__dataclass_fields__
+        if name != "instrument_id"
+    }
+    ids = pa.concat_arrays([part.instrument_id for part in parts])
+    return OptionQuoteColumns(instrument_id=ids, **merged)
 
 
 def _uint64(values: npt.NDArray[np.uint64]) -> pa.UInt64Array:
@@ -218,25 +232,3 @@ def _per_contract(data_cls: type, table: pa.Table) -> list[CatalogTable]:
         )
         tables.append(CatalogTable(data_cls, instrument_id, part))
     return tables
-
-
-def concat_columns(parts: list[OptionQuoteColumns]) -> OptionQuoteColumns:
-    """Return the rows of `parts` as one :class:`OptionQuoteColumns`, in order.
-
-    Raises
-    ------
-    ValueError
-        If `parts` is empty.
-
-    """
-    if not parts:
-        raise ValueError("no option columns to concatenate")
-    if len(parts) == 1:
-        return parts[0]
-    merged = {
-        name: np.concatenate([getattr(part, name) for part in parts])
-        for name in OptionQuoteColumns.__dataclass_fields__
-        if name != "instrument_id"
-    }
-    ids = pa.concat_arrays([part.instrument_id for part in parts])
-    return OptionQuoteColumns(instrument_id=ids, **merged)

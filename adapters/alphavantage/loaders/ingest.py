@@ -30,7 +30,7 @@ from adapters.alphavantage.loaders.convert import ReplyConverter
 from adapters.alphavantage.loaders.journal import IngestJournal
 from adapters.alphavantage.loaders.plan import IngestPlan, PlannedCall
 from adapters.alphavantage.loaders.summary import IngestSummary
-from catalog.nautilus_tables import OptionQuoteColumns, concat_columns, option_tables
+from catalog.nautilus_tables import OptionQuoteColumns, option_tables
 from catalog.writer import CatalogTable, write_to_catalog
 
 _log = logging.getLogger(__name__)
@@ -244,7 +244,7 @@ class AlphaVantageIngest:
     def _flush(self, summary: IngestSummary) -> None:
         if not self._buffered_keys:
             return
-        tables = option_tables(concat_columns(self._option_rows)) if self._option_rows else []
+        tables = option_tables(self._option_rows)
         if self._buffer or tables:
             stats = self._writer(self.settings.catalog_dir, self._buffer, tables)
             summary.rows_written += stats.rows_written

@@ -14,7 +14,7 @@ from nautilus_trader.serialization.arrow.serializer import ArrowSerializer
 
 from adapters.alphavantage.parsing.options import parse_option_columns, parse_options
 from adapters.alphavantage.schemas.options import decode_options
-from catalog.nautilus_tables import concat_columns, fixed_point, option_tables
+from catalog.nautilus_tables import fixed_point, option_tables
 
 FIXTURES = Path(__file__).parents[2] / "unit/adapters/alphavantage/fixtures"
 DAYS = ["2021-06-01", "2021-06-02", "2021-06-04"]
@@ -53,7 +53,7 @@ def test_chain_tables_equal_the_serializer_tables_of_the_same_objects() -> None:
         quotes += chain.quotes
         greeks += chain.greeks
 
-    tables = option_tables(concat_columns(columns))
+    tables = option_tables(columns)
 
     expected: dict[tuple[type, str | None], pa.Table] = {}
     for cls, objects in ((QuoteTick, quotes), (OptionGreeks, greeks)):
@@ -70,6 +70,5 @@ def test_chain_tables_equal_the_serializer_tables_of_the_same_objects() -> None:
     assert sum(len(t.table) for t in tables) == len(quotes) + len(greeks) > 60
 
 
-def test_concat_refuses_nothing() -> None:
-    with pytest.raises(ValueError, match="no option columns"):
-        concat_columns([])
+def test_no_rows_make_no_tables() -> None:
+    assert option_tables([]) == []
