@@ -13,6 +13,9 @@ Measured, in contracts (vendor rows) per second, in one process:
 - adapter, decode + validate + write: the ingest's flush of all the sessions at once
   (``option_tables``, ``write_to_catalog`` with the new contracts) into a
   fresh catalog, then the next sessions appended to it;
+- the Nautilus layout's floor: the same files (a directory and a Parquet file per contract
+  and type) written straight with ``pyarrow.parquet.write_table`` from the tables already
+  built, no planning, staging or checks: no writer of this layout can beat it here;
 - baseline: ``json.loads`` + ``pandas.DataFrame`` + numeric conversion + the same bid/ask
   checks as vectorised masks, then ``DataFrame.to_parquet`` of everything as one file (not
   the Nautilus catalog's file per contract and type).
@@ -27,9 +30,13 @@ import math
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from nautilus_trader.serialization.arrow.serializer import ArrowSerializer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,7 +48,7 @@ from adapters.alphavantage.parsing.options import (  # noqa: E402
 )
 from adapters.alphavantage.schemas.options import decode_options  # noqa: E402
 from catalog.nautilus_tables import option_tables  # noqa: E402
-from catalog.writer import write_to_catalog  # noqa: E402
+from catalog.writer import ROW_GROUP_SIZE, WRITE_THREADS, CatalogTable, write_to_catalog  # noqa: E402
 from tradefly.instruments import make_equity  # noqa: E402
 from tradefly.market_calendar import sessions_between  # noqa: E402
 
@@ -113,6 +120,29 @@ def flush(catalog_dir: Path, chains: list[OptionChainColumns]) -> float:
     return time.perf_counter() - start
 
 
+def layout_floor(out: Path, chains: list[OptionChainColumns]) -> tuple[int, float]:
+    """Write the flush's files with bare ``pq.write_table``; return (files, seconds).
+
+    Only the writing is timed, in the writer's :data:`WRITE_THREADS` threads: the tables
+    (quotes, greeks, one per contract) are built first.
+    """
+    groups = option_tables([chain.columns for chain in chains])
+    for contract in (c for chain in chains for c in chain.instruments):
+        batch = ArrowSerializer.serialize_batch([contract], data_cls=type(contract))
+        table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+        groups.append(CatalogTable(type(contract), contract.id.value, table))
+
+    def write(index: int) -> None:
+        directory = out / groups[index].relative_dir
+        directory.mkdir(parents=True)
+        pq.write_table(groups[index].table, directory / "0.parquet", row_group_size=ROW_GROUP_SIZE)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(WRITE_THREADS) as pool:
+        list(pool.map(write, range(len(groups))))
+    return len(groups), time.perf_counter() - start
+
+
 def baseline(bodies: list[Body], out: Path) -> tuple[float, float]:
     start = time.perf_counter()
     frames = []
@@ -174,11 +204,16 @@ def main() -> None:
                 ("adapter decode+validate+write, next sessions appended",
                  len(second) * EXPIRATIONS * STRIKES * 2, parse_s + append_s)
             )  # fmt: skip
+        files, floor_s = layout_floor(Path(tmp) / "floor", cold + warm)
+        results.append(
+            (f"layout floor: decode+validate + bare write of {files:,} files", rows,
+             cold_s + warm_s + floor_s)
+        )  # fmt: skip
         base_parse_s, base_s = baseline(first, Path(tmp) / "baseline.parquet")
     results.append(("baseline json.loads+pandas", rows, base_parse_s))
     results.append(("baseline json.loads+pandas+to_parquet (one file)", rows, base_s))
     for label, n, seconds in results:
-        print(f"{label:64s} {n:>9,d} rows {seconds:7.2f} s {n / seconds:>10,.0f} contracts/s")
+        print(f"{label:72s} {n:>9,d} rows {seconds:7.2f} s {n / seconds:>10,.0f} contracts/s")
 
 
 if __name__ == "__main__":
