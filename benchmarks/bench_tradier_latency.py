@@ -97,7 +97,7 @@ async def run(quotes: int) -> dict[str, float]:
         }
         path = folder / "bench.yaml"
         path.write_text(yaml.safe_dump(config))
-        node = build_trading_node(path, loop=asyncio.get_running_loop())
+        node = await build_trading_node(path)
         task = asyncio.get_running_loop().create_task(node.run_async())
         while not node.trader.is_running:
             await asyncio.sleep(0.01)

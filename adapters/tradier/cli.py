@@ -1,10 +1,12 @@
 """``tradefly live``: run a live YAML config on Tradier (paper by default)."""
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 from typing import Any
 
+from adapters.tradier.errors import TradierError
 from adapters.tradier.node import (
     ENV_CONFIRM_LIVE,
     LiveTradingNotArmedError,
@@ -34,9 +36,12 @@ def add_live_parser(commands: "argparse._SubParsersAction[Any]") -> None:
 
 
 def _live(args: argparse.Namespace) -> int:
+    loop = asyncio.new_event_loop()  # the node's: its clients share the HTTP client built here
+    asyncio.set_event_loop(loop)
     try:
-        node = build_trading_node(args.config, arm_live=args.arm_live)
-    except (LiveTradingNotArmedError, ValueError, OSError) as exc:
+        node = loop.run_until_complete(build_trading_node(args.config, arm_live=args.arm_live))
+    except (LiveTradingNotArmedError, TradierError, ValueError, OSError) as exc:
+        loop.close()
         sys.stderr.write(f"tradefly live: {exc}\n")
         return 2
     try:

@@ -55,9 +55,17 @@ def get_http_client(
     )
 
 
-def _http_client(
+def shared_http_client(
     loop: asyncio.AbstractEventLoop, config: TradierDataClientConfig | TradierExecClientConfig
 ) -> TradierHttpClient:
+    """Return the HTTP client a client with `config` on `loop` shares (see :func:`get_http_client`).
+
+    Raises
+    ------
+    ValueError
+        If ``TRADIER_ACCESS_TOKEN`` is not set or the environment is unknown.
+
+    """
     environment = resolve_environment(config.environment)
     return get_http_client(
         loop, config.rest_url(), environment.value, config.http_timeout_secs, config.max_retries
@@ -84,7 +92,7 @@ class TradierLiveDataClientFactory(LiveDataClientFactory):  # type: ignore[misc]
             If ``TRADIER_ACCESS_TOKEN`` is not set or the environment is unknown.
 
         """
-        http = _http_client(loop, config)
+        http = shared_http_client(loop, config)
         market = TradierMarketApi(http)
         provider = TradierInstrumentProvider(market, clock, config.instrument_provider)
         return TradierDataClient(
@@ -119,7 +127,7 @@ class TradierLiveExecClientFactory(LiveExecClientFactory):  # type: ignore[misc]
             If ``TRADIER_ACCESS_TOKEN`` or the account id is not set.
 
         """
-        http = _http_client(loop, config)
+        http = shared_http_client(loop, config)
         provider = TradierInstrumentProvider(
             TradierMarketApi(http), clock, config.instrument_provider
         )

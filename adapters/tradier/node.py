@@ -24,15 +24,25 @@ Config layout (see ``configs/live/tradier_sandbox.yaml``)::
     timeouts: {}                    # TradingNodeConfig timeout_* fields, without the prefix
     strategies: []                  # ImportableStrategyConfig: strategy_path, config_path, config
     actors: []                      # ImportableActorConfig: actor_path, config_path, config
+    claim_held_options: true        # strategies claim the option positions the account holds
+
+Held option positions: after a restart the node's cache is empty, and Nautilus attributes the
+positions that reconciliation finds to the ``EXTERNAL`` strategy, which no strategy manages.
+So before building the node the account's positions are read (a GET), and each option contract
+held is added to the ``external_order_claims`` of the first strategy whose config names its
+underlying (``underlying``) and, if the config has one, its kind (``option_kind``). Reconciled
+positions in those contracts then belong to that strategy, which re-adopts them at start
+(``ShortOptionStrategy``: exits keep working). ``claim_held_options: false`` leaves them
+``EXTERNAL``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from nautilus_trader.config import (
@@ -48,6 +58,7 @@ from nautilus_trader.config import (
 from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.identifiers import InstrumentId
 
+from adapters.tradier.api import TradierAccountApi
 from adapters.tradier.config import (
     TradierDataClientConfig,
     TradierExecClientConfig,
@@ -55,7 +66,12 @@ from adapters.tradier.config import (
     resolve_environment,
 )
 from adapters.tradier.constants import TRADIER, TradierEnvironment
-from adapters.tradier.factories import TradierLiveDataClientFactory, TradierLiveExecClientFactory
+from adapters.tradier.factories import (
+    TradierLiveDataClientFactory,
+    TradierLiveExecClientFactory,
+    shared_http_client,
+)
+from adapters.tradier.parsing import is_option_symbol, parse_option_symbol, parse_positions
 
 ENV_CONFIRM_LIVE = "TRADEFLY_CONFIRM_LIVE"
 
@@ -168,11 +184,75 @@ def node_config(raw: Mapping[str, Any]) -> TradingNodeConfig:
     )
 
 
-def build_trading_node(
+def claim_held_options(
+    raw: Mapping[str, Any], held: Iterable[InstrumentId]
+) -> tuple[dict[str, Any], dict[str, list[InstrumentId]]]:
+    """Add each held option contract to the claims of the first strategy that trades it.
+
+    Parameters
+    ----------
+    raw : Mapping
+        A live YAML mapping (see the module docstring); not modified.
+    held : Iterable[InstrumentId]
+        Instruments the account holds; equities and contracts no strategy trades are skipped.
+
+    Returns
+    -------
+    tuple[dict, dict[str, list[InstrumentId]]]
+        A copy of `raw` with ``external_order_claims`` extended, and the contracts claimed by
+        each strategy's ``strategy_path``.
+
+    """
+    strategies = [dict(s) for s in raw.get("strategies") or []]
+    claimed: dict[str, list[InstrumentId]] = {}
+    taken = {
+        InstrumentId.from_str(str(i))
+        for s in strategies
+        for i in (s.get("config") or {}).get("external_order_claims") or []
+    }
+    for instrument_id in held:
+        if instrument_id in taken or not is_option_symbol(instrument_id.symbol.value):
+            continue
+        symbol = parse_option_symbol(instrument_id.symbol.value)
+        for strategy in strategies:
+            config = dict(strategy.get("config") or {})
+            kind = config.get("option_kind")
+            if str(config.get("underlying", "")).upper() != symbol.underlying or (
+                kind is not None and str(kind).upper() != symbol.occ.kind.name
+            ):
+                continue
+            claims = [*(config.get("external_order_claims") or []), str(instrument_id)]
+            strategy["config"] = {**config, "external_order_claims": claims}
+            claimed.setdefault(str(strategy.get("strategy_path")), []).append(instrument_id)
+            taken.add(instrument_id)
+            break
+    return {**raw, "strategies": strategies}, claimed
+
+
+async def held_instruments(raw: Mapping[str, Any]) -> list[InstrumentId]:
+    """Return the instruments the account of a live YAML mapping holds (one positions GET).
+
+    Must run on the loop the node will run on: it uses the HTTP client the node's clients share.
+
+    Raises
+    ------
+    TradierError
+        If Tradier refuses or cannot be reached after the GET retries.
+    ValueError
+        If the token or account id is missing.
+
+    """
+    config = cast(TradierExecClientConfig, node_config(raw).exec_clients[TRADIER])
+    http = shared_http_client(asyncio.get_running_loop(), config)
+    account = TradierAccountApi(http, resolve_account_id(config.account_id))
+    parsed = parse_positions(await account.positions())
+    return [position.instrument_id for position in parsed.items]
+
+
+async def build_trading_node(
     config_path: str | Path,
     arm_live: bool = False,
     confirmation: str | None = None,
-    loop: asyncio.AbstractEventLoop | None = None,
 ) -> TradingNode:
     """Build (not run) a ``TradingNode`` trading through Tradier.
 
@@ -184,13 +264,12 @@ def build_trading_node(
         The ``--arm-live`` flag.
     confirmation : str, optional
         The live confirmation (default: ``TRADEFLY_CONFIRM_LIVE`` from the environment).
-    loop : asyncio.AbstractEventLoop, optional
-        The loop to run on (default: the node's own).
 
     Returns
     -------
     TradingNode
-        Built, with the Tradier factories registered; call ``run()`` (or ``run_async()``).
+        Built on the running loop, with the Tradier factories registered and held option
+        positions claimed (see the module docstring); call ``run()`` (or ``run_async()``).
 
     Raises
     ------
@@ -198,13 +277,17 @@ def build_trading_node(
         If the config asks for live trading without arming.
     ValueError
         If the config is malformed or credentials are missing.
+    TradierError
+        If the account's positions cannot be read (with ``claim_held_options`` on).
 
     """
     raw = load_live_config(config_path)
     if confirmation is None:
         confirmation = os.environ.get(ENV_CONFIRM_LIVE)
     require_live_arming(raw.get("environment"), arm_live, confirmation, raw.get("account_id"))
-    node = TradingNode(config=node_config(raw), loop=loop)
+    if raw.get("claim_held_options", True):
+        raw, _ = claim_held_options(raw, await held_instruments(raw))
+    node = TradingNode(config=node_config(raw), loop=asyncio.get_running_loop())
     node.add_data_client_factory(TRADIER, TradierLiveDataClientFactory)
     node.add_exec_client_factory(TRADIER, TradierLiveExecClientFactory)
     node.build()

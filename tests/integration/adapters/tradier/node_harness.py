@@ -126,7 +126,7 @@ class RunningNode:
 
 
 async def start_node(config_path: Path) -> RunningNode:
-    node = build_trading_node(config_path, loop=asyncio.get_running_loop())
+    node = await build_trading_node(config_path)
     task = asyncio.get_running_loop().create_task(node.run_async())
     await wait_for(lambda: node.trader.is_running or task.done(), timeout=20.0)
     if task.done():

@@ -146,3 +146,63 @@ def test_spread_orders_must_be_legs_or_combo() -> None:
     config = ShortOptionConfig(underlying="SPY", target_delta=-0.3, spread_orders="basket")
     with pytest.raises(ValueError, match="spread_orders was 'basket'"):
         validate_config(config)
+
+
+def hold_spread(server: FakeTradier) -> None:
+    """Tradier holds the 470/460 put credit spread (2 lots, 1.20 credit); no order is open."""
+    server.positions[SHORT_PUT] = [-2.0, -2 * 3.10 * 100]
+    server.positions[LONG_PUT] = [2.0, 2 * 1.90 * 100]
+
+
+async def test_held_spread_is_claimed_after_a_restart_and_closed_at_take_profit(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    hold_spread(server)  # a restart: the node's cache is empty, the broker holds the spread
+    running = await start_node(combo_config(server, tmp_path))
+    try:
+        (strategy,) = running.node.trader.strategies()
+        cache = running.node.cache
+        await wait_for(lambda: len(cache.positions_open()) == 2)
+        assert {p.instrument_id: p.strategy_id for p in cache.positions_open()} == {
+            SHORT_ID: strategy.id,
+            LONG_ID: strategy.id,
+        }
+        (trade,) = strategy._trades
+        assert trade.open_legs == {SHORT_ID, LONG_ID}
+        assert trade.credit == pytest.approx(1.20)
+
+        server.set_quote(SHORT_PUT, 1.00, 1.04)
+        server.set_quote(LONG_PUT, 0.60, 0.64)
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 1.00, LONG_ID: 0.60}))
+        session_close(running, 480.0)
+        await wait_for(lambda: server.orders)
+        (exit_form,) = server.placements()  # the exit only: the trade fills max_open_trades
+        assert exit_form["class"] == "multileg"
+        assert leg_sides(exit_form) == {SHORT_PUT: "buy_to_close", LONG_PUT: "sell_to_close"}
+        (exit_id,) = server.orders
+        await server.fill(exit_id, 2, leg_prices={SHORT_PUT: 1.04, LONG_PUT: 0.60})
+        await wait_for(
+            lambda: net_position(running, SHORT_ID) == 0 and net_position(running, LONG_ID) == 0
+        )
+        await wait_for(lambda: not strategy._trades)
+        assert not server.positions
+    finally:
+        await running.stop()
+
+
+async def test_held_options_stay_external_when_claiming_is_off(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    hold_spread(server)
+    path = combo_config(server, tmp_path)
+    config = yaml.safe_load(path.read_text())
+    path.write_text(yaml.safe_dump({**config, "claim_held_options": False}))
+    running = await start_node(path)
+    try:
+        (strategy,) = running.node.trader.strategies()
+        cache = running.node.cache
+        await wait_for(lambda: len(cache.positions_open()) == 2)
+        assert {p.strategy_id.value for p in cache.positions_open()} == {"EXTERNAL"}
+        assert not strategy._trades
+    finally:
+        await running.stop()

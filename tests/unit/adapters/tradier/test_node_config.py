@@ -14,6 +14,7 @@ from adapters.tradier.config import (
 from adapters.tradier.constants import TradierEnvironment
 from adapters.tradier.node import (
     LiveTradingNotArmedError,
+    claim_held_options,
     load_live_config,
     node_config,
     require_live_arming,
@@ -107,3 +108,61 @@ def test_live_command_refuses_unarmed_live(
     args = parser.parse_args(["live", str(config)])
     assert args.handler(args) == 2
     assert "--arm-live" in capsys.readouterr().err
+
+
+def _strategy(**config: object) -> dict[str, object]:
+    return {
+        "strategy_path": "strategies.short_option:ShortOptionStrategy",
+        "config_path": "strategies.short_option:ShortOptionConfig",
+        "config": config,
+    }
+
+
+SPY_PUT = InstrumentId.from_str("SPY260116P00470000.US")
+SPY_CALL = InstrumentId.from_str("SPY260116C00500000.US")
+SPXW_PUT = InstrumentId.from_str("SPXW260116P05000000.US")
+QQQ_PUT = InstrumentId.from_str("QQQ260116P00400000.US")
+
+
+def test_held_options_are_claimed_by_the_strategy_trading_their_underlying_and_kind() -> None:
+    raw = {
+        "strategies": [
+            _strategy(underlying="SPY", option_kind="put"),
+            _strategy(underlying="SPY", option_kind="call"),
+            _strategy(underlying="SPX"),  # no kind: both
+        ]
+    }
+    held = [SPY_PUT, SPY_CALL, SPXW_PUT, QQQ_PUT, InstrumentId.from_str("SPY.US")]
+
+    claimed_raw, claimed = claim_held_options(raw, held)
+
+    claims = [s["config"].get("external_order_claims") for s in claimed_raw["strategies"]]
+    assert claims == [[str(SPY_PUT)], [str(SPY_CALL)], [str(SPXW_PUT)]]
+    assert sum(len(ids) for ids in claimed.values()) == 3  # QQQ and the shares stay EXTERNAL
+    assert "external_order_claims" not in raw["strategies"][0]["config"]  # input untouched
+
+
+def test_a_held_option_is_claimed_once_and_configured_claims_are_kept() -> None:
+    raw = {
+        "strategies": [
+            _strategy(underlying="SPY", option_kind="put", external_order_claims=[str(SPY_PUT)]),
+            _strategy(underlying="spy", option_kind="PUT"),
+        ]
+    }
+    put_2 = InstrumentId.from_str("SPY260116P00460000.US")
+
+    claimed_raw, _ = claim_held_options(raw, [SPY_PUT, put_2])
+
+    first, second = (s["config"].get("external_order_claims") for s in claimed_raw["strategies"])
+    assert first == [str(SPY_PUT), str(put_2)]  # Nautilus refuses one claim in two strategies
+    assert second is None
+
+
+def test_claimed_sandbox_config_builds_the_strategy() -> None:
+    from nautilus_trader.config import StrategyFactory
+
+    claimed_raw, _ = claim_held_options(load_live_config(SANDBOX_YAML), [SPY_PUT])
+
+    (config,) = node_config(claimed_raw).strategies
+    strategy = StrategyFactory.create(config)
+    assert strategy.external_order_claims == [SPY_PUT]
