@@ -29,8 +29,9 @@ Config layout (see ``configs/live/tradier_sandbox.yaml``)::
 Held option positions: after a restart the node's cache is empty, and Nautilus attributes the
 positions that reconciliation finds to the ``EXTERNAL`` strategy, which no strategy manages.
 So before building the node the account's positions are read (a GET), and each option contract
-held is added to the ``external_order_claims`` of the first strategy whose config names its
-underlying (``underlying``) and, if the config has one, its kind (``option_kind``). Reconciled
+held is added to the ``external_order_claims`` of the first strategy whose config trades its
+underlying (``underlying``) and kind (``option_kind``, default of the config class included; a
+config class without the field trades both kinds). Reconciled
 positions in those contracts then belong to that strategy, which re-adopts them at start
 (``ShortOptionStrategy``: exits keep working). ``claim_held_options: false`` leaves them
 ``EXTERNAL``.
@@ -44,7 +45,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
+import msgspec
 import yaml
+from nautilus_trader.common.config import msgspec_encoding_hook, resolve_config_path
 from nautilus_trader.config import (
     ImportableActorConfig,
     ImportableStrategyConfig,
@@ -184,9 +187,7 @@ def node_config(raw: Mapping[str, Any]) -> TradingNodeConfig:
     )
 
 
-def claim_held_options(
-    raw: Mapping[str, Any], held: Iterable[InstrumentId]
-) -> tuple[dict[str, Any], dict[str, list[InstrumentId]]]:
+def claim_held_options(raw: Mapping[str, Any], held: Iterable[InstrumentId]) -> dict[str, Any]:
     """Add each held option contract to the claims of the first strategy that trades it.
 
     Parameters
@@ -198,13 +199,12 @@ def claim_held_options(
 
     Returns
     -------
-    tuple[dict, dict[str, list[InstrumentId]]]
-        A copy of `raw` with ``external_order_claims`` extended, and the contracts claimed by
-        each strategy's ``strategy_path``.
+    dict
+        A copy of `raw` with the strategies' ``external_order_claims`` extended.
 
     """
     strategies = [dict(s) for s in raw.get("strategies") or []]
-    claimed: dict[str, list[InstrumentId]] = {}
+    traded = [_traded_options(strategy) for strategy in strategies]
     taken = {
         InstrumentId.from_str(str(i))
         for s in strategies
@@ -214,19 +214,31 @@ def claim_held_options(
         if instrument_id in taken or not is_option_symbol(instrument_id.symbol.value):
             continue
         symbol = parse_option_symbol(instrument_id.symbol.value)
-        for strategy in strategies:
-            config = dict(strategy.get("config") or {})
-            kind = config.get("option_kind")
-            if str(config.get("underlying", "")).upper() != symbol.underlying or (
-                kind is not None and str(kind).upper() != symbol.occ.kind.name
-            ):
+        for strategy, (underlying, kind) in zip(strategies, traded, strict=True):
+            if underlying != symbol.underlying or kind not in (None, symbol.occ.kind.name):
                 continue
+            config = dict(strategy.get("config") or {})
             claims = [*(config.get("external_order_claims") or []), str(instrument_id)]
             strategy["config"] = {**config, "external_order_claims": claims}
-            claimed.setdefault(str(strategy.get("strategy_path")), []).append(instrument_id)
             taken.add(instrument_id)
             break
-    return {**raw, "strategies": strategies}, claimed
+    return {**raw, "strategies": strategies}
+
+
+def _traded_options(strategy: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """Return the underlying and option kind (``PUT``/``CALL``, None: both) a strategy trades.
+
+    Read from its parsed config class, so the class's defaults count (``ShortOptionConfig``
+    trades puts unless ``option_kind`` says otherwise).
+    """
+    config_cls = resolve_config_path(strategy["config_path"])
+    encoded = msgspec.json.encode(strategy.get("config") or {}, enc_hook=msgspec_encoding_hook)
+    config = config_cls.parse(encoded)
+    underlying, kind = getattr(config, "underlying", None), getattr(config, "option_kind", None)
+    return (
+        str(underlying).upper() if underlying else None,
+        str(kind).upper() if kind else None,
+    )
 
 
 async def held_instruments(raw: Mapping[str, Any]) -> list[InstrumentId]:
@@ -286,7 +298,7 @@ async def build_trading_node(
         confirmation = os.environ.get(ENV_CONFIRM_LIVE)
     require_live_arming(raw.get("environment"), arm_live, confirmation, raw.get("account_id"))
     if raw.get("claim_held_options", True):
-        raw, _ = claim_held_options(raw, await held_instruments(raw))
+        raw = claim_held_options(raw, await held_instruments(raw))
     node = TradingNode(config=node_config(raw), loop=asyncio.get_running_loop())
     node.add_data_client_factory(TRADIER, TradierLiveDataClientFactory)
     node.add_exec_client_factory(TRADIER, TradierLiveExecClientFactory)

@@ -129,16 +129,16 @@ def test_held_options_are_claimed_by_the_strategy_trading_their_underlying_and_k
         "strategies": [
             _strategy(underlying="SPY", option_kind="put"),
             _strategy(underlying="SPY", option_kind="call"),
-            _strategy(underlying="SPX"),  # no kind: both
+            _strategy(underlying="SPX"),  # ShortOptionConfig's default kind: puts
         ]
     }
-    held = [SPY_PUT, SPY_CALL, SPXW_PUT, QQQ_PUT, InstrumentId.from_str("SPY.US")]
+    spxw_call = InstrumentId.from_str("SPXW260116C05200000.US")
+    held = [SPY_PUT, SPY_CALL, SPXW_PUT, spxw_call, QQQ_PUT, InstrumentId.from_str("SPY.US")]
 
-    claimed_raw, claimed = claim_held_options(raw, held)
+    claimed_raw = claim_held_options(raw, held)
 
     claims = [s["config"].get("external_order_claims") for s in claimed_raw["strategies"]]
-    assert claims == [[str(SPY_PUT)], [str(SPY_CALL)], [str(SPXW_PUT)]]
-    assert sum(len(ids) for ids in claimed.values()) == 3  # QQQ and the shares stay EXTERNAL
+    assert claims == [[str(SPY_PUT)], [str(SPY_CALL)], [str(SPXW_PUT)]]  # no QQQ, SPX call, shares
     assert "external_order_claims" not in raw["strategies"][0]["config"]  # input untouched
 
 
@@ -151,7 +151,7 @@ def test_a_held_option_is_claimed_once_and_configured_claims_are_kept() -> None:
     }
     put_2 = InstrumentId.from_str("SPY260116P00460000.US")
 
-    claimed_raw, _ = claim_held_options(raw, [SPY_PUT, put_2])
+    claimed_raw = claim_held_options(raw, [SPY_PUT, put_2])
 
     first, second = (s["config"].get("external_order_claims") for s in claimed_raw["strategies"])
     assert first == [str(SPY_PUT), str(put_2)]  # Nautilus refuses one claim in two strategies
@@ -161,7 +161,7 @@ def test_a_held_option_is_claimed_once_and_configured_claims_are_kept() -> None:
 def test_claimed_sandbox_config_builds_the_strategy() -> None:
     from nautilus_trader.config import StrategyFactory
 
-    claimed_raw, _ = claim_held_options(load_live_config(SANDBOX_YAML), [SPY_PUT])
+    claimed_raw = claim_held_options(load_live_config(SANDBOX_YAML), [SPY_PUT])
 
     (config,) = node_config(claimed_raw).strategies
     strategy = StrategyFactory.create(config)
