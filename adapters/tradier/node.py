@@ -31,10 +31,9 @@ positions that reconciliation finds to the ``EXTERNAL`` strategy, which no strat
 So before building the node the account's positions are read (a GET), and each option contract
 held is added to the ``external_order_claims`` of the first strategy whose config trades its
 underlying (``underlying``) and kind (``option_kind``, default of the config class included; a
-config class without the field trades both kinds). Reconciled
-positions in those contracts then belong to that strategy, which re-adopts them at start
-(``ShortOptionStrategy``: exits keep working). ``claim_held_options: false`` leaves them
-``EXTERNAL``.
+config class without the field trades both kinds). Reconciled positions in those contracts
+then belong to that strategy, which re-adopts them at start (``ShortOptionStrategy``: exits
+keep working). ``claim_held_options: false`` leaves them ``EXTERNAL``.
 """
 
 from __future__ import annotations
