@@ -47,8 +47,8 @@ class IngestReport:
     instruments_written : int
         Of `instruments`, those new to the catalog.
     conflicting_rows : int
-        Rows written next to a stored row of the same instrument and timestamp with other
-        values (e.g. the same day's bar from another vendor).
+        Rows not written because a stored row has the same instrument and timestamp but other
+        values (e.g. the same day's bar from another vendor); the stored row is kept.
 
     """
 
@@ -80,7 +80,7 @@ class IngestReport:
             ("catalog rows already present", self.rows_already_present),
         ]
         if self.conflicting_rows:
-            rows.append(("rows conflicting with a stored row", self.conflicting_rows))
+            rows.append(("rows refused: conflict with a stored row", self.conflicting_rows))
         width = max(len(label) for label, _ in rows)
         table = [f"{label:<{width}}  {count:>10,}" for label, count in rows]
         return "\n".join([f"catalog: {self.catalog_dir}", *table])

@@ -9,7 +9,12 @@ directory by directory, in three phases.
 
 Plan (read-only)
     New rows identical to a stored row (same type, identifier, ``ts_init`` and every value)
-    are dropped, as are repeats within the input. If nothing new remains anywhere, the call
+    are dropped, as are repeats within the input. For market data and instruments
+    (:data:`ONE_ROW_PER_TIMESTAMP`), a new row with the ``ts_init`` of a stored (or earlier
+    input) row but other values is refused and counted as conflicting: the stored row stays,
+    so a replay never sees two versions of one bar or quote (delete the directory and ingest
+    again to replace data). Custom data may hold many rows at one time (news articles,
+    statements) and keeps them all. If nothing new remains anywhere, the call
     ends here and the catalog is not touched: writing the same data twice adds nothing. When
     the new rows' interval overlaps no stored file, they become one more file (an append);
     otherwise the directory is rewritten as one file of stored and new rows sorted by
@@ -50,6 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from nautilus_trader.core.data import Data
+from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick, TradeTick
 from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.persistence.catalog.parquet import (
     _parse_filename_timestamps,
@@ -66,6 +72,9 @@ WRITE_THREADS = 2
 
 ROW_GROUP_SIZE = 5_000
 """Rows per Parquet row group, as ``ParquetDataCatalog.max_rows_per_group`` defaults."""
+
+ONE_ROW_PER_TIMESTAMP: tuple[type, ...] = (Bar, QuoteTick, TradeTick, OptionGreeks, Instrument)
+"""Types with at most one version of a row per identifier and ``ts_init``."""
 
 _NAN = "NaN"  # stands for float NaN in row keys, since NaN != NaN
 
@@ -86,9 +95,9 @@ class WriteStats:
     instruments_already_present : int
         Instrument definitions identical to a stored (or earlier input) one.
     conflicting_rows : int
-        Of the rows and instruments written, those whose type, identifier and ``ts_init``
-        equal those of another stored row with different values (e.g. one day's bar from two
-        vendors). Both rows are kept.
+        Market data rows and instruments not written because a stored row (or an earlier one
+        of the same input) has the same type, identifier and ``ts_init`` but other values, e.g.
+        one day's bar from two vendors. The stored row is kept.
 
     """
 
@@ -214,19 +223,22 @@ def _plan(root: Path | None, group: CatalogTable) -> _Plan:
     )
     seen = set(_row_keys(stored)) if stored is not None else set()
     used_ts = set(stored.column("ts_init").to_pylist()) if stored is not None else set()
+    one_per_ts = issubclass(group.data_cls, ONE_ROW_PER_TIMESTAMP)
     keep = []
     conflicts = 0
     for index, key in enumerate(_row_keys(new)):
         if key in seen:
             continue
         seen.add(key)
-        keep.append(index)
         ts = new_ts[index].as_py()
-        conflicts += ts in used_ts
+        if one_per_ts and ts in used_ts:
+            conflicts += 1
+            continue
         used_ts.add(ts)
-    present = len(new) - len(keep)
+        keep.append(index)
+    present = len(new) - len(keep) - conflicts
     if not keep:
-        return _Plan(None, False, 0, present, 0)
+        return _Plan(None, False, 0, present, conflicts)
     fresh = new.take(keep)
     if stored is None:
         return _Plan(fresh, False, len(keep), present, conflicts)

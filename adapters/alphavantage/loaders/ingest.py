@@ -53,6 +53,10 @@ class WriteResult(Protocol):
     def instruments_written(self) -> int:
         """Instrument definitions newly stored."""
 
+    @property
+    def conflicting_rows(self) -> int:
+        """Rows refused because a stored row has their timestamp and other values."""
+
 
 DEFAULT_FLUSH_ROWS = 1_000_000
 """Rows buffered before a catalog write, unless :class:`IngestSettings` says otherwise."""
@@ -250,6 +254,7 @@ class AlphaVantageIngest:
             summary.rows_written += stats.rows_written
             summary.rows_already_present += stats.rows_already_present
             summary.instruments_written += stats.instruments_written
+            summary.conflicting_rows += stats.conflicting_rows
         self.journal.record(self._buffered_keys)
         self._buffer = []
         self._option_rows = []

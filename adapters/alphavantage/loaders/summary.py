@@ -33,6 +33,9 @@ class IngestSummary:
         Data rows identical to stored ones (not stored again).
     instruments_written : int
         Instrument definitions newly stored.
+    conflicting_rows : int
+        Rows not stored because a stored row has the same instrument and timestamp but other
+        values (the stored row is kept).
     rows_rejected : dict[str, int]
         Vendor rows refused by the parsers, per dataset.
     gaps : list[str]
@@ -55,6 +58,7 @@ class IngestSummary:
     rows_written: int = 0
     rows_already_present: int = 0
     instruments_written: int = 0
+    conflicting_rows: int = 0
     rows_rejected: dict[str, int] = field(default_factory=dict)
     gaps: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -78,6 +82,11 @@ class IngestSummary:
             f"  rows written {self.rows_written}, already present {self.rows_already_present}, "
             f"instruments written {self.instruments_written}",
             f"  rows rejected {rejected}" + (f" ({by_dataset})" if by_dataset else ""),
+            *(
+                [f"  rows refused as conflicting with a stored row {self.conflicting_rows}"]
+                if self.conflicting_rows
+                else []
+            ),
             f"  gaps found {len(self.gaps)}",
         ]
         lines += [f"    {gap}" for gap in self.gaps[:_GAPS_SHOWN]]

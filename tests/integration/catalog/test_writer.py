@@ -126,14 +126,19 @@ def test_repeats_within_one_input_are_written_once(tmp_path: Path) -> None:
     )
 
 
-def test_same_time_with_other_values_is_kept_and_counted_as_conflict(tmp_path: Path) -> None:
+def test_same_time_with_other_values_is_refused_and_counted_as_conflict(tmp_path: Path) -> None:
     catalog_dir = tmp_path / "catalog"
     write_to_catalog(catalog_dir, [_bar(DAYS[0])])
+    before = _catalog_rows(catalog_dir)["bars"]
 
-    stats = write_to_catalog(catalog_dir, [_bar(DAYS[0], close="371.3400")])
+    second_version = [_bar(DAYS[0], close="371.3400"), _bar(DAYS[1]), _bar(DAYS[1], "371.0000")]
+    stats = write_to_catalog(catalog_dir, second_version)
 
-    assert stats == WriteStats(rows_written=1, conflicting_rows=1)
-    assert len(_catalog_rows(catalog_dir)["bars"]) == 2
+    assert stats == WriteStats(rows_written=1, conflicting_rows=2)
+    bars = _catalog_rows(catalog_dir)["bars"]
+    assert len(bars) == 2
+    assert bars[0] == before[0]  # the stored bar, not the vendor's other version
+    assert bars[1] == str(_bar(DAYS[1]))  # the input's first version of a new day
 
 
 def test_rejects_non_nautilus_objects(tmp_path: Path) -> None:

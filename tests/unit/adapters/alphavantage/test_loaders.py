@@ -92,6 +92,7 @@ class ListWriter:
             rows_written = len(data) + self.table_rows[-1]
             rows_already_present = 0
             instruments_written = 0
+            conflicting_rows = 0
 
         return Stats()
 
