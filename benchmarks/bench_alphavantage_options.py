@@ -34,9 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
-from nautilus_trader.serialization.arrow.serializer import ArrowSerializer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -48,7 +46,7 @@ from adapters.alphavantage.parsing.options import (  # noqa: E402
 )
 from adapters.alphavantage.schemas.options import decode_options  # noqa: E402
 from catalog.nautilus_tables import option_tables  # noqa: E402
-from catalog.writer import ROW_GROUP_SIZE, WRITE_THREADS, CatalogTable, write_to_catalog  # noqa: E402
+from catalog.writer import ROW_GROUP_SIZE, WRITE_THREADS, object_tables, write_to_catalog  # noqa: E402
 from tradefly.instruments import make_equity  # noqa: E402
 from tradefly.market_calendar import sessions_between  # noqa: E402
 
@@ -126,11 +124,8 @@ def layout_floor(out: Path, chains: list[OptionChainColumns]) -> tuple[int, floa
     Only the writing is timed, in the writer's :data:`WRITE_THREADS` threads: the tables
     (quotes, greeks, one per contract) are built first.
     """
-    groups = option_tables([chain.columns for chain in chains])
-    for contract in (c for chain in chains for c in chain.instruments):
-        batch = ArrowSerializer.serialize_batch([contract], data_cls=type(contract))
-        table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
-        groups.append(CatalogTable(type(contract), contract.id.value, table))
+    contracts = [c for chain in chains for c in chain.instruments]
+    groups = [*object_tables(contracts), *option_tables([chain.columns for chain in chains])]
 
     def write(index: int) -> None:
         directory = out / groups[index].relative_dir

@@ -163,7 +163,15 @@ def _identifier(obj: Data) -> str | None:
     return None
 
 
-def _object_tables(data: Iterable[Data]) -> list[CatalogTable]:
+def object_tables(data: Iterable[Data]) -> list[CatalogTable]:
+    """Group Nautilus objects by catalog directory, each group as one table sorted by time.
+
+    Raises
+    ------
+    TypeError
+        If an element of `data` is not a Nautilus ``Data``.
+
+    """
     by_key: dict[tuple[type, str | None], list[Data]] = {}
     for obj in data:
         if not isinstance(obj, Data):
@@ -390,7 +398,7 @@ def write_to_catalog(
         Whatever Nautilus or the file system raised; the catalog is then unchanged.
 
     """
-    groups = [*_object_tables(data), *(t for t in tables if len(t.table))]
+    groups = [*object_tables(data), *(t for t in tables if len(t.table))]
     directories = [group.relative_dir for group in groups]
     if len(set(directories)) < len(directories):
         raise ValueError("two groups of input named the same catalog directory")

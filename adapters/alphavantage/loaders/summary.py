@@ -80,13 +80,9 @@ class IngestSummary:
             f"  retried {self.retried}, throttled {self.throttled}, refused {self.refused}, "
             f"failed {self.failed}",
             f"  rows written {self.rows_written}, already present {self.rows_already_present}, "
+            f"conflicting with a stored row (refused) {self.conflicting_rows}, "
             f"instruments written {self.instruments_written}",
             f"  rows rejected {rejected}" + (f" ({by_dataset})" if by_dataset else ""),
-            *(
-                [f"  rows refused as conflicting with a stored row {self.conflicting_rows}"]
-                if self.conflicting_rows
-                else []
-            ),
             f"  gaps found {len(self.gaps)}",
         ]
         lines += [f"    {gap}" for gap in self.gaps[:_GAPS_SHOWN]]
