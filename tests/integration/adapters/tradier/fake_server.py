@@ -11,6 +11,14 @@ It follows the documented behaviour (``../shared/docs/api-tradier.md``), quirks 
 - a cancel of a final order is HTTP 400 with an ``errors`` body; cancels complete
   asynchronously;
 - multileg, OCO, OTO and OTOCO orders carry their children in ``leg``;
+- positions follow the fills, per symbol, with the peak absolute quantity ever held
+  (:attr:`FakeTradier.peak`); a closing order (``buy_to_close``/``sell_to_close``, alone or as
+  a leg) for more than the position held, less what other working closing orders already
+  cover, and an opening order against a position held the other way are refused: HTTP 200,
+  then ``rejected`` with a ``reason_description``;
+- ``day`` orders expire at the close (:meth:`FakeTradier.expire_day_orders`);
+- :attr:`FakeTradier.on_order` lets a test decide each accepted order's fate (fill now, later,
+  or leave it working);
 - faults are injected per request (:meth:`FakeTradier.inject`): any status with headers and
   body (429 with ``X-Ratelimit-*``, 5xx), a delay longer than the client's timeout, or a
   request applied and then answered with an error (an order placed but its answer lost);
@@ -28,6 +36,7 @@ import itertools
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -195,6 +204,13 @@ class FakeTradier:
     auto_fill : bool
         Fill every new order (and every leg) at its limit price as soon as it is placed.
 
+    Attributes
+    ----------
+    peak : dict[str, float]
+        Per symbol, the largest absolute position quantity ever held.
+    on_order : Callable[[Order], None] or None
+        Called with every order accepted (not refused) unless ``auto_fill`` is set.
+
     """
 
     def __init__(
@@ -211,6 +227,8 @@ class FakeTradier:
         self.quotes: dict[str, Quote] = {}
         self.orders: dict[int, Order] = {}
         self.positions: dict[str, list[float]] = {}  # symbol -> [quantity, cost_basis]
+        self.peak: dict[str, float] = {}
+        self.on_order: Callable[[Order], None] | None = None
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.faults: list[Fault] = []
         self.reject_next: str | None = None
@@ -380,6 +398,15 @@ class FakeTradier:
         order.transaction_date = _now()
         await self._push_order_events(order)
 
+    async def expire_day_orders(self) -> list[int]:
+        """The close: move every working ``day`` order to ``expired``; return their ids."""
+        expiring = [
+            o.id for o in self.orders.values() if o.duration == "day" and o.status not in FINAL
+        ]
+        for order_id in expiring:
+            await self.set_status(order_id, "expired")
+        return expiring
+
     # -- bookkeeping ----------------------------------------------------------------------
 
     def _mid(self, symbol: str) -> float:
@@ -412,6 +439,7 @@ class FakeTradier:
         position[0] += signed
         position[1] += signed * price * multiplier
         self.cash -= signed * price * multiplier
+        self.peak[symbol] = max(self.peak.get(symbol, 0.0), abs(position[0]))
         if abs(position[0]) < 1e-9:
             del self.positions[symbol]
 
@@ -509,10 +537,13 @@ class FakeTradier:
             index += 1
         if order_class == "multileg":
             order.quantity = min(leg.quantity for leg in order.legs)
+        refusal = self._refusal(order)
         self.orders[order.id] = order
         self.order_placed.set()
-        if self.reject_next is not None:
-            reason, self.reject_next = self.reject_next, None
+        if self.reject_next is not None or refusal is not None:
+            reason = refusal or self.reject_next
+            if refusal is None:
+                self.reject_next = None
             asyncio.get_running_loop().call_later(
                 0.05, self._spawn, self.set_status(order.id, "rejected", reason)
             )
@@ -520,7 +551,43 @@ class FakeTradier:
             asyncio.get_running_loop().call_soon(self._spawn, self._auto_fill(order))
         else:
             asyncio.get_running_loop().call_soon(self._spawn, self._push_order_events(order))
+            if self.on_order is not None:
+                self.on_order(order)
         return 200, {"order": {"id": order.id, "status": "ok"}}
+
+    def _refusal(self, order: Order) -> str | None:
+        """Why Tradier would refuse `order` given the positions and working orders, or None."""
+        legs = [(leg.option_symbol, leg.side, leg.quantity) for leg in order.legs]
+        if order.order_class == "option":
+            legs = [(order.option_symbol, order.side or "", order.quantity)]
+        for symbol, side, quantity in legs:
+            if symbol is None:
+                continue
+            held = self.positions.get(symbol, [0.0])[0]
+            if side.endswith("_to_close"):
+                direction = -1 if side.startswith("buy") else 1  # the position being closed
+                available = max(direction * held, 0.0) - self._closing(symbol, side)
+                if quantity > available + 1e-9:
+                    return (
+                        f"IncorrectOrderQuantity: {side} {quantity:g} {symbol} "
+                        f"exceeds the {available:g} held and not already being closed"
+                    )
+            elif side.endswith("_to_open") and held * (1 if side.startswith("buy") else -1) < 0:
+                return "Backoffice rejected override of the order. Unexpected SellShortOrder"
+        return None
+
+    def _closing(self, symbol: str, side: str) -> float:
+        """Quantity of `symbol` that working orders already `side` (a ``*_to_close``)."""
+        total = 0.0
+        for order in self.orders.values():
+            if order.status in FINAL:
+                continue
+            parts = order.legs or [order]
+            for part in parts:
+                symbol_of = part.option_symbol
+                if symbol_of == symbol and part.side == side and part.status not in FINAL:
+                    total += part.quantity - part.exec_quantity
+        return total
 
     def _spawn(self, coro: Any) -> None:
         asyncio.get_running_loop().create_task(coro)

@@ -1,0 +1,82 @@
+"""Child process of the restart chaos test: a live node that decides every few tenths of a second.
+
+``python -m tests.integration.adapters.tradier.chaos_node CONFIG READY DUMP [BAR_SECS]``
+
+Builds the node with :func:`adapters.tradier.node.build_trading_node` (as ``tradefly live``
+does), runs it, writes the file READY once the trader runs, then publishes a SPY daily bar
+stamped now every BAR_SECS seconds (default 0.4), so the strategy decides 1 ms after each. On
+SIGTERM it stops the node cleanly and writes DUMP: the open positions and working orders of the
+node's cache as JSON. SIGKILL (the point of the test) leaves no DUMP.
+"""
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from nautilus_trader.live.node import TradingNode
+from nautilus_trader.model.data import Bar
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.objects import Price, Quantity
+
+from adapters.tradier.node import build_trading_node
+from tradefly.instruments import daily_bar_type
+
+SPY_ID = InstrumentId.from_str("SPY.US")
+SPOT = 472.60  # the 470 put is nearest the money
+
+
+def publish_bar(node: TradingNode) -> None:
+    now = time.time_ns()
+    price = Price(SPOT, 4)
+    bar = Bar(daily_bar_type(SPY_ID), price, price, price, price, Quantity.from_int(1), now, now)
+    node.kernel.data_engine.process(bar)
+
+
+def cache_state(node: TradingNode) -> dict[str, Any]:
+    cache = node.cache
+    return {
+        "positions": [
+            {
+                "instrument_id": str(p.instrument_id),
+                "strategy_id": p.strategy_id.value,
+                "signed_qty": float(p.signed_qty),
+            }
+            for p in cache.positions_open()
+        ],
+        "orders_open": [
+            {"client_order_id": o.client_order_id.value, "strategy_id": o.strategy_id.value}
+            for o in cache.orders_open()
+        ],
+    }
+
+
+async def run(config: Path, ready: Path, dump: Path, bar_secs: float) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    node = await build_trading_node(config)
+    task = asyncio.get_running_loop().create_task(node.run_async())
+    while not node.trader.is_running:
+        if task.done():
+            task.result()
+            raise RuntimeError("node stopped during start")
+        await asyncio.sleep(0.01)
+    ready.write_text("running")
+    while not stop.is_set():
+        publish_bar(node)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), bar_secs)
+    await node.stop_async()
+    dump.write_text(json.dumps(cache_state(node)))
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    node.kernel.dispose()
+
+
+if __name__ == "__main__":
+    bar_secs = float(sys.argv[4]) if len(sys.argv) > 4 else 0.4
+    asyncio.run(run(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), bar_secs))
