@@ -84,7 +84,23 @@ class TradierTransportError(TradierError):
 
 
 class TradierParseError(TradierError, ValueError):
-    """A response body did not match the documented layout."""
+    """A response body, or one record of it, did not match the documented layout.
+
+    Parameters
+    ----------
+    message : str
+        What was wrong, naming the field and value.
+    status : int, optional
+        The HTTP status of the response.
+    kind : str, default "layout"
+        The rejection kind: ``layout``, ``utf8`` or a kind of
+        :class:`adapters.vendor_values.VendorValueError` (``identifier``, ``price`` ...).
+
+    """
+
+    def __init__(self, message: str, status: int | None = None, kind: str = "layout") -> None:
+        super().__init__(message, status)
+        self.kind = kind
 
 
 def should_retry(error: TradierError) -> bool:

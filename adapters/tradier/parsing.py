@@ -31,7 +31,8 @@ from nautilus_trader.model.identifiers import InstrumentId, TradeId
 from nautilus_trader.model.instruments import Instrument, OptionContract
 from nautilus_trader.model.objects import AccountBalance, Money, Price, Quantity
 
-from adapters.tradier import schemas
+from adapters import vendor_values
+from adapters.tradier import schemas, validation
 from adapters.tradier.errors import TradierParseError
 from tradefly.instruments import OPTION_MULTIPLIER, equity_id, make_option_contract, option_id
 from tradefly.market_calendar import NEW_YORK, is_session, session_close_ns
@@ -107,12 +108,19 @@ class Parsed[T]:
         Rows that could not be converted.
     reasons : tuple[str, ...]
         One message per rejected row.
+    kinds : tuple[str, ...]
+        The rejection kind of each rejected row (see ``TradierParseError.kind``).
 
     """
 
     items: list[T]
     rejected: int = 0
     reasons: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+
+def _parsed[T](items: list[T], errors: list[TradierParseError]) -> Parsed[T]:
+    return Parsed(items, len(errors), tuple(str(e) for e in errors), tuple(e.kind for e in errors))
 
 
 # -- Time -----------------------------------------------------------------------------------
@@ -132,9 +140,14 @@ def iso_to_ns(value: str, naive_tz: dt.tzinfo = UTC) -> int:
     Raises
     ------
     TradierParseError
-        If `value` is not an ISO-8601 timestamp.
+        If `value` is not an ISO-8601 timestamp, or (kind ``timestamp``) it is before 1970 or
+        after 2262-04-11 (outside what Nautilus and pandas hold).
 
     """
+    return validation.timestamp_ns(_iso_ns(value, naive_tz), f"timestamp {value!r:.40}")
+
+
+def _iso_ns(value: str, naive_tz: dt.tzinfo) -> int:
     raw = value.strip().replace(" ", "T", 1)
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
@@ -155,16 +168,22 @@ def iso_to_ns(value: str, naive_tz: dt.tzinfo = UTC) -> int:
 def vendor_time_ns(value: int | str | None) -> int | None:
     """Return a quote/order time (epoch ms today, ISO in 2013) as UNIX ns, or None.
 
-    Sentinels (0, ``0001-01-01T00:00:00Z``) read as missing.
+    Sentinels (0, ``0001-01-01T00:00:00Z``, any time before 1970) read as missing.
+
+    Raises
+    ------
+    TradierParseError
+        If the time is malformed, or (kind ``timestamp``) after 2262-04-11.
+
     """
     if value is None:
         return None
     if isinstance(value, int):
-        return value * 1_000_000 if value > 0 else None
+        return validation.timestamp_ns(value * 1_000_000, "time") if value > 0 else None
     if schemas.text(value) is None:
         return None
-    ns = iso_to_ns(value)
-    return ns if ns > 0 else None
+    ns = _iso_ns(value, UTC)
+    return validation.timestamp_ns(ns, f"time {value!r:.40}") if ns > 0 else None
 
 
 def eastern_ns(day: dt.date, hhmm: str) -> int:
@@ -173,7 +192,7 @@ def eastern_ns(day: dt.date, hhmm: str) -> int:
     Raises
     ------
     TradierParseError
-        If `hhmm` is not ``HH:MM``.
+        If `hhmm` is not ``HH:MM``, or (kind ``timestamp``) the time is out of range.
 
     """
     try:
@@ -181,7 +200,7 @@ def eastern_ns(day: dt.date, hhmm: str) -> int:
         wall = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=NEW_YORK)
     except ValueError as exc:
         raise TradierParseError(f"session time was not HH:MM: {hhmm!r}") from exc
-    return int(wall.timestamp()) * _NS
+    return validation.timestamp_ns(int(wall.timestamp()) * _NS, f"session time on {day}")
 
 
 def parse_date(value: str) -> dt.date:
@@ -249,16 +268,18 @@ def parse_option_symbol(symbol: str, underlying: str | None = None) -> OptionSym
     Raises
     ------
     TradierParseError
-        If `symbol` is not an OCC symbol.
+        If `symbol` is not an OCC symbol, or (kind ``identifier``) it or `underlying` holds
+        characters no Nautilus identifier may hold.
 
     """
+    validation.symbol(symbol)
     try:
         occ = parse_occ(symbol)
     except ValueError as exc:
         raise TradierParseError(str(exc)) from exc
     adjusted = occ.root[-1].isdigit()
     guess = ROOT_UNDERLYINGS.get(occ.root) or occ.root.rstrip("0123456789")
-    base = schemas.text(underlying) or guess
+    base = validation.symbol(schemas.text(underlying) or guess, "underlying")
     return OptionSymbol(occ=occ, underlying=base.upper(), standard=not adjusted)
 
 
@@ -293,11 +314,14 @@ def parse_option_contract(
     Raises
     ------
     TradierParseError
-        If `symbol` is not an OCC symbol.
+        If `symbol` is not an OCC symbol, a symbol is not an identifier, or the contract size
+        is not a whole positive number.
 
     """
     parsed = parse_option_symbol(symbol, underlying)
-    size = int(contract_size) if contract_size else OPTION_MULTIPLIER
+    size = OPTION_MULTIPLIER
+    if contract_size:
+        size = int(_quantity(contract_size, "contract_size")) or OPTION_MULTIPLIER
     details: dict[str, object] = dict(info or {})
     details.update(
         root=parsed.occ.root,
@@ -313,7 +337,16 @@ def parse_option_contract(
 
 
 def instrument_id_for(symbol: str) -> InstrumentId:
-    """Return the Tradefly instrument ID of a Tradier symbol (OCC option or equity ticker)."""
+    """Return the Tradefly instrument ID of a Tradier symbol (OCC option or equity ticker).
+
+    Raises
+    ------
+    TradierParseError
+        Kind ``identifier``, if `symbol` holds characters no Nautilus identifier may hold
+        (a NUL would abort the process in Nautilus's core).
+
+    """
+    validation.symbol(symbol)
     if is_option_symbol(symbol):
         return option_id(parse_occ(symbol))
     return equity_id(symbol)
@@ -322,12 +355,22 @@ def instrument_id_for(symbol: str) -> InstrumentId:
 # -- Quotes, trades, greeks -----------------------------------------------------------------
 
 
+def _checked_price(value: float, precision: int) -> Price:
+    with validation.as_parse_error():
+        return Price(vendor_values.price(value, "price"), precision)
+
+
+def _quantity(value: float, what: str) -> float:
+    with validation.as_parse_error():
+        return vendor_values.quantity(value, what)
+
+
 def _price(value: float, instrument: Instrument) -> Price:
-    return Price(value, instrument.price_precision)
+    return _checked_price(value, instrument.price_precision)
 
 
 def _size(value: float | None, instrument: Instrument) -> Quantity:
-    return Quantity(max(value or 0.0, 0.0), instrument.size_precision)
+    return Quantity(_quantity(value or 0.0, "size"), instrument.size_precision)
 
 
 def parse_quote_tick(quote: schemas.Quote, instrument: Instrument, ts_init: int) -> QuoteTick:
@@ -383,7 +426,7 @@ def parse_stream_quote(
     """
     if event.bid is None or event.ask is None or event.bid < 0 or event.ask < 0:
         raise TradierParseError(f"{event.symbol} stream quote had no bid/ask")
-    stamps = [t * 1_000_000 for t in (event.biddate, event.askdate) if t]
+    stamps = [t for t in (vendor_time_ns(event.biddate), vendor_time_ns(event.askdate)) if t]
     return QuoteTick(
         instrument_id=instrument.id,
         bid_price=_price(event.bid, instrument),
@@ -411,8 +454,8 @@ def parse_stream_trade(
     price = event.price if event.price is not None else event.last
     if price is None or price < 0 or not event.size:
         raise TradierParseError(f"{event.symbol} stream trade had no price/size")
-    ts_event = event.date * 1_000_000 if event.date else ts_init
-    volume = int(event.cvol) if event.cvol is not None else ts_init % 1_000_000
+    ts_event = vendor_time_ns(event.date) or ts_init
+    volume = int(_quantity(event.cvol, "cvol")) if event.cvol is not None else ts_init % 1_000_000
     return TradeTick(
         instrument_id=instrument.id,
         price=_price(price, instrument),
@@ -541,8 +584,9 @@ def parse_chain(
     Returns
     -------
     Parsed[ChainRow]
-        Rows whose symbol is not an OCC symbol are rejected and counted; a contract with no
-        two-sided quote keeps ``quote=None``.
+        Rows that fail :func:`adapters.tradier.validation.check_quote` or whose symbol is not
+        an OCC symbol are rejected and counted; a contract with no two-sided quote keeps
+        ``quote=None``.
 
     """
     if isinstance(response, schemas.ChainResponse):
@@ -553,9 +597,10 @@ def parse_chain(
     else:
         rows = parse_quotes(response)[0]
     items: list[ChainRow] = []
-    reasons: list[str] = []
+    errors: list[TradierParseError] = []
     for row in rows:
         try:
+            validation.check_quote(row)
             contract = parse_option_contract(
                 row.symbol,
                 ts_init,
@@ -563,16 +608,16 @@ def parse_chain(
                 contract_size=row.contract_size,
                 info={"expiration_type": row.expiration_type} if row.expiration_type else None,
             )
+            greeks = parse_option_greeks(row, contract.id, ts_init, underlying_price)
         except TradierParseError as exc:
-            reasons.append(str(exc))
+            errors.append(exc)
             continue
         try:
             quote: QuoteTick | None = parse_quote_tick(row, contract, ts_init)
         except TradierParseError:
             quote = None
-        greeks = parse_option_greeks(row, contract.id, ts_init, underlying_price)
         items.append(ChainRow(contract, quote, greeks))
-    return Parsed(items, len(reasons), tuple(reasons))
+    return _parsed(items, errors)
 
 
 # -- Expirations, strikes, lookup -----------------------------------------------------------
@@ -609,7 +654,9 @@ def _strikes(value: list[float] | float | str | None) -> tuple[Decimal, ...]:
         if schemas.text(value) is not None:
             raise TradierParseError(f"strikes were a string: {value[:80]!r}")
         return ()
-    return tuple(Decimal(str(s)) for s in schemas.as_values(value))
+    strikes = schemas.as_values(value)
+    with validation.as_parse_error():
+        return tuple(Decimal(str(vendor_values.price(s, "strike"))) for s in strikes)
 
 
 def parse_expirations(response: schemas.ExpirationsResponse) -> list[ExpirationInfo]:
@@ -640,7 +687,9 @@ def parse_expirations(response: schemas.ExpirationsResponse) -> list[ExpirationI
                 date=parse_date(exp.date),
                 strikes=strikes,
                 adjusted_strikes=tuple(adjusted),
-                contract_size=int(exp.contract_size) if exp.contract_size else None,
+                contract_size=int(_quantity(exp.contract_size, "contractSize"))
+                if exp.contract_size
+                else None,
                 expiration_type=schemas.text(exp.expiration_type),
             ),
         )
@@ -690,11 +739,11 @@ def _bar(
         raise TradierParseError(f"bar prices were inconsistent: {values}")
     return Bar(
         bar_type=bar_type,
-        open=Price(opn, precision),
-        high=Price(high, precision),
-        low=Price(low, precision),
-        close=Price(close, precision),
-        volume=Quantity(max(volume or 0.0, 0.0), 0),
+        open=_checked_price(opn, precision),
+        high=_checked_price(high, precision),
+        low=_checked_price(low, precision),
+        close=_checked_price(close, precision),
+        volume=Quantity(_quantity(volume or 0.0, "volume"), 0),
         ts_event=ts,
         ts_init=ts,
     )
@@ -733,7 +782,7 @@ def parse_daily_bars(
     body = response.history
     rows = schemas.as_list(body.day if isinstance(body, schemas.HistoryBody) else body, "history")
     items: list[Bar] = []
-    reasons: list[str] = []
+    errors: list[TradierParseError] = []
     for row in rows:
         try:
             day = parse_date(row.date)
@@ -742,8 +791,8 @@ def parse_daily_bars(
             values = (row.open, row.high, row.low, row.close)
             items.append(_bar(bar_type, values, row.volume, price_precision, session_close_ns(day)))
         except TradierParseError as exc:
-            reasons.append(str(exc))
-    return Parsed(items, len(reasons), tuple(reasons))
+            errors.append(exc)
+    return _parsed(items, errors)
 
 
 def parse_quote_bar(quote: schemas.Quote, bar_type: BarType, price_precision: int, ts: int) -> Bar:
@@ -768,7 +817,7 @@ def _timesales_rows(response: schemas.TimesalesResponse) -> list[schemas.Timesal
 
 def _row_ns(row: schemas.TimesalesRow) -> int:
     if row.timestamp:
-        return row.timestamp * _NS
+        return validation.timestamp_ns(row.timestamp * _NS, "timestamp")
     return iso_to_ns(row.time, NEW_YORK)
 
 
@@ -793,7 +842,7 @@ def parse_timesales_bars(
         raise ValueError(f"bar type was not 1, 5 or 15 minutes: {bar_type}")
     step_ns = spec.step * 60 * _NS
     items: list[Bar] = []
-    reasons: list[str] = []
+    errors: list[TradierParseError] = []
     for row in _timesales_rows(response):
         try:
             values = (row.open, row.high, row.low, row.close)
@@ -801,8 +850,8 @@ def parse_timesales_bars(
                 _bar(bar_type, values, row.volume, price_precision, _row_ns(row) + step_ns)
             )
         except TradierParseError as exc:
-            reasons.append(str(exc))
-    return Parsed(items, len(reasons), tuple(reasons))
+            errors.append(exc)
+    return _parsed(items, errors)
 
 
 def parse_timesales_ticks(
@@ -814,7 +863,7 @@ def parse_timesales_ticks(
     Rows without a positive price are rejected and counted.
     """
     items: list[TradeTick] = []
-    reasons: list[str] = []
+    errors: list[TradierParseError] = []
     for index, row in enumerate(_timesales_rows(response)):
         try:
             price = row.price if row.price is not None else row.close
@@ -833,8 +882,8 @@ def parse_timesales_ticks(
                 ),
             )
         except TradierParseError as exc:
-            reasons.append(str(exc))
-    return Parsed(items, len(reasons), tuple(reasons))
+            errors.append(exc)
+    return _parsed(items, errors)
 
 
 # -- Clock and calendar ---------------------------------------------------------------------
@@ -880,21 +929,22 @@ def parse_clock(response: schemas.ClockResponse) -> MarketClock:
     Raises
     ------
     TradierParseError
-        If the date or ``next_change`` is malformed.
+        If the date, ``next_change`` or ``timestamp`` is malformed or out of range.
 
     """
     clock = response.clock
     day = parse_date(clock.date)
     next_change = schemas.text(clock.next_change)
     change_ns = eastern_ns(day, next_change) if next_change else None
-    if change_ns is not None and clock.timestamp and change_ns < clock.timestamp * _NS:
+    ts_ns = validation.timestamp_ns(clock.timestamp * _NS, "timestamp") if clock.timestamp else None
+    if change_ns is not None and ts_ns and change_ns < ts_ns:
         change_ns = eastern_ns(day + dt.timedelta(days=1), next_change or "")
     return MarketClock(
         date=day,
         state=clock.state.lower(),
         next_state=schemas.text(clock.next_state),
         next_change_ns=change_ns,
-        ts_ns=clock.timestamp * _NS if clock.timestamp else None,
+        ts_ns=ts_ns,
         description=schemas.text(clock.description),
     )
 
@@ -936,7 +986,7 @@ def parse_calendar(response: schemas.CalendarResponse) -> Parsed[MarketDay]:
     days = body.days
     rows = schemas.as_list(days.day if isinstance(days, schemas.CalendarDays) else days, "days")
     items: list[MarketDay] = []
-    reasons: list[str] = []
+    errors: list[TradierParseError] = []
     for row in rows:
         try:
             day = parse_date(row.date)
@@ -956,8 +1006,8 @@ def parse_calendar(response: schemas.CalendarResponse) -> Parsed[MarketDay]:
                 ),
             )
         except TradierParseError as exc:
-            reasons.append(str(exc))
-    return Parsed(items, len(reasons), tuple(reasons))
+            errors.append(exc)
+    return _parsed(items, errors)
 
 
 # -- Account --------------------------------------------------------------------------------
@@ -982,7 +1032,8 @@ def parse_account_balance(response: schemas.BalancesResponse) -> AccountBalance:
     Raises
     ------
     TradierParseError
-        If the body has no balances or no equity.
+        If the body has no balances or no equity, or (kind ``money``) the equity or buying
+        power is not finite or beyond what ``Money`` holds.
 
     """
     balances = response.balances
@@ -991,6 +1042,7 @@ def parse_account_balance(response: schemas.BalancesResponse) -> AccountBalance:
     total = balances.total_equity if balances.total_equity is not None else balances.equity
     if total is None:
         raise TradierParseError("balances had no total_equity or equity")
+    validation.money(total, "total_equity")
     block = balances.margin or balances.pdt
     free: float | None = block.option_buying_power if block is not None else None
     if free is None:
@@ -999,6 +1051,7 @@ def parse_account_balance(response: schemas.BalancesResponse) -> AccountBalance:
     if total <= 0:
         return AccountBalance(Money(total, USD), Money(0, USD), Money(total, USD))
     free_value = min(max(free if free is not None else total, 0.0), total)
+    validation.money(free_value, "buying power")
     total_money = Money(total, USD)
     free_money = Money(free_value, USD)
     return AccountBalance(
@@ -1033,15 +1086,21 @@ class PositionSnapshot:
 
 
 def parse_positions(response: schemas.PositionsResponse) -> Parsed[PositionSnapshot]:
-    """Return the account's positions (``"null"`` reads as none); bad rows are counted."""
+    """Return the account's positions (``"null"`` reads as none).
+
+    Rows that fail :func:`adapters.tradier.validation.check_position` (NUL in a symbol,
+    fractional or out-of-range quantity ...) or are otherwise malformed are rejected and
+    counted.
+    """
     body = response.positions
     rows = schemas.as_list(
         body.position if isinstance(body, schemas.PositionsBody) else body, "positions"
     )
     items: list[PositionSnapshot] = []
-    reasons: list[str] = []
+    errors: list[TradierParseError] = []
     for row in rows:
         try:
+            validation.check_position(row)
             option = is_option_symbol(row.symbol)
             instrument_id = instrument_id_for(row.symbol)
             quantity = Decimal(str(row.quantity)).normalize()
@@ -1066,9 +1125,10 @@ def parse_positions(response: schemas.PositionsResponse) -> Parsed[PositionSnaps
                     ts_last=iso_to_ns(acquired) if acquired else None,
                 ),
             )
-        except (TradierParseError, ValueError) as exc:
-            reasons.append(f"position {row.symbol!r} was malformed: {exc}")
-    return Parsed(items, len(reasons), tuple(reasons))
+        except TradierParseError as exc:
+            reason = f"position {row.symbol!r:.40} was malformed: {exc}"
+            errors.append(TradierParseError(reason, kind=exc.kind))
+    return _parsed(items, errors)
 
 
 # -- Orders ---------------------------------------------------------------------------------

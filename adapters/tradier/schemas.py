@@ -95,11 +95,16 @@ def decode[S: msgspec.Struct](schema: type[S], body: bytes) -> S:
     Raises
     ------
     TradierParseError
-        If the body is not JSON or does not match the documented layout.
+        If the body is not JSON, is not valid UTF-8 (kind ``utf8``) or does not match the
+        documented layout.
 
     """
     try:
         result: S = decoder(schema).decode(body)
+    except UnicodeDecodeError as exc:
+        raise TradierParseError(
+            f"{schema.__name__} body was not valid UTF-8: {exc}", kind="utf8"
+        ) from exc
     except msgspec.DecodeError as exc:  # ValidationError is a subclass
         raise TradierParseError(f"{schema.__name__} body did not match the layout: {exc}") from exc
     return result
