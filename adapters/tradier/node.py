@@ -45,7 +45,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import msgspec
-import yaml
 from nautilus_trader.common.config import msgspec_encoding_hook, resolve_config_path
 from nautilus_trader.config import (
     ImportableActorConfig,
@@ -73,6 +72,7 @@ from adapters.tradier.factories import (
     TradierLiveExecClientFactory,
     shared_http_client,
 )
+from adapters.tradier.live_config import load_checked_live_config
 from adapters.tradier.parsing import is_option_symbol, parse_option_symbol, parse_positions
 
 ENV_CONFIRM_LIVE = "TRADEFLY_CONFIRM_LIVE"
@@ -132,18 +132,16 @@ def require_live_arming(
 
 
 def load_live_config(path: str | Path) -> dict[str, Any]:
-    """Read a live YAML config.
+    """Read a live YAML config and check it offline (:mod:`adapters.tradier.live_config`).
 
     Raises
     ------
-    ValueError
-        If the file is not a YAML mapping.
+    ConfigError
+        (a ``ValueError``) If the file is missing or not YAML, or a key is unknown, of the
+        wrong type or invalid at any level; one line per problem, naming the field.
 
     """
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise ValueError(f"live config was not a mapping: {path}")
-    return raw
+    return load_checked_live_config(path)
 
 
 def node_config(raw: Mapping[str, Any]) -> TradingNodeConfig:

@@ -11,7 +11,10 @@ BASE = "name: x\ndata: {underlying: SPY, start: 2021-01-04}\nvenue: {starting_ba
 @pytest.mark.parametrize(
     ("strategy", "message"),
     [
-        ("{target_delta: -0.5, dte_mn: 3}", "unknown field `dte_mn`"),
+        (
+            "{target_delta: -0.5, dte_mn: 3}",
+            r"strategy.dte_mn: unknown key \(did you mean dte_min\?\)",
+        ),
         ("{target_delta: -0.5, stop_loss_multiple: 0.5}", "stop_loss_multiple was 0.5"),
         ("{target_delta: -0.5, target_moneyness: 1.0}", "exactly one of"),
         ("{target_delta: high}", "target_delta"),
@@ -29,7 +32,7 @@ def test_invalid_strategy_sections_name_the_field(
 def test_unknown_top_level_field_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
     path.write_text(BASE + "strategy: {target_delta: -0.5}\nfill: bid\n")
-    with pytest.raises(ValueError, match="unknown field `fill`"):
+    with pytest.raises(ValueError, match="fill: unknown key"):
         load_run_config(path)
 
 

@@ -5,9 +5,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
-import yaml
 
 from strategies.short_option import ShortOptionConfig, validate_config
+from tradefly.config_fields import (
+    ConfigError,
+    config_kind,
+    mapping_at,
+    read_config_yaml,
+    struct_fields,
+    unknown_keys,
+    validation_problem,
+)
 
 FillModelKind = Literal["quotes", "trade_close_half_spread"]
 
@@ -107,18 +115,41 @@ def load_run_config(path: Path) -> RunConfig:
 
     Raises
     ------
-    ValueError
-        If the file is not valid YAML or a field is missing, unknown or of the wrong type
-        (the message names the field).
+    ConfigError
+        (a ``ValueError``) If the file is missing, not valid YAML, not a backtest config, or a
+        key is missing, unknown, of the wrong type or invalid; one line per problem, each
+        naming the file and the field (``strategy.dte_mn: unknown key (did you mean dte_min?)``).
 
     """
+    raw = read_config_yaml(path)
+    if config_kind(raw) in ("live", "node"):
+        raise ConfigError(path, ["a live config, not a backtest config (run tradefly live)"])
+    problems = _unknown_key_problems(raw)
+    if problems:
+        raise ConfigError(path, problems)
     try:
-        raw = yaml.safe_load(path.read_text())
         config = msgspec.convert(raw, RunConfig, strict=False)
         strategy_config(config)
-    except (yaml.YAMLError, msgspec.ValidationError, ValueError) as exc:
-        raise ValueError(f"run config {path} was invalid: {exc}") from exc
+    except msgspec.ValidationError as exc:
+        raise ConfigError(path, [validation_problem(exc, "")]) from None
+    except ValueError as exc:
+        raise ConfigError(path, [str(exc)]) from None
     return config
+
+
+def _unknown_key_problems(raw: dict[str, Any]) -> list[str]:
+    problems = unknown_keys(raw, struct_fields(RunConfig), "")
+    for name, section_cls in (("data", DataSection), ("venue", VenueSection)):
+        section, problem = mapping_at(raw, name)
+        problems += (
+            [problem] if problem else unknown_keys(section, struct_fields(section_cls), name)
+        )
+    strategy, problem = mapping_at(raw, "strategy")
+    if "underlying" in strategy:
+        problems.append("strategy.underlying: not allowed here; it is data.underlying")
+    allowed = struct_fields(ShortOptionConfig) - {"underlying"}
+    problems += [problem] if problem else unknown_keys(strategy, allowed, "strategy")
+    return problems
 
 
 def strategy_config(config: RunConfig) -> ShortOptionConfig:
@@ -127,7 +158,8 @@ def strategy_config(config: RunConfig) -> ShortOptionConfig:
     Raises
     ------
     ValueError
-        If a strategy field is unknown, of the wrong type, or invalid.
+        If a strategy field is unknown, of the wrong type, or invalid; the message starts
+        with the field's path (``strategy.target_delta: ...``).
 
     """
     fields = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in config.strategy.items()}
@@ -135,6 +167,9 @@ def strategy_config(config: RunConfig) -> ShortOptionConfig:
     try:
         strategy = msgspec.convert(fields, ShortOptionConfig, strict=False)
     except msgspec.ValidationError as exc:
-        raise ValueError(f"strategy section: {exc}") from exc
-    validate_config(strategy)
+        raise ValueError(validation_problem(exc, "strategy")) from None
+    try:
+        validate_config(strategy)
+    except ValueError as exc:
+        raise ValueError(f"strategy: {exc}") from None
     return strategy
