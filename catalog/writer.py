@@ -21,29 +21,33 @@ Plan (read-only)
     ``ts_init`` (Nautilus refuses files with overlapping intervals).
 
 Stage
-    The new files are written into a sibling staging directory ``.<name>.staging-*``, in
-    Nautilus's layout and file naming. The live catalog is not touched.
+    The new files are written and fsync'd into a sibling staging directory
+    ``.<name>.staging-*``, in Nautilus's layout and file naming. The live catalog is not
+    touched.
 
 Commit
-    Each appended file is renamed into its live directory; each rewritten directory is
-    renamed into the staging area and its staged replacement renamed into place; a new
-    directory is renamed into place (into an empty catalog, the staged catalog is renamed in
-    one go). If anything fails or is interrupted (``KeyboardInterrupt`` included) at any
-    point, every move is undone from what is on disk and the staging directory removed, so
-    the catalog is exactly as before; the staging directory is removed after success too.
-    Only a crash of the process itself during the commit could leave some directories new and
-    others old; each directory is always complete, and running the same ingest again
-    completes it.
+    A journal listing every path to move is written durably into the staging directory
+    (:mod:`catalog.commit`). Then each appended file is renamed into its live directory; each
+    rewritten directory is renamed into the staging area and its staged replacement renamed
+    into place; a new directory is renamed into place (into an empty catalog, the staged
+    catalog is renamed in one go). Once the renames are on disk the journal is removed and
+    the staging directory deleted. If anything fails or is interrupted in the process
+    (``KeyboardInterrupt`` included), every move is undone from what is on disk and the
+    staging directory removed, so the catalog is exactly as before. If the process dies
+    (``SIGKILL``, power loss), the next write or :func:`catalog.access.open_catalog` of the
+    catalog finds the staging directory: with a journal it completes the renames (rolls the
+    write forward), without one it deletes it (the catalog had not been touched), and says
+    so in one line.
 
 The work is proportional to the directories changed, not to the catalog's size. Planning and
-staging use :data:`WRITE_THREADS` threads (Parquet I/O releases the GIL). One writer at a
-time: concurrent writers to one catalog are not coordinated.
+staging use :data:`WRITE_THREADS` threads (Parquet I/O releases the GIL). A write holds the
+catalog's lock (:func:`catalog.access.catalog_lock`) from its repair to its end, so
+concurrent writers wait for each other.
 """
 
 import os
 import queue
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -63,6 +67,9 @@ from nautilus_trader.persistence.catalog.parquet import (
 )
 from nautilus_trader.persistence.funcs import class_to_filename, urisafe_identifier
 from nautilus_trader.serialization.arrow.serializer import ArrowSerializer
+
+from catalog.access import catalog_lock, repair_locked
+from catalog.commit import Commit, Move, fsync_path, fsync_tree, new_staging_dir
 
 WriteProgress = Callable[[int], object]
 """Called with the number of input rows just handled (a ``tqdm.update``)."""
@@ -302,60 +309,6 @@ def _in_threads[T, R](
     return [results[index] for index in range(len(tasks))]
 
 
-@dataclass(frozen=True, slots=True)
-class _Move:
-    """One staged path (a file or a whole directory) to rename into the live catalog."""
-
-    relative: Path
-    replaces: bool  # the live directory exists and is swapped out (else the path is new)
-
-
-class _Commit:
-    """Moves staged paths into the live catalog; undoes every move on failure.
-
-    A replacing move takes two renames: the live ``D`` to ``old/D``, then ``new/D`` to the
-    live ``D``; a new file or directory takes one. :meth:`rollback` works from what is on
-    disk, not from a log of moves, so it is right wherever an interruption landed.
-    """
-
-    def __init__(self, target: Path, scratch: Path, moves: list[_Move]) -> None:
-        self._target = target
-        self._new = scratch / "new"
-        self._old = scratch / "old"
-        self._moves = moves
-        parents = {parent for m in moves for parent in m.relative.parents if parent != Path(".")}
-        self._created = sorted(
-            (p for p in parents if not (target / p).is_dir()),
-            key=lambda p: len(p.parts),
-            reverse=True,
-        )
-
-    def run(self) -> None:
-        """Move every staged path into place."""
-        for move in self._moves:
-            live = self._target / move.relative
-            if move.replaces:
-                (self._old / move.relative).parent.mkdir(parents=True, exist_ok=True)
-                live.rename(self._old / move.relative)
-            live.parent.mkdir(parents=True, exist_ok=True)
-            (self._new / move.relative).rename(live)
-
-    def rollback(self) -> None:
-        """Restore every path to its state before :meth:`run`."""
-        for move in self._moves:
-            live, old, new = (root / move.relative for root in (self._target, self._old, self._new))
-            if move.replaces:
-                if old.exists():
-                    if live.exists():
-                        live.rename(new)
-                    old.rename(live)
-            elif live.exists() and not new.exists():
-                live.rename(new)
-        for parent in self._created:  # deepest first
-            if (self._target / parent).is_dir():
-                (self._target / parent).rmdir()
-
-
 def write_to_catalog(
     catalog_dir: Path,
     data: Sequence[Instrument | Data] = (),
@@ -365,7 +318,9 @@ def write_to_catalog(
 ) -> WriteStats:
     """Write instruments and data into the catalog at `catalog_dir`, atomically and idempotently.
 
-    See the module docstring for how atomicity and idempotency are achieved.
+    See the module docstring for how atomicity and idempotency are achieved. A write a killed
+    process left is completed or discarded first (the repair :func:`catalog.access.open_catalog`
+    makes), with one line on the ``catalog`` logger.
 
     Parameters
     ----------
@@ -391,7 +346,8 @@ def write_to_catalog(
     TypeError
         If an element of `data` is not a Nautilus ``Data``.
     ValueError
-        If two groups of input name the same directory.
+        If two groups of input name the same directory, or the journal of a killed write
+        (see the module docstring) is unreadable.
     NotADirectoryError
         If `catalog_dir` exists and is not a directory.
     Exception
@@ -405,6 +361,18 @@ def write_to_catalog(
     target = Path(os.path.abspath(catalog_dir))
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(f"catalog path was not a directory: {target}")
+    if not groups:
+        return WriteStats()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with catalog_lock(target):
+        repair_locked(target)
+        return _write_locked(target, groups, progress)
+
+
+def _write_locked(
+    target: Path, groups: list[CatalogTable], progress: WriteProgress | None
+) -> WriteStats:
+    """Plan, stage and commit `groups` into the catalog at `target`, whose lock is held."""
     root = target if target.exists() else None
 
     def planned(group: CatalogTable, plan: _Plan) -> None:
@@ -422,21 +390,25 @@ def write_to_catalog(
     if not work:
         return WriteStats(**stats)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    scratch = new_staging_dir(target)
     try:
         moves = _stage(scratch / "new", target, work, progress)
+        fsync_tree(scratch / "new")
         if root is None:
-            (scratch / "new").rename(target)
-        else:
-            commit = _Commit(target, scratch, moves)
-            try:
-                commit.run()
-            except BaseException:
-                commit.rollback()
-                raise
-    finally:
+            moves = [Move(Path("."), replaces=False)]
+        commit = Commit(target, scratch, moves, files=len(work))
+        commit.write_journal()
+    except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    try:
+        commit.apply()
+        commit.finish()
+    except BaseException:
+        commit.rollback()
+        raise
+    finally:
+        commit.remove_staging()
     return WriteStats(**stats)
 
 
@@ -445,20 +417,21 @@ def _stage(
     target: Path,
     work: list[tuple[CatalogTable, _Plan]],
     progress: WriteProgress | None,
-) -> list[_Move]:
-    """Write the planned files under `staging`; return the moves that commit them."""
+) -> list[Move]:
+    """Write the planned files under `staging`, durably; return the moves that commit them."""
 
-    def apply(item: tuple[CatalogTable, _Plan]) -> _Move:
+    def apply(item: tuple[CatalogTable, _Plan]) -> Move:
         group, plan = item
         assert plan.table is not None
         path = _write_parquet(plan.table, staging / group.relative_dir)
+        fsync_path(path)
         if plan.rewrite:
-            return _Move(group.relative_dir, replaces=True)
+            return Move(group.relative_dir, replaces=True)
         if (target / group.relative_dir).is_dir():
-            return _Move(path.relative_to(staging), replaces=False)
-        return _Move(group.relative_dir, replaces=False)
+            return Move(path.relative_to(staging), replaces=False)
+        return Move(group.relative_dir, replaces=False)
 
-    def done(item: tuple[CatalogTable, _Plan], _: _Move) -> None:
+    def done(item: tuple[CatalogTable, _Plan], _: Move) -> None:
         if progress is not None:
             progress(len(item[0].table))
 
