@@ -33,6 +33,7 @@ from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
+from catalog.access import open_catalog
 from strategies.short_option import ShortOptionStrategy
 from tradefly.backtest.config import RunConfig, strategy_config
 from tradefly.backtest.fees import OptionsCommissionModel
@@ -106,7 +107,7 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
         If the catalog has no underlying, options or bars for the run.
 
     """
-    catalog = ParquetDataCatalog(str(catalog_dir))
+    catalog = open_catalog(catalog_dir)
     start_ns, end_ns = _replay_bounds(config)
     underlying, options = _load_instruments(catalog, config, start_ns)
     option_ids = {o.id for o in options}
