@@ -160,12 +160,10 @@ def validation_problem(exc: msgspec.ValidationError, where: str) -> str:
     """Return a msgspec validation error as ``PATH: what`` relative to `where`."""
     text = " ".join(str(exc).split())
     match = _MSGSPEC_PATH.match(text)
-    if match is None:
-        return f"{where}: {text}" if where else text
-    inner = match.group("path")
+    what, inner = (match.group("what"), match.group("path")) if match else (text, "")
     path = f"{where}{inner}" if where else inner.lstrip(".")
-    what = match.group("what")
-    return f"{path or where}: {what[:1].lower()}{what[1:]}"
+    what = what[:1].lower() + what[1:]
+    return f"{path}: {what}" if path else what
 
 
 def mapping_at(raw: Mapping[str, Any], key: str, where: str = "") -> tuple[dict[str, Any], str]:

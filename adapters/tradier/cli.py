@@ -2,16 +2,23 @@
 
 import argparse
 import asyncio
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
+
+from nautilus_trader.live.node import TradingNode
 
 from adapters.tradier.errors import TradierError
 from adapters.tradier.node import (
     ENV_CONFIRM_LIVE,
     LiveTradingNotArmedError,
     build_trading_node,
+    load_live_config,
+    require_live_arming,
 )
+from adapters.tradier.preflight import TradierStartError, verify_credentials
 
 
 def add_live_parser(commands: "argparse._SubParsersAction[Any]") -> None:
@@ -36,16 +43,43 @@ def add_live_parser(commands: "argparse._SubParsersAction[Any]") -> None:
 
 
 def _live(args: argparse.Namespace) -> int:
+    raw = load_live_config(args.config)
     loop = asyncio.new_event_loop()  # the node's: its clients share the HTTP client built here
     asyncio.set_event_loop(loop)
     try:
+        require_live_arming(
+            raw.get("environment"),
+            args.arm_live,
+            os.environ.get(ENV_CONFIRM_LIVE),
+            raw.get("account_id"),
+        )
+        loop.run_until_complete(verify_credentials(raw))
         node = loop.run_until_complete(build_trading_node(args.config, arm_live=args.arm_live))
-    except (LiveTradingNotArmedError, TradierError, ValueError, OSError) as exc:
+    except (LiveTradingNotArmedError, TradierStartError, TradierError, ValueError) as exc:
         loop.close()
         sys.stderr.write(f"tradefly live: {exc}\n")
         return 2
+    except KeyboardInterrupt:
+        loop.close()
+        raise
+    interrupted = _stop_on_interrupt(node, loop)
     try:
         node.run()
     finally:
         node.dispose()
+    if interrupted:
+        raise KeyboardInterrupt
     return 0
+
+
+def _stop_on_interrupt(node: TradingNode, loop: asyncio.AbstractEventLoop) -> list[bool]:
+    """Stop the node on the first Ctrl-C (later ones are ignored); return ``[True]`` once seen."""
+    received: list[bool] = []
+
+    def stop() -> None:
+        received.append(True)
+        loop.add_signal_handler(signal.SIGINT, lambda: None)
+        node.stop()
+
+    loop.add_signal_handler(signal.SIGINT, stop)
+    return received

@@ -147,7 +147,7 @@ def _unknown_key_problems(raw: dict[str, Any]) -> list[str]:
     strategy, problem = mapping_at(raw, "strategy")
     if "underlying" in strategy:
         problems.append("strategy.underlying: not allowed here; it is data.underlying")
-    allowed = struct_fields(ShortOptionConfig) - {"underlying"}
+    allowed = struct_fields(ShortOptionConfig)
     problems += [problem] if problem else unknown_keys(strategy, allowed, "strategy")
     return problems
 
