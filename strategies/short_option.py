@@ -33,14 +33,17 @@ options are assigned (short) or exercised (long) into 100 shares per contract at
 
 import datetime as dt
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
-from nautilus_trader.model.enums import OptionKind, OrderSide
+from nautilus_trader.model.enums import OptionKind, OrderSide, OrderStatus
 from nautilus_trader.model.events import (
+    OrderAccepted,
+    OrderCanceled,
     OrderDenied,
+    OrderExpired,
     OrderFilled,
     OrderRejected,
     PositionClosed,
@@ -49,12 +52,18 @@ from nautilus_trader.model.identifiers import (
     ClientOrderId,
     InstrumentId,
     PositionId,
+    is_generic_spread_id,
     new_generic_spread_id,
 )
 from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.objects import Quantity
+from nautilus_trader.model.orders import Order
 from nautilus_trader.trading.strategy import Strategy
 
+from statestore import IntentState, StateStore
+from strategies.toolkit.book import Leg as _Leg
+from strategies.toolkit.book import Trade as _Trade
+from strategies.toolkit.book import TradeBook
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
 from strategies.toolkit.equity import marked_equity
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason, ExitRules
@@ -124,6 +133,9 @@ class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ign
         leg, in the same instant) or ``combo`` (one market order on the generic spread
         instrument, filled as a whole by a multileg venue such as Tradier); see the module
         docstring. Single-option trades always use one order.
+    state_store : str | None
+        The node's state store file (``tradefly live`` sets it from the live config); ``None``
+        keeps the state in memory (backtests).
 
     """
 
@@ -149,24 +161,7 @@ class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ign
     rate: float = 0.0
     dividend_yield: float = 0.0
     spread_orders: str = "legs"
-
-
-@dataclass(slots=True)
-class _Leg:
-    instrument_id: InstrumentId
-    side: OrderSide  # opening side
-    quantity: int
-    position_id: PositionId | None = None
-
-
-@dataclass(slots=True)
-class _Trade:
-    expiration: dt.date
-    legs: list[_Leg]
-    credit: float = 0.0  # net credit per share, from the opening fills
-    opened: bool = False
-    closing: bool = False
-    open_legs: set[InstrumentId] = field(default_factory=set)
+    state_store: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +253,12 @@ def validate_config(config: ShortOptionConfig) -> None:
 class ShortOptionStrategy(Strategy):
     """Sell puts or calls (optionally as credit spreads) on a schedule; see the module docstring.
 
+    What must survive a restart lives in the state store (``state_store``): open trades and
+    their legs, traded expirations, each order intent (minted before its order is submitted)
+    and the shares the strategy received. At start the strategy settles every open intent
+    against the order reconciliation put in the cache (filled, failed or still working); an
+    intent whose order is nowhere is left waiting, never sent again.
+
     Parameters
     ----------
     config : ShortOptionConfig
@@ -282,26 +283,36 @@ class ShortOptionStrategy(Strategy):
         )
         self._entry_end = dt.date.fromisoformat(config.entry_end) if config.entry_end else None
         self._needs_delta = config.target_delta is not None
-        self._pending_quotes: dict[InstrumentId, QuoteTick] = {}
+        self._quotes: dict[InstrumentId, QuoteTick] = {}
         self._greeks: dict[InstrumentId, OptionGreeks] = {}
         self._spot: float | None = None
-        self._trades: list[_Trade] = []
+        self._book: TradeBook | None = None
         self._order_trade: dict[ClientOrderId, _Trade] = {}
         self._spread_requests: dict[UUID4, _SpreadRequest] = {}
-        self._traded_expirations: set[dt.date] = set()
-        self._shares_received_session: dt.date | None = None
         self._share_orders: set[ClientOrderId] = set()
         self._unsubscribed: list[OptionContract] = []
         self._subscribed: deque[OptionContract] = deque()
 
+    @property
+    def _trades(self) -> list[_Trade]:
+        return self._book.trades if self._book is not None else []
+
+    @property
+    def _store(self) -> StateStore:
+        assert self._book is not None, "the strategy has not started"
+        return self._book.store
+
     # -- Lifecycle -----------------------------------------------------------------------------
 
     def on_start(self) -> None:
-        """Subscribe to the underlying's daily bars and its options' quotes (and greeks)."""
+        """Open the state store, subscribe to data and restore the trades of a previous run."""
         if self.cache.instrument(self._underlying_id) is None:
             self.log.error(f"Underlying {self._underlying_id} not in cache; stopping")
             self.stop()
             return
+        if self._book is None:
+            store = StateStore(self._cfg.state_store or ":memory:")
+            self._book = TradeBook(store, self.id.value, self._cfg.underlying)
         self.subscribe_bars(daily_bar_type(self._underlying_id))
         options = [
             instrument
@@ -310,15 +321,99 @@ class ShortOptionStrategy(Strategy):
         ]
         self._unsubscribed = sorted(options, key=lambda o: o.expiration_ns, reverse=True)
         self._subscribe_upcoming(session_of_ns(self.clock.timestamp_ns()))
+        self._settle_open_intents()
+        self._match_positions()
         self._adopt_open_positions()
+        for trade in self._trades:
+            for leg in trade.legs:
+                if not any(s.id == leg.instrument_id for s in self._subscribed):
+                    self.subscribe_quote_ticks(leg.instrument_id)
+
+    def on_dispose(self) -> None:
+        """Close the state store."""
+        if self._book is not None:
+            self._book.store.close()
+
+    def _settle_open_intents(self) -> None:
+        # Each intent still open in the store is settled against the order that reconciliation
+        # rebuilt from the broker (Tradier keeps our client order id in the order's tag).
+        trades = {trade.structure_id: trade for trade in self._trades}
+        for intent in self._store.intents(self.id.value, open_only=True):
+            client_order_id = ClientOrderId(intent.client_order_id)
+            trade = trades.get(intent.structure_id or "")
+            order = self.cache.order(client_order_id)
+            if intent.kind == "shares":
+                self._share_orders.add(client_order_id)
+            elif trade is not None:
+                self._track_order(client_order_id, intent.instrument_id, trade)
+            if order is None:
+                self.log.warning(
+                    f"Order intent {intent.intent_id} ({intent.kind}, {client_order_id}) has no "
+                    "order at the broker or in the cache: waiting, not sending it again"
+                )
+                continue
+            self._settle_from_order(order, trade, intent.kind)
+
+    def _track_order(self, client_order_id: ClientOrderId, instrument: str, trade: _Trade) -> None:
+        # The venue reports a combo's leg fills under "{id}-LEG-{symbol}" (the Nautilus
+        # convention): all of them belong to the trade.
+        self._order_trade[client_order_id] = trade
+        if is_generic_spread_id(InstrumentId.from_str(instrument)):
+            for leg in trade.legs:
+                leg_id = f"{client_order_id.value}-LEG-{leg.instrument_id.symbol.value}"
+                self._order_trade[ClientOrderId(leg_id)] = trade
+
+    def _settle_from_order(self, order: Order, trade: _Trade | None, kind: str) -> None:
+        now = self.clock.timestamp_ns()
+        if order.status == OrderStatus.FILLED:
+            if kind == "shares":
+                self._book_share_sale(order.instrument_id, order.side, order.filled_qty, now)
+            elif trade is not None and kind == "entry":
+                if is_generic_spread_id(order.instrument_id):
+                    trade.credit = -float(order.avg_px)
+                else:
+                    sign = 1.0 if order.side == OrderSide.SELL else -1.0
+                    trade.credit += sign * float(order.avg_px)
+                trade.opened = True
+                trade.open_legs.update(leg.instrument_id for leg in trade.legs)
+            elif trade is not None:
+                trade.open_legs.clear()
+            with self._store.transaction():
+                self._store.set_intent_state(order.client_order_id.value, IntentState.FILLED, now)
+                if trade is not None:
+                    self._save_or_close(trade)
+        elif order.is_closed:
+            self._on_order_failed(order.client_order_id, _FINAL_STATE.get(order.status))
+        elif order.status not in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
+            self._store.set_intent_state(order.client_order_id.value, IntentState.WORKING, now)
+
+    def _match_positions(self) -> None:
+        # A restored trade's legs are held in the positions reconciliation rebuilt; a leg with
+        # no open position was closed while the node was down (expiry, assignment, an exit).
+        for trade in list(self._trades):
+            if not trade.opened or trade.closing:
+                continue
+            for leg in trade.legs:
+                positions = self.cache.positions_open(
+                    instrument_id=leg.instrument_id, strategy_id=self.id
+                )
+                if positions:
+                    leg.position_id = positions[0].id
+                else:
+                    trade.open_legs.discard(leg.instrument_id)
+            self._save_or_close(trade)
 
     def _adopt_open_positions(self) -> None:
+        # Option positions this strategy holds that no stored trade explains (a store that was
+        # lost or predates them) are grouped into trades by opening session and expiration.
+        known = {leg.instrument_id for trade in self._trades for leg in trade.legs}
         legs = []
         for position in self.cache.positions_open(strategy_id=self.id):
             instrument = self.cache.instrument(position.instrument_id)
             if (
                 not isinstance(instrument, OptionContract)
                 or instrument.underlying != self._cfg.underlying
+                or position.instrument_id in known
             ):
                 continue
             legs.append(
@@ -332,13 +427,12 @@ class ShortOptionStrategy(Strategy):
                     expiration=session_of_ns(instrument.expiration_ns),
                 )
             )
-            if not any(s.id == instrument.id for s in self._subscribed):
-                self.subscribe_quote_ticks(instrument.id)
         adopted = rebuild_trades(legs)
         if adopted:
-            self.log.info(f"Adopted {len(adopted)} open trade(s) from existing positions")
-        self._trades.extend(adopted)
-        self._traded_expirations.update(t.expiration for t in adopted)
+            self.log.warning(f"Adopted {len(adopted)} open trade(s) the state store did not know")
+        assert self._book is not None
+        for trade in adopted:
+            self._book.add(trade)
 
     def _subscribe_upcoming(self, session: dt.date) -> None:
         # Subscribe contracts as their expiration enters the DTE window (plus a week), not the
@@ -348,6 +442,7 @@ class ShortOptionStrategy(Strategy):
         while self._subscribed and session_of_ns(self._subscribed[0].expiration_ns) < session:
             instrument = self._subscribed.popleft()
             self.unsubscribe_quote_ticks(instrument.id)
+            self._quotes.pop(instrument.id, None)
             if self._needs_delta:
                 self.unsubscribe_option_greeks(instrument.id)
         while self._unsubscribed and session_of_ns(self._unsubscribed[-1].expiration_ns) <= horizon:
@@ -362,8 +457,8 @@ class ShortOptionStrategy(Strategy):
     # -- Data ------------------------------------------------------------------------------------
 
     def on_quote_tick(self, tick: QuoteTick) -> None:
-        """Collect quotes until the session decision."""
-        self._pending_quotes[tick.instrument_id] = tick
+        """Keep the latest quote per contract for the session decision."""
+        self._quotes[tick.instrument_id] = tick
 
     def on_option_greeks(self, greeks: OptionGreeks) -> None:
         """Keep the latest vendor greeks per contract."""
@@ -381,11 +476,10 @@ class ShortOptionStrategy(Strategy):
     # -- Decisions -------------------------------------------------------------------------------
 
     def _on_session_close(self) -> None:
-        if self._spot is None:
+        if self._spot is None or self._book is None:
             return
         session = session_of_ns(self.clock.timestamp_ns())
         snapshot = self._build_snapshot(session, self._spot)
-        self._pending_quotes = {}
         self._abandon_spread_requests()
         self._subscribe_upcoming(session)
         self._close_received_shares(session)
@@ -394,10 +488,16 @@ class ShortOptionStrategy(Strategy):
             self._enter(snapshot)
 
     def _build_snapshot(self, session: dt.date, spot: float) -> ChainSnapshot:
+        # A quote counts on the session it was stamped in (an unchanged live quote keeps
+        # counting all session long); end-of-day files quote a contract on some days only,
+        # and an older quote is no honest price.
         quotes = []
-        for instrument_id, tick in self._pending_quotes.items():
+        for instrument_id, tick in self._quotes.items():
             instrument = self.cache.instrument(instrument_id)
-            if not isinstance(instrument, OptionContract):
+            if (
+                not isinstance(instrument, OptionContract)
+                or session_of_ns(tick.ts_event) != session
+            ):
                 continue
             expiration = session_of_ns(instrument.expiration_ns)
             quotes.append(
@@ -447,7 +547,10 @@ class ShortOptionStrategy(Strategy):
 
     def _enter(self, snapshot: ChainSnapshot) -> None:
         cfg = self._cfg
-        excluded = self._traded_expirations if cfg.entry_schedule == "once_per_expiration" else ()
+        assert self._book is not None
+        excluded = (
+            self._book.traded_cycles if cfg.entry_schedule == "once_per_expiration" else set()
+        )
         pool = candidates(
             snapshot, self._kind, cfg.dte_min, cfg.dte_max, cfg.monthly_only, excluded
         )
@@ -479,8 +582,7 @@ class ShortOptionStrategy(Strategy):
         if wing is not None:
             legs.append(_Leg(wing.instrument_id, OrderSide.BUY, quantity))
         trade = _Trade(expiration=short.expiration, legs=legs)
-        self._trades.append(trade)
-        self._traded_expirations.add(short.expiration)
+        self._book.add(trade)
         self._submit(trade, opening=True, tag=ENTRY_TAG)
 
     def _entry_quantity(self, short: ChainQuote, wing: ChainQuote | None) -> int:
@@ -516,6 +618,26 @@ class ShortOptionStrategy(Strategy):
         else:
             self._submit_legs(trade, opening, tag)
 
+    def _mint_and_submit(
+        self, order: Order, trade: _Trade, kind: str, position_id: PositionId | None = None
+    ) -> None:
+        # The intent (and the trade's state) is on disk before the order leaves: a restart
+        # finds it and looks the order up instead of deciding again.
+        with self._store.transaction():
+            self._store.mint_intent(
+                strategy_id=self.id.value,
+                kind=kind,
+                client_order_id=order.client_order_id.value,
+                instrument_id=order.instrument_id.value,
+                ts_ns=self.clock.timestamp_ns(),
+                structure_id=trade.structure_id,
+                detail={"side": order.side.name, "quantity": int(order.quantity.as_double())},
+            )
+            assert self._book is not None
+            self._book.save(trade)
+        self._track_order(order.client_order_id, order.instrument_id.value, trade)
+        self.submit_order(order, position_id=position_id)
+
     def _submit_legs(self, trade: _Trade, opening: bool, tag: str) -> None:
         # Every leg was checked for a two-sided quote with enough size at this close, and the
         # legs go out in the same instant, so in the simulation they fill together or not at all.
@@ -528,12 +650,16 @@ class ShortOptionStrategy(Strategy):
             order = self.order_factory.market(
                 instrument_id=leg.instrument_id,
                 order_side=side,
-                quantity=Quantity.from_int(leg.quantity),
+                quantity=Quantity.from_int(leg.quantity - leg.closed_quantity),
                 reduce_only=not opening,
                 tags=[tag],
             )
-            self._order_trade[order.client_order_id] = trade
-            self.submit_order(order, position_id=None if opening else leg.position_id)
+            self._mint_and_submit(
+                order,
+                trade,
+                "entry" if opening else "exit",
+                position_id=None if opening else leg.position_id,
+            )
 
     def _submit_combo(self, trade: _Trade, opening: bool, tag: str) -> None:
         # Ratio -1 per short and +1 per wing: BUYING the spread sells the shorts to open and
@@ -565,11 +691,13 @@ class ShortOptionStrategy(Strategy):
 
     def _abandon(self, request: _SpreadRequest) -> None:
         self.log.warning(f"Spread instrument {request.spread_id} did not load; order not sent")
+        assert self._book is not None
         if request.opening:
-            if not request.trade.opened and request.trade in self._trades:
-                self._trades.remove(request.trade)
+            if not request.trade.opened:
+                self._book.drop(request.trade)
         else:
             request.trade.closing = False
+            self._book.save(request.trade)
 
     def _send_combo(self, trade: _Trade, spread_id: InstrumentId, opening: bool, tag: str) -> None:
         # One spread per contract of each leg (all legs share the trade's quantity). A closing
@@ -578,82 +706,179 @@ class ShortOptionStrategy(Strategy):
         order = self.order_factory.market(
             instrument_id=spread_id,
             order_side=OrderSide.BUY if opening else OrderSide.SELL,
-            quantity=Quantity.from_int(trade.legs[0].quantity),
+            quantity=Quantity.from_int(trade.legs[0].quantity - trade.legs[0].closed_quantity),
             tags=[tag],
         )
-        # The venue reports the combo fill under the order's id and each leg's fill under
-        # "{id}-LEG-{symbol}" (the Nautilus convention): all of them belong to this trade.
-        self._order_trade[order.client_order_id] = trade
-        for leg in trade.legs:
-            leg_order_id = f"{order.client_order_id.value}-LEG-{leg.instrument_id.symbol.value}"
-            self._order_trade[ClientOrderId(leg_order_id)] = trade
-        self.submit_order(order)
+        self._mint_and_submit(order, trade, "entry" if opening else "exit")
 
     def _close_received_shares(self, session: dt.date) -> None:
-        if (
-            self._cfg.assigned_shares != "close_next_session"
-            or self._shares_received_session is None
-        ):
+        # Only the shares this strategy received (by assignment or exercise) are closed, never
+        # other shares of the underlying in the account.
+        if self._cfg.assigned_shares != "close_next_session":
             return
-        if session <= self._shares_received_session:
-            return
-        self._shares_received_session = None
-        for position in self.cache.positions_open(instrument_id=self._underlying_id):
-            order = self.order_factory.market(
-                instrument_id=self._underlying_id,
-                order_side=OrderSide.SELL if position.signed_qty > 0 else OrderSide.BUY,
-                quantity=position.quantity,
-                reduce_only=True,
-                tags=[ExitReason.ASSIGNED_SHARES_SOLD.value],
-            )
-            self._share_orders.add(order.client_order_id)
-            self.submit_order(order, position_id=position.id)
+        owned = self._store.owned_shares(self.id.value)
+        for instrument, (quantity, received_ns) in owned.items():
+            if session <= session_of_ns(received_ns) or self._share_order_working(instrument):
+                continue
+            instrument_id = InstrumentId.from_str(instrument)
+            remaining = abs(quantity)
+            for position in self.cache.positions_open(
+                instrument_id=instrument_id, strategy_id=self.id
+            ):
+                if position.signed_qty * quantity <= 0 or remaining == 0:
+                    continue
+                size = min(remaining, int(position.quantity.as_double()))
+                remaining -= size
+                self._send_share_order(instrument_id, quantity > 0, size, position.id)
+
+    def _send_share_order(
+        self, instrument_id: InstrumentId, long: bool, size: int, position_id: PositionId
+    ) -> None:
+        order = self.order_factory.market(
+            instrument_id=instrument_id,
+            order_side=OrderSide.SELL if long else OrderSide.BUY,
+            quantity=Quantity.from_int(size),
+            reduce_only=True,
+            tags=[ExitReason.ASSIGNED_SHARES_SOLD.value],
+        )
+        self._store.mint_intent(
+            strategy_id=self.id.value,
+            kind="shares",
+            client_order_id=order.client_order_id.value,
+            instrument_id=instrument_id.value,
+            ts_ns=self.clock.timestamp_ns(),
+            detail={"side": order.side.name, "quantity": size},
+        )
+        self._share_orders.add(order.client_order_id)
+        self.submit_order(order, position_id=position_id)
+
+    def _share_order_working(self, instrument: str) -> bool:
+        return any(
+            intent.kind == "shares" and intent.instrument_id == instrument
+            for intent in self._store.intents(self.id.value, open_only=True)
+        )
+
+    def _book_share_sale(
+        self, instrument_id: InstrumentId, side: OrderSide, quantity: Quantity, ts_ns: int
+    ) -> None:
+        sold = int(quantity.as_double())
+        self._store.add_owned_shares(
+            self.id.value, instrument_id.value, -sold if side == OrderSide.SELL else sold, ts_ns
+        )
 
     # -- Events ----------------------------------------------------------------------------------
 
-    def on_order_filled(self, event: OrderFilled) -> None:
-        """Accumulate each trade's opening credit; note shares received at expiry.
+    def on_order_accepted(self, event: OrderAccepted) -> None:
+        """Mark the order's intent working."""
+        self._store.set_intent_state(
+            event.client_order_id.value, IntentState.WORKING, event.ts_event
+        )
 
-        Fills of a combo order arrive as one fill on the spread instrument (ignored here) and
-        one per leg (``{order}-LEG-{symbol}``), which are booked like single-leg fills.
+    def on_order_filled(self, event: OrderFilled) -> None:
+        """Book a fill: opening credit, closed legs, shares received or sold.
+
+        Fills of a combo order arrive as one fill on the spread instrument (which settles the
+        intent) and one per leg (``{order}-LEG-{symbol}``), which are booked like single-leg
+        fills.
         """
+        with self._store.transaction():
+            self._book_fill(event)
+            order = self.cache.order(event.client_order_id)
+            if order is not None and order.status == OrderStatus.FILLED:
+                self._store.set_intent_state(
+                    event.client_order_id.value, IntentState.FILLED, event.ts_event
+                )
+
+    def _book_fill(self, event: OrderFilled) -> None:
+        if event.client_order_id in self._share_orders:
+            self._book_share_sale(event.instrument_id, event.order_side, event.last_qty, 0)
+            return
         trade = self._order_trade.get(event.client_order_id)
         if trade is None:
-            if (
-                event.instrument_id == self._underlying_id
-                and event.client_order_id not in self._share_orders
-            ):
-                self._shares_received_session = session_of_ns(event.ts_event)
+            if event.instrument_id == self._underlying_id:
+                # Shares from assignment or exercise of this strategy's options.
+                quantity = int(event.last_qty.as_double())
+                signed = quantity if event.order_side == OrderSide.BUY else -quantity
+                self._store.add_owned_shares(
+                    self.id.value, event.instrument_id.value, signed, event.ts_event
+                )
             return
         leg = next((lg for lg in trade.legs if lg.instrument_id == event.instrument_id), None)
-        if leg is None or event.order_side != leg.side:
-            return  # a closing fill
-        sign = 1.0 if event.order_side == OrderSide.SELL else -1.0
-        trade.credit += sign * event.last_px.as_double() * event.last_qty.as_double() / leg.quantity
-        trade.opened = True
-        leg.position_id = event.position_id
-        trade.open_legs.add(event.instrument_id)
+        if leg is None:
+            return  # the combo's own fill: its legs are booked from their fills
+        if event.order_side == leg.side:
+            sign = 1.0 if event.order_side == OrderSide.SELL else -1.0
+            trade.credit += (
+                sign * event.last_px.as_double() * event.last_qty.as_double() / leg.quantity
+            )
+            trade.opened = True
+            leg.position_id = event.position_id
+            trade.open_legs.add(event.instrument_id)
+        else:
+            # Closing fills close the trade's own quantity, whatever the venue's position
+            # convention (a netted position can hold several trades).
+            leg.closed_quantity += int(event.last_qty.as_double())
+            if leg.closed_quantity >= leg.quantity:
+                trade.open_legs.discard(leg.instrument_id)
+        self._save_or_close(trade)
+
+    def _save_or_close(self, trade: _Trade) -> None:
+        assert self._book is not None
+        if trade.opened and not trade.open_legs:
+            self._book.close(trade, self.clock.timestamp_ns())
+        else:
+            self._book.save(trade)
 
     def on_order_rejected(self, event: OrderRejected) -> None:
-        """Drop a trade whose opening order the venue rejected."""
-        self._drop_unopened(event.client_order_id)
+        """Drop a trade whose opening order the venue rejected; an exit is checked again."""
+        self._on_order_failed(event.client_order_id, IntentState.REJECTED)
 
     def on_order_denied(self, event: OrderDenied) -> None:
-        """Drop a trade whose opening order the risk engine denied."""
-        self._drop_unopened(event.client_order_id)
+        """Drop a trade whose opening order the risk engine denied; an exit is checked again."""
+        self._on_order_failed(event.client_order_id, IntentState.REJECTED)
 
-    def _drop_unopened(self, client_order_id: ClientOrderId) -> None:
-        trade = self._order_trade.get(client_order_id)
-        if trade is not None and not trade.opened and trade in self._trades:
-            self.log.warning(f"Opening order {client_order_id} failed; trade dropped")
-            self._trades.remove(trade)
+    def on_order_canceled(self, event: OrderCanceled) -> None:
+        """End a canceled order's intent as a rejection ends it (after any partial fill)."""
+        self._on_order_failed(event.client_order_id, IntentState.CANCELED)
+
+    def on_order_expired(self, event: OrderExpired) -> None:
+        """End an expired (day) order's intent as a rejection ends it."""
+        self._on_order_failed(event.client_order_id, IntentState.EXPIRED)
+
+    def _on_order_failed(self, client_order_id: ClientOrderId, state: IntentState | None) -> None:
+        assert self._book is not None
+        with self._store.transaction():
+            if state is not None:
+                self._store.set_intent_state(
+                    client_order_id.value, state, self.clock.timestamp_ns()
+                )
+            trade = self._order_trade.get(client_order_id)
+            if trade is None or trade not in self._trades:
+                return
+            if not trade.opened:
+                self.log.warning(f"Opening order {client_order_id} failed; trade dropped")
+                self._book.drop(trade)
+            elif trade.closing:
+                self.log.warning(f"Closing order {client_order_id} failed; exit checked again")
+                trade.closing = False
+                self._book.save(trade)
 
     def on_position_closed(self, event: PositionClosed) -> None:
-        """Forget trades whose legs are all flat."""
-        for trade in self._trades:
-            if any(leg.position_id == event.position_id for leg in trade.legs):
-                trade.open_legs.discard(event.instrument_id)
-        self._trades = [t for t in self._trades if t.open_legs or not t.opened]
+        """Close the legs held in a position that closed (expiry, assignment, exercise)."""
+        for trade in list(self._trades):
+            for leg in trade.legs:
+                if leg.position_id == event.position_id:
+                    trade.open_legs.discard(leg.instrument_id)
+            if trade.opened and not trade.open_legs:
+                self._save_or_close(trade)
 
     def on_stop(self) -> None:
         """Leave positions as they are: expiry and the run's end settle them."""
+
+
+_FINAL_STATE = {
+    OrderStatus.REJECTED: IntentState.REJECTED,
+    OrderStatus.DENIED: IntentState.REJECTED,
+    OrderStatus.CANCELED: IntentState.CANCELED,
+    OrderStatus.EXPIRED: IntentState.EXPIRED,
+}

@@ -81,7 +81,7 @@ def net_position(running: RunningNode, instrument_id: InstrumentId) -> float:
 
 def quoted(strategy: ShortOptionStrategy, bids: dict[InstrumentId, float]) -> bool:
     """Whether the strategy holds a quote at each bid for its next session decision."""
-    pending = strategy._pending_quotes
+    pending = strategy._quotes
     return all(i in pending and pending[i].bid_price.as_double() == bid for i, bid in bids.items())
 
 

@@ -1,0 +1,64 @@
+"""Versioned schema of the state store; each migration runs once, in order, in a transaction.
+
+Append a migration to add tables; never edit one that has shipped (a store's
+``PRAGMA user_version`` records how many have run).
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: strategy state and order intents
+    """
+    CREATE TABLE order_intents (
+        intent_id TEXT PRIMARY KEY,
+        strategy_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        structure_id TEXT,
+        client_order_id TEXT UNIQUE,
+        instrument_id TEXT,
+        state TEXT NOT NULL,
+        created_ns INTEGER NOT NULL,
+        updated_ns INTEGER NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX order_intents_open ON order_intents (strategy_id, state);
+    CREATE TABLE structures (
+        structure_id TEXT PRIMARY KEY,
+        strategy_id TEXT NOT NULL,
+        underlying TEXT NOT NULL,
+        cycle TEXT NOT NULL,
+        status TEXT NOT NULL,
+        credit REAL NOT NULL DEFAULT 0,
+        opened_ns INTEGER,
+        closed_ns INTEGER,
+        rolled_from TEXT REFERENCES structures (structure_id),
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX structures_open ON structures (strategy_id, status);
+    CREATE TABLE structure_legs (
+        structure_id TEXT NOT NULL REFERENCES structures (structure_id),
+        instrument_id TEXT NOT NULL,
+        side TEXT NOT NULL,
+        ratio INTEGER NOT NULL DEFAULT 1,
+        quantity INTEGER NOT NULL,
+        position_id TEXT,
+        PRIMARY KEY (structure_id, instrument_id)
+    );
+    CREATE TABLE traded_cycles (
+        strategy_id TEXT NOT NULL,
+        cycle TEXT NOT NULL,
+        structure_id TEXT NOT NULL,
+        PRIMARY KEY (strategy_id, cycle)
+    );
+    CREATE TABLE owned_shares (
+        strategy_id TEXT NOT NULL,
+        instrument_id TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        received_ns INTEGER NOT NULL,
+        PRIMARY KEY (strategy_id, instrument_id)
+    );
+    CREATE TABLE node_status (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_ns INTEGER NOT NULL
+    );
+    """,
+)

@@ -1,0 +1,510 @@
+"""SQLite state store: order intents, structures and legs, traded cycles, owned shares, status.
+
+One file per node, in WAL mode, with ``synchronous=FULL`` by default: a committed write
+survives a SIGKILL of the process and a power loss (``NORMAL`` survives the kill only, and is
+faster). Every write method commits before it returns, so a caller that writes an intent and
+then submits the order has the intent on disk first. :meth:`StateStore.transaction` groups
+several writes into one commit.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from statestore.migrations import MIGRATIONS
+
+MEMORY = ":memory:"
+
+
+class IntentState(StrEnum):
+    """Where an order intent stands.
+
+    ``minted`` is written before the order is submitted: after a restart it means the outcome
+    is unknown until the broker is asked (by the order's client order id, which Tradier keeps
+    in the order's ``tag``). ``not_sent`` is a minted intent the broker confirmed it never
+    received.
+    """
+
+    MINTED = "minted"
+    WORKING = "working"
+    FILLED = "filled"
+    REJECTED = "rejected"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+    NOT_SENT = "not_sent"
+
+
+FINAL_INTENT_STATES = frozenset(
+    {
+        IntentState.FILLED,
+        IntentState.REJECTED,
+        IntentState.CANCELED,
+        IntentState.EXPIRED,
+        IntentState.NOT_SENT,
+    }
+)
+"""Intent states that never change again."""
+
+OPEN_STRUCTURE_STATUSES = ("opening", "open", "closing")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderIntent:
+    """One decision to send one order, minted before the order is submitted.
+
+    Parameters
+    ----------
+    intent_id : str
+        Unique id (hex UUID).
+    strategy_id : str
+        The strategy that owns it.
+    kind : str
+        ``entry``, ``exit``, ``shares`` (closing assigned shares) or ``roll``.
+    structure_id : str | None
+        The structure it opens or closes.
+    client_order_id : str
+        The Nautilus client order id (Tradier ``tag``).
+    instrument_id : str
+        The order's instrument (a generic spread id for a combo order).
+    state : IntentState
+        Where it stands.
+    created_ns, updated_ns : int
+        UNIX nanoseconds.
+    detail : dict
+        Free-form facts (tag, reason, quantity).
+
+    """
+
+    intent_id: str
+    strategy_id: str
+    kind: str
+    structure_id: str | None
+    client_order_id: str
+    instrument_id: str
+    state: IntentState
+    created_ns: int
+    updated_ns: int
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLeg:
+    """A leg of a stored structure.
+
+    Parameters
+    ----------
+    instrument_id : str
+        The option (or shares) traded.
+    side : str
+        Opening side, ``BUY`` or ``SELL``.
+    quantity : int
+        Contracts (or shares) per structure.
+    ratio : int, default 1
+        Ratio of the leg within the structure.
+    position_id : str | None
+        The Nautilus position holding it, once known.
+
+    """
+
+    instrument_id: str
+    side: str
+    quantity: int
+    ratio: int = 1
+    position_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStructure:
+    """A structure a strategy opened (or is opening), with its legs.
+
+    Parameters
+    ----------
+    structure_id : str
+        Unique id.
+    strategy_id : str
+        The owner.
+    underlying : str
+        Ticker.
+    cycle : str
+        The expiration (ISO date) it trades; one cycle is traded once per strategy when the
+        strategy's schedule says so.
+    status : str
+        ``opening``, ``open``, ``closing``, ``closed`` or ``dropped`` (never opened).
+    legs : tuple[StoredLeg, ...]
+        Its legs.
+    credit : float
+        Net opening credit, dollars per share (negative for a debit).
+    opened_ns, closed_ns : int | None
+        UNIX nanoseconds.
+    rolled_from : str | None
+        The structure this one replaced (a roll chain).
+
+    """
+
+    structure_id: str
+    strategy_id: str
+    underlying: str
+    cycle: str
+    status: str
+    legs: tuple[StoredLeg, ...]
+    credit: float = 0.0
+    opened_ns: int | None = None
+    closed_ns: int | None = None
+    rolled_from: str | None = None
+
+
+def default_store_path(trader_id: str) -> Path:
+    """Return the default store file of a node: ``data/state/<trader_id>.sqlite``."""
+    return Path("data") / "state" / f"{trader_id}.sqlite"
+
+
+def new_id() -> str:
+    """Return a fresh unique id (hex UUID4)."""
+    return uuid.uuid4().hex
+
+
+class StateStore:
+    """The state store of one node.
+
+    Parameters
+    ----------
+    path : str | Path
+        The SQLite file (created with its folder), or ``":memory:"`` for a private in-memory
+        store (backtests).
+    synchronous : str, default "FULL"
+        SQLite ``synchronous`` pragma: ``FULL`` (durable across power loss) or ``NORMAL``
+        (durable across a process kill only).
+
+    Raises
+    ------
+    sqlite3.DatabaseError
+        If the file is not a SQLite database.
+    ValueError
+        If the file has a newer schema than this code knows.
+
+    """
+
+    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous was {synchronous!r}, not 'FULL' or 'NORMAL'")
+        self.path = str(path)
+        if self.path != MEMORY:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        self._depth = 0
+        self._conn.execute("PRAGMA busy_timeout = 30000")
+        if self.path != MEMORY:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute(f"PRAGMA synchronous = {synchronous}")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    # -- Plumbing ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        """Number of migrations applied."""
+        (version,) = self._conn.execute("PRAGMA user_version").fetchone()
+        return int(version)
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            current = self.schema_version
+            if current > len(MIGRATIONS):
+                raise ValueError(
+                    f"state store {self.path} has schema version {current}, newer than this "
+                    f"Tradefly knows ({len(MIGRATIONS)})"
+                )
+            for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {version}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one atomic commit (nesting joins the outer transaction)."""
+        if self._depth == 0:
+            self._conn.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._conn.execute("ROLLBACK")
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            self._conn.execute("COMMIT")
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> int:
+        with self.transaction():
+            return self._conn.execute(sql, params).rowcount
+
+    # -- Order intents -----------------------------------------------------------------------
+
+    def mint_intent(
+        self,
+        strategy_id: str,
+        kind: str,
+        client_order_id: str,
+        instrument_id: str,
+        ts_ns: int,
+        structure_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> OrderIntent:
+        """Write a new intent in state ``minted``; call before submitting its order.
+
+        Raises
+        ------
+        sqlite3.IntegrityError
+            If `client_order_id` already belongs to an intent.
+
+        """
+        intent = OrderIntent(
+            intent_id=new_id(),
+            strategy_id=strategy_id,
+            kind=kind,
+            structure_id=structure_id,
+            client_order_id=client_order_id,
+            instrument_id=instrument_id,
+            state=IntentState.MINTED,
+            created_ns=ts_ns,
+            updated_ns=ts_ns,
+            detail=dict(detail or {}),
+        )
+        self._write(
+            "INSERT INTO order_intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                intent.intent_id,
+                strategy_id,
+                kind,
+                structure_id,
+                client_order_id,
+                instrument_id,
+                intent.state.value,
+                ts_ns,
+                ts_ns,
+                json.dumps(intent.detail),
+            ),
+        )
+        return intent
+
+    def set_intent_state(self, client_order_id: str, state: IntentState, ts_ns: int) -> bool:
+        """Move the intent of `client_order_id` to `state`; a final state never changes.
+
+        Returns
+        -------
+        bool
+            Whether the state changed.
+
+        """
+        finals = tuple(s.value for s in FINAL_INTENT_STATES)
+        changed = self._write(
+            "UPDATE order_intents SET state = ?, updated_ns = ? WHERE client_order_id = ? "  # noqa: S608
+            f"AND state != ? AND state NOT IN ({', '.join('?' * len(finals))})",
+            (state.value, ts_ns, client_order_id, state.value, *finals),
+        )
+        return changed > 0
+
+    def intent(self, client_order_id: str) -> OrderIntent | None:
+        """Return the intent of a client order id, if any."""
+        row = self._conn.execute(
+            "SELECT * FROM order_intents WHERE client_order_id = ?", (client_order_id,)
+        ).fetchone()
+        return _intent(row) if row else None
+
+    def intents(self, strategy_id: str | None = None, open_only: bool = False) -> list[OrderIntent]:
+        """Return intents (of one strategy, or all), oldest first; `open_only` skips final ones."""
+        sql, params = "SELECT * FROM order_intents WHERE 1", []
+        if strategy_id is not None:
+            sql, params = sql + " AND strategy_id = ?", [strategy_id]
+        if open_only:
+            finals = [s.value for s in FINAL_INTENT_STATES]
+            sql += f" AND state NOT IN ({', '.join('?' * len(finals))})"
+            params.extend(finals)
+        rows = self._conn.execute(sql + " ORDER BY created_ns, rowid", params).fetchall()
+        return [_intent(row) for row in rows]
+
+    # -- Structures --------------------------------------------------------------------------
+
+    def save_structure(self, structure: StoredStructure) -> None:
+        """Insert or replace a structure and its legs."""
+        with self.transaction():
+            self._conn.execute(
+                "INSERT OR REPLACE INTO structures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                (
+                    structure.structure_id,
+                    structure.strategy_id,
+                    structure.underlying,
+                    structure.cycle,
+                    structure.status,
+                    structure.credit,
+                    structure.opened_ns,
+                    structure.closed_ns,
+                    structure.rolled_from,
+                ),
+            )
+            self._conn.execute(
+                "DELETE FROM structure_legs WHERE structure_id = ?", (structure.structure_id,)
+            )
+            self._conn.executemany(
+                "INSERT INTO structure_legs VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        structure.structure_id,
+                        leg.instrument_id,
+                        leg.side,
+                        leg.ratio,
+                        leg.quantity,
+                        leg.position_id,
+                    )
+                    for leg in structure.legs
+                ],
+            )
+
+    def update_structure(
+        self,
+        structure_id: str,
+        status: str | None = None,
+        credit: float | None = None,
+        opened_ns: int | None = None,
+        closed_ns: int | None = None,
+    ) -> None:
+        """Change the given fields of a stored structure (``None`` leaves a field as it is)."""
+        self._write(
+            "UPDATE structures SET status = COALESCE(?, status), credit = COALESCE(?, credit), "
+            "opened_ns = COALESCE(?, opened_ns), closed_ns = COALESCE(?, closed_ns) "
+            "WHERE structure_id = ?",
+            (status, credit, opened_ns, closed_ns, structure_id),
+        )
+
+    def set_leg_position(self, structure_id: str, instrument_id: str, position_id: str) -> None:
+        """Record the position holding a leg."""
+        self._write(
+            "UPDATE structure_legs SET position_id = ? "
+            "WHERE structure_id = ? AND instrument_id = ?",
+            (position_id, structure_id, instrument_id),
+        )
+
+    def structures(self, strategy_id: str, open_only: bool = True) -> list[StoredStructure]:
+        """Return a strategy's structures (open ones by default), oldest first."""
+        sql = "SELECT * FROM structures WHERE strategy_id = ?"
+        params: list[Any] = [strategy_id]
+        if open_only:
+            sql += f" AND status IN ({', '.join('?' * len(OPEN_STRUCTURE_STATUSES))})"
+            params.extend(OPEN_STRUCTURE_STATUSES)
+        rows = self._conn.execute(sql + " ORDER BY rowid", params).fetchall()
+        return [self._structure(row) for row in rows]
+
+    def _structure(self, row: tuple[Any, ...]) -> StoredStructure:
+        legs = self._conn.execute(
+            "SELECT instrument_id, side, quantity, ratio, position_id FROM structure_legs "
+            "WHERE structure_id = ? ORDER BY rowid",
+            (row[0],),
+        ).fetchall()
+        return StoredStructure(
+            structure_id=row[0],
+            strategy_id=row[1],
+            underlying=row[2],
+            cycle=row[3],
+            status=row[4],
+            credit=row[5],
+            opened_ns=row[6],
+            closed_ns=row[7],
+            rolled_from=row[8],
+            legs=tuple(StoredLeg(*leg) for leg in legs),
+        )
+
+    # -- Traded cycles -----------------------------------------------------------------------
+
+    def mark_cycle_traded(self, strategy_id: str, cycle: str, structure_id: str) -> None:
+        """Record that a strategy traded a cycle (expiration) with a structure."""
+        self._write(
+            "INSERT OR REPLACE INTO traded_cycles VALUES (?, ?, ?)",
+            (strategy_id, cycle, structure_id),
+        )
+
+    def release_cycle(self, strategy_id: str, structure_id: str) -> None:
+        """Forget the cycle a structure marked traded (its entry never filled)."""
+        self._write(
+            "DELETE FROM traded_cycles WHERE strategy_id = ? AND structure_id = ?",
+            (strategy_id, structure_id),
+        )
+
+    def traded_cycles(self, strategy_id: str) -> set[str]:
+        """Return the cycles a strategy has traded."""
+        rows = self._conn.execute(
+            "SELECT cycle FROM traded_cycles WHERE strategy_id = ?", (strategy_id,)
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    # -- Shares received by assignment or exercise -------------------------------------------
+
+    def add_owned_shares(
+        self, strategy_id: str, instrument_id: str, quantity: int, ts_ns: int
+    ) -> None:
+        """Add `quantity` (signed: negative for a short) shares a strategy received."""
+        self._write(
+            "INSERT INTO owned_shares VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (strategy_id, instrument_id) DO UPDATE SET "
+            "quantity = quantity + excluded.quantity, "
+            "received_ns = MAX(received_ns, excluded.received_ns)",
+            (strategy_id, instrument_id, quantity, ts_ns),
+        )
+        self._write("DELETE FROM owned_shares WHERE quantity = 0", ())
+
+    def owned_shares(self, strategy_id: str) -> dict[str, tuple[int, int]]:
+        """Return ``{instrument_id: (signed quantity, received_ns)}`` of a strategy's shares."""
+        rows = self._conn.execute(
+            "SELECT instrument_id, quantity, received_ns FROM owned_shares WHERE strategy_id = ?",
+            (strategy_id,),
+        ).fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    # -- Node status ---------------------------------------------------------------------------
+
+    def set_status(self, key: str, value: str, ts_ns: int) -> None:
+        """Record a node status value (e.g. ``market_data: polling``)."""
+        self._write("INSERT OR REPLACE INTO node_status VALUES (?, ?, ?)", (key, value, ts_ns))
+
+    def status(self) -> dict[str, tuple[str, int]]:
+        """Return ``{key: (value, updated_ns)}``."""
+        rows = self._conn.execute("SELECT key, value, updated_ns FROM node_status").fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def _intent(row: tuple[Any, ...]) -> OrderIntent:
+    return OrderIntent(
+        intent_id=row[0],
+        strategy_id=row[1],
+        kind=row[2],
+        structure_id=row[3],
+        client_order_id=row[4],
+        instrument_id=row[5],
+        state=IntentState(row[6]),
+        created_ns=row[7],
+        updated_ns=row[8],
+        detail=json.loads(row[9]),
+    )
