@@ -11,11 +11,14 @@ running it is rolling the write forward. The journal is removed once the renames
 :func:`repair_staging` is what the next opening of the catalog runs (with the catalog locked,
 see :mod:`catalog.access`): a staging directory holding a journal is rolled forward; one
 without a journal never started its renames, so it is deleted and the catalog stays as it was.
-Either way no staging directory remains.
+Either way no staging directory remains. (A staging directory without a journal but with
+``old/`` directories was left by a writer older than the journal: those directories are put
+back where their live place is empty, so no stored data is lost, before it is deleted.)
 """
 
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -63,10 +66,11 @@ def new_staging_dir(target: Path) -> Path:
 
 
 def _staging_dirs(target: Path) -> list[Path]:
-    prefix = f".{target.name}{_STAGING_INFIX}"
+    """Return the staging directories of `target` (``mkdtemp`` adds 8 characters)."""
     if not target.parent.is_dir():
         return []
-    return sorted(p for p in target.parent.iterdir() if p.name.startswith(prefix) and p.is_dir())
+    name = re.compile(re.escape(f".{target.name}{_STAGING_INFIX}") + r"[a-z0-9_]{8}")
+    return sorted(p for p in target.parent.iterdir() if name.fullmatch(p.name) and p.is_dir())
 
 
 def fsync_path(path: Path) -> None:
@@ -260,16 +264,39 @@ class Repair:
     rolled_forward : bool
         The write had begun its renames and was completed (else it was discarded and the
         catalog is as before it).
+    restored : int, default 0
+        Live directories put back from ``old/`` of a staging directory without a journal (left
+        by a writer older than the journal, which moved them out before its renames).
 
     """
 
     files: int
     rolled_forward: bool
+    restored: int = 0
 
     def message(self) -> str:
         """Return the one-line notice for the user."""
-        direction = "forward" if self.rolled_forward else "back"
-        return f"catalog: repaired an interrupted write of {self.files} files (rolled {direction})"
+        how = "rolled forward" if self.rolled_forward else "rolled back"
+        if self.restored:
+            how += f", {self.restored} directories restored"
+        return f"catalog: repaired an interrupted write of {self.files} files ({how})"
+
+
+def _restore_moved_out(target: Path, old: Path) -> int:
+    """Put back each directory under `old` whose live place is empty; return how many."""
+    moved_out = [
+        Path(directory)
+        for directory, _, names in os.walk(old)
+        if any(name.endswith(".parquet") for name in names)
+    ]
+    restored = 0
+    for directory in moved_out:
+        live = target / directory.relative_to(old)
+        if not live.exists():
+            live.parent.mkdir(parents=True, exist_ok=True)
+            directory.rename(live)
+            restored += 1
+    return restored
 
 
 def repair_staging(target: Path) -> list[Repair]:
@@ -299,7 +326,8 @@ def repair_staging(target: Path) -> list[Repair]:
             repair = Repair(commit.files, rolled_forward=True)
         else:
             files = sum(1 for _ in (scratch / "new").rglob("*.parquet"))
-            repair = Repair(files, rolled_forward=False)
+            restored = _restore_moved_out(target, scratch / "old")
+            repair = Repair(files, rolled_forward=False, restored=restored)
         shutil.rmtree(scratch)
         repairs.append(repair)
     return repairs

@@ -251,7 +251,7 @@ def test_failed_rollback_keeps_the_journal_for_the_next_open(
 
 def test_unreadable_journal_is_an_error_naming_it(tmp_path: Path) -> None:
     catalog_dir = tmp_path / "catalog"
-    staging = tmp_path / ".catalog.staging-crafted"
+    staging = tmp_path / ".catalog.staging-crafted1"
     staging.mkdir()
     (staging / JOURNAL_NAME).write_text("{not json")
 
@@ -282,3 +282,30 @@ def test_a_write_waits_for_the_catalog_lock(scenario: Scenario, tmp_path: Path) 
 
     assert child.wait() == 0
     assert _snapshot(catalog_dir) == scenario.after_snapshot
+
+
+def test_staging_of_a_writer_without_journal_gives_back_the_directories_it_moved_out(
+    scenario: Scenario, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Writers before the journal moved live directories to ``old/`` first; a kill lost them."""
+    catalog_dir = scenario.fresh_catalog(tmp_path)
+    staging = tmp_path / ".catalog.staging-legacy01"
+    moved_out = [
+        Path("data/bar/SPY.US-1-DAY-LAST-EXTERNAL"),
+        next((catalog_dir / "data/quote_tick").iterdir()).relative_to(catalog_dir),
+    ]
+    for relative in moved_out:
+        (staging / "old" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (catalog_dir / relative).rename(staging / "old" / relative)
+        shutil.copytree(staging / "old" / relative, staging / "new" / relative)
+    other_catalogs_staging = tmp_path / ".catalog.staging-other.staging-abcd1234"
+    other_catalogs_staging.mkdir()
+
+    with caplog.at_level(logging.WARNING, logger="catalog"):
+        open_catalog(catalog_dir)
+
+    assert caplog.messages == [
+        "catalog: repaired an interrupted write of 2 files (rolled back, 2 directories restored)"
+    ]
+    assert _snapshot(catalog_dir) == scenario.before_snapshot
+    assert _staging_dirs(catalog_dir) == [other_catalogs_staging]
