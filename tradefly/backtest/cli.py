@@ -101,8 +101,11 @@ def _demo(args: argparse.Namespace) -> int:
         )
         if catalog_dir.exists():
             _clear_demo_catalog(catalog_dir)
-        write_demo_catalog(catalog_dir, seed=args.seed, start=start, end=end)
-        marker.touch()
+        partial = catalog_dir.with_name(catalog_dir.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted generation
+        write_demo_catalog(partial, seed=args.seed, start=start, end=end)
+        (partial / marker.name).touch()
+        partial.rename(catalog_dir)
     return _run(config, catalog_dir, args)
 
 
