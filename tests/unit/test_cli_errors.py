@@ -1,0 +1,45 @@
+"""``tradefly`` top level: user errors are one line and exit 2, Ctrl-C exits 130, bugs keep
+their traceback."""
+
+import argparse
+from collections.abc import Callable
+from typing import NoReturn
+
+import pytest
+
+from tradefly.cli import main
+
+
+def _raising(error: BaseException) -> Callable[[argparse.Namespace], NoReturn]:
+    def handler(args: argparse.Namespace) -> NoReturn:
+        raise error
+
+    return handler
+
+
+def test_ctrl_c_prints_one_line_and_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("tradefly.backtest.cli._backtest", _raising(KeyboardInterrupt()))
+    assert main(["backtest", "x.yaml"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_a_missing_file_prints_one_line_naming_it_and_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    error = FileNotFoundError(2, "No such file or directory", "data/x.csv")
+    monkeypatch.setattr("tradefly.backtest.cli._backtest", _raising(error))
+    assert main(["backtest", "x.yaml"]) == 2
+    assert capsys.readouterr().err == "error: data/x.csv: No such file or directory\n"
+
+
+@pytest.mark.parametrize(
+    "error", [ValueError("a bug"), RuntimeError("a bug"), OSError("no file named")]
+)
+def test_other_errors_keep_their_traceback(
+    monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    monkeypatch.setattr("tradefly.backtest.cli._backtest", _raising(error))
+    with pytest.raises(type(error), match=r"a bug|no file named"):
+        main(["backtest", "x.yaml"])
