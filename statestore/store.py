@@ -418,6 +418,14 @@ class StateStore:
         rows = self._conn.execute(sql + " ORDER BY rowid", params).fetchall()
         return [self._structure(row) for row in rows]
 
+    def strategies_with_open_structures(self) -> set[str]:
+        """Return the ids of strategies holding open structures."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT strategy_id FROM structures "
+            "WHERE status IN ('opening', 'open', 'closing')"
+        ).fetchall()
+        return {row[0] for row in rows}
+
     def _structure(self, row: tuple[Any, ...]) -> StoredStructure:
         legs = self._conn.execute(
             "SELECT instrument_id, side, quantity, ratio, position_id FROM structure_legs "

@@ -25,6 +25,7 @@ Config layout (see ``configs/live/tradier_sandbox.yaml``)::
     strategies: []                  # ImportableStrategyConfig: strategy_path, config_path, config
     actors: []                      # ImportableActorConfig: actor_path, config_path, config
     claim_held_options: true        # strategies claim the option positions the account holds
+    state_store: null               # SQLite state store; default data/state/<trader_id>.sqlite
 
 Held option positions: after a restart the node's cache is empty, and Nautilus attributes the
 positions that reconciliation finds to the ``EXTERNAL`` strategy, which no strategy manages.
@@ -34,12 +35,19 @@ underlying (``underlying``) and kind (``option_kind``, default of the config cla
 config class without the field trades both kinds). Reconciled positions in those contracts
 then belong to that strategy, which re-adopts them at start (``ShortOptionStrategy``: exits
 keep working). ``claim_held_options: false`` leaves them ``EXTERNAL``.
+
+State store: the node's SQLite file (``state_store``) is passed to every strategy whose config
+has a ``state_store`` field. Before the node is built, the open order intents in it are looked
+up among today's orders at Tradier (one GET) and the instruments of those Tradier has, and the
+legs of the open structures, are claimed for the strategy that owns them
+(:mod:`adapters.tradier.restart`); these claims come before the held-options claims.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -73,7 +81,14 @@ from adapters.tradier.factories import (
     shared_http_client,
 )
 from adapters.tradier.live_config import load_checked_live_config
-from adapters.tradier.parsing import is_option_symbol, parse_option_symbol, parse_positions
+from adapters.tradier.parsing import (
+    is_option_symbol,
+    parse_option_symbol,
+    parse_orders,
+    parse_positions,
+)
+from adapters.tradier.restart import settle_unsent_intents
+from statestore import StateStore, default_store_path
 
 ENV_CONFIRM_LIVE = "TRADEFLY_CONFIRM_LIVE"
 
@@ -238,6 +253,59 @@ def _traded_options(strategy: Mapping[str, Any]) -> tuple[str | None, str | None
     )
 
 
+def strategy_ids(raw: Mapping[str, Any]) -> list[str]:
+    """Return the strategy ids the trader will give the configured strategies, in order.
+
+    Nautilus names a strategy ``{strategy_id or class name}-{order_id_tag}`` and, when the tag
+    is unset, uses the strategy's position in the list (``000``, ``001``, ...).
+    """
+    ids = []
+    for index, strategy in enumerate(raw.get("strategies") or []):
+        config = strategy.get("config") or {}
+        name = config.get("strategy_id") or str(strategy["strategy_path"]).rpartition(":")[2]
+        tag = config.get("order_id_tag") or f"{index:03d}"
+        ids.append(f"{name}-{tag}")
+    return ids
+
+
+def with_state_store(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """Return a copy of `raw` whose strategies that take a ``state_store`` field use `path`."""
+    strategies = []
+    for strategy in raw.get("strategies") or []:
+        strategy = dict(strategy)
+        config_cls = resolve_config_path(strategy["config_path"])
+        config = dict(strategy.get("config") or {})
+        if "state_store" in {f.name for f in msgspec.structs.fields(config_cls)}:
+            config.setdefault("state_store", path)
+        strategy["config"] = config
+        strategies.append(strategy)
+    return {**raw, "strategies": strategies}
+
+
+def claim_for_strategies(
+    raw: Mapping[str, Any], claims: Mapping[str, Iterable[InstrumentId]]
+) -> dict[str, Any]:
+    """Add `claims` (instruments by strategy id) to the strategies' ``external_order_claims``."""
+    strategies = [dict(s) for s in raw.get("strategies") or []]
+    for strategy, strategy_id in zip(strategies, strategy_ids(raw), strict=True):
+        config = dict(strategy.get("config") or {})
+        present = [str(i) for i in config.get("external_order_claims") or []]
+        added = sorted({str(i) for i in claims.get(strategy_id, ())} - set(present))
+        if added:
+            strategy["config"] = {**config, "external_order_claims": present + added}
+    return {**raw, "strategies": strategies}
+
+
+def account_api(raw: Mapping[str, Any]) -> TradierAccountApi:
+    """Return the account API of a live YAML mapping, on the HTTP client the node will share.
+
+    Must run on the loop the node will run on.
+    """
+    config = cast(TradierExecClientConfig, node_config(raw).exec_clients[TRADIER])
+    http = shared_http_client(asyncio.get_running_loop(), config)
+    return TradierAccountApi(http, resolve_account_id(config.account_id))
+
+
 async def held_instruments(raw: Mapping[str, Any]) -> list[InstrumentId]:
     """Return the instruments the account of a live YAML mapping holds (one positions GET).
 
@@ -251,10 +319,7 @@ async def held_instruments(raw: Mapping[str, Any]) -> list[InstrumentId]:
         If the token or account id is missing.
 
     """
-    config = cast(TradierExecClientConfig, node_config(raw).exec_clients[TRADIER])
-    http = shared_http_client(asyncio.get_running_loop(), config)
-    account = TradierAccountApi(http, resolve_account_id(config.account_id))
-    parsed = parse_positions(await account.positions())
+    parsed = parse_positions(await account_api(raw).positions())
     return [position.instrument_id for position in parsed.items]
 
 
@@ -294,6 +359,14 @@ async def build_trading_node(
     if confirmation is None:
         confirmation = os.environ.get(ENV_CONFIRM_LIVE)
     require_live_arming(raw.get("environment"), arm_live, confirmation, raw.get("account_id"))
+    store_path = str(
+        raw.get("state_store") or default_store_path(str(raw.get("trader_id", "TRADEFLY-001")))
+    )
+    raw = with_state_store(raw, store_path)
+    orders = parse_orders(await account_api(raw).orders())
+    with StateStore(store_path) as store:
+        claims = settle_unsent_intents(store, (o.tag for o in orders if o.tag), time.time_ns())
+    raw = claim_for_strategies(raw, claims)
     if raw.get("claim_held_options", True):
         raw = claim_held_options(raw, await held_instruments(raw))
     node = TradingNode(config=node_config(raw), loop=asyncio.get_running_loop())

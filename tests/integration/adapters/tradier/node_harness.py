@@ -59,6 +59,7 @@ def write_config(
 ) -> Path:
     config = {
         "trader_id": "TRADEFLY-001",
+        "state_store": str(folder / "state.sqlite"),
         "environment": "sandbox",
         "account_id": server.account_id,
         "log_level": "WARNING",

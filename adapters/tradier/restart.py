@@ -1,0 +1,74 @@
+"""Give a restarted node's orders and positions back to the strategies that own them.
+
+After a restart the node's cache is empty and Nautilus attributes every order and position
+reconciliation finds to the ``EXTERNAL`` strategy unless a strategy claims the instrument
+(``external_order_claims``). Before the node is built, the state store says which strategy
+owns what:
+
+- every open intent is looked up at Tradier by its tag (our client order id) in today's
+  orders: an intent Tradier has is claimed for its strategy (the order's instrument, and each
+  leg of a combo); an intent minted today that Tradier does not have was never received and
+  becomes ``not_sent``; an older one stays open (today's list cannot say), and its strategy
+  waits rather than sending it again;
+- the legs of every open structure are claimed for the strategy that holds them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from nautilus_trader.model.identifiers import (
+    InstrumentId,
+    generic_spread_id_to_list,
+    is_generic_spread_id,
+)
+
+from statestore import IntentState, StateStore
+from tradefly.market_calendar import session_of_ns
+
+
+def settle_unsent_intents(
+    store: StateStore, broker_tags: Iterable[str], now_ns: int
+) -> dict[str, set[InstrumentId]]:
+    """Mark today's intents Tradier never received ``not_sent``; return what to claim.
+
+    Parameters
+    ----------
+    store : StateStore
+        The node's state store.
+    broker_tags : Iterable[str]
+        The tags of today's orders at Tradier (every order the node placed carries one).
+    now_ns : int
+        UNIX nanoseconds now.
+
+    Returns
+    -------
+    dict[str, set[InstrumentId]]
+        Instruments to claim, by strategy id: the instruments of open intents Tradier has, and
+        the legs of open structures.
+
+    """
+    tags = set(broker_tags)
+    today = session_of_ns(now_ns)
+    claims: dict[str, set[InstrumentId]] = defaultdict(set)
+    strategies = set()
+    for intent in store.intents(open_only=True):
+        strategies.add(intent.strategy_id)
+        if intent.client_order_id in tags:
+            claims[intent.strategy_id].update(_instruments(intent.instrument_id))
+        elif session_of_ns(intent.created_ns) == today:
+            store.set_intent_state(intent.client_order_id, IntentState.NOT_SENT, now_ns)
+    for strategy_id in strategies | store.strategies_with_open_structures():
+        for structure in store.structures(strategy_id):
+            claims[strategy_id].update(
+                InstrumentId.from_str(leg.instrument_id) for leg in structure.legs
+            )
+    return dict(claims)
+
+
+def _instruments(instrument: str) -> set[InstrumentId]:
+    instrument_id = InstrumentId.from_str(instrument)
+    if not is_generic_spread_id(instrument_id):
+        return {instrument_id}
+    return {instrument_id, *(leg for leg, _ratio in generic_spread_id_to_list(instrument_id))}
