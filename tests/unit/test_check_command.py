@@ -165,6 +165,24 @@ LIVE_MUTATIONS: list[tuple[str, Mutation, str]] = [
         "strategies[0].config_path: cannot import 'strategies.nope:Config'",
     ),
     (
+        "timeout-value",
+        lambda r: r.update(timeouts={"connection": -1}),
+        "timeouts.connection: expected seconds >= 0, got -1",
+    ),
+    (
+        "actor-config",
+        lambda r: r.update(
+            actors=[
+                {
+                    "actor_path": "actors.trade_recorder:TradeRecorder",
+                    "config_path": "actors.trade_recorder:TradeRecorderConfig",
+                    "config": {"underlyng": "SPY"},
+                }
+            ]
+        ),
+        "actors[0].config.underlyng: unknown key (did you mean underlying?)",
+    ),
+    (
         "missing-path",
         lambda r: r["strategies"][0].pop("strategy_path"),
         "strategies[0].strategy_path: missing",
@@ -304,6 +322,19 @@ def test_a_file_of_no_known_kind_fails_with_one_line(
     assert code == 2
     assert err.startswith(f"error: {path}: {message}")
     assert len(err.splitlines()) == 1
+
+
+def test_an_unreadable_file_fails_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    code, _, err = _check(capsys, tmp_path, binary)
+    assert code == 2
+    assert err.splitlines() == [
+        f"error: {tmp_path}: could not be read (Is a directory)",
+        f"error: {binary}: not a text file (not UTF-8)",
+    ]
 
 
 def test_a_missing_file_fails_with_one_line(

@@ -115,6 +115,20 @@ def test_a_refused_token_stops_live_with_one_line_before_the_node_is_built(
     assert server.requests == [("GET", "/v1/accounts/VA00000001/balances")]  # no node built
 
 
+def test_a_refused_account_stops_live_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FixedReply(400, {"errors": {"error": "Invalid account"}}) as server:
+        path = _config(tmp_path, server.url)
+        assert main(["live", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"tradefly live: Tradier refused account VA00000001 at {server.url} (400): check "
+        "TRADIER_ACCOUNT_ID"
+    )
+    assert len(err.splitlines()) == 1
+
+
 def test_an_unreachable_tradier_stops_live_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
