@@ -322,6 +322,7 @@ class ShortOptionStrategy(Strategy):
         self._unsubscribed = sorted(options, key=lambda o: o.expiration_ns, reverse=True)
         self._subscribe_upcoming(session_of_ns(self.clock.timestamp_ns()))
         self._settle_open_intents()
+        self._release_orphans()
         self._match_positions()
         self._adopt_open_positions()
         for trade in self._trades:
@@ -354,6 +355,21 @@ class ShortOptionStrategy(Strategy):
                 continue
             self._settle_from_order(order, trade, intent.kind)
 
+    def _release_orphans(self) -> None:
+        # A trade left opening (or closing) with no open intent: its order ended while the node
+        # was down without a fill (rejected, expired, or never received by the broker).
+        assert self._book is not None
+        waiting = {i.structure_id for i in self._store.intents(self.id.value, open_only=True)}
+        for trade in list(self._trades):
+            if trade.structure_id in waiting:
+                continue
+            if not trade.opened:
+                self.log.warning(f"Entry of {trade.structure_id} never filled; trade dropped")
+                self._book.drop(trade)
+            elif trade.closing:
+                trade.closing = False
+                self._book.save(trade)
+
     def _track_order(self, client_order_id: ClientOrderId, instrument: str, trade: _Trade) -> None:
         # The venue reports a combo's leg fills under "{id}-LEG-{symbol}" (the Nautilus
         # convention): all of them belong to the trade.
@@ -370,7 +386,7 @@ class ShortOptionStrategy(Strategy):
                 self._book_share_sale(order.instrument_id, order.side, order.filled_qty, now)
             elif trade is not None and kind == "entry":
                 if is_generic_spread_id(order.instrument_id):
-                    trade.credit = -float(order.avg_px)
+                    trade.credit = self._credit_from_positions(trade, -float(order.avg_px))
                 else:
                     sign = 1.0 if order.side == OrderSide.SELL else -1.0
                     trade.credit += sign * float(order.avg_px)
@@ -386,6 +402,20 @@ class ShortOptionStrategy(Strategy):
             self._on_order_failed(order.client_order_id, _FINAL_STATE.get(order.status))
         elif order.status not in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
             self._store.set_intent_state(order.client_order_id.value, IntentState.WORKING, now)
+
+    def _credit_from_positions(self, trade: _Trade, default: float) -> float:
+        # A combo filled while the node was down: its legs' reconciled positions give the
+        # credit; the venue's net price (``default``) is the fallback when a leg is missing.
+        credit = 0.0
+        for leg in trade.legs:
+            positions = self.cache.positions_open(
+                instrument_id=leg.instrument_id, strategy_id=self.id
+            )
+            if not positions:
+                return default
+            sign = 1.0 if leg.side == OrderSide.SELL else -1.0
+            credit += sign * float(positions[0].avg_px_open)
+        return credit
 
     def _match_positions(self) -> None:
         # A restored trade's legs are held in the positions reconciliation rebuilt; a leg with
