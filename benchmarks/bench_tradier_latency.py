@@ -6,10 +6,13 @@ market WebSocket and acknowledges the orders. Latency is measured in-process fro
 data client receives a quote message (before decoding) to the moment the execution client hands
 the order form to the HTTP client (before the request is written); the network is not included.
 Quotes are sent one at a time: the next goes out when the previous order was acknowledged.
+With ``--state-store FULL|NORMAL`` the strategy first mints each order's intent in a state store
+file (``synchronous`` pragma as given), as Tradefly's strategies do on the decision path.
 
 Run from the project root:
 
     .venv/bin/python -m benchmarks.bench_tradier_latency --quotes 10000
+    .venv/bin/python -m benchmarks.bench_tradier_latency --quotes 10000 --state-store FULL
 """
 
 import argparse
@@ -31,6 +34,7 @@ from nautilus_trader.trading.strategy import Strategy
 
 from adapters.tradier.constants import EndpointGroup
 from adapters.tradier.node import build_trading_node
+from statestore import StateStore
 from tests.integration.adapters.tradier.fake_server import FakeTradier
 from tests.integration.adapters.tradier.node_harness import LONG_ID, LONG_PUT, seed_quotes
 
@@ -39,6 +43,8 @@ THIS = "benchmarks.bench_tradier_latency"
 
 class QuoteToOrderConfig(StrategyConfig, frozen=True):
     instrument_id: str
+    state_store: str | None = None
+    synchronous: str = "NORMAL"
 
 
 class QuoteToOrder(Strategy):
@@ -47,6 +53,9 @@ class QuoteToOrder(Strategy):
     def __init__(self, config: QuoteToOrderConfig) -> None:
         super().__init__(config)
         self.instrument_id = InstrumentId.from_str(config.instrument_id)
+        self.store: StateStore | None = None
+        if config.state_store is not None:
+            self.store = StateStore(config.state_store, synchronous=config.synchronous)
 
     def on_start(self) -> None:
         self.subscribe_quote_ticks(self.instrument_id)
@@ -58,6 +67,14 @@ class QuoteToOrder(Strategy):
             quantity=Quantity.from_int(1),
             price=tick.bid_price,
         )
+        if self.store is not None:
+            self.store.mint_intent(
+                strategy_id=self.id.value,
+                kind="entry",
+                client_order_id=order.client_order_id.value,
+                instrument_id=order.instrument_id.value,
+                ts_ns=self.clock.timestamp_ns(),
+            )
         self.submit_order(order)
 
 
@@ -66,13 +83,14 @@ def percentile(values: list[int], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000.0
 
 
-async def run(quotes: int) -> dict[str, float]:
+async def run(quotes: int, synchronous: str | None = None) -> dict[str, float]:
     os.environ.setdefault("TRADIER_ACCESS_TOKEN", "benchmark-token")
     async with FakeTradier() as server:
         seed_quotes(server)
         folder = Path(tempfile.mkdtemp(prefix="tradier-bench-"))
         config = {
             "trader_id": "BENCH-001",
+            "state_store": str(folder / "node.sqlite"),
             "environment": "sandbox",
             "account_id": server.account_id,
             "log_level": "ERROR",
@@ -91,7 +109,11 @@ async def run(quotes: int) -> dict[str, float]:
                 {
                     "strategy_path": f"{THIS}:QuoteToOrder",
                     "config_path": f"{THIS}:QuoteToOrderConfig",
-                    "config": {"instrument_id": str(LONG_ID)},
+                    "config": {
+                        "instrument_id": str(LONG_ID),
+                        "state_store": str(folder / "state.sqlite") if synchronous else None,
+                        "synchronous": synchronous or "NORMAL",
+                    },
                 },
             ],
         }
@@ -148,10 +170,12 @@ async def run(quotes: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quotes", type=int, default=10_000)
+    parser.add_argument("--state-store", choices=("FULL", "NORMAL"), default=None)
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.quotes))
+    result = asyncio.run(run(args.quotes, args.state_store))
+    store = f"state store {args.state_store}" if args.state_store else "no state store"
     print(
-        f"quote -> order request, {result['quotes']} quotes: "
+        f"quote -> order request ({store}), {result['quotes']} quotes: "
         f"p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us, "
         f"mean {result['mean_us']:.0f} us, max {result['max_us']:.0f} us",
     )

@@ -1,8 +1,9 @@
 """SQLite state store: order intents, structures and legs, traded cycles, owned shares, status.
 
-One file per node, in WAL mode, with ``synchronous=FULL`` by default: a committed write
-survives a SIGKILL of the process and a power loss (``NORMAL`` survives the kill only, and is
-faster). Every write method commits before it returns, so a caller that writes an intent and
+One file per node, in WAL mode, with ``synchronous=NORMAL`` by default: a committed write
+survives a SIGKILL of the process at any instant; after an operating-system crash or a power
+loss the last transactions may be rolled back (SQLite's documented WAL behaviour). ``FULL``
+survives those too, at an fsync per commit (about 0.3 ms here, against 0.03 ms). Every write method commits before it returns, so a caller that writes an intent and
 then submits the order has the intent on disk first. :meth:`StateStore.transaction` groups
 several writes into one commit.
 """
@@ -179,9 +180,9 @@ class StateStore:
     path : str | Path
         The SQLite file (created with its folder), or ``":memory:"`` for a private in-memory
         store (backtests).
-    synchronous : str, default "FULL"
-        SQLite ``synchronous`` pragma: ``FULL`` (durable across power loss) or ``NORMAL``
-        (durable across a process kill only).
+    synchronous : str, default "NORMAL"
+        SQLite ``synchronous`` pragma: ``NORMAL`` (durable across a process kill) or ``FULL``
+        (also across an OS crash or power loss).
 
     Raises
     ------
@@ -192,7 +193,7 @@ class StateStore:
 
     """
 
-    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
+    def __init__(self, path: str | Path, synchronous: str = "NORMAL") -> None:
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous was {synchronous!r}, not 'FULL' or 'NORMAL'")
         self.path = str(path)
