@@ -5,7 +5,7 @@
 Builds the node with :func:`adapters.tradier.node.build_trading_node` (as ``tradefly live``
 does), runs it, writes the file READY once the trader runs, then publishes a SPY daily bar
 stamped now every BAR_SECS seconds (default 0.4), so the strategy decides 1 ms after each. On
-SIGTERM it stops the node cleanly and writes DUMP: the open positions and working orders of the
+SIGUSR1 (Nautilus handles SIGTERM and SIGINT itself) it stops the node cleanly and writes DUMP: the open positions and working orders of the
 node's cache as JSON. SIGKILL (the point of the test) leaves no DUMP.
 """
 
@@ -57,7 +57,7 @@ def cache_state(node: TradingNode) -> dict[str, Any]:
 
 async def run(config: Path, ready: Path, dump: Path, bar_secs: float) -> None:
     stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, stop.set)
     node = await build_trading_node(config)
     task = asyncio.get_running_loop().create_task(node.run_async())
     while not node.trader.is_running:

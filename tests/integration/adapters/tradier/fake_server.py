@@ -17,8 +17,8 @@ It follows the documented behaviour (``../shared/docs/api-tradier.md``), quirks 
   cover, and an opening order against a position held the other way are refused: HTTP 200,
   then ``rejected`` with a ``reason_description``;
 - ``day`` orders expire at the close (:meth:`FakeTradier.expire_day_orders`);
-- :attr:`FakeTradier.on_order` lets a test decide each accepted order's fate (fill now, later,
-  or leave it working);
+- :attr:`FakeTradier.on_order` sees each order placed, so a test can decide its fate (fill now,
+  later, or leave it working);
 - faults are injected per request (:meth:`FakeTradier.inject`): any status with headers and
   body (429 with ``X-Ratelimit-*``, 5xx), a delay longer than the client's timeout, or a
   request applied and then answered with an error (an order placed but its answer lost);
@@ -208,8 +208,9 @@ class FakeTradier:
     ----------
     peak : dict[str, float]
         Per symbol, the largest absolute position quantity ever held.
-    on_order : Callable[[Order], None] or None
-        Called with every order accepted (not refused) unless ``auto_fill`` is set.
+    on_order : Callable[[Order, str | None], None] or None
+        Unless ``auto_fill`` is set, called with every order placed, before any fill, and the
+        reason it will be refused (None if it is accepted).
 
     """
 
@@ -228,7 +229,7 @@ class FakeTradier:
         self.orders: dict[int, Order] = {}
         self.positions: dict[str, list[float]] = {}  # symbol -> [quantity, cost_basis]
         self.peak: dict[str, float] = {}
-        self.on_order: Callable[[Order], None] | None = None
+        self.on_order: Callable[[Order, str | None], None] | None = None
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.faults: list[Fault] = []
         self.reject_next: str | None = None
@@ -538,21 +539,20 @@ class FakeTradier:
         if order_class == "multileg":
             order.quantity = min(leg.quantity for leg in order.legs)
         refusal = self._refusal(order)
+        if refusal is None and self.reject_next is not None:
+            refusal, self.reject_next = self.reject_next, None
         self.orders[order.id] = order
         self.order_placed.set()
-        if self.reject_next is not None or refusal is not None:
-            reason = refusal or self.reject_next
-            if refusal is None:
-                self.reject_next = None
+        if refusal is not None:
             asyncio.get_running_loop().call_later(
-                0.05, self._spawn, self.set_status(order.id, "rejected", reason)
+                0.05, self._spawn, self.set_status(order.id, "rejected", refusal)
             )
         elif self.auto_fill:
             asyncio.get_running_loop().call_soon(self._spawn, self._auto_fill(order))
         else:
             asyncio.get_running_loop().call_soon(self._spawn, self._push_order_events(order))
-            if self.on_order is not None:
-                self.on_order(order)
+        if self.on_order is not None and not self.auto_fill:
+            self.on_order(order, refusal)
         return 200, {"order": {"id": order.id, "status": "ok"}}
 
     def _refusal(self, order: Order) -> str | None:
