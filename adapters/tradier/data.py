@@ -2,8 +2,13 @@
 
 - Quotes and trades stream over the market WebSocket; every subscription change resends the
   full symbol list. When Tradier refuses streaming sessions (paper accounts, A12) or while the
-  stream reconnects, one quotes call per ``poll_interval_secs`` covers every subscribed symbol
-  (unchanged quotes are not republished). Polling pauses while the market clock says closed.
+  stream reconnects, one quotes call per ``poll_interval_secs`` covers every subscribed symbol.
+  Every quote received is published, an unchanged one too (with its new ``ts_init``), so a
+  strategy waiting for its next quote of a still book gets it. Polling pauses while the market
+  clock says closed. :attr:`TradierDataClient.mode` says which source is in use.
+- Every vendor record is checked at the edge (:mod:`adapters.tradier.validation`); a bad one
+  is dropped, counted per kind in :attr:`TradierDataClient.rejections` and logged once per
+  kind, and the rest of the reply or stream is used.
 - ``subscribe_option_greeks`` polls ``quotes?greeks=true`` and publishes Nautilus
   ``OptionGreeks`` (ORATS snapshots, about hourly).
 - ``request_bars``: daily bars from ``/markets/history`` (stamped at the session close) and 1, 5
@@ -38,18 +43,19 @@ from nautilus_trader.data.messages import (
     UnsubscribeTradeTicks,
 )
 from nautilus_trader.live.data_client import LiveMarketDataClient
-from nautilus_trader.model.data import Bar, BarType, QuoteTick
+from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.enums import AggregationSource, BarAggregation
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 from nautilus_trader.model.identifiers import is_generic_spread_id as is_spread
 
-from adapters.tradier import parsing, schemas
+from adapters.tradier import parsing, schemas, validation
 from adapters.tradier.api import TradierMarketApi
 from adapters.tradier.config import TradierDataClientConfig
 from adapters.tradier.constants import TRADIER, TRADIER_VENUE
-from adapters.tradier.errors import TradierError
+from adapters.tradier.errors import TradierError, TradierParseError
 from adapters.tradier.providers import TradierInstrumentProvider
 from adapters.tradier.websocket import TradierStream, market_subscription
+from adapters.vendor_values import RejectionTally
 from tradefly.instruments import DAILY_LAST
 from tradefly.market_calendar import NEW_YORK, session_close_ns, session_of_ns, sessions_between
 
@@ -113,6 +119,7 @@ class TradierDataClient(LiveMarketDataClient):
         self._market_state = "open"
         self._clock_checked_ns = 0
         self._tasks_running: list[asyncio.Task[None]] = []
+        self._rejections = RejectionTally(self._log.warning, "Tradier market data")
         self._stream: TradierStream | None = None
         if config.use_streaming:
             self._stream = TradierStream(
@@ -130,6 +137,24 @@ class TradierDataClient(LiveMarketDataClient):
     def stream(self) -> TradierStream | None:
         """The market stream, or None when streaming is off or unavailable."""
         return self._stream
+
+    @property
+    def mode(self) -> str:
+        """``"streaming"`` while the market stream is in use, else ``"polling"``.
+
+        Polling is the mode when ``use_streaming`` is off or after Tradier refused streaming
+        sessions (logged once as a WARNING). While a stream reconnects, quotes are polled
+        but the mode stays ``"streaming"``.
+        """
+        return "polling" if self._stream is None else "streaming"
+
+    @property
+    def rejections(self) -> dict[str, int]:
+        """Vendor records dropped at the edge so far, per kind (``identifier``, ``price`` ...)."""
+        return self._rejections.counts
+
+    def _reject(self, error: TradierParseError) -> None:
+        self._rejections.record(error.kind, error.message)
 
     # -- Connection -----------------------------------------------------------------------
 
@@ -233,32 +258,38 @@ class TradierDataClient(LiveMarketDataClient):
             self._stream.start()
 
     def _on_stream_unavailable(self, reason: str) -> None:
-        self._log.warning(f"Market streaming unavailable ({reason}); polling quotes instead")
+        self._log.warning(
+            f"Market streaming unavailable ({reason}); falling back to polling quotes "
+            f"every {self._config.poll_interval_secs}s"
+        )
         self._stream = None
 
     def _on_stream_message(self, line: bytes) -> None:
         try:
-            event = schemas.decode(schemas.MarketEvent, line)
-        except TradierError as exc:
-            self._log.warning(f"Dropped a malformed stream message: {exc}")
-            return
-        if event.error:
-            self._log.warning(f"Market stream refused: {event.error}")
-            return
-        if event.symbol is None:
-            return
-        instrument_id = parsing.instrument_id_for(event.symbol)
-        instrument = self._cache.instrument(instrument_id)
-        if instrument is None:
-            return
-        ts_init = self._clock.timestamp_ns()
-        try:
+            event = validation.check_market_event(schemas.decode(schemas.MarketEvent, line))
+            if event.error:
+                self._log.warning(f"Market stream refused: {event.error!r:.200}")
+                return
+            if event.symbol is None:
+                return
+            instrument_id = parsing.instrument_id_for(event.symbol)
+            instrument = self._cache.instrument(instrument_id)
+            if instrument is None:
+                return
+            ts_init = self._clock.timestamp_ns()
             if event.type == "quote" and instrument_id in self._quote_ids:
                 self._handle_data(parsing.parse_stream_quote(event, instrument, ts_init))
             elif event.type in ("trade", "tradex") and instrument_id in self._trade_ids:
                 self._handle_data(parsing.parse_stream_trade(event, instrument, ts_init))
-        except TradierError as exc:
-            self._log.warning(f"Dropped stream {event.type} for {event.symbol}: {exc}")
+        except TradierParseError as exc:
+            self._reject(exc)
+
+    def _valid_quotes(self, quotes: list[schemas.Quote]) -> list[schemas.Quote]:
+        """Return the quotes that pass the edge checks; count the others."""
+        checked = validation.keep_valid(quotes, validation.check_quote)
+        for error in checked.errors:
+            self._reject(error)
+        return checked.items
 
     # -- Polling --------------------------------------------------------------------------
 
@@ -293,33 +324,38 @@ class TradierDataClient(LiveMarketDataClient):
         response = await self._market.quotes(i.symbol.value for i in instrument_ids)
         quotes, unmatched = parsing.parse_quotes(response)
         if unmatched:
-            self._log.warning(f"Quotes unmatched (expired or invalid): {unmatched}")
+            self._log.warning(f"Quotes unmatched (expired or invalid): {unmatched!r:.200}")
         ts_init = self._clock.timestamp_ns()
-        for quote in quotes:
-            instrument_id = parsing.instrument_id_for(quote.symbol)
-            instrument = self._cache.instrument(instrument_id)
-            if instrument is None:
-                continue
-            if instrument_id in self._quote_ids:
-                try:
-                    tick = parsing.parse_quote_tick(quote, instrument, ts_init)
-                except TradierError:
-                    continue
-                if not _same_book(tick, self._cache.quote_tick(instrument_id)):
-                    self._handle_data(tick)
-            if instrument_id in self._trade_ids and quote.last and quote.last_volume:
-                key = f"{quote.trade_date}-{int(quote.volume or 0)}"
-                if self._last_trade.get(instrument_id) != key:
-                    self._last_trade[instrument_id] = key
-                    event = schemas.MarketEvent(
-                        type="trade",
-                        symbol=quote.symbol,
-                        price=quote.last,
-                        size=quote.last_volume,
-                        cvol=quote.volume,
-                        date=quote.trade_date if isinstance(quote.trade_date, int) else None,
-                    )
-                    self._handle_data(parsing.parse_stream_trade(event, instrument, ts_init))
+        for quote in self._valid_quotes(quotes):
+            try:
+                self._publish_polled(quote, ts_init)
+            except TradierParseError as exc:
+                self._reject(exc)
+
+    def _publish_polled(self, quote: schemas.Quote, ts_init: int) -> None:
+        instrument_id = parsing.instrument_id_for(quote.symbol)
+        instrument = self._cache.instrument(instrument_id)
+        if instrument is None:
+            return
+        if instrument_id in self._quote_ids:
+            try:
+                self._handle_data(parsing.parse_quote_tick(quote, instrument, ts_init))
+            except TradierParseError as exc:
+                if exc.kind != "layout":  # a one-sided book is no rejection
+                    raise
+        if instrument_id in self._trade_ids and quote.last and quote.last_volume:
+            key = f"{quote.trade_date}-{int(quote.volume or 0)}"
+            if self._last_trade.get(instrument_id) != key:
+                self._last_trade[instrument_id] = key
+                event = schemas.MarketEvent(
+                    type="trade",
+                    symbol=quote.symbol,
+                    price=quote.last,
+                    size=quote.last_volume,
+                    cvol=quote.volume,
+                    date=quote.trade_date if isinstance(quote.trade_date, int) else None,
+                )
+                self._handle_data(parsing.parse_stream_trade(event, instrument, ts_init))
 
     def _next_daily_bar_ns(self, now_ns: int) -> int:
         lead_ns = int(self._config.daily_bar_lead_secs * 1e9)
@@ -341,7 +377,9 @@ class TradierDataClient(LiveMarketDataClient):
         if not bar_types:
             return
         try:
-            quotes, _ = parsing.parse_quotes(await self._market.quotes(bar_types))
+            quotes = self._valid_quotes(
+                parsing.parse_quotes(await self._market.quotes(bar_types))[0]
+            )
         except TradierError as exc:
             self._log.error(f"Daily bars unavailable: {exc}")
             return
@@ -367,14 +405,19 @@ class TradierDataClient(LiveMarketDataClient):
     async def _poll_greeks(self, instrument_ids: list[InstrumentId]) -> None:
         try:
             response = await self._market.quotes((i.symbol.value for i in instrument_ids), True)
+            quotes = self._valid_quotes(parsing.parse_quotes(response)[0])
         except TradierError as exc:
             self._log.warning(f"Greeks poll failed: {exc}")
             return
-        quotes, _ = parsing.parse_quotes(response)
         ts_init = self._clock.timestamp_ns()
         for quote in quotes:
-            instrument_id = parsing.instrument_id_for(quote.symbol)
-            greeks = parsing.parse_option_greeks(quote, instrument_id, ts_init, self._spot(quote))
+            try:
+                instrument_id = parsing.instrument_id_for(quote.symbol)
+                spot = self._spot(quote)
+                greeks = parsing.parse_option_greeks(quote, instrument_id, ts_init, spot)
+            except TradierParseError as exc:
+                self._reject(exc)
+                continue
             if greeks is not None:
                 self._handle_data(greeks)
 
@@ -454,14 +497,3 @@ def _utc(value: Any) -> pd.Timestamp | None:
         return None
     stamp = pd.Timestamp(value)
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def _same_book(tick: QuoteTick, last: QuoteTick | None) -> bool:
-    if last is None:
-        return False
-    return bool(
-        tick.bid_price == last.bid_price
-        and tick.ask_price == last.ask_price
-        and tick.bid_size == last.bid_size
-        and tick.ask_size == last.ask_size
-    )

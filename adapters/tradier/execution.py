@@ -14,6 +14,11 @@
   ``exec_quantity``/``avg_fill_price``, with deterministic trade ids, so a fill seen twice is
   applied once and partial fills are reported as they happen.
 - Account state is pushed from ``/balances`` at connect and after fills.
+- Every order, position and account event is checked at the edge
+  (:mod:`adapters.tradier.validation`) before it is used; a bad one is dropped, counted per
+  kind in :attr:`TradierExecutionClient.rejections` and logged once per kind, and the rest of
+  the list or stream is used, so a reconciliation pass or a stream never stops on one record.
+  An order of quantity 0 (a refused placement in the 2013 layout) is not reported.
 - :meth:`TradierExecutionClient.preview` validates an order with ``preview=true`` and returns
   Tradier's cost and buying-power effect without placing it.
 """
@@ -68,18 +73,21 @@ from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.model.orders import Order
 
+from adapters import vendor_values
 from adapters.tradier import orders as forms
-from adapters.tradier import parsing, schemas
+from adapters.tradier import parsing, schemas, validation
 from adapters.tradier.api import TradierAccountApi
 from adapters.tradier.config import TradierExecClientConfig
 from adapters.tradier.constants import TRADIER, TRADIER_VENUE
 from adapters.tradier.errors import (
     TradierAuthError,
     TradierError,
+    TradierParseError,
     TradierRequestError,
 )
 from adapters.tradier.providers import TradierInstrumentProvider, build_option_spread
 from adapters.tradier.websocket import TradierStream, account_subscription
+from adapters.vendor_values import RejectionTally
 
 
 @dataclass
@@ -169,6 +177,7 @@ class TradierExecutionClient(LiveExecutionClient):
         self._fetch_event = asyncio.Event()
         self._account_dirty = asyncio.Event()
         self._tasks_running: list[asyncio.Task[None]] = []
+        self._rejections = RejectionTally(self._log.warning, "Tradier execution")
         self._stream: TradierStream | None = None
         self._set_account_id(AccountId(f"{TRADIER}-{account.account_id}"))
         if config.use_account_stream:
@@ -189,6 +198,37 @@ class TradierExecutionClient(LiveExecutionClient):
         """The account stream, or None when it is off or unavailable."""
         return self._stream
 
+    @property
+    def mode(self) -> str:
+        """``"streaming"`` while the account stream is in use, else ``"polling"``.
+
+        Polling is the mode when ``use_account_stream`` is off or after Tradier refused
+        account stream sessions (logged once as a WARNING). Orders are polled in both modes,
+        less often while streaming.
+        """
+        return "polling" if self._stream is None else "streaming"
+
+    @property
+    def rejections(self) -> dict[str, int]:
+        """Vendor records dropped at the edge so far, per kind (``identifier``, ``price`` ...)."""
+        return self._rejections.counts
+
+    def _reject_record(self, error: TradierParseError) -> None:
+        self._rejections.record(error.kind, error.message)
+
+    def _valid_orders(self, orders: list[schemas.Order]) -> list[schemas.Order]:
+        """Return the orders that pass the edge checks and carry an id; count the others."""
+        valid = []
+        for order in orders:
+            try:
+                validation.check_order(order)
+                parsing.venue_id(order)
+            except TradierParseError as exc:
+                self._reject_record(exc)
+                continue
+            valid.append(order)
+        return valid
+
     # -- Connection -----------------------------------------------------------------------
 
     async def _connect(self) -> None:
@@ -196,7 +236,7 @@ class TradierExecutionClient(LiveExecutionClient):
         await self._provider.initialize()
         for instrument in self._provider.list_all():
             self._cache.add_instrument(instrument)
-        orders = parsing.parse_orders(await self._account.orders())
+        orders = self._valid_orders(parsing.parse_orders(await self._account.orders()))
         self._remember(orders)
         await self._load_instruments_for(orders)
         await self._update_account_state()
@@ -367,10 +407,11 @@ class TradierExecutionClient(LiveExecutionClient):
     async def _orders_or_none(self, failure: str) -> list[schemas.Order] | None:
         """Return today's orders, or None after logging ``{failure}: {reason}``."""
         try:
-            return parsing.parse_orders(await self._account.orders())
+            orders = parsing.parse_orders(await self._account.orders())
         except TradierError as exc:
             self._log.warning(f"{failure}: {exc.message}")
             return None
+        return self._valid_orders(orders)
 
     def _accept(self, orders: list[Order], kind: str, legs: list[_LegTrack], venue_id: str) -> None:
         first = orders[0]
@@ -534,9 +575,9 @@ class TradierExecutionClient(LiveExecutionClient):
 
     def _on_stream_message(self, line: bytes) -> None:
         try:
-            event = schemas.decode(schemas.AccountEvent, line)
-        except TradierError as exc:
-            self._log.warning(f"Dropped a malformed account event: {exc}")
+            event = validation.check_account_event(schemas.decode(schemas.AccountEvent, line))
+        except TradierParseError as exc:
+            self._reject_record(exc)
             return
         if event.event != "order" or event.id is None:
             return
@@ -608,6 +649,7 @@ class TradierExecutionClient(LiveExecutionClient):
         A malformed order is logged and skipped; the next poll or fetch retries it.
         """
         try:
+            validation.check_order(order)
             venue_id = str(parsing.venue_id(order))
             tracked = self._tracked.get(venue_id) or self._adopt(order)
             if tracked is None:
@@ -619,6 +661,9 @@ class TradierExecutionClient(LiveExecutionClient):
                 done = self._process_multileg(tracked, order)
             else:
                 done = self._process_bracket(tracked, order)
+        except TradierParseError as exc:
+            self._reject_record(exc)
+            return
         except TradierError as exc:
             self._log.error(f"Order update skipped: {exc.message}")
             return
@@ -841,6 +886,8 @@ class TradierExecutionClient(LiveExecutionClient):
         increment: parsing.FillIncrement,
         commission: Money,
     ) -> None:
+        with validation.as_parse_error():
+            vendor_values.price(float(increment.price), "fill price", signed=True)
         self.generate_order_filled(
             strategy_id=strategy_id,
             instrument_id=instrument.id,
@@ -926,16 +973,20 @@ class TradierExecutionClient(LiveExecutionClient):
         """Return the canonical spread ID of a multileg order: BUY, ratios reduced by their gcd."""
         legs = parsing.order_legs(order)
         quantities = [int(leg.quantity or 0) for leg in legs]
-        unit = math.gcd(*quantities) or 1
-        return new_generic_spread_id(
-            [
-                (
-                    parsing.instrument_id_for(parsing.order_symbol(leg)),
-                    (q // unit) * (1 if parsing.order_side(leg) == OrderSide.BUY else -1),
-                )
-                for leg, q in zip(legs, quantities, strict=True)
-            ],
-        )
+        if not all(quantities):
+            raise TradierParseError(f"order {order.id} had a leg of quantity 0", kind="quantity")
+        unit = math.gcd(*quantities)
+        ratios = [
+            (
+                parsing.instrument_id_for(parsing.order_symbol(leg)),
+                (q // unit) * (1 if parsing.order_side(leg) == OrderSide.BUY else -1),
+            )
+            for leg, q in zip(legs, quantities, strict=True)
+        ]
+        try:
+            return new_generic_spread_id(ratios)
+        except ValueError as exc:
+            raise TradierParseError(f"order {order.id} legs form no spread: {exc}") from exc
 
     def _report(self, order: schemas.Order, ts_init: int) -> OrderStatusReport | None:
         venue_id = str(parsing.venue_id(order))
@@ -968,8 +1019,12 @@ class TradierExecutionClient(LiveExecutionClient):
                 order_type = parsing.order_type(source)
                 if legs:
                     venue_id = f"{venue_id}-0"
-        except TradierError as exc:
-            self._log.warning(f"Order {venue_id} not reported: {exc.message}")
+            if quantity <= 0:
+                raise TradierParseError(
+                    f"order {venue_id} ({order.status}) had quantity {quantity}", kind="quantity"
+                )
+        except TradierParseError as exc:
+            self._reject_record(exc)
             return None
         instrument = self._cache.instrument(instrument_id)
         if instrument is None:

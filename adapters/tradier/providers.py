@@ -16,10 +16,11 @@ from nautilus_trader.model.identifiers import (
 )
 from nautilus_trader.model.instruments import Instrument, OptionSpread
 
-from adapters.tradier import parsing
+from adapters.tradier import parsing, schemas, validation
 from adapters.tradier.api import TradierMarketApi
 from adapters.tradier.constants import MAX_MULTILEG_LEGS
 from adapters.tradier.errors import TradierParseError
+from adapters.vendor_values import RejectionTally
 from strategies.toolkit.selection import is_monthly_expiration
 from tradefly.instruments import make_equity
 from tradefly.market_calendar import session_of_ns
@@ -106,6 +107,18 @@ class TradierInstrumentProvider(InstrumentProvider):
         super().__init__(config=config)
         self._market = market
         self._clock = clock
+        self._rejections = RejectionTally(self._log.warning, "Tradier instrument provider")
+
+    @property
+    def rejections(self) -> dict[str, int]:
+        """Vendor rows dropped at the edge so far, per kind (``identifier``, ``price`` ...)."""
+        return self._rejections.counts
+
+    def _valid_quotes(self, quotes: list[schemas.Quote]) -> list[schemas.Quote]:
+        checked = validation.keep_valid(quotes, validation.check_quote)
+        for error in checked.errors:
+            self._rejections.record(error.kind, error.message)
+        return checked.items
 
     async def load_all_async(self, filters: dict[str, Any] | None = None) -> None:
         """Load each configured underlying and its chains within the DTE window."""
@@ -120,7 +133,7 @@ class TradierInstrumentProvider(InstrumentProvider):
         window = filters.get("strike_window_pct")
         today = session_of_ns(self._clock.timestamp_ns())
         quotes, _ = parsing.parse_quotes(await self._market.quotes(underlyings))
-        last = {q.symbol: q.last for q in quotes}
+        last = {q.symbol: q.last for q in self._valid_quotes(quotes)}
         for underlying in underlyings:
             self.add(make_equity(underlying, self._clock.timestamp_ns()))
             spot = last.get(underlying)
@@ -143,22 +156,19 @@ class TradierInstrumentProvider(InstrumentProvider):
     ) -> parsing.Parsed[parsing.ChainRow]:
         """Load one expiration's contracts (with greeks) and return the parsed rows.
 
-        Rows outside `strike_range` (dollars, inclusive) are dropped; rejected rows are logged
-        with their count.
+        Rows outside `strike_range` (dollars, inclusive) are dropped; rejected rows are
+        counted in :attr:`rejections` (the first of each kind logged) and in the result.
         """
         response = await self._market.chain(underlying, expiration, greeks=True)
         parsed = parsing.parse_chain(response, self._clock.timestamp_ns())
         if strike_range is not None:
             low, high = strike_range
             rows = [r for r in parsed.items if low <= r.contract.strike_price.as_double() <= high]
-            parsed = parsing.Parsed(rows, parsed.rejected, parsed.reasons)
+            parsed = parsing.Parsed(rows, parsed.rejected, parsed.reasons, parsed.kinds)
         for row in parsed.items:
             self.add(row.contract)
-        if parsed.rejected:
-            self._log.warning(
-                f"{underlying} {expiration}: rejected {parsed.rejected} chain rows: "
-                f"{'; '.join(parsed.reasons[:3])}",
-            )
+        for kind, reason in zip(parsed.kinds, parsed.reasons, strict=True):
+            self._rejections.record(kind, reason)
         return parsed
 
     async def load_ids_async(
@@ -183,8 +193,8 @@ class TradierInstrumentProvider(InstrumentProvider):
             await self._market.quotes(i.symbol.value for i in instrument_ids)
         )
         if unmatched:
-            self._log.warning(f"Tradier did not recognise (expired or invalid): {unmatched}")
-        for quote in quotes:
+            self._log.warning(f"Tradier did not recognise (expired or invalid): {unmatched!r:.200}")
+        for quote in self._valid_quotes(quotes):
             try:
                 if parsing.is_option_symbol(quote.symbol):
                     self.add(
@@ -198,7 +208,7 @@ class TradierInstrumentProvider(InstrumentProvider):
                 else:
                     self.add(make_equity(quote.symbol, ts_init))
             except TradierParseError as exc:
-                self._log.warning(f"Skipped {quote.symbol}: {exc}")
+                self._rejections.record(exc.kind, exc.message)
 
     def _add_spread(self, spread_id: InstrumentId) -> None:
         legs = [self.find(leg) for leg, _ in generic_spread_id_to_list(spread_id)]

@@ -7,6 +7,11 @@ exponential backoff and a **fresh** session (a session id is good for about five
 When the vendor refuses to create sessions at all (paper accounts often cannot stream market
 data, A12) it gives up after a few attempts and reports the stream unavailable, so the caller
 can fall back to polling.
+
+A message the callback cannot handle never ends the stream: the callback's own errors are
+expected to be handled inside it; anything that still escapes is counted
+(:attr:`TradierStream.handler_errors`), logged once per exception type, and the next message
+is read.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from websockets.exceptions import WebSocketException
 
 from adapters.tradier.errors import TradierAuthError, TradierError, TradierRequestError
 from adapters.tradier.schemas import StreamSession
+from adapters.vendor_values import RejectionTally
 
 _log = logging.getLogger(__name__)
 
@@ -105,7 +111,13 @@ class TradierStream:
         self._ws: ClientConnection | None = None
         self._session_id: str | None = None
         self._task: asyncio.Task[None] | None = None
+        self._handler_errors = RejectionTally(_log.error, f"Tradier {name} stream handler")
         self.connections = 0
+
+    @property
+    def handler_errors(self) -> dict[str, int]:
+        """Messages whose callback raised, per exception type (the stream carried on)."""
+        return self._handler_errors.counts
 
     @property
     def is_connected(self) -> bool:
@@ -178,7 +190,7 @@ class TradierStream:
                     received = True
                     for line in frame.split(b"\n"):
                         if line.strip():
-                            self._on_message(line)
+                            self._dispatch(line)
         except TimeoutError:
             _log.warning(
                 "Tradier %s stream idle for %ss; reconnecting", self.name, self._idle_timeout_secs
@@ -188,6 +200,12 @@ class TradierStream:
         finally:
             self._ws, self._session_id = None, None
         return received
+
+    def _dispatch(self, line: bytes) -> None:
+        try:
+            self._on_message(line)
+        except Exception as exc:
+            self._handler_errors.record(type(exc).__name__, f"{exc!r:.200}")
 
     async def _backoff(self, delay: float) -> float:
         await asyncio.sleep(delay * (1 + 0.25 * random.random()))  # noqa: S311
