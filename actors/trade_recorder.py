@@ -7,9 +7,8 @@ expiry have no order of ours; they are classed ``assigned``/``exercised`` when i
 the underlying's close, else ``expired``.
 """
 
-import datetime as dt
+from collections.abc import Callable
 
-import pandas as pd
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.data import Bar
@@ -20,7 +19,7 @@ from nautilus_trader.model.position import Position
 
 from strategies.toolkit.equity import mark_price, marked_equity
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason
-from tradefly.backtest.results import EquityPoint, TradeRecord
+from tradefly.backtest.results import ClosePoint, EquityPoint, TradeRecord, iso_utc
 from tradefly.instruments import VENUE, daily_bar_type, equity_id
 
 RECORD_DELAY_NS = 2_000_000  # after the strategies' decisions at close + 1 ms
@@ -40,7 +39,10 @@ class TradeRecorderConfig(ActorConfig, frozen=True, kw_only=True):  # type: igno
 
 
 class TradeRecorder(Actor):
-    """Collect :class:`TradeRecord` rows and session-close :class:`EquityPoint` s.
+    """Collect :class:`TradeRecord` rows, session-close :class:`EquityPoint` s and closes.
+
+    ``on_session``, when set, is called once per underlying bar (a session replayed), e.g.
+    to advance a progress bar.
 
     Parameters
     ----------
@@ -54,6 +56,8 @@ class TradeRecorder(Actor):
         self._underlying_id = equity_id(config.underlying)
         self.trades: list[TradeRecord] = []
         self.equity_curve: list[EquityPoint] = []
+        self.underlying_closes: list[ClosePoint] = []
+        self.on_session: Callable[[], None] | None = None
         self.premium_collected = 0.0
         self.fees = 0.0
 
@@ -64,7 +68,10 @@ class TradeRecorder(Actor):
         self.subscribe_bars(daily_bar_type(self._underlying_id))
 
     def on_bar(self, bar: Bar) -> None:
-        """Record equity just after each session close."""
+        """Record the close, and equity just after it; call :attr:`on_session` if set."""
+        self.underlying_closes.append(ClosePoint(bar.ts_event, bar.close.as_double()))
+        if self.on_session is not None:
+            self.on_session()
         self.clock.set_time_alert_ns(
             name=f"record-equity-{bar.ts_event}",
             alert_time_ns=bar.ts_event + RECORD_DELAY_NS,
@@ -101,12 +108,12 @@ class TradeRecorder(Actor):
         fees = sum(m.as_double() for m in position.commissions()) if position is not None else 0.0
         self.trades.append(
             TradeRecord(
-                entry_time=_iso(event.ts_opened),
+                entry_time=iso_utc(event.ts_opened),
                 symbol=event.instrument_id.symbol.value,
                 side="SELL" if event.entry == OrderSide.SELL else "BUY",
                 quantity=int(event.peak_qty.as_double()),
                 entry_price=float(event.avg_px_open),
-                exit_time=_iso(event.ts_closed),
+                exit_time=iso_utc(event.ts_closed),
                 exit_reason=self._exit_reason(event).value,
                 exit_price=float(event.avg_px_close),
                 pnl=float(event.realized_pnl.as_double()),
@@ -138,7 +145,7 @@ class TradeRecorder(Actor):
         for position in self.cache.positions_open():
             rows.append(
                 TradeRecord(
-                    entry_time=_iso(position.ts_opened),
+                    entry_time=iso_utc(position.ts_opened),
                     symbol=position.instrument_id.symbol.value,
                     side="SELL" if position.side == PositionSide.SHORT else "BUY",
                     quantity=int(position.quantity.as_double()),
@@ -151,7 +158,3 @@ class TradeRecorder(Actor):
                 )
             )
         return rows
-
-
-def _iso(ts_ns: int) -> str:
-    return str(pd.Timestamp(ts_ns, tz=dt.UTC).isoformat())

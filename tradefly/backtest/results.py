@@ -1,6 +1,31 @@
 """Plain result records of a backtest run, independent of Nautilus objects."""
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
+
+ISO_UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""The one timestamp format of reports: ISO-8601 UTC, microseconds, ``Z`` suffix."""
+
+
+def iso_utc(ts_ns: int) -> str:
+    """Return UNIX nanoseconds as ISO-8601 UTC in :data:`ISO_UTC_FORMAT` (microseconds).
+
+    Parameters
+    ----------
+    ts_ns : int
+        UNIX time in nanoseconds (truncated to microseconds).
+
+    Returns
+    -------
+    str
+        E.g. ``2021-01-04T21:00:00.001000Z``.
+
+    """
+    seconds, nanos = divmod(ts_ns, 1_000_000_000)
+    moment = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    moment += dt.timedelta(microseconds=nanos // 1000)
+    return moment.strftime(ISO_UTC_FORMAT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -10,7 +35,7 @@ class TradeRecord:
     Parameters
     ----------
     entry_time : str
-        ISO-8601 UTC time of the opening fill.
+        ISO-8601 UTC time of the opening fill (:data:`ISO_UTC_FORMAT`).
     symbol : str
         OCC option symbol or underlying ticker (e.g. ``SPY210129P00360000``, ``SPY``).
     side : str
@@ -20,7 +45,7 @@ class TradeRecord:
     entry_price : float
         Average opening price, dollars per share.
     exit_time : str | None
-        ISO-8601 UTC time of the closing fill, ``None`` while open.
+        ISO-8601 UTC time of the closing fill (:data:`ISO_UTC_FORMAT`), ``None`` while open.
     exit_reason : str
         ``expired`` (worthless), ``assigned``, ``exercised``, ``take_profit``, ``stop_loss``,
         ``dte_exit``, ``assigned_shares_sold``, ``open`` (still open at the end).
@@ -53,6 +78,14 @@ class EquityPoint:
     equity: float
 
 
+@dataclass(frozen=True, slots=True)
+class ClosePoint:
+    """The underlying's session close price (USD per share) at one instant."""
+
+    ts_ns: int
+    close: float
+
+
 @dataclass(slots=True)
 class BacktestResult:
     """The outcome of one backtest run.
@@ -74,13 +107,23 @@ class BacktestResult:
     realized_pnl : float
         Sum of realized P&L of all closed positions after fees, USD.
     n_trades : int
-        Option positions opened.
+        Trades the strategy opened (legs opened together count once; see
+        :func:`tradefly.backtest.trades.group_trades`).
     n_assigned : int
         Short options assigned at expiry.
     equity_curve : list[EquityPoint]
         Equity at each session close.
     trades : list[TradeRecord]
-        Every position, options and assigned shares.
+        Every position (leg): options and the shares assigned or exercised options delivered.
+    underlying : str
+        Ticker of the underlying (``SPY``); its closes are the benchmark.
+    n_legs : int
+        Option positions opened (each leg of a spread once).
+    underlying_closes : list[ClosePoint]
+        The underlying's close at each session replayed.
+    run_info : dict[str, Any]
+        How to reproduce the run: ``config`` (every field, defaults included), ``catalog``,
+        ``data_span`` (first and last session replayed), ``versions``.
 
     """
 
@@ -96,3 +139,7 @@ class BacktestResult:
     n_assigned: int
     equity_curve: list[EquityPoint] = field(default_factory=list)
     trades: list[TradeRecord] = field(default_factory=list)
+    underlying: str = ""
+    n_legs: int = 0
+    underlying_closes: list[ClosePoint] = field(default_factory=list)
+    run_info: dict[str, Any] = field(default_factory=dict)

@@ -15,7 +15,7 @@ share sales move cash exactly as a broker would.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +38,8 @@ from strategies.short_option import ShortOptionStrategy
 from tradefly.backtest.config import RunConfig, strategy_config
 from tradefly.backtest.fees import OptionsCommissionModel
 from tradefly.backtest.results import BacktestResult, EquityPoint, TradeRecord
+from tradefly.backtest.run_info import run_info
+from tradefly.backtest.trades import group_trades
 from tradefly.instruments import (
     EOD_QUOTE_SIZE,
     OPTION_PRICE_PRECISION,
@@ -59,6 +61,7 @@ def run_backtest(
     catalog_dir: Path,
     run_id: str | None = None,
     log_level: str = "ERROR",
+    on_session: Callable[[], None] | None = None,
 ) -> BacktestResult:
     """Run one backtest and return its result.
 
@@ -72,6 +75,8 @@ def run_backtest(
         Report folder name; defaults to ``<name>-<UTC timestamp>``.
     log_level : str, default "ERROR"
         Nautilus log level.
+    on_session : Callable[[], None], optional
+        Called after each session's underlying close is replayed (a progress bar).
 
     Raises
     ------
@@ -81,10 +86,13 @@ def run_backtest(
     """
     run_id = run_id or f"{config.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     engine, recorder = build_engine(config, catalog_dir, log_level)
+    recorder.on_session = on_session
     try:
         start_ns, end_ns = _replay_bounds(config)
         engine.run(start=start_ns, end=end_ns)
-        return _collect(config, engine, recorder, run_id, start_ns)
+        result = _collect(config, engine, recorder, run_id, start_ns)
+        result.run_info = run_info(config, catalog_dir, result.underlying_closes)
+        return result
     finally:
         engine.dispose()
 
@@ -265,6 +273,7 @@ def _collect(
         key=lambda t: (t.entry_time, t.symbol),
     )
     option_trades = [t for t in trades if _is_option_symbol(engine, t.symbol)]
+    underlying = config.data.underlying.upper()
     return BacktestResult(
         run_id=run_id,
         config_name=config.name,
@@ -274,13 +283,16 @@ def _collect(
         premium_collected=round(recorder.premium_collected, 2),
         fees=round(recorder.fees, 2),
         realized_pnl=round(sum(t.pnl for t in trades), 2),
-        n_trades=len(option_trades),
+        n_trades=len(group_trades(trades, underlying)),
         n_assigned=sum(1 for t in option_trades if t.exit_reason == "assigned"),
         equity_curve=[
             EquityPoint(start_ns, config.venue.starting_balance),
             *recorder.equity_curve,
         ],
         trades=trades,
+        underlying=underlying,
+        n_legs=len(option_trades),
+        underlying_closes=recorder.underlying_closes,
     )
 
 

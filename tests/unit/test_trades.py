@@ -1,0 +1,110 @@
+"""Owner trades: legs opened together, shares delivered at expiry joined to their option."""
+
+import datetime as dt
+
+from tradefly.backtest.results import TradeRecord, iso_utc
+from tradefly.backtest.trades import group_trades, structure
+
+T0 = "2024-01-02T21:00:00.001000Z"
+T1 = "2024-01-03T21:00:00.001000Z"
+EXPIRY = "2024-01-19T21:00:00.000000Z"
+SOLD = "2024-01-22T21:00:00.001000Z"
+
+
+def _leg(symbol: str, side: str, qty: int, price: float, pnl: float, **kw: object) -> TradeRecord:
+    fields: dict[str, object] = {
+        "entry_time": T0,
+        "symbol": symbol,
+        "side": side,
+        "quantity": qty,
+        "entry_price": price,
+        "exit_time": EXPIRY,
+        "exit_reason": "expired",
+        "exit_price": 0.0,
+        "pnl": pnl,
+        "fees": 0.65 * qty if symbol != "SPY" else 0.0,
+    }
+    fields.update(kw)
+    return TradeRecord(**fields)  # type: ignore[arg-type]
+
+
+def test_iso_utc_has_one_format():
+    assert iso_utc(1_704_229_200_001_000_000) == "2024-01-02T21:00:00.001000Z"
+    assert iso_utc(1_704_229_200_000_000_000) == "2024-01-02T21:00:00.000000Z"
+
+
+def test_spread_legs_opened_together_are_one_trade():
+    short = _leg("SPY240119P00470000", "SELL", 1, 2.0, -300.0, exit_reason="stop_loss")
+    long = _leg("SPY240119P00465000", "BUY", 1, 1.0, 150.0, exit_reason="stop_loss")
+    later = _leg("SPY240119P00460000", "SELL", 1, 1.5, 149.35, entry_time=T1)
+    trades = group_trades([later, long, short], "SPY")
+    assert [len(t.legs) for t in trades] == [2, 1]
+    spread = trades[0]
+    assert spread.structure == "put credit spread"
+    assert spread.pnl == -150.0
+    assert spread.credit == 100.0
+    assert spread.exit_reason == "stop_loss"
+    assert spread.dte == 17
+    assert spread.entry_date == dt.date(2024, 1, 2)
+    assert [t.number for t in trades] == [1, 2]
+    assert trades[1].structure == "short put"
+
+
+def test_assigned_option_and_its_shares_are_one_trade():
+    put = _leg("SPY240119P00470000", "SELL", 1, 2.0, 199.35, exit_reason="assigned")
+    shares = _leg(
+        "SPY",
+        "BUY",
+        100,
+        470.0,
+        -500.0,
+        entry_time=EXPIRY,
+        exit_time=SOLD,
+        exit_reason="assigned_shares_sold",
+    )
+    (trade,) = group_trades([shares, put], "SPY")
+    assert trade.legs == (put, shares)
+    assert trade.pnl == 199.35 - 500.0
+    assert trade.exit_reason == "assigned"
+    assert trade.exit_time == SOLD
+    assert trade.option_legs == (put,)
+
+
+def test_shares_go_to_each_trade_assigned_at_that_instant_up_to_its_contracts():
+    first = _leg("SPY240119P00470000", "SELL", 1, 2.0, 200.0, exit_reason="assigned")
+    second = _leg(
+        "SPY240119P00475000", "SELL", 2, 3.0, 600.0, exit_reason="assigned", entry_time=T1
+    )
+    delivered = [
+        _leg("SPY", "BUY", 100, 470.0, -10.0, entry_time=EXPIRY, exit_time=SOLD),
+        _leg("SPY", "BUY", 200, 475.0, -20.0, entry_time=EXPIRY, exit_time=SOLD),
+    ]
+    trades = group_trades([first, second, *delivered], "SPY")
+    assert [[leg.quantity for leg in t.legs] for t in trades] == [[1, 100], [2, 200]]
+
+
+def test_shares_nothing_delivered_are_a_trade_of_their_own():
+    shares = _leg("SPY", "BUY", 100, 470.0, 5.0, entry_time=T1, exit_reason="open", exit_time=None)
+    (trade,) = group_trades([shares], "SPY")
+    assert trade.structure == "shares"
+    assert trade.exit_reason == "open"
+    assert trade.exit_time is None
+
+
+def test_structure_names():
+    call = _leg("SPY240119C00480000", "SELL", 1, 2.0, 0.0)
+    wing = _leg("SPY240119C00485000", "BUY", 1, 1.0, 0.0)
+    assert structure([call]) == "short call"
+    assert structure([wing]) == "long call"
+    assert structure([call, wing]) == "call credit spread"
+    assert (
+        structure(
+            [
+                _leg("SPY240119C00480000", "BUY", 1, 2.0, 0.0),
+                _leg("SPY240119C00485000", "SELL", 1, 1.0, 0.0),
+            ]
+        )
+        == "call debit spread"
+    )
+    put = _leg("SPY240119P00470000", "SELL", 1, 2.0, 0.0)
+    assert structure([put, call, wing]) == "3-leg mixed"

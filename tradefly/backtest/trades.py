@@ -1,0 +1,210 @@
+"""Owner trades: the legs a strategy opened together, with the shares an expiry delivered.
+
+A backtest records one :class:`~tradefly.backtest.results.TradeRecord` per position (a *leg*).
+The owner opened *trades*: option legs opened at the same instant are one trade (a credit
+spread is one trade of two legs), and shares delivered when a leg of the trade was assigned or
+exercised at expiry (opened at that leg's exit instant), with their later sale, belong to the
+same trade, so its P&L includes them.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nautilus_trader.model.enums import OptionKind
+
+from tradefly.backtest.results import TradeRecord
+from tradefly.market_calendar import NEW_YORK
+from tradefly.occ import OccSymbol, parse_occ
+
+EXPIRY_DELIVERY = frozenset({"assigned", "exercised"})
+OPEN = "open"
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """One trade as the owner opened it.
+
+    Parameters
+    ----------
+    number : int
+        1-based position in entry order.
+    structure : str
+        ``short put``, ``long call``, ``put credit spread``, ``call debit spread``, or
+        ``N-leg put/call`` for other shapes.
+    legs : tuple[TradeRecord, ...]
+        The option legs, then the share positions their expiry delivered.
+
+    """
+
+    number: int
+    structure: str
+    legs: tuple[TradeRecord, ...]
+
+    @property
+    def option_legs(self) -> tuple[TradeRecord, ...]:
+        """The option legs (positions whose symbol is an OCC option symbol)."""
+        return tuple(leg for leg in self.legs if _occ(leg.symbol) is not None)
+
+    @property
+    def entry_time(self) -> str:
+        """ISO-8601 UTC time of the opening fills."""
+        return self.legs[0].entry_time
+
+    @property
+    def exit_time(self) -> str | None:
+        """ISO-8601 UTC time of the last closing fill; ``None`` while any leg is open."""
+        if any(leg.exit_time is None for leg in self.legs):
+            return None
+        return max(str(leg.exit_time) for leg in self.legs)
+
+    @property
+    def exit_reason(self) -> str:
+        """Why the trade ended.
+
+        ``open`` if a leg is open, else ``assigned``/``exercised`` if expiry delivered shares,
+        else the first option leg's reason (``expired``, ``take_profit``, ...).
+        """
+        reasons = [leg.exit_reason for leg in self.legs]
+        if OPEN in reasons:
+            return OPEN
+        delivered = [r for r in reasons if r in EXPIRY_DELIVERY]
+        return delivered[0] if delivered else self.option_legs[0].exit_reason
+
+    @property
+    def expiration(self) -> dt.date:
+        """Earliest expiration among the option legs."""
+        return min(_parsed(leg.symbol).expiration for leg in self.option_legs)
+
+    @property
+    def entry_date(self) -> dt.date:
+        """New York date of the opening fills."""
+        return _ny_date(self.entry_time)
+
+    @property
+    def dte(self) -> int:
+        """Calendar days from the entry date to :attr:`expiration`."""
+        return (self.expiration - self.entry_date).days
+
+    @property
+    def credit(self) -> float:
+        """Net premium of the opening option fills in USD (sells minus buys, × 100)."""
+        return sum(
+            (1.0 if leg.side == "SELL" else -1.0) * leg.entry_price * leg.quantity * 100.0
+            for leg in self.option_legs
+        )
+
+    @property
+    def pnl(self) -> float:
+        """Realized P&L in USD after fees, options and delivered shares together."""
+        return sum(leg.pnl for leg in self.legs)
+
+    @property
+    def fees(self) -> float:
+        """Commissions of every leg, USD."""
+        return sum(leg.fees for leg in self.legs)
+
+    @property
+    def quantity(self) -> int:
+        """Contracts of the first option leg."""
+        return self.option_legs[0].quantity
+
+
+def group_trades(legs: Sequence[TradeRecord], underlying: str) -> list[Trade]:
+    """Group position records into owner trades.
+
+    Option legs with the same ``entry_time`` form one trade. A share position of `underlying`
+    opened at the exit time of an assigned or exercised option leg joins that leg's trade;
+    when several trades delivered shares at that instant, share positions go to them in entry
+    order, each taking positions until its delivered quantity (contracts × 100) is covered.
+    Share positions nothing delivered (and legs that are neither) form one-leg trades.
+
+    Parameters
+    ----------
+    legs : Sequence[TradeRecord]
+        Every position of a run, in any order.
+    underlying : str
+        Ticker of the shares options deliver (``SPY``).
+
+    Returns
+    -------
+    list[Trade]
+        Trades in entry order, numbered from 1.
+
+    """
+    opened: dict[str, list[TradeRecord]] = {}
+    shares: list[TradeRecord] = []
+    for leg in sorted(legs, key=lambda t: (t.entry_time, t.symbol)):
+        if _occ(leg.symbol) is not None:
+            opened.setdefault(leg.entry_time, []).append(leg)
+        else:
+            shares.append(leg)
+    groups = list(opened.values())
+    unclaimed: list[TradeRecord] = []
+    for share in shares:
+        group = _delivering_group(groups, share, underlying)
+        (group if group is not None else unclaimed).append(share)
+    ordered = sorted([*groups, *([s] for s in unclaimed)], key=lambda g: g[0].entry_time)
+    return [
+        Trade(number=n, structure=structure(g), legs=tuple(g))
+        for n, g in enumerate(ordered, start=1)
+    ]
+
+
+def structure(legs: Sequence[TradeRecord]) -> str:
+    """Name the shape of a trade's option legs (see :attr:`Trade.structure`).
+
+    A one-leg trade of shares is ``shares``.
+    """
+    options = [(leg, _parsed(leg.symbol)) for leg in legs if _occ(leg.symbol) is not None]
+    if not options:
+        return "shares"
+    kinds = {occ.kind for _, occ in options}
+    kind = "put" if kinds == {OptionKind.PUT} else "call" if kinds == {OptionKind.CALL} else "mixed"
+    if len(options) == 1:
+        leg, _ = options[0]
+        return f"{'short' if leg.side == 'SELL' else 'long'} {kind}"
+    sides = sorted(leg.side for leg, _ in options)
+    if len(options) == 2 and sides == ["BUY", "SELL"] and kind != "mixed":
+        credit = sum((1.0 if leg.side == "SELL" else -1.0) * leg.entry_price for leg, _ in options)
+        return f"{kind} {'credit' if credit >= 0 else 'debit'} spread"
+    return f"{len(options)}-leg {kind}"
+
+
+def _delivering_group(
+    groups: list[list[TradeRecord]], share: TradeRecord, underlying: str
+) -> list[TradeRecord] | None:
+    if share.symbol != underlying:
+        return None
+    for group in groups:
+        delivered = sum(
+            leg.quantity * 100
+            for leg in group
+            if leg.exit_reason in EXPIRY_DELIVERY and leg.exit_time == share.entry_time
+        )
+        taken = sum(
+            leg.quantity
+            for leg in group
+            if leg.symbol == underlying and leg.entry_time == share.entry_time
+        )
+        if taken < delivered:
+            return group
+    return None
+
+
+def _occ(symbol: str) -> OccSymbol | None:
+    try:
+        return parse_occ(symbol)
+    except ValueError:
+        return None
+
+
+def _parsed(symbol: str) -> OccSymbol:
+    occ = _occ(symbol)
+    if occ is None:
+        raise ValueError(f"{symbol} is not an OCC option symbol")
+    return occ
+
+
+def _ny_date(iso_time: str) -> dt.date:
+    return dt.datetime.fromisoformat(iso_time).astimezone(NEW_YORK).date()
