@@ -5,8 +5,13 @@ share it as Nautilus requires (an option's underlying is looked up as
 ``{option.underlying}.{option.id.venue}``). Options use compact OCC symbols
 (``SPY210129P00360000.US``), underlyings their ticker (``SPY.US``).
 
-Prices: options in dollars per share with 2 decimals; equities with 4 decimals. One option
-contract has a multiplier of 100 shares.
+Prices: options in dollars per share with 2 decimals; underlyings with 4 decimals. One option
+contract has a multiplier of 100 shares (or 100 × the index for index options).
+
+Index options (:mod:`tradefly.index_options`: SPX, SPXW, XSP, NDX, NDXP, RUT, RUTW, VIX, ...)
+have an ``IndexInstrument`` underlying named by the index (``SPXW`` options have underlying
+``SPX``), so Nautilus settles them in cash at intrinsic value. PM-settled contracts expire at
+the expiration day's close; AM-settled ones at its open (09:30 New York).
 """
 
 import datetime as dt
@@ -22,10 +27,11 @@ from nautilus_trader.model.enums import (
     PriceType,
 )
 from nautilus_trader.model.identifiers import InstrumentId, Symbol, Venue
-from nautilus_trader.model.instruments import Equity, OptionContract
+from nautilus_trader.model.instruments import Equity, IndexInstrument, OptionContract
 from nautilus_trader.model.objects import Price, Quantity
 
-from tradefly.market_calendar import expiration_close_ns
+from tradefly.index_options import index_of_root, is_index, settlement_of_root
+from tradefly.market_calendar import expiration_close_ns, expiration_open_ns
 from tradefly.occ import OccSymbol, format_occ
 
 VENUE = Venue("US")
@@ -61,6 +67,58 @@ def make_equity(ticker: str, ts_init: int = 0) -> Equity:
     )
 
 
+def make_index(ticker: str, ts_init: int = 0) -> IndexInstrument:
+    """Build the ``IndexInstrument`` of an index (USD, 4-decimal prices), e.g. ``SPX.US``."""
+    return IndexInstrument(
+        instrument_id=equity_id(ticker),
+        raw_symbol=Symbol(ticker.upper()),
+        currency=USD,
+        price_precision=EQUITY_PRICE_PRECISION,
+        size_precision=0,
+        price_increment=Price(Decimal(1).scaleb(-EQUITY_PRICE_PRECISION), EQUITY_PRICE_PRECISION),
+        size_increment=Quantity.from_int(1),
+        ts_event=ts_init,
+        ts_init=ts_init,
+    )
+
+
+def make_underlying(
+    ticker: str, ts_init: int = 0, index_roots: frozenset[str] | tuple[str, ...] = ()
+) -> Equity | IndexInstrument:
+    """Build the underlying of options on `ticker`.
+
+    Parameters
+    ----------
+    ticker : str
+        The underlying ticker (``SPY``, ``SPX``).
+    ts_init : int, default 0
+        UNIX nanoseconds the definition became known.
+    index_roots : frozenset[str] or tuple[str, ...], default ()
+        Further tickers to treat as indexes, beyond :data:`tradefly.index_options.INDEX_TICKERS`.
+
+    Returns
+    -------
+    Equity or IndexInstrument
+        An ``IndexInstrument`` (options on it settle in cash) for an index, else an ``Equity``.
+
+    """
+    if is_index(ticker, index_roots):
+        return make_index(ticker, ts_init)
+    return make_equity(ticker, ts_init)
+
+
+def option_expiration_ns(root: str, expiration: dt.date) -> int:
+    """Return the expiry instant of an option (UNIX ns): the open for AM-settled index roots.
+
+    Equity options and PM-settled index options expire at the session close of `expiration`;
+    AM-settled index options (``SPX``, ``NDX``, ``RUT`` monthlies, VIX) at its open, the
+    approximation of their settlement by the expiration morning's opening print.
+    """
+    if index_of_root(root) is not None and settlement_of_root(root) == "AM":
+        return expiration_open_ns(expiration)
+    return expiration_close_ns(expiration)
+
+
 def make_option_contract(
     occ: OccSymbol,
     underlying: str | None = None,
@@ -74,8 +132,8 @@ def make_option_contract(
     occ : OccSymbol
         The parsed OCC symbol.
     underlying : str, optional
-        The underlying ticker; defaults to the OCC root (pass it for non-standard roots such as
-        ``SPXW`` or ``AAPL1``).
+        The underlying ticker; defaults to the index of an index root (``SPXW`` -> ``SPX``),
+        else the OCC root (pass it for adjusted roots such as ``AAPL1``).
     ts_init : int, default 0
         UNIX nanoseconds the definition became known.
     info : dict, optional
@@ -85,7 +143,8 @@ def make_option_contract(
     -------
     OptionContract
         Multiplier 100, USD, 2-decimal prices, expiry at the session close of the expiration
-        date (16:00 New York; the early close on half days).
+        date (16:00 New York; the early close on half days), or at its open for AM-settled
+        index roots (:func:`option_expiration_ns`).
 
     """
     return OptionContract(
@@ -97,11 +156,11 @@ def make_option_contract(
         price_increment=Price.from_str("0.01"),
         multiplier=Quantity.from_int(OPTION_MULTIPLIER),
         lot_size=Quantity.from_int(1),
-        underlying=(underlying or occ.root).upper(),
+        underlying=(underlying or index_of_root(occ.root) or occ.root).upper(),
         option_kind=occ.kind,
         strike_price=Price(occ.strike, 3),
         activation_ns=0,
-        expiration_ns=expiration_close_ns(occ.expiration),
+        expiration_ns=option_expiration_ns(occ.root, occ.expiration),
         ts_event=ts_init,
         ts_init=ts_init,
         info=info,

@@ -44,6 +44,13 @@ def session_close_ns(day: dt.date) -> int:
     return int(nyse_calendar().session_close(pd.Timestamp(day)).value)
 
 
+def _expiration_session(day: dt.date) -> pd.Timestamp:
+    """Return the session of an expiration date, rolled back to the previous session if needed."""
+    cal = nyse_calendar()
+    ts = pd.Timestamp(day)
+    return ts if cal.is_session(ts) else cal.date_to_session(ts, direction="previous")
+
+
 @lru_cache(maxsize=65_536)
 def expiration_close_ns(day: dt.date) -> int:
     """Return the expiry instant of an equity option expiring on `day` (UNIX ns, UTC).
@@ -52,11 +59,19 @@ def expiration_close_ns(day: dt.date) -> int:
     date that is not a session (e.g. a Saturday in pre-2015 data) rolls back to the
     previous session, where the last trading day falls.
     """
-    cal = nyse_calendar()
-    ts = pd.Timestamp(day)
-    if not cal.is_session(ts):
-        ts = cal.date_to_session(ts, direction="previous")
-    return int(cal.session_close(ts).value)
+    return int(nyse_calendar().session_close(_expiration_session(day)).value)
+
+
+@lru_cache(maxsize=65_536)
+def expiration_open_ns(day: dt.date) -> int:
+    """Return the expiry instant of an AM-settled option expiring on `day` (UNIX ns, UTC).
+
+    Expiry is the opening of the expiration session (09:30 New York), when AM settlement
+    values are struck. A date that is not a session rolls back as in
+    :func:`expiration_close_ns` (the Saturday expirations of pre-2015 SPX monthlies settle
+    at Friday's open).
+    """
+    return int(nyse_calendar().session_open(_expiration_session(day)).value)
 
 
 def sessions_between(start: dt.date, end: dt.date) -> list[dt.date]:

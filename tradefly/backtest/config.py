@@ -41,6 +41,10 @@ class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         close less the half-spread and a buy at the close plus it.
     half_spread : float
         Dollars per share for ``trade_close_half_spread``.
+    index_roots : list[str]
+        Further underlying tickers to treat as indexes whose options settle in cash at the
+        close, beyond the built-in SPX, XSP, NDX, RUT and VIX
+        (:mod:`tradefly.index_options`).
 
     """
 
@@ -52,6 +56,7 @@ class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     )
     fill_model: FillModelKind = "quotes"
     half_spread: float = 0.0
+    index_roots: list[str] = msgspec.field(default_factory=list)
 
 
 class VenueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

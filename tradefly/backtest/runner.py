@@ -16,7 +16,7 @@ share sales move cash exactly as a broker would.
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
 from nautilus_trader.model.enums import AccountType, OmsType, OptionKind
 from nautilus_trader.model.identifiers import InstrumentId, TraderId
-from nautilus_trader.model.instruments import Equity, Instrument, OptionContract
+from nautilus_trader.model.instruments import IndexInstrument, Instrument, OptionContract
 from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
@@ -37,6 +37,11 @@ from catalog.access import open_catalog
 from strategies.short_option import ShortOptionStrategy
 from tradefly.backtest.config import RunConfig, strategy_config
 from tradefly.backtest.fees import OptionsCommissionModel
+from tradefly.backtest.index_settlement import (
+    am_settlement_prices,
+    index_underlying,
+    with_index_expiry,
+)
 from tradefly.backtest.results import BacktestResult, EquityPoint, TradeRecord
 from tradefly.backtest.run_info import run_info
 from tradefly.backtest.trades import group_trades
@@ -99,11 +104,16 @@ def run_backtest(
 
 @dataclass(frozen=True, slots=True)
 class RunData:
-    """Instruments and data of a run, in replay order."""
+    """Instruments and data of a run, in replay order.
 
-    underlying: Equity
+    ``settlement_prices`` maps AM-settled index options to their settlement price per share
+    (see :mod:`tradefly.backtest.index_settlement`).
+    """
+
+    underlying: Instrument
     options: list[OptionContract]
     data: list[Any]
+    settlement_prices: dict[InstrumentId, float] = field(default_factory=dict)
 
 
 def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
@@ -133,10 +143,14 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
         )
     greeks = _in(_option_greeks(catalog, start_ns, end_ns), option_ids)
     quoted_ids = {q.instrument_id for q in quotes}
+    traded = [o for o in options if o.id in quoted_ids]
     return RunData(
         underlying=underlying,
-        options=[o for o in options if o.id in quoted_ids],
+        options=traded,
         data=replay_order(bars, quotes, greeks),
+        settlement_prices=(
+            am_settlement_prices(traded, bars) if isinstance(underlying, IndexInstrument) else {}
+        ),
     )
 
 
@@ -157,6 +171,7 @@ def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -
         fee_model=OptionsCommissionModel(
             config.venue.commission_per_contract, config.venue.commission_per_share
         ),
+        settlement_prices=run_data.settlement_prices or None,
     )
     engine.add_instrument(run_data.underlying)
     for option in run_data.options:
@@ -197,10 +212,10 @@ def _replay_bounds(config: RunConfig) -> tuple[int, int]:
 
 def _load_instruments(
     catalog: ParquetDataCatalog, config: RunConfig, start_ns: int
-) -> tuple[Equity, list[OptionContract]]:
+) -> tuple[Instrument, list[OptionContract]]:
     ticker = config.data.underlying.upper()
     kinds = {OptionKind.PUT if k == "put" else OptionKind.CALL for k in config.data.option_kinds}
-    underlying: Equity | None = None
+    underlying: Instrument | None = None
     options: list[OptionContract] = []
     for instrument in catalog.instruments():
         if instrument.id == equity_id(ticker):
@@ -221,6 +236,9 @@ def _load_instruments(
         raise CatalogDataMissingError(
             f"no {ticker} options in the catalog; ingest a chain file first"
         )
+    underlying = index_underlying(underlying, config.data.index_roots)
+    if isinstance(underlying, IndexInstrument):
+        options = [with_index_expiry(option) for option in options]
     return underlying, options
 
 
