@@ -9,21 +9,24 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tradefly.backtest.html_report import DRAWDOWN_CHART_ID, EQUITY_CHART_ID, TRADES_CHART_ID
 from tradefly.backtest.metrics import max_drawdown, sharpe_ratio, ulcer_index
 from tradefly.backtest.report import (
-    DRAWDOWN_DIV_ID,
-    EQUITY_DIV_ID,
+    EQUITY_COLUMNS,
+    EQUITY_FILE,
     HTML_FILE,
+    LEG_COLUMNS,
+    LEGS_FILE,
     SUMMARY_FILE,
     SYNTHETIC_BANNER,
     TRADE_COLUMNS,
-    TRADES_DIV_ID,
     TRADES_FILE,
     format_summary_table,
+    one_line_summary,
     summary_dict,
     write_report,
 )
-from tradefly.backtest.results import BacktestResult, EquityPoint, TradeRecord
+from tradefly.backtest.results import BacktestResult, ClosePoint, EquityPoint, TradeRecord
 
 SUMMARY_KEYS = {
     "run_id",
@@ -54,31 +57,31 @@ def _close_ns(day: str) -> int:
 def _trades() -> list[TradeRecord]:
     return [
         TradeRecord(
-            entry_time="2024-01-02T21:00:00+00:00",
+            entry_time="2024-01-02T21:00:00.001000Z",
             symbol="SPY240119P00470000",
             side="SELL",
             quantity=1,
             entry_price=2.15,
-            exit_time="2024-01-19T21:00:00+00:00",
+            exit_time="2024-01-19T21:00:00.000000Z",
             exit_reason="expired",
             exit_price=0.0,
             pnl=213.655,  # cents half up: 213.66
             fees=1.305,  # binary round() would give 1.3; cents half up: 1.31
         ),
         TradeRecord(
-            entry_time="2024-01-03T21:00:00+00:00",
+            entry_time="2024-01-03T21:00:00.001000Z",
             symbol="SPY240119P00465000",
             side="SELL",
             quantity=2,
             entry_price=1.8,
-            exit_time="2024-01-10T21:00:00+00:00",
+            exit_time="2024-01-10T21:00:00.001000Z",
             exit_reason="stop_loss",
             exit_price=3.6000000000000001,
             pnl=-362.6,
             fees=2.6,
         ),
         TradeRecord(
-            entry_time="2024-01-05T21:00:00+00:00",
+            entry_time="2024-01-05T21:00:00.001000Z",
             symbol="SPY240216P00460000",
             side="SELL",
             quantity=1,
@@ -112,6 +115,19 @@ def _result(**changes: object) -> BacktestResult:
             EquityPoint(_close_ns("2024-01-08"), 99_900.0),
         ],
         "trades": _trades(),
+        "underlying": "SPY",
+        "n_legs": 3,
+        "underlying_closes": [
+            ClosePoint(_close_ns(day), close)
+            for day, close in [
+                ("2024-01-02", 470.0),
+                ("2024-01-03", 468.0),
+                ("2024-01-04", 467.0),
+                ("2024-01-05", 469.0),
+                ("2024-01-08", 474.0),
+            ]
+        ],
+        "run_info": {"catalog": "/catalog"},
     }
     fields.update(changes)
     return BacktestResult(**fields)  # type: ignore[arg-type]
@@ -155,22 +171,47 @@ def test_summary_has_the_documented_keys_and_values():
 
 def test_summary_trades_round_money_and_keep_open_fields_null():
     trades = summary_dict(_result())["trades"]
-    assert [list(trade) for trade in trades] == [list(TRADE_COLUMNS)] * 3
-    assert trades[0] == {
-        "entry_time": "2024-01-02T21:00:00+00:00",
-        "symbol": "SPY240119P00470000",
-        "side": "SELL",
-        "quantity": 1,
-        "entry_price": 2.15,
-        "exit_time": "2024-01-19T21:00:00+00:00",
-        "exit_reason": "expired",
-        "exit_price": 0.0,
-        "pnl": 213.66,
-        "fees": 1.31,
-    }
-    assert trades[1]["exit_price"] == 3.6
+    assert [list(trade) for trade in trades] == [[*TRADE_COLUMNS, "legs"]] * 3
+    assert [list(leg) for t in trades for leg in t["legs"]] == [list(LEG_COLUMNS)] * 3
+    assert trades[0]["legs"] == [
+        {
+            "trade": 1,
+            "entry_time": "2024-01-02T21:00:00.001000Z",
+            "symbol": "SPY240119P00470000",
+            "side": "SELL",
+            "quantity": 1,
+            "entry_price": 2.15,
+            "exit_time": "2024-01-19T21:00:00.000000Z",
+            "exit_reason": "expired",
+            "exit_price": 0.0,
+            "pnl": 213.66,
+            "fees": 1.31,
+        }
+    ]
+    assert trades[0]["structure"] == "short put"
+    assert trades[0]["credit"] == 215.0
+    assert trades[0]["dte"] == 17
+    assert trades[1]["legs"][0]["exit_price"] == 3.6
     assert trades[2]["exit_time"] is None
-    assert trades[2]["exit_price"] is None
+    assert trades[2]["legs"][0]["exit_price"] is None
+
+
+def test_summary_has_figures_benchmark_periods_breakdowns_and_run():
+    summary = summary_dict(_result())
+    figures = summary["figures"]
+    assert figures["win_rate"] == 0.5  # closed: +213.66 and -362.60; the open trade not counted
+    assert figures["profit_factor"] == pytest.approx(213.655 / 362.6)
+    assert figures["expectancy"] == pytest.approx((213.655 - 362.6) / 2, abs=0.01)
+    assert figures["fees"] == 5.21
+    assert summary["benchmark"]["total_return"] == pytest.approx(474.0 / 470.0 - 1)
+    assert list(summary["monthly_returns"]) == ["2024-01"]
+    assert summary["monthly_returns"]["2024-01"] == pytest.approx(99_900 / 100_000 - 1)
+    assert [row["group"] for row in summary["breakdowns"]["exit_reason"]] == [
+        "expired",
+        "stop_loss",
+    ]
+    assert summary["run"] == {"catalog": "/catalog"}
+    assert "buy-and-hold 0.85 %" in one_line_summary(summary)
 
 
 def test_summary_nan_becomes_none_and_serialises_as_null():
@@ -252,7 +293,13 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[BacktestResult, P
 def test_write_report_creates_the_run_folder_and_files(written):
     result, run_dir = written
     assert run_dir.name == result.run_id
-    assert {path.name for path in run_dir.iterdir()} == {SUMMARY_FILE, TRADES_FILE, HTML_FILE}
+    assert {path.name for path in run_dir.iterdir()} == {
+        SUMMARY_FILE,
+        TRADES_FILE,
+        LEGS_FILE,
+        EQUITY_FILE,
+        HTML_FILE,
+    }
 
 
 def test_summary_json_round_trips(written):
@@ -268,24 +315,43 @@ def test_trades_csv_has_one_row_per_trade(written):
         rows = list(reader)
     assert tuple(reader.fieldnames or ()) == TRADE_COLUMNS
     assert len(rows) == len(result.trades)
-    assert rows[0]["symbol"] == "SPY240119P00470000"
+    assert rows[0]["symbols"] == "SPY240119P00470000"
     assert float(rows[0]["pnl"]) == 213.66
     assert rows[2]["exit_time"] == ""
-    assert rows[2]["exit_price"] == ""
+
+
+def test_legs_and_equity_csv(written):
+    result, run_dir = written
+    with (run_dir / LEGS_FILE).open(newline="", encoding="utf-8") as handle:
+        legs = list(csv.DictReader(handle))
+    assert [row["trade"] for row in legs] == ["1", "2", "3"]
+    assert legs[2]["exit_price"] == ""
+    with (run_dir / EQUITY_FILE).open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        equity = list(reader)
+    assert tuple(reader.fieldnames or ()) == EQUITY_COLUMNS
+    assert [row["time"] for row in equity][:2] == [
+        "2024-01-02T21:00:00.000000Z",
+        "2024-01-03T21:00:00.000000Z",
+    ]
+    assert [float(row["equity"]) for row in equity] == [p.equity for p in result.equity_curve]
+    assert equity[0]["underlying_close"] == ""
+    assert float(equity[1]["underlying_close"]) == 468.0
 
 
 def test_report_html_is_self_contained_with_plots_and_banner(written):
     _, run_dir = written
     page = (run_dir / HTML_FILE).read_text(encoding="utf-8")
-    for div_id in (EQUITY_DIV_ID, DRAWDOWN_DIV_ID, TRADES_DIV_ID):
-        assert f'id="{div_id}"' in page
+    for chart_id in (EQUITY_CHART_ID, DRAWDOWN_CHART_ID, TRADES_CHART_ID):
+        assert f'<svg id="{chart_id}"' in page
     assert SYNTHETIC_BANNER in page
-    assert page.count("* plotly.js v") == 1  # embedded once
-    assert not re.search(r"<script\b[^>]*\bsrc=", page)  # nothing loaded over the network
+    assert "<script" not in page
     assert not re.search(r"<link\b", page)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert "$99,845.12" in page  # key figures table
-    assert '"expired"' in page
-    assert '"stop_loss"' in page  # one bar trace per exit reason
+    assert "buy-and-hold SPY" in page
+    assert ">$100,000<" in page or ">$99,9" in page  # dollar axis ticks
+    assert "%</text>" in page  # percent axis ticks
 
 
 def test_report_html_without_synthetic_banner_for_real_data(tmp_path):
@@ -298,7 +364,7 @@ def test_report_html_escapes_text(tmp_path):
     hostile = "<script>alert(1)</script>"
     trades = [
         TradeRecord(
-            "2024-01-02T21:00:00+00:00", hostile, "SELL", 1, 1.0, None, "open", None, 0.0, 0.0
+            "2024-01-02T21:00:00.001000Z", hostile, "SELL", 1, 1.0, None, "open", None, 0.0, 0.0
         )
     ]
     result = _result(config_name=hostile, trades=trades)
@@ -314,7 +380,7 @@ def test_write_report_with_nan_metrics_and_no_trades(tmp_path):
     assert loaded["realized_pnl"] is None
     assert loaded["sharpe"] is None
     assert (run_dir / TRADES_FILE).read_text("utf-8").splitlines() == [",".join(TRADE_COLUMNS)]
-    assert f'id="{EQUITY_DIV_ID}"' in (run_dir / HTML_FILE).read_text("utf-8")
+    assert "No equity curve." in (run_dir / HTML_FILE).read_text("utf-8")
 
 
 def test_write_report_replaces_an_earlier_run_and_leaves_no_temporary_files(tmp_path):
@@ -329,3 +395,13 @@ def test_write_report_rejects_run_ids_that_are_not_folder_names(tmp_path, run_id
     with pytest.raises(ValueError, match="run_id was not a plain folder name"):
         write_report(_result(run_id=run_id), tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_axis_ticks_are_dollars_and_percent():
+    from tradefly.backtest.svg import dollars, percent
+
+    assert dollars(985_120.4) == "$985,120"
+    assert dollars(-350.0) == "-$350"
+    assert dollars(12_345_678.0) == "$12.35M"
+    assert percent(-0.015) == "-1.50%"
+    assert percent(0.25) == "25.0%"

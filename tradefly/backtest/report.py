@@ -1,12 +1,13 @@
 """Report of a backtest run: JSON-ready summary, terminal table, and ``reports/<run-id>/`` files.
 
-The run folder holds ``summary.json`` (:func:`summary_dict`), ``trades.csv`` (one row per
-trade, columns :data:`TRADE_COLUMNS`) and ``report.html``, a self-contained page (plotly.js
-embedded once, no network) with the equity, drawdown and per-trade P&L plots.
+The run folder holds ``summary.json`` (:func:`summary_dict`), ``trades.csv`` (one row per owner
+trade, columns :data:`TRADE_COLUMNS`), ``legs.csv`` (one row per position, columns
+:data:`LEG_COLUMNS`), ``equity.csv`` (the mark-to-market curve, columns
+:data:`EQUITY_COLUMNS`) and ``report.html`` (:func:`tradefly.backtest.html_report.report_html`).
+Every timestamp is ISO-8601 UTC in one format (:data:`tradefly.backtest.results.ISO_UTC_FORMAT`).
 """
 
 import csv
-import html
 import io
 import json
 import math
@@ -16,22 +17,30 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
+import pandas as pd
 
-from tradefly.backtest.metrics import (
-    SESSION_TIMEZONE,
-    daily_returns,
-    drawdown_series,
-    equity_series,
-    max_drawdown,
-    max_drawdown_usd,
-    sharpe_ratio,
-    sortino_ratio,
-    ulcer_index,
+from tradefly.backtest.formatting import (
+    SYNTHETIC_BANNER,
+    TRADE_TABLE_COLUMNS,
+    format_number,
+    format_percent,
+    key_figures,
+    trade_cells,
 )
-from tradefly.backtest.results import BacktestResult, TradeRecord
+from tradefly.backtest.html_report import report_html
+from tradefly.backtest.metrics import SESSION_TIMEZONE, equity_series
+from tradefly.backtest.results import BacktestResult, TradeRecord, iso_utc
+from tradefly.backtest.statistics import (
+    benchmark_statistics,
+    breakdowns,
+    curve_statistics,
+    period_returns,
+    trade_statistics,
+)
+from tradefly.backtest.trades import Trade, group_trades
 
-TRADE_COLUMNS = (
+LEG_COLUMNS = (
+    "trade",
     "entry_time",
     "symbol",
     "side",
@@ -43,40 +52,39 @@ TRADE_COLUMNS = (
     "pnl",
     "fees",
 )
+TRADE_COLUMNS = (
+    "trade",
+    "entry_time",
+    "exit_time",
+    "structure",
+    "symbols",
+    "expiration",
+    "dte",
+    "quantity",
+    "exit_reason",
+    "credit",
+    "pnl",
+    "fees",
+    "n_legs",
+)
+EQUITY_COLUMNS = ("time", "equity", "underlying_close")
 SUMMARY_FILE = "summary.json"
 TRADES_FILE = "trades.csv"
+LEGS_FILE = "legs.csv"
+EQUITY_FILE = "equity.csv"
 HTML_FILE = "report.html"
-EQUITY_DIV_ID = "equity-curve"
-DRAWDOWN_DIV_ID = "drawdown-curve"
-TRADES_DIV_ID = "trade-pnl"
-SYNTHETIC_BANNER = "SYNTHETIC DATA: seeded demo market, not real prices"
 
 _PRICE_DECIMALS = 4  # catalog price precision (underlyings 4 decimals, options 2)
-_NOT_AVAILABLE = "n/a"
-_EXIT_REASON_COLOURS = {
-    "expired": "#2ca02c",
-    "take_profit": "#17becf",
-    "dte_exit": "#1f77b4",
-    "stop_loss": "#d62728",
-    "assigned": "#ff7f0e",
-    "exercised": "#9467bd",
-    "assigned_shares_sold": "#8c564b",
-    "open": "#7f7f7f",
-}
-_OTHER_REASON_COLOUR = "#bcbd22"
-# (label, right-aligned) of the trades table; a column is as wide as its longest cell.
-_TRADE_TABLE_COLUMNS = (
-    ("#", True),
-    ("entry", False),
-    ("symbol", False),
-    ("side", False),
-    ("qty", True),
-    ("entry $", True),
-    ("exit", False),
-    ("reason", False),
-    ("exit $", True),
-    ("P&L $", True),
-    ("fees $", True),
+_MONEY_FIGURES = frozenset(
+    {
+        "max_drawdown_usd",
+        "expectancy",
+        "average_win",
+        "average_loss",
+        "largest_win",
+        "largest_loss",
+        "fees",
+    }
 )
 
 
@@ -100,10 +108,17 @@ def summary_dict(result: BacktestResult) -> dict[str, Any]:
         ``ending_balance`` (cash, USD); ``ending_equity`` (last equity point, USD);
         ``total_return`` (decimal: ending equity, or ending balance when the curve is empty,
         over starting balance, minus 1); ``realized_pnl``, ``premium_collected``, ``fees``
-        (USD); ``n_trades``, ``n_assigned``; ``max_drawdown`` (decimal fraction of the
-        running peak); ``max_drawdown_usd``; ``sharpe``, ``sortino`` (annualised over
-        session returns, 252 a year, risk-free 0, target 0); ``ulcer_index`` (percent);
-        ``trades``: one dict per trade with the keys of :data:`TRADE_COLUMNS`.
+        (USD); ``n_trades`` (owner trades), ``n_legs`` (option positions), ``n_assigned``;
+        ``max_drawdown`` (decimal fraction of the running peak); ``max_drawdown_usd``;
+        ``sharpe``, ``sortino`` (annualised over session returns, 252 a year, risk-free 0,
+        target 0); ``ulcer_index`` (percent); ``figures``
+        (:func:`~tradefly.backtest.statistics.curve_statistics` and
+        :func:`~tradefly.backtest.statistics.trade_statistics`); ``benchmark``
+        (:func:`~tradefly.backtest.statistics.benchmark_statistics` of ``result.underlying``,
+        ``None`` without closes); ``monthly_returns``, ``yearly_returns``; ``breakdowns``;
+        ``run`` (``result.run_info``: resolved config, catalog, data span, versions);
+        ``trades``: one dict per owner trade with the keys of :data:`TRADE_COLUMNS` (``symbols``
+        a list) and ``legs``, one dict per position with the keys of :data:`LEG_COLUMNS`.
 
     Raises
     ------
@@ -112,13 +127,17 @@ def summary_dict(result: BacktestResult) -> dict[str, Any]:
 
     """
     equity = equity_series(result.equity_curve)
-    returns = daily_returns(equity)
+    trades = group_trades(result.trades, result.underlying)
     local_dates = equity.index.tz_convert(SESSION_TIMEZONE)
     ending_equity = float(equity.iloc[-1]) if len(equity) else None
     final_value = ending_equity if ending_equity is not None else result.ending_balance
     total_return = (
         final_value / result.starting_balance - 1.0 if result.starting_balance > 0 else math.nan
     )
+    curve = curve_statistics(equity)
+    figures = {**curve, **trade_statistics(trades, equity)}
+    closes = _closes(result)
+    periods = period_returns(equity)
     return {
         "run_id": result.run_id,
         "config_name": result.config_name,
@@ -133,13 +152,30 @@ def summary_dict(result: BacktestResult) -> dict[str, Any]:
         "premium_collected": _money(result.premium_collected),
         "fees": _money(result.fees),
         "n_trades": int(result.n_trades),
+        "n_legs": int(result.n_legs),
         "n_assigned": int(result.n_assigned),
-        "max_drawdown": _ratio(max_drawdown(equity)),
-        "max_drawdown_usd": _money(max_drawdown_usd(equity)),
-        "sharpe": _ratio(sharpe_ratio(returns)),
-        "sortino": _ratio(sortino_ratio(returns)),
-        "ulcer_index": _ratio(ulcer_index(equity)),
-        "trades": [_trade_dict(trade) for trade in result.trades],
+        "max_drawdown": _ratio(curve["max_drawdown"]),
+        "max_drawdown_usd": _money(curve["max_drawdown_usd"]),
+        "sharpe": _ratio(curve["sharpe"]),
+        "sortino": _ratio(curve["sortino"]),
+        "ulcer_index": _ratio(curve["ulcer_index"]),
+        "figures": {k: _money(v) if k in _MONEY_FIGURES else _ratio(v) for k, v in figures.items()},
+        "benchmark": (
+            {k: _ratio(v) for k, v in benchmark_statistics(closes, equity).items()}
+            if len(closes)
+            else None
+        ),
+        "monthly_returns": periods["monthly"],
+        "yearly_returns": periods["yearly"],
+        "breakdowns": {
+            name: [
+                {**row, "pnl": _money(row["pnl"]), "average_pnl": _money(row["average_pnl"])}
+                for row in rows
+            ]
+            for name, rows in breakdowns(trades).items()
+        },
+        "run": result.run_info,
+        "trades": [_trade_dict(trade) for trade in trades],
     }
 
 
@@ -154,12 +190,12 @@ def format_summary_table(summary: Mapping[str, Any]) -> str:
     Returns
     -------
     str
-        The key figures, then one line per trade (dates are the UTC dates of the fills);
-        a ``SYNTHETIC DATA`` banner heads the table when the run used the synthetic market.
-        No trailing newline.
+        The key figures, then one line per owner trade (dates are the UTC dates of the
+        fills); a ``SYNTHETIC DATA`` banner heads the table when the run used the synthetic
+        market. No trailing newline.
 
     """
-    figures = _key_figures(summary)
+    figures = key_figures(summary)
     label_width = max(len(label) for label, _ in figures)
     title = f"Tradefly backtest  run {summary['run_id']}  config {summary['config_name']}"
     lines = [title]
@@ -178,8 +214,22 @@ def format_summary_table(summary: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def one_line_summary(summary: Mapping[str, Any]) -> str:
+    """Return one line: trades, win rate, total return, max drawdown, Sharpe, benchmark."""
+    figures = summary["figures"]
+    benchmark = summary["benchmark"] or {}
+    return (
+        f"{summary['config_name']}: {summary['n_trades']} trades, "
+        f"win rate {format_percent(figures['win_rate'])}, "
+        f"return {format_percent(summary['total_return'])}, "
+        f"max drawdown {format_percent(summary['max_drawdown'])}, "
+        f"Sharpe {format_number(summary['sharpe'])}; "
+        f"buy-and-hold {format_percent(benchmark.get('total_return'))}"
+    )
+
+
 def write_report(result: BacktestResult, reports_dir: Path) -> Path:
-    """Write ``summary.json``, ``trades.csv`` and ``report.html`` for a run.
+    """Write ``summary.json``, ``trades.csv``, ``legs.csv``, ``equity.csv``, ``report.html``.
 
     Each file is written to a temporary name and then renamed, so a failed write never
     leaves a half-written report file. Existing files of the same run are replaced.
@@ -211,10 +261,37 @@ def write_report(result: BacktestResult, reports_dir: Path) -> Path:
     run_dir = reports_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     summary_json = json.dumps(summary, indent=2, allow_nan=False) + "\n"
+    trade_rows = [{**t, "symbols": " ".join(t["symbols"])} for t in summary["trades"]]
+    leg_rows = [leg for t in summary["trades"] for leg in t["legs"]]
     _write_atomically(run_dir / SUMMARY_FILE, summary_json)
-    _write_atomically(run_dir / TRADES_FILE, _trades_csv(summary["trades"]))
-    _write_atomically(run_dir / HTML_FILE, _report_html(result, summary))
+    _write_atomically(run_dir / TRADES_FILE, _csv(TRADE_COLUMNS, trade_rows))
+    _write_atomically(run_dir / LEGS_FILE, _csv(LEG_COLUMNS, leg_rows))
+    _write_atomically(run_dir / EQUITY_FILE, _csv(EQUITY_COLUMNS, _equity_rows(result)))
+    _write_atomically(run_dir / HTML_FILE, report_html(result, summary))
     return run_dir
+
+
+def _closes(result: BacktestResult) -> pd.Series:
+    index = pd.to_datetime([p.ts_ns for p in result.underlying_closes], unit="ns", utc=True)
+    return pd.Series([p.close for p in result.underlying_closes], index=index, dtype=float)
+
+
+def _equity_rows(result: BacktestResult) -> list[dict[str, Any]]:
+    closes = {
+        pd.Timestamp(p.ts_ns, tz="UTC").tz_convert(SESSION_TIMEZONE).date(): p.close
+        for p in result.underlying_closes
+    }
+    rows = []
+    for i, point in enumerate(result.equity_curve):
+        day = pd.Timestamp(point.ts_ns, tz="UTC").tz_convert(SESSION_TIMEZONE).date()
+        rows.append(
+            {
+                "time": iso_utc(point.ts_ns),
+                "equity": _money(point.equity),
+                "underlying_close": closes.get(day) if i > 0 else None,
+            }
+        )
+    return rows
 
 
 def _money(value: float | None) -> float | None:
@@ -234,100 +311,65 @@ def _price(value: float | None) -> float | None:
     return round(float(value), _PRICE_DECIMALS) + 0.0
 
 
-def _trade_dict(trade: TradeRecord) -> dict[str, Any]:
+def _leg_dict(number: int, leg: TradeRecord) -> dict[str, Any]:
     return {
-        "entry_time": trade.entry_time,
-        "symbol": trade.symbol,
-        "side": trade.side,
-        "quantity": int(trade.quantity),
-        "entry_price": _price(trade.entry_price),
-        "exit_time": trade.exit_time,
-        "exit_reason": trade.exit_reason,
-        "exit_price": _price(trade.exit_price),
-        "pnl": _money(trade.pnl),
-        "fees": _money(trade.fees),
+        "trade": number,
+        "entry_time": leg.entry_time,
+        "symbol": leg.symbol,
+        "side": leg.side,
+        "quantity": int(leg.quantity),
+        "entry_price": _price(leg.entry_price),
+        "exit_time": leg.exit_time,
+        "exit_reason": leg.exit_reason,
+        "exit_price": _price(leg.exit_price),
+        "pnl": _money(leg.pnl),
+        "fees": _money(leg.fees),
     }
 
 
-def _format_money(value: float | None) -> str:
-    if value is None:
-        return _NOT_AVAILABLE
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
-
-
-def _format_percent(fraction: float | None) -> str:
-    return _NOT_AVAILABLE if fraction is None else f"{100.0 * fraction:.2f} %"
-
-
-def _format_number(value: float | None) -> str:
-    return _NOT_AVAILABLE if value is None else f"{value:.2f}"
-
-
-def _key_figures(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
-    start, end = summary["start_date"], summary["end_date"]
-    drawdown_usd = _format_money(summary["max_drawdown_usd"])
-    ulcer = summary["ulcer_index"]
-    return [
-        ("Data", "SYNTHETIC (seeded demo market)" if summary["synthetic"] else "catalog"),
-        ("Period", f"{start} to {end}" if start is not None else _NOT_AVAILABLE),
-        ("Starting balance", _format_money(summary["starting_balance"])),
-        ("Ending balance", _format_money(summary["ending_balance"])),
-        ("Ending equity", _format_money(summary["ending_equity"])),
-        ("Total return", _format_percent(summary["total_return"])),
-        ("Realized P&L", _format_money(summary["realized_pnl"])),
-        ("Premium collected", _format_money(summary["premium_collected"])),
-        ("Fees", _format_money(summary["fees"])),
-        ("Trades", f"{summary['n_trades']} ({summary['n_assigned']} assigned)"),
-        ("Max drawdown", f"{_format_percent(summary['max_drawdown'])} ({drawdown_usd})"),
-        ("Sharpe (annualised)", _format_number(summary["sharpe"])),
-        ("Sortino (annualised)", _format_number(summary["sortino"])),
-        ("Ulcer index", _NOT_AVAILABLE if ulcer is None else f"{ulcer:.2f} %"),
-    ]
-
-
-def _trade_cells(number: int, trade: Mapping[str, Any]) -> list[str]:
-    def optional(value: Any, spec: str) -> str:
-        return "-" if value is None else format(value, spec)
-
-    exit_time = trade["exit_time"]
-    return [
-        str(number),
-        str(trade["entry_time"])[:10],
-        str(trade["symbol"]),
-        str(trade["side"]),
-        str(trade["quantity"]),
-        optional(trade["entry_price"], ".4f"),
-        "-" if exit_time is None else str(exit_time)[:10],
-        str(trade["exit_reason"]),
-        optional(trade["exit_price"], ".4f"),
-        optional(trade["pnl"], ",.2f"),
-        optional(trade["fees"], ",.2f"),
-    ]
+def _trade_dict(trade: Trade) -> dict[str, Any]:
+    options = bool(trade.option_legs)
+    return {
+        "trade": trade.number,
+        "entry_time": trade.entry_time,
+        "exit_time": trade.exit_time,
+        "structure": trade.structure,
+        "symbols": [leg.symbol for leg in trade.legs],
+        "expiration": trade.expiration.isoformat() if options else None,
+        "dte": trade.dte if options else None,
+        "quantity": trade.quantity if options else trade.legs[0].quantity,
+        "exit_reason": trade.exit_reason,
+        "credit": _money(trade.credit),
+        "pnl": _money(trade.pnl),
+        "fees": _money(trade.fees),
+        "n_legs": len(trade.legs),
+        "legs": [_leg_dict(trade.number, leg) for leg in trade.legs],
+    }
 
 
 def _trade_table_lines(trades: Sequence[Mapping[str, Any]]) -> list[str]:
-    rows = [_trade_cells(number, trade) for number, trade in enumerate(trades, start=1)]
+    rows = [trade_cells(trade) for trade in trades]
     widths = [
         max(len(label), *(len(row[i]) for row in rows))
-        for i, (label, _) in enumerate(_TRADE_TABLE_COLUMNS)
+        for i, (label, _) in enumerate(TRADE_TABLE_COLUMNS)
     ]
 
     def line(cells: Sequence[str]) -> str:
         aligned = [
             cell.rjust(width) if right else cell.ljust(width)
-            for cell, width, (_, right) in zip(cells, widths, _TRADE_TABLE_COLUMNS, strict=True)
+            for cell, width, (_, right) in zip(cells, widths, TRADE_TABLE_COLUMNS, strict=True)
         ]
         return " ".join(aligned).rstrip()
 
-    header = line([label for label, _ in _TRADE_TABLE_COLUMNS])
+    header = line([label for label, _ in TRADE_TABLE_COLUMNS])
     return [header, "-" * len(header), *(line(row) for row in rows)]
 
 
-def _trades_csv(trades: Sequence[Mapping[str, Any]]) -> str:
+def _csv(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=TRADE_COLUMNS)
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(trades)  # None becomes an empty cell
+    writer.writerows(rows)  # None becomes an empty cell
     return buffer.getvalue()
 
 
@@ -338,129 +380,3 @@ def _write_atomically(path: Path, text: str) -> None:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-
-
-def _figure_html(figure: go.Figure, div_id: str, *, include_plotlyjs: bool) -> str:
-    html_div: str = figure.to_html(
-        full_html=False,
-        include_plotlyjs=include_plotlyjs,
-        div_id=div_id,
-        config={"displaylogo": False},
-    )
-    return html_div
-
-
-def _figures(result: BacktestResult, summary: Mapping[str, Any]) -> list[str]:
-    equity = equity_series(result.equity_curve)
-    drawdown = drawdown_series(equity)
-    times = [
-        ts.strftime("%Y-%m-%d %H:%M")
-        for ts in equity.index.tz_convert(SESSION_TIMEZONE)  # plotly.js ignores UTC offsets
-    ]
-    layout: dict[str, Any] = {"template": "plotly_white", "height": 360, "hovermode": "x"}
-
-    equity_figure = go.Figure(
-        go.Scatter(x=times, y=equity.to_numpy(), mode="lines", name="equity"),
-        layout={**layout, "title": "Equity (USD)", "xaxis_title": "New York time"},
-    )
-    drawdown_figure = go.Figure(
-        go.Scatter(
-            x=times,
-            y=-100.0 * drawdown.to_numpy(),
-            mode="lines",
-            fill="tozeroy",
-            line={"color": "#d62728"},
-            name="drawdown",
-        ),
-        layout={
-            **layout,
-            "title": "Drawdown from running peak (%)",
-            "xaxis_title": "New York time",
-        },
-    )
-    trades_figure = go.Figure(
-        layout={
-            **layout,
-            "hovermode": "closest",
-            "title": "Realized P&L per trade after fees (USD), coloured by exit reason",
-            "xaxis_title": "trade number",
-        }
-    )
-    trades: Sequence[Mapping[str, Any]] = summary["trades"]
-    for reason in dict.fromkeys(trade["exit_reason"] for trade in trades):
-        numbered = [(n, t) for n, t in enumerate(trades, start=1) if t["exit_reason"] == reason]
-        trades_figure.add_trace(
-            go.Bar(
-                x=[n for n, _ in numbered],
-                y=[t["pnl"] for _, t in numbered],
-                name=reason,
-                marker_color=_EXIT_REASON_COLOURS.get(reason, _OTHER_REASON_COLOUR),
-                hovertext=[
-                    f"{t['symbol']} {t['side']} {t['quantity']} "
-                    f"{str(t['entry_time'])[:10]} to {str(t['exit_time'] or 'open')[:10]}"
-                    for _, t in numbered
-                ],
-            )
-        )
-    return [
-        _figure_html(equity_figure, EQUITY_DIV_ID, include_plotlyjs=True),
-        _figure_html(drawdown_figure, DRAWDOWN_DIV_ID, include_plotlyjs=False),
-        _figure_html(trades_figure, TRADES_DIV_ID, include_plotlyjs=False),
-    ]
-
-
-def _html_table(header: Sequence[str] | None, rows: Sequence[Sequence[str]], css: str) -> str:
-    parts = [f'<table class="{css}">']
-    if header is not None:
-        cells = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
-        parts.append(f"<thead><tr>{cells}</tr></thead>")
-    parts.append("<tbody>")
-    for row in rows:
-        parts.append("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>")
-    parts.append("</tbody></table>")
-    return "\n".join(parts)
-
-
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
-.banner { background: #b00020; color: #fff; font-size: 1.4em; font-weight: bold;
-          padding: 0.6em 1em; text-align: center; letter-spacing: 0.05em; }
-table { border-collapse: collapse; margin: 1em 0; }
-td, th { border-bottom: 1px solid #ddd; padding: 0.25em 0.8em; }
-table.figures td:nth-child(2) { text-align: right; font-variant-numeric: tabular-nums; }
-table.trades { font-size: 0.85em; font-variant-numeric: tabular-nums; }
-"""
-
-
-def _report_html(result: BacktestResult, summary: Mapping[str, Any]) -> str:
-    title = html.escape(f"Tradefly backtest {summary['run_id']} ({summary['config_name']})")
-    banner = (
-        f'<div class="banner synthetic" id="synthetic-banner">{html.escape(SYNTHETIC_BANNER)}</div>'
-        if summary["synthetic"]
-        else ""
-    )
-    figures = _html_table(None, _key_figures(summary), "figures")
-    trades: Sequence[Mapping[str, Any]] = summary["trades"]
-    trade_rows = [_trade_cells(n, trade) for n, trade in enumerate(trades, start=1)]
-    trade_header = [label for label, _ in _TRADE_TABLE_COLUMNS]
-    trade_table = _html_table(trade_header, trade_rows, "trades") if trades else "<p>No trades.</p>"
-    plots = "\n".join(_figures(result, summary))
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>{_STYLE}</style>
-</head>
-<body>
-{banner}
-<h1>{title}</h1>
-<h2>Key figures</h2>
-{figures}
-<h2>Plots</h2>
-{plots}
-<h2>Trades</h2>
-{trade_table}
-</body>
-</html>
-"""
