@@ -241,6 +241,14 @@ def validate_config(config: ShortOptionConfig) -> None:
         )
     if (config.target_delta is None) == (config.target_moneyness is None):
         raise ValueError("exactly one of target_delta and target_moneyness must be set")
+    if config.target_delta is not None and (config.target_delta > 0) == (
+        config.option_kind == "put"
+    ):
+        sign = "negative" if config.option_kind == "put" else "positive"
+        raise ValueError(
+            f"target_delta was {config.target_delta} for a {config.option_kind}; "
+            f"a {config.option_kind}'s delta is {sign}"
+        )
     if not 0 <= config.dte_min <= config.dte_max:
         raise ValueError(f"DTE window was [{config.dte_min}, {config.dte_max}]")
     if config.quantity < 1:

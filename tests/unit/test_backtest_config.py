@@ -18,6 +18,11 @@ BASE = "name: x\ndata: {underlying: SPY, start: 2021-01-04}\nvenue: {starting_ba
         ("{target_delta: -0.5, stop_loss_multiple: 0.5}", "stop_loss_multiple was 0.5"),
         ("{target_delta: -0.5, target_moneyness: 1.0}", "exactly one of"),
         ("{target_delta: high}", "target_delta"),
+        ("{target_delta: 0.5}", r"target_delta was 0.5 for a put; a put's delta is negative"),
+        (
+            "{option_kind: call, target_delta: -0.3}",
+            r"target_delta was -0.3 for a call; a call's delta is positive",
+        ),
     ],
 )
 def test_invalid_strategy_sections_name_the_field(
