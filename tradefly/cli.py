@@ -6,6 +6,7 @@ keep their traceback.
 """
 
 import argparse
+import importlib.metadata
 import sys
 from collections.abc import Sequence
 
@@ -27,6 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tradefly",
         description="Tradefly: an options-trading strategy pack for NautilusTrader.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"tradefly {importlib.metadata.version('tradefly')} "
+        f"(nautilus_trader {importlib.metadata.version('nautilus_trader')})",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_ingest_parser(commands)

@@ -22,13 +22,13 @@ SUMMARY_KEYS = {
 }
 TRADE_KEYS = {
     "entry_time",
-    "symbol",
-    "side",
+    "structure",
+    "symbols",
     "quantity",
-    "entry_price",
+    "credit",
     "exit_reason",
-    "exit_price",
     "pnl",
+    "legs",
 }
 
 
@@ -76,10 +76,15 @@ def test_backtest_reports_missing_catalog_data_clearly(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put.yaml"
-    code = main(
-        ["backtest", str(config), "--catalog", str(tmp_path / "empty"), "--reports", str(tmp_path)]
+    missing = tmp_path / "missing"
+    argv = ["backtest", str(config), "--reports", str(tmp_path), "--catalog"]
+    assert main([*argv, str(missing)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: catalog folder {missing} does not exist; pass --catalog DIR or set "
+        "TRADEFLY_CATALOG, or ingest data into it first\n"
     )
-    assert code == 1
+    (tmp_path / "empty").mkdir()
+    assert main([*argv, str(tmp_path / "empty")]) == 1
     assert "ingest" in capsys.readouterr().err
 
 

@@ -3,22 +3,31 @@
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-import msgspec
+from tqdm import tqdm
 
 from catalog.cli import resolve_catalog_dir
 from tradefly.backtest.config import RunConfig, load_run_config
-from tradefly.backtest.report import format_summary_table, summary_dict, write_report
+from tradefly.backtest.overrides import apply_overrides
+from tradefly.backtest.report import (
+    format_summary_table,
+    one_line_summary,
+    summary_dict,
+    write_report,
+)
 from tradefly.backtest.runner import CatalogDataMissingError, run_backtest
+from tradefly.market_calendar import sessions_between
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = PROJECT_ROOT / "configs" / "backtest" / "demo_put_spread.yaml"
 DEMO_CATALOG = PROJECT_ROOT / "data" / "demo_catalog"
 DEFAULT_REPORTS = Path("reports")
+LOG_LEVELS = ("OFF", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
 def add_backtest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
@@ -33,6 +42,26 @@ def add_backtest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         ),
     )
     parser.add_argument("config", type=Path, help="run config YAML")
+    parser.add_argument(
+        "--start",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="first session (ISO date); also the first entry day",
+    )
+    parser.add_argument(
+        "--end",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="last session (ISO date); the last entry day is END less strategy.dte_max days",
+    )
+    parser.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field, e.g. --set strategy.target_delta=-0.3 (repeatable)",
+    )
     _add_run_options(parser)
     parser.set_defaults(handler=_backtest)
 
@@ -73,16 +102,32 @@ def _add_run_options(parser: argparse.ArgumentParser, default_catalog: Path | No
     parser.add_argument(
         "--reports", type=Path, default=DEFAULT_REPORTS, help="reports folder (default reports/)"
     )
-    parser.add_argument("--log-level", default="ERROR", help="Nautilus log level (default ERROR)")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no table and no progress bar; only the one-line summary, on stderr",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="ERROR",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help=f"Nautilus log level: {', '.join(LOG_LEVELS)} (default ERROR)",
+    )
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    try:
-        config = load_run_config(args.config)
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    config = load_run_config(args.config)
+    config = apply_overrides(config, args.config, args.assignments, args.start, args.end)
+    catalog_dir = resolve_catalog_dir(args.catalog)
+    if not catalog_dir.is_dir():
+        print(
+            f"error: catalog folder {catalog_dir} does not exist; pass --catalog DIR or set "
+            "TRADEFLY_CATALOG, or ingest data into it first",
+            file=sys.stderr,
+        )
         return 2
-    return _run(config, resolve_catalog_dir(args.catalog), args)
+    return _run(config, catalog_dir, args)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -91,7 +136,7 @@ def _demo(args: argparse.Namespace) -> int:
     config = load_run_config(args.config)
     start = args.start or DEFAULT_START
     end = args.end or DEFAULT_END
-    config = _with_dates(config, start, end)
+    config = apply_overrides(config, args.config, [], start, end)
     catalog_dir = Path(args.catalog) if args.catalog else DEMO_CATALOG
     marker = catalog_dir / f".demo-seed{args.seed}-{start}-{end}"
     if not marker.exists():
@@ -115,25 +160,49 @@ def _clear_demo_catalog(catalog_dir: Path) -> None:
     shutil.rmtree(catalog_dir)
 
 
-def _with_dates(config: RunConfig, start: dt.date, end: dt.date) -> RunConfig:
-    strategy = dict(config.strategy)
-    strategy["entry_start"] = start.isoformat()
-    strategy["entry_end"] = (end - dt.timedelta(days=int(strategy.get("dte_max", 0)))).isoformat()
-    data = msgspec.structs.replace(config.data, start=start, end=end)
-    return msgspec.structs.replace(config, data=data, strategy=strategy)
-
-
 def _run(config: RunConfig, catalog_dir: Path, args: argparse.Namespace) -> int:
-    try:
-        result = run_backtest(config, catalog_dir, log_level=args.log_level)
-    except CatalogDataMissingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    problem = _unwritable(args.reports)
+    if problem:
+        print(f"error: reports folder {args.reports}: {problem}", file=sys.stderr)
+        return 2
+    sessions = len(sessions_between(config.data.start, config.replay_end()))
+    with tqdm(
+        total=sessions, unit="session", desc="replaying", file=sys.stderr, disable=args.quiet
+    ) as progress:
+        try:
+            result = run_backtest(
+                config, catalog_dir, log_level=args.log_level, on_session=progress.update
+            )
+        except CatalogDataMissingError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     run_dir = write_report(result, args.reports)
     summary = summary_dict(result)
+    if not result.trades:
+        span = result.run_info["data_span"]
+        print(
+            f"warning: the run made no trades ({span['sessions']} sessions of "
+            f"{result.underlying} replayed from {config.data.start} to {config.replay_end()}); "
+            "check the dates against the data in the catalog",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(summary, allow_nan=False))
+    elif args.quiet:
+        print(one_line_summary(summary), file=sys.stderr)
     else:
         print(format_summary_table(summary))
         print(f"\nReport: {run_dir / 'report.html'}")
+        print(one_line_summary(summary))
     return 0
+
+
+def _unwritable(reports: Path) -> str | None:
+    """Say why run folders cannot be written under `reports` (checked before a run)."""
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    if not os.access(reports, os.W_OK | os.X_OK):
+        return "not writable"
+    return None
