@@ -40,7 +40,9 @@ State store: the node's SQLite file (``state_store``) is passed to every strateg
 has a ``state_store`` field. Before the node is built, the open order intents in it are looked
 up among today's orders at Tradier (one GET) and the instruments of those Tradier has, and the
 legs of the open structures, are claimed for the strategy that owns them
-(:mod:`adapters.tradier.restart`); these claims come before the held-options claims.
+(:mod:`adapters.tradier.restart`); these claims come before the held-options claims. While
+the node runs, its health (streaming or polling, rejected vendor records) is written to the
+store's ``node_status`` table (:mod:`adapters.tradier.status`).
 """
 
 from __future__ import annotations
@@ -88,9 +90,11 @@ from adapters.tradier.parsing import (
     parse_positions,
 )
 from adapters.tradier.restart import settle_unsent_intents
+from adapters.tradier.status import record_node_status
 from statestore import StateStore, default_store_path
 
 ENV_CONFIRM_LIVE = "TRADEFLY_CONFIRM_LIVE"
+_status_tasks: set[asyncio.Task[None]] = set()  # strong references to the status recorders
 
 
 class LiveTradingNotArmedError(RuntimeError):
@@ -373,4 +377,7 @@ async def build_trading_node(
     node.add_data_client_factory(TRADIER, TradierLiveDataClientFactory)
     node.add_exec_client_factory(TRADIER, TradierLiveExecClientFactory)
     node.build()
+    status = asyncio.get_running_loop().create_task(record_node_status(node, store_path))
+    _status_tasks.add(status)
+    status.add_done_callback(_status_tasks.discard)
     return node
