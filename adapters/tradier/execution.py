@@ -57,6 +57,7 @@ from nautilus_trader.model.enums import (
     OrderStatus,
     OrderType,
     PositionSide,
+    TriggerType,
 )
 from nautilus_trader.model.identifiers import (
     AccountId,
@@ -88,6 +89,8 @@ from adapters.tradier.errors import (
 from adapters.tradier.providers import TradierInstrumentProvider, build_option_spread
 from adapters.tradier.websocket import TradierStream, account_subscription
 from adapters.vendor_values import RejectionTally
+
+_STOP_TYPES = (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
 
 
 @dataclass
@@ -1035,6 +1038,7 @@ class TradierExecutionClient(LiveExecutionClient):
         if status == OrderStatus.FILLED and filled < quantity:
             status = OrderStatus.PARTIALLY_FILLED
         created = parsing.order_created_ns(order) or ts_init
+        stop = bool(order.stop_price) and order_type in _STOP_TYPES
         avg = Decimal(str(order.avg_fill_price)) if order.avg_fill_price else None
         return OrderStatusReport(
             account_id=self.account_id,
@@ -1051,8 +1055,9 @@ class TradierExecutionClient(LiveExecutionClient):
             if price is not None and order_type != OrderType.MARKET
             else None,
             trigger_price=Price(Decimal(str(order.stop_price)), instrument.price_precision)
-            if order.stop_price
+            if stop
             else None,
+            trigger_type=TriggerType.DEFAULT if stop else TriggerType.NO_TRIGGER,
             avg_px=avg,
             report_id=UUID4(),
             ts_accepted=created,
@@ -1098,8 +1103,9 @@ class TradierExecutionClient(LiveExecutionClient):
             return None
         if not isinstance(response.order, schemas.Order):
             return None
-        await self._load_instruments_for([response.order])
-        return self._report(response.order, self._clock.timestamp_ns())
+        orders = self._valid_orders([response.order])
+        await self._load_instruments_for(orders)
+        return self._report(orders[0], self._clock.timestamp_ns()) if orders else None
 
     async def generate_order_status_reports(
         self, command: GenerateOrderStatusReports
@@ -1138,7 +1144,7 @@ class TradierExecutionClient(LiveExecutionClient):
         reports = []
         for order in orders:
             report = self._report(order, ts_init)
-            if report is None or not report.filled_qty or report.avg_px is None:
+            if report is None or report.filled_qty.as_decimal() <= 0 or report.avg_px is None:
                 continue
             if command.instrument_id is not None and report.instrument_id != command.instrument_id:
                 continue
