@@ -1,5 +1,7 @@
 """End-of-day option chain files to Nautilus option contracts, quotes and vendor greeks.
 
+Layouts: ``historicaloptiondata`` (below) and ``ivolatility-rawiv`` (:mod:`catalog.ivolatility`).
+
 Layout ``historicaloptiondata`` (historicaloptiondata.com EOD chains, also the lambdaclass
 SPY sample): one row per option per quote date with the columns
 ``underlying, underlying_last, optionroot, type, expiration, quotedate, strike, last, bid,
@@ -12,7 +14,8 @@ Each accepted row becomes
   calendar day, rho 0.0 since the file has none, open interest in contracts),
 
 both stamped ``ts_event = ts_init =`` the NYSE session close of ``quotedate``. Each OCC symbol
-gives one ``OptionContract`` and each underlying one ``Equity``
+gives one ``OptionContract`` and each underlying one ``Equity`` (an ``IndexInstrument`` for
+an index such as SPX)
 (:mod:`tradefly.instruments` conventions). ``last`` and ``volume`` are not used.
 """
 
@@ -22,6 +25,7 @@ from pathlib import Path
 from nautilus_trader.model.data import OptionGreeks, QuoteTick
 from nautilus_trader.model.objects import Quantity
 
+from catalog.ivolatility import IVOLATILITY_RAWIV, RawIvRowParser
 from catalog.option_rows import OptionColumns, OptionRowTerms
 from catalog.validation import (
     DuplicateGuard,
@@ -41,7 +45,7 @@ from catalog.validation import (
     session_close,
     validate_rows,
 )
-from tradefly.instruments import EOD_QUOTE_SIZE, OPTION_PRICE_PRECISION, make_equity
+from tradefly.instruments import EOD_QUOTE_SIZE, OPTION_PRICE_PRECISION, make_underlying
 
 """Bid and ask size, in contracts, given to every end-of-day quote.
 
@@ -70,7 +74,7 @@ HISTORICALOPTIONDATA = Layout(
         "vega",
     ),
 )
-LAYOUTS = (HISTORICALOPTIONDATA,)
+LAYOUTS = (HISTORICALOPTIONDATA, IVOLATILITY_RAWIV)
 """The EOD chain layouts :func:`load_eod_chain` recognises."""
 
 _TERMS = OptionColumns(
@@ -124,7 +128,7 @@ class _ChainRowParser:
         result.add_instrument(contract)
         if underlying not in self._underlyings:
             self._underlyings.add(underlying)
-            result.add_instrument(make_equity(underlying))
+            result.add_instrument(make_underlying(underlying))
         result.data.append(QuoteTick(contract.id, bid, ask, self._size, self._size, ts, ts))
         result.data.append(
             OptionGreeks(
@@ -156,7 +160,8 @@ def load_eod_chain(
     unparseable, the OCC symbol disagrees with the type/expiration/strike columns, a price or
     open interest is negative, bid > ask (zero bids are valid), the expiration precedes the
     quote date, the quote date is not a NYSE session, or the same option and date appeared
-    earlier in the file.
+    earlier in the file. A row whose symbol does not parse gets its contract from its own
+    underlying, type, expiration and strike columns (:mod:`catalog.option_rows`).
 
     Parameters
     ----------
@@ -170,8 +175,9 @@ def load_eod_chain(
     Returns
     -------
     LoadResult
-        ``OptionContract``s and ``Equity``s, then per accepted row a ``QuoteTick`` followed by
-        an ``OptionGreeks``, in file order.
+        ``OptionContract``s and underlyings, then per accepted row a ``QuoteTick`` followed by
+        an ``OptionGreeks``, in file order (``ivolatility-rawiv``: no greeks when the row's
+        IV is negative, and one underlying bar per date, see :mod:`catalog.ivolatility`).
 
     Raises
     ------
@@ -184,6 +190,7 @@ def load_eod_chain(
     """
     result = LoadResult()
     with open_csv(path) as (header, rows):
-        detect_layout(header, LAYOUTS, path, layout)
-        validate_rows(rows, result, _ChainRowParser(header, result), progress)
+        chosen = detect_layout(header, LAYOUTS, path, layout)
+        parser = _ChainRowParser if chosen is HISTORICALOPTIONDATA else RawIvRowParser
+        validate_rows(rows, result, parser(header, result), progress)
     return result

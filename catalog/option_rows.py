@@ -3,19 +3,27 @@
 A row naming an option carries its OCC symbol and, in separate columns, the underlying, the
 type, the expiration and the strike. :class:`OptionRowTerms` parses the symbol once per file
 into an ``OptionContract`` (:mod:`tradefly.instruments` conventions) and rejects a row whose
-columns disagree with its symbol or whose date is after the expiration.
+columns disagree with its symbol or whose date is after the expiration. A symbol dated the
+Saturday after the expiration column's Friday agrees with it (OCC dated monthly expirations
+on the Saturday until 2015). When the symbol does not parse (a vendor's own symbology, e.g. a
+10-digit strike field), the contract is built from the row's underlying, type, expiration and
+strike columns, with the underlying as its root.
 """
 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
 
 from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.instruments import OptionContract
 
 from catalog.validation import RejectReason, RowRejected, parse_date, parse_decimal
 from tradefly.instruments import make_option_contract
-from tradefly.occ import OccSymbol, parse_occ
+from tradefly.occ import OccSymbol, format_occ, parse_occ
+
+_SATURDAY = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +44,8 @@ class OptionColumns:
         The strike in dollars per share.
     day : str
         The date the row describes (quote or bar date).
+    parse_day : Callable[[str], datetime.date]
+        Parses the expiration and day columns (ISO ``YYYY-MM-DD`` by default).
 
     """
 
@@ -45,6 +55,7 @@ class OptionColumns:
     expiration: str
     strike: str
     day: str
+    parse_day: Callable[[str], dt.date] = parse_date
 
 
 class OptionRowTerms:
@@ -61,14 +72,16 @@ class OptionRowTerms:
         self._columns = columns
         self._contracts: dict[str, tuple[OccSymbol, OptionContract]] = {}
 
-    def _contract(self, symbol: str, underlying: str) -> tuple[OccSymbol, OptionContract]:
+    def _contract(
+        self, symbol: str, underlying: str, row_terms: Callable[[], OccSymbol]
+    ) -> tuple[OccSymbol, OptionContract]:
         cached = self._contracts.get(symbol)
         if cached is not None:
             return cached
         try:
             occ = parse_occ(symbol)
-        except ValueError as exc:
-            raise RowRejected(RejectReason.UNPARSEABLE_SYMBOL) from exc
+        except ValueError:
+            occ = row_terms()
         contract = make_option_contract(occ, underlying=underlying)
         self._contracts[symbol] = (occ, contract)
         return occ, contract
@@ -90,23 +103,49 @@ class OptionRowTerms:
         Raises
         ------
         RowRejected
-            ``UNPARSEABLE_SYMBOL``, a field parser's reason, ``SYMBOL_MISMATCH`` when the
-            underlying, type, expiration or strike column disagrees with the symbol, or
+            A field parser's reason, ``UNPARSEABLE_SYMBOL`` when neither the symbol nor the
+            row's terms make a contract, ``SYMBOL_MISMATCH`` when the underlying, type,
+            expiration or strike column disagrees with the symbol, or
             ``EXPIRED_BEFORE_QUOTE_DATE`` when the row's date is after the expiration.
 
         """
         columns = self._columns
         underlying = text(columns.underlying).upper()
-        occ, contract = self._contract(text(columns.symbol), underlying)
-        expiration = parse_date(text(columns.expiration))
-        day = parse_date(text(columns.day))
+        expiration = columns.parse_day(text(columns.expiration))
+        day = columns.parse_day(text(columns.day))
         kind = text(columns.kind).upper()[:1]
         strike = parse_decimal(text(columns.strike))
+        occ, contract = self._contract(
+            text(columns.symbol),
+            underlying,
+            partial(_row_occ, underlying, expiration, kind, strike),
+        )
         expected_kind = "C" if occ.kind == OptionKind.CALL else "P"
-        if occ.expiration != expiration or kind != expected_kind or occ.strike != strike:
+        if (
+            not _same_expiration(occ.expiration, expiration)
+            or kind != expected_kind
+            or occ.strike != strike
+        ):
             raise RowRejected(RejectReason.SYMBOL_MISMATCH)
         if contract.underlying != underlying:
             raise RowRejected(RejectReason.SYMBOL_MISMATCH)
         if expiration < day:
             raise RowRejected(RejectReason.EXPIRED_BEFORE_QUOTE_DATE)
         return occ, contract, day
+
+
+def _same_expiration(symbol_date: dt.date, column_date: dt.date) -> bool:
+    return symbol_date == column_date or (
+        symbol_date.weekday() == _SATURDAY and symbol_date - dt.timedelta(days=1) == column_date
+    )
+
+
+def _row_occ(underlying: str, expiration: dt.date, kind: str, strike: Decimal) -> OccSymbol:
+    """Return the contract terms of a row whose symbol did not parse."""
+    if kind not in ("C", "P") or strike <= 0 or not underlying.isalnum():
+        raise RowRejected(RejectReason.UNPARSEABLE_SYMBOL)
+    option_kind = OptionKind.CALL if kind == "C" else OptionKind.PUT
+    try:
+        return parse_occ(format_occ(underlying, expiration, option_kind, strike))
+    except ValueError as exc:
+        raise RowRejected(RejectReason.UNPARSEABLE_SYMBOL) from exc

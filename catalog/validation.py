@@ -304,6 +304,21 @@ def parse_date(text: str) -> dt.date:
         raise RowRejected(RejectReason.UNPARSEABLE_DATE) from exc
 
 
+def parse_us_date(text: str) -> dt.date:
+    """Parse a US ``MM/DD/YYYY`` date.
+
+    Raises
+    ------
+    RowRejected
+        ``UNPARSEABLE_DATE``.
+
+    """
+    try:
+        return dt.datetime.strptime(text, "%m/%d/%Y").date()  # noqa: DTZ007 (a calendar date)
+    except ValueError as exc:
+        raise RowRejected(RejectReason.UNPARSEABLE_DATE) from exc
+
+
 def check_bar_prices(open_: Price, high: Price, low: Price, close: Price) -> None:
     """Check a bar's OHLC are consistent (low <= open, close <= high).
 

@@ -37,7 +37,8 @@ CRAFTED_BAD_ROWS = {
     RejectReason.EXPIRED_BEFORE_QUOTE_DATE: _row(
         optionroot="SPY210104P00360000", expiration="2021-01-04"
     ),
-    RejectReason.UNPARSEABLE_SYMBOL: _row(optionroot="SPY21012P360"),
+    # Neither the symbol nor the row's terms (type) make a contract.
+    RejectReason.UNPARSEABLE_SYMBOL: _row(optionroot="SPY21012P360", type="straddle"),
     RejectReason.UNPARSEABLE_DATE: _row(quotedate="2021-13-45"),
     RejectReason.NON_SESSION: _row(quotedate="2021-01-09"),
     RejectReason.SYMBOL_MISMATCH: _row(strike="365.0"),
@@ -131,3 +132,32 @@ def test_real_2021_chain_file() -> None:
     assert all(q.bid_price <= q.ask_price for q in result.data if isinstance(q, QuoteTick))
     sessions = {d.ts_init for d in result.data}
     assert len(sessions) == 252  # every quote sits at one of the year's 252 session closes
+
+
+def test_unparseable_symbol_takes_its_contract_from_the_row(tmp_path: Path) -> None:
+    # A vendor symbol with a 10-digit strike field: crafted in the documented layout.
+    path = tmp_path / "ten_digit_strike_symbols.csv"
+    rows = [
+        _row(optionroot="SPY210129P0000360000"),
+        _row(optionroot="SPY210129P0000365000", strike="365.0", quotedate="2021-01-05"),
+    ]
+    path.write_text("\n".join([HEADER, *rows]) + "\n")
+    result = load_eod_chain(path)
+    assert result.rejects.total == 0
+    assert sorted(result.instruments) == [
+        "SPY.US",
+        "SPY210129P00360000.US",
+        "SPY210129P00365000.US",
+    ]
+
+
+def test_saturday_dated_symbol_agrees_with_friday_expiration(tmp_path: Path) -> None:
+    # Pre-2015 monthlies: OCC symbol dated Saturday, expiration column the Friday before.
+    path = tmp_path / "saturday_symbol.csv"
+    row = _row(optionroot="SPY210130P00360000", expiration="2021-01-29")
+    path.write_text("\n".join([HEADER, row]) + "\n")
+    result = load_eod_chain(path)
+    assert result.rejects.total == 0
+    option = result.instruments["SPY210130P00360000.US"]
+    assert isinstance(option, OptionContract)
+    assert option.expiration_ns == session_close_ns(dt.date(2021, 1, 29))

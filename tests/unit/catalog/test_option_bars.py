@@ -34,7 +34,7 @@ CRAFTED_BAD_ROWS = {
     RejectReason.NEGATIVE_PRICE: _row(low_price="-1"),
     RejectReason.NEGATIVE_QUANTITY: _row(volume="-6"),
     RejectReason.SYMBOL_MISMATCH: _row(option_type="P"),
-    RejectReason.UNPARSEABLE_SYMBOL: _row(ticker="O:SPY"),
+    RejectReason.UNPARSEABLE_SYMBOL: _row(ticker="O:SPY", option_type="X"),
     RejectReason.EXPIRED_BEFORE_QUOTE_DATE: _row(
         ticker="O:SPY160115C00160000", expiration_date="2016-01-15"
     ),

@@ -38,7 +38,8 @@ def test_parses_terms_and_reuses_the_contract_per_symbol() -> None:
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"symbol": "SPY2406"}, RejectReason.UNPARSEABLE_SYMBOL),
+        ({"symbol": "SPY2406", "kind": "X"}, RejectReason.UNPARSEABLE_SYMBOL),
+        ({"symbol": "SPY2406", "strike": "0"}, RejectReason.UNPARSEABLE_SYMBOL),
         ({"underlying": "QQQ"}, RejectReason.SYMBOL_MISMATCH),
         ({"kind": "P"}, RejectReason.SYMBOL_MISMATCH),
         ({"strike": "505"}, RejectReason.SYMBOL_MISMATCH),
@@ -54,3 +55,9 @@ def test_rejects_rows_that_disagree_with_their_symbol(
     with pytest.raises(RowRejected) as rejected:
         _parse(terms, **changes)
     assert rejected.value.reason is reason
+
+
+def test_unparseable_symbol_builds_the_contract_from_the_row() -> None:
+    terms = OptionRowTerms(COLUMNS)
+    occ, contract, _day = _parse(terms, symbol="SPY 240621 C 0000500000")  # type: ignore[misc]
+    assert (occ.compact, contract.underlying) == ("SPY240621C00500000", "SPY")
