@@ -58,6 +58,7 @@ h1 { font-size: 1.3em; overflow-wrap: anywhere; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 0.9em; }
 td, th { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; white-space: nowrap; }
 td.num { text-align: right; }
+#key-figures td { white-space: normal; }
 svg.chart { display: block; max-width: 100%; height: auto; margin: 0.8em 0; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.8em; }
 """

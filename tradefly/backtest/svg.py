@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-WIDTH, HEIGHT = 800, 300
-LEFT, RIGHT, TOP, BOTTOM = 78, 12, 28, 30
+WIDTH, HEIGHT = 800, 360
+LEFT, RIGHT, TOP, BOTTOM = 118, 12, 44, 36
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +134,8 @@ def _frame(element_id: str, title: str, lines: Sequence[Line]) -> list[str]:
     return [
         f'<svg id="{html.escape(element_id)}" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         'width="100%" role="img" xmlns="http://www.w3.org/2000/svg">',
-        f'<text x="{LEFT}" y="16" font-size="14" font-weight="bold">{html.escape(title)}'
-        f'<tspan font-weight="normal" font-size="12">{legend}</tspan></text>',
+        f'<text x="{LEFT}" y="22" font-size="20" font-weight="bold">{html.escape(title)}'
+        f'<tspan font-weight="normal" font-size="18">{legend}</tspan></text>',
     ]
 
 
@@ -161,7 +161,7 @@ def _y_axis(low: float, high: float, tick: Callable[[float], str]) -> list[str]:
         y = _y(float(value), low, high)
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end">'
+            f'<text x="{LEFT - 6}" y="{y + 6:.1f}" font-size="18" text-anchor="end">'
             f"{html.escape(tick(float(value)))}</text>"
         )
     return parts
@@ -176,13 +176,12 @@ def _x_scale(times: pd.DatetimeIndex) -> Callable[[pd.Timestamp], float]:
 def _x_axis_years(times: pd.DatetimeIndex, x_of: Callable[[pd.Timestamp], float]) -> list[str]:
     first, last = times[0], times[-1]
     months = pd.date_range(first.normalize(), last, freq="MS", tz=first.tz)
-    step = max(1, math.ceil(len(months) / 8))
+    step = max(1, math.ceil(len(months) / 6))
     parts = []
     for month in months[::step]:
         x = x_of(month)
         label = month.strftime("%Y-%m") if step < 12 else month.strftime("%Y")
         parts.append(
-            f'<text x="{x:.1f}" y="{HEIGHT - 10}" font-size="12" text-anchor="middle">'
-            f"{label}</text>"
+            f'<text x="{x:.1f}" y="{HEIGHT - 8}" font-size="18" text-anchor="middle">{label}</text>'
         )
     return parts
