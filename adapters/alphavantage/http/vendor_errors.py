@@ -106,7 +106,7 @@ def _decode_top_level(body: bytes, function: str) -> dict[str, msgspec.Raw]:
 def _text(raw: msgspec.Raw) -> str:
     try:
         value = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):  # invalid UTF-8 in a message is no text
         return ""
     return value if isinstance(value, str) else str(value)
 

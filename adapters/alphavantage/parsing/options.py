@@ -24,7 +24,7 @@ import pyarrow as pa
 from nautilus_trader.model.data import OptionGreeks, QuoteTick
 from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.instruments import OptionContract
-from nautilus_trader.model.objects import Price, Quantity
+from nautilus_trader.model.objects import PRICE_MAX, QUANTITY_MAX, Price, Quantity
 
 from adapters.alphavantage.constants import DEFAULT_QUOTE_SIZE, MISSING_VALUES
 from adapters.alphavantage.errors import AlphaVantageParseError
@@ -536,6 +536,8 @@ class _ChainCheck:
         self._reject_errors(ask.errors)
         self._reject(bid.values < 0, lambda row: f"bid was negative: {self._raw('bid', row)!r}")
         self._reject(ask.values < 0, lambda row: f"ask was negative: {self._raw('ask', row)!r}")
+        for name in ("bid", "ask"):
+            self._reject(n[name].values > PRICE_MAX, self._too_large(name))
         quoted = ~ask.missing & (ask.values > 0)
         bids = np.where(bid.missing, 0.0, bid.values)
         self._reject(
@@ -550,6 +552,7 @@ class _ChainCheck:
             self._reject_errors(size.errors, quoted)
             values = np.where(size.missing | (size.values <= 0), DEFAULT_QUOTE_SIZE, size.values)
             self._reject(quoted & (values != np.floor(values)), self._not_whole(name))
+            self._reject(quoted & (values > QUANTITY_MAX), self._too_large(name))
             sizes.append(values)
         return quoted, bids, sizes[0], sizes[1]
 
@@ -569,6 +572,9 @@ class _ChainCheck:
         self._reject_errors(n["open_interest"].errors, has_greeks)
         rho = np.where(n["rho"].missing, 0.0, n["rho"].values)
         return has_greeks, rho
+
+    def _too_large(self, name: str) -> Callable[[int], str]:
+        return lambda row: f"{name} was beyond what Nautilus holds: {self._raw(name, row)!r}"
 
     def _not_whole(self, name: str) -> Callable[[int], str]:
         return lambda row: f"size was not whole: {self._raw(name, row)!r}"

@@ -3,7 +3,7 @@
 from nautilus_trader.model.data import TradeTick
 from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.identifiers import TradeId
-from nautilus_trader.model.objects import Price, Quantity
+from nautilus_trader.model.objects import PRICE_MAX, Price, Quantity
 
 from adapters.alphavantage.errors import AlphaVantageParseError
 from adapters.alphavantage.parsing.values import required_float, ticker_id
@@ -28,7 +28,7 @@ def parse_global_quote(response: GlobalQuoteResponse, ts_init: int) -> TradeTick
     Raises
     ------
     AlphaVantageParseError
-        If the symbol or price is invalid.
+        If the symbol is invalid or the price is not in ``(0, PRICE_MAX]``.
 
     """
     quote = response.quote
@@ -37,7 +37,7 @@ def parse_global_quote(response: GlobalQuoteResponse, ts_init: int) -> TradeTick
     if quote.symbol is None:
         raise AlphaVantageParseError("GLOBAL_QUOTE had a price but no symbol")
     price = required_float(quote.price, "price")
-    if price <= 0:
+    if not 0 < price <= PRICE_MAX:
         raise AlphaVantageParseError(f"GLOBAL_QUOTE price was {quote.price!r}")
     return TradeTick(
         ticker_id(quote.symbol),
