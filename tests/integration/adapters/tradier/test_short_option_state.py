@@ -150,9 +150,13 @@ async def test_two_trades_in_one_netted_contract_exit_on_their_own(
 
         server.set_quote(SHORT_PUT, 0.96, 1.00)  # now trade 2's take-profit
         await wait_for(lambda: quoted(strategy, {SHORT_ID: 0.96}))
-        session_close(running, 472.60)
-        await wait_for(lambda: len(server.orders) == 4)
-        exit_id = sorted(i for i, o in server.orders.items() if o.side == "buy_to_close")[1]
+        session_close(running, 472.60)  # trade 2 exits; a new entry fits under max_open_trades
+
+        def closes() -> list[int]:
+            return sorted(i for i, o in server.orders.items() if o.side == "buy_to_close")
+
+        await wait_for(lambda: len(closes()) == 2)
+        exit_id = closes()[1]
         await server.fill(exit_id, 1, price=1.00)
         await wait_for(lambda: not any(t.opened for t in strategy._trades))
         assert net_position(running, SHORT_ID) == 0
