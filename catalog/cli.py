@@ -1,8 +1,10 @@
 """``tradefly ingest`` subcommands: vendor files into the Parquet catalog.
 
 ``tradefly ingest eod-chains``, ``option-bars`` and ``bars`` each read files, reject and count
-malformed rows, write once (atomically, without duplicates) and print a summary. Exit code 0
-on success, 1 when an input could not be read at all (nothing is then written).
+malformed rows, write once (atomically, without duplicates) and print a summary naming each
+file with its rows read and rejected. Exit code 0 on success; 1 when an input could not be
+read at all (nothing is then written), when every row of a file was rejected, or when nothing
+was written (and nothing was already in the catalog).
 """
 
 import argparse
@@ -114,7 +116,10 @@ def _run(args: argparse.Namespace, ingest: Callable[..., IngestReport], **option
         sys.stderr.write(f"tradefly ingest: error: {exc}\nnothing was written\n")
         return 1
     sys.stdout.write(report.summary() + "\n")
-    return 0
+    failures = report.failures()
+    for failure in failures:
+        sys.stderr.write(f"tradefly ingest: error: {failure}\n")
+    return 1 if failures else 0
 
 
 def _options(ingest: Callable[..., IngestReport], args: argparse.Namespace) -> int:

@@ -3,7 +3,8 @@
 Each pipeline reads every file first (with a progress bar on stderr), so a file that cannot be
 read or has an unknown layout stops the run before anything is written. Accepted rows are then
 written once through :func:`catalog.writer.write_to_catalog`, and an :class:`IngestReport`
-counts rows read, written, already present and rejected by reason.
+counts rows read, written, already present and rejected by reason, and rows read and rejected
+per file.
 """
 
 import sys
@@ -22,6 +23,26 @@ from catalog.writer import write_to_catalog
 
 Loader = Callable[[Path, str | None, ProgressCallback | None], LoadResult]
 """An option file loader: ``(path, layout, progress) -> LoadResult``."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileCount:
+    """Rows read and rejected from one input file.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    rows_read : int
+        Data rows read (header lines excluded).
+    rows_rejected : int
+        Of those, rows rejected.
+
+    """
+
+    path: Path
+    rows_read: int
+    rows_rejected: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +70,8 @@ class IngestReport:
     conflicting_rows : int
         Rows not written because a stored row has the same instrument and timestamp but other
         values (e.g. the same day's bar from another vendor); the stored row is kept.
+    file_counts : tuple[FileCount, ...]
+        Rows read and rejected per input file, in the order read.
 
     """
 
@@ -61,6 +84,7 @@ class IngestReport:
     instruments: int
     instruments_written: int
     conflicting_rows: int
+    file_counts: tuple[FileCount, ...] = ()
 
     @property
     def rows_rejected(self) -> int:
@@ -71,6 +95,14 @@ class IngestReport:
         """Return a plain-text table of the counts (rejects broken down by reason)."""
         rows: list[tuple[str, int]] = [
             ("files read", len(self.files)),
+            *(
+                (f"  {label} {count.path}", value)
+                for count in self.file_counts
+                for label, value in (
+                    ("rows read from", count.rows_read),
+                    ("rows rejected from", count.rows_rejected),
+                )
+            ),
             ("rows read", self.rows_read),
             ("rows rejected", self.rows_rejected),
             *((f"  {reason}", count) for reason, count in self.rejected.items()),
@@ -84,6 +116,23 @@ class IngestReport:
         width = max(len(label) for label, _ in rows)
         table = [f"{label:<{width}}  {count:>10,}" for label, count in rows]
         return "\n".join([f"catalog: {self.catalog_dir}", *table])
+
+    def failures(self) -> list[str]:
+        """Return why the ingest failed, one line each (empty when it succeeded).
+
+        It failed when any file had rows and every one was rejected, or when the catalog
+        holds none of the input's rows afterwards (nothing written and nothing already
+        present).
+        """
+        problems = [
+            f"every row of {count.path} was rejected ({count.rows_read:,} rows)"
+            for count in self.file_counts
+            if count.rows_read and count.rows_rejected == count.rows_read
+        ]
+        if self.rows_written + self.rows_already_present == 0:
+            names = ", ".join(str(path) for path in self.files)
+            problems.append(f"nothing was written to {self.catalog_dir} from {names}")
+        return problems
 
 
 def _count_rows(paths: Sequence[Path]) -> int:
@@ -110,7 +159,11 @@ def _read(paths: Sequence[Path], show_progress: bool) -> "tqdm[None]":
 
 
 def _write(
-    catalog_dir: Path, paths: Sequence[Path], loaded: LoadResult, show_progress: bool
+    catalog_dir: Path,
+    paths: Sequence[Path],
+    loaded: LoadResult,
+    show_progress: bool,
+    file_counts: Sequence[FileCount],
 ) -> IngestReport:
     """Write everything `loaded` holds in one atomic write and report."""
     objects = [*loaded.instruments.values(), *loaded.data]
@@ -132,6 +185,7 @@ def _write(
         instruments=len(loaded.instruments),
         instruments_written=stats.instruments_written,
         conflicting_rows=stats.conflicting_rows,
+        file_counts=tuple(file_counts),
     )
 
 
@@ -146,13 +200,21 @@ def _single_underlying(loaded: LoadResult) -> str | None:
 
 
 def _load_files(
-    paths: Sequence[Path], load: Callable[[Path, ProgressCallback], LoadResult], bar: "tqdm[None]"
+    paths: Sequence[Path],
+    load: Callable[[Path, ProgressCallback], LoadResult],
+    bar: "tqdm[None]",
+    file_counts: list[FileCount],
 ) -> LoadResult:
-    """Load each of `paths` in turn, naming it on the progress `bar`, and merge the results."""
+    """Load each of `paths` in turn, naming it on the progress `bar`, and merge the results.
+
+    Appends each file's row counts to `file_counts`.
+    """
     loaded = LoadResult()
     for path in paths:
         bar.set_postfix_str(path.name)
-        loaded.extend(load(path, bar.update))
+        one = load(path, bar.update)
+        file_counts.append(FileCount(path, one.rows_read, one.rejects.total))
+        loaded.extend(one)
     return loaded
 
 
@@ -167,9 +229,10 @@ def _ingest_options(
     show_progress: bool,
 ) -> IngestReport:
     """Load option files, then the underlying's bar files, then write once."""
+    counts: list[FileCount] = []
     with _read([*files, *bar_files], show_progress) as bar:
         loaded = _load_files(
-            files, lambda path, progress: load_options(path, layout, progress), bar
+            files, lambda path, progress: load_options(path, layout, progress), bar, counts
         )
         bar_ticker = ticker or _single_underlying(loaded)
         loaded.extend(
@@ -177,9 +240,10 @@ def _ingest_options(
                 bar_files,
                 lambda path, progress: load_underlying_bars(path, bar_ticker, bar_layout, progress),
                 bar,
+                counts,
             )
         )
-    return _write(catalog_dir, [*files, *bar_files], loaded, show_progress)
+    return _write(catalog_dir, [*files, *bar_files], loaded, show_progress, counts)
 
 
 def ingest_eod_chains(
@@ -285,8 +349,12 @@ def ingest_underlying_bars(
         layout without a ticker column (nothing is written).
 
     """
+    counts: list[FileCount] = []
     with _read(files, show_progress) as bar:
         loaded = _load_files(
-            files, lambda path, progress: load_underlying_bars(path, ticker, layout, progress), bar
+            files,
+            lambda path, progress: load_underlying_bars(path, ticker, layout, progress),
+            bar,
+            counts,
         )
-    return _write(catalog_dir, files, loaded, show_progress)
+    return _write(catalog_dir, files, loaded, show_progress, counts)
