@@ -20,6 +20,9 @@ Checked, from the broker's record of every order placed and its ``tag`` (client 
 3. never more than ``quantity × max_open_trades`` contracts held in any leg;
 4. at the clean stop, the node's open positions equal the broker's.
 
+Each variant's folder (under pytest's ``tmp_path``) keeps the node's log of every life
+(``life-N.log``), its state store and the broker's orders (``broker-orders.json``).
+
 ``TRADEFLY_CHAOS_KILLS`` (default 21, split over the combo, legs and single-option variants)
 and ``TRADEFLY_CHAOS_SEED`` (default 1) set the run.
 """
@@ -186,7 +189,7 @@ class Chaos:
         tick = 0
         while True:
             tick += 1
-            if not self.settling and self.rng.random() < 0.08:
+            if not self.settling and self.rng.random() < 0.15:
                 self.low = not self.low
             book = LOW if self.low and not self.settling else HIGH
             for symbol, (bid, ask) in book.items():
@@ -366,6 +369,8 @@ async def run_variant(folder: Path, variant: str, kills: int, rng: Random) -> Ou
     async with FakeTradier() as server:
         seed_quotes(server)
         record = await drive(server, folder, variant, kills, rng)
+        ledger = [{**o.to_json(), "parts": parts(o)} for o in server.orders.values()]
+        (folder / "broker-orders.json").write_text(json.dumps(ledger, indent=1))
         dump = json.loads((folder / f"dump-{kills}.json").read_text())
         store_path = folder / "state.sqlite"
         store = store_violations(store_path, server) if store_path.exists() else None
