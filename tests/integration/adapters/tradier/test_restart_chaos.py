@@ -16,7 +16,8 @@ Checked, from the broker's record of every order placed and its ``tag`` (client 
    position covers it (``max_open_trades: 1``); with the node's state store (the
    ``order_intents`` table of the ``state_store`` file), every broker order is exactly one
    intent's;
-2. no order lost: every intent the store says reached the broker is there;
+2. no order lost: every intent the store says reached the broker is there, and no intent
+   stays open once its broker order has ended;
 3. never more than ``quantity × max_open_trades`` contracts held in any leg;
 4. at the clean stop, the node's open positions equal the broker's.
 
@@ -57,6 +58,7 @@ CHILD = "tests.integration.adapters.tradier.chaos_node"
 BAR_SECS = 0.4
 SETTLE_TIMEOUT_SECS = 60.0
 SUBMITTED = {"working", "filled", "canceled", "expired"}  # intent states that reached the broker
+OPEN_INTENT = {"minted", "working"}
 
 # Entries fill at the high quotes and the take-profit (50% of the credit) triggers at the low.
 OPEN_PRICE = {SHORT_PUT: 3.10, LONG_PUT: 1.90}
@@ -262,7 +264,11 @@ def chaos_config(server: FakeTradier, folder: Path, variant: str) -> Path:
 
 
 def store_violations(store: Path, server: FakeTradier) -> list[str]:
-    """Intent checks: each broker order is one intent's, each submitted intent is at the broker."""
+    """Intent checks against the broker's orders, after the clean stop.
+
+    Each broker order is exactly one intent's; each intent the store says reached the broker is
+    there; an intent whose broker order has ended has ended too (else its strategy waits on it).
+    """
     with contextlib.closing(sqlite3.connect(store)) as db:
         rows = db.execute("SELECT intent_id, client_order_id, state FROM order_intents").fetchall()
     by_tag: dict[str, list[str]] = {}
@@ -270,6 +276,7 @@ def store_violations(store: Path, server: FakeTradier) -> list[str]:
         if client_order_id:
             by_tag.setdefault(order_tag(client_order_id), []).append(intent_id)
     at_broker = Counter(o.tag for o in server.orders.values())
+    ended = {o.tag: o.status for o in server.orders.values() if o.status in FINAL}
     problems = [f"broker order tag {t} sent {n} times" for t, n in at_broker.items() if n > 1]
     problems += [f"broker order tag {t} is no intent's" for t in at_broker if t not in by_tag]
     problems += [f"tag {t} is {len(i)} intents" for t, i in by_tag.items() if len(i) > 1]
@@ -277,6 +284,12 @@ def store_violations(store: Path, server: FakeTradier) -> list[str]:
         f"intent {intent_id} ({state}) lost: {client_order_id} not at the broker"
         for intent_id, client_order_id, state in rows
         if state in SUBMITTED and order_tag(client_order_id or "") not in at_broker
+    ]
+    problems += [
+        f"intent {intent_id} still {state}: its order {client_order_id} is {status} at the broker"
+        for intent_id, client_order_id, state in rows
+        if state in OPEN_INTENT
+        and (status := ended.get(order_tag(client_order_id or ""))) is not None
     ]
     return problems
 
