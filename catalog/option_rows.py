@@ -8,6 +8,11 @@ Saturday after the expiration column's Friday agrees with it (OCC dated monthly 
 on the Saturday until 2015). When the symbol does not parse (a vendor's own symbology, e.g. a
 10-digit strike field), the contract is built from the row's underlying, type, expiration and
 strike columns, with the underlying as its root.
+
+A row whose strike column is the symbol's strike divided (or multiplied) by a whole split
+ratio (within 1%, vendors round adjusted strikes) is rejected as ``split-adjusted``: the
+vendor adjusted its strike and prices for a later split but not its symbol (e.g. Polygon's
+AAPL rows before the 2020 4:1 split), so it describes no contract that traded at those prices.
 """
 
 import datetime as dt
@@ -104,8 +109,10 @@ class OptionRowTerms:
         ------
         RowRejected
             A field parser's reason, ``UNPARSEABLE_SYMBOL`` when neither the symbol nor the
-            row's terms make a contract, ``SYMBOL_MISMATCH`` when the underlying, type,
-            expiration or strike column disagrees with the symbol, or
+            row's terms make a contract, ``SPLIT_ADJUSTED`` when the strike column is the
+            symbol's strike adjusted by a split ratio, ``SYMBOL_MISMATCH`` when the
+            underlying, type, expiration or strike column otherwise disagrees with the
+            symbol, or
             ``EXPIRED_BEFORE_QUOTE_DATE`` when the row's date is after the expiration.
 
         """
@@ -121,12 +128,14 @@ class OptionRowTerms:
             partial(_row_occ, underlying, expiration, kind, strike),
         )
         expected_kind = "C" if occ.kind == OptionKind.CALL else "P"
-        if (
-            not _same_expiration(occ.expiration, expiration)
-            or kind != expected_kind
-            or occ.strike != strike
-        ):
+        if not _same_expiration(occ.expiration, expiration) or kind != expected_kind:
             raise RowRejected(RejectReason.SYMBOL_MISMATCH)
+        if occ.strike != strike:
+            raise RowRejected(
+                RejectReason.SPLIT_ADJUSTED
+                if _split_ratio(occ.strike, strike)
+                else RejectReason.SYMBOL_MISMATCH
+            )
         if contract.underlying != underlying:
             raise RowRejected(RejectReason.SYMBOL_MISMATCH)
         if expiration < day:
@@ -149,3 +158,12 @@ def _row_occ(underlying: str, expiration: dt.date, kind: str, strike: Decimal) -
         return parse_occ(format_occ(underlying, expiration, option_kind, strike))
     except ValueError as exc:
         raise RowRejected(RejectReason.UNPARSEABLE_SYMBOL) from exc
+
+
+def _split_ratio(symbol_strike: Decimal, column_strike: Decimal) -> bool:
+    """Return whether the strikes differ by a whole split ratio (2 or more, within 1%)."""
+    if symbol_strike <= 0 or column_strike <= 0:
+        return False
+    ratio = max(symbol_strike, column_strike) / min(symbol_strike, column_strike)
+    whole = ratio.to_integral_value()
+    return whole >= 2 and abs(ratio - whole) <= whole / 100

@@ -37,6 +37,7 @@ class RejectReason(StrEnum):
     UNPARSEABLE_DATE = "unparseable date"
     UNPARSEABLE_SYMBOL = "unparseable OCC symbol"
     SYMBOL_MISMATCH = "OCC symbol disagrees with type/expiration/strike columns"
+    SPLIT_ADJUSTED = "split-adjusted"
     TICKER_MISMATCH = "ticker differs from the requested ticker"
     NEGATIVE_PRICE = "negative price"
     NEGATIVE_QUANTITY = "negative volume or open interest"
