@@ -136,7 +136,9 @@ def test_pm_settled_spxw_put_settles_in_cash_at_the_close(spx_catalog: Path) -> 
     after.dispose()
 
 
-def test_am_settled_spx_put_settles_in_cash_at_the_open(spx_catalog: Path) -> None:
+def test_am_settled_spx_put_settles_in_cash_at_the_open(
+    spx_catalog: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     config = _config(dt.date(2011, 1, 21), (15, 20), 1.0)
     expiry_ns = expiration_open_ns(dt.date(2011, 1, 22))
     assert expiry_ns == expiration_open_ns(dt.date(2011, 1, 21))
@@ -145,6 +147,11 @@ def test_am_settled_spx_put_settles_in_cash_at_the_open(spx_catalog: Path) -> No
     cash_before = _cash(before)
     assert cash_before == START + Decimal("1550") - COMMISSION
     before.dispose()
+    # The file ends on 2011-01-07: the run warns about the sessions after it.
+    assert caplog.messages[-1] == (
+        "warning: 9 of 14 sessions of SPX options from 2011-01-03 to 2011-01-21 have no "
+        "option data; longest gaps: 2011-01-10..2011-01-21 (9 sessions)"
+    )
 
     after = _run_until(config, spx_catalog, session_close_ns(dt.date(2011, 1, 21)) + 1_000)
     # Hand computation: intrinsic at the open (1270.00 - 1262.50) x 100 = 750.00, no shares,

@@ -11,10 +11,13 @@ derive quotes for trade-only data:
   ``close ± half_spread`` (the bars themselves are not sent to the venue).
 
 The account is a Nautilus CASH account in USD, so premium, share purchases at assignment and
-share sales move cash exactly as a broker would.
+share sales move cash exactly as a broker would. Index options settle in cash
+(:mod:`tradefly.backtest.index_settlement`). Sessions of the run (up to the underlying's last
+bar) without any option quote are logged as one warning line (:mod:`tradefly.backtest.data_gaps`).
 """
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,6 +39,7 @@ from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from catalog.access import open_catalog
 from strategies.short_option import ShortOptionStrategy
 from tradefly.backtest.config import RunConfig, strategy_config
+from tradefly.backtest.data_gaps import gap_warning
 from tradefly.backtest.fees import OptionsCommissionModel
 from tradefly.backtest.index_settlement import (
     am_settlement_prices,
@@ -52,9 +56,10 @@ from tradefly.instruments import (
     daily_bar_type,
     equity_id,
 )
-from tradefly.market_calendar import NEW_YORK
+from tradefly.market_calendar import NEW_YORK, session_of_ns
 
 DERIVED_QUOTE_SIZE = Quantity.from_int(EOD_QUOTE_SIZE)
+_LOG = logging.getLogger(__name__)
 
 
 class CatalogDataMissingError(RuntimeError):
@@ -142,6 +147,7 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
             catalog, option_ids, start_ns, end_ns, config.data.half_spread
         )
     greeks = _in(_option_greeks(catalog, start_ns, end_ns), option_ids)
+    _warn_about_option_gaps(config, bars, quotes)
     quoted_ids = {q.instrument_id for q in quotes}
     traded = [o for o in options if o.id in quoted_ids]
     return RunData(
@@ -240,6 +246,16 @@ def _load_instruments(
     if isinstance(underlying, IndexInstrument):
         options = [with_index_expiry(option) for option in options]
     return underlying, options
+
+
+def _warn_about_option_gaps(config: RunConfig, bars: list[Bar], quotes: list[QuoteTick]) -> None:
+    """Log one warning line naming the sessions up to the last underlying bar without quotes."""
+    last_bar = session_of_ns(max(bar.ts_event for bar in bars))
+    covered = {session_of_ns(quote.ts_event) for quote in quotes}
+    end = min(config.replay_end(), last_bar)
+    warning = gap_warning(config.data.underlying.upper(), config.data.start, end, covered)
+    if warning is not None:
+        _LOG.warning(warning)
 
 
 def _in(data: Iterable[Any], ids: set[InstrumentId]) -> list[Any]:
