@@ -1,4 +1,7 @@
-"""Daily bars of an underlying stock or ETF to a Nautilus ``Equity`` and daily bars.
+"""Daily bars of an underlying stock, ETF or index to a Nautilus ``Equity`` and daily bars.
+
+An index with cash-settled options (SPX, XSP, NDX, RUT, VIX; :mod:`tradefly.index_options`)
+becomes an ``IndexInstrument`` instead of an ``Equity``.
 
 Layouts, recognised from the header (raw, unadjusted OHLC is used in every case; adjusted
 columns are ignored because option strikes and expiry settlement use traded prices):
@@ -48,7 +51,7 @@ from catalog.validation import (
     session_close,
     validate_rows,
 )
-from tradefly.instruments import EQUITY_PRICE_PRECISION, daily_bar_type, make_equity
+from tradefly.instruments import EQUITY_PRICE_PRECISION, daily_bar_type, make_underlying
 
 TIINGO = Layout("tiingo", ("symbol", "date", "open", "high", "low", "close", "volume"))
 YFINANCE_MULTIHEADER = Layout(
@@ -96,7 +99,7 @@ class _UnderlyingRowParser:
     def _bar_type(self, ticker: str) -> BarType:
         bar_type = self._bar_types.get(ticker)
         if bar_type is None:
-            equity = make_equity(ticker)
+            equity = make_underlying(ticker)
             self._result.add_instrument(equity)
             bar_type = daily_bar_type(equity.id)
             self._bar_types[ticker] = bar_type
@@ -174,7 +177,8 @@ def load_underlying_bars(
     Returns
     -------
     LoadResult
-        One ``Equity`` per ticker and one ``Bar`` per accepted row, in file order.
+        One ``Equity`` (``IndexInstrument`` for an index) per ticker and one ``Bar`` per
+        accepted row, in file order.
 
     Raises
     ------

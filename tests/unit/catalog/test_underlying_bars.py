@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from nautilus_trader.model.data import Bar
+from nautilus_trader.model.instruments import IndexInstrument
 
 from catalog.underlying_bars import load_underlying_bars
 from catalog.validation import LoadResult, RejectReason
@@ -100,3 +101,12 @@ def test_unknown_layout_lists_every_known_header(tmp_path: Path) -> None:
     path.write_text("Date,Close/Last,Volume,Open,High,Low\n01/05/2021,$371.33,1,1,1,1\n")
     with pytest.raises(ValueError, match=r"tiingo: .*yfinance: .*alpha-vantage: timestamp"):
         load_underlying_bars(path, ticker="SPY")
+
+
+def test_index_bars_define_an_index_instrument() -> None:
+    path = shared_data_path("underlying_daily/yfinance_rjdabest/daily_VIX.csv")
+    result = load_underlying_bars(path, "VIX")
+    assert isinstance(result.instruments["VIX.US"], IndexInstrument)
+    assert result.rows_read == 9180
+    # One row is stamped on a day the NYSE was closed.
+    assert result.rejects.as_dict() == {RejectReason.NON_SESSION.value: 1}
