@@ -967,10 +967,14 @@ class TradierExecutionClient(LiveExecutionClient):
 
     def _add_spread(self, spread_id: InstrumentId) -> None:
         legs = [self._cache.instrument(leg) for leg, _ in generic_spread_id_to_list(spread_id)]
-        if all(leg is not None for leg in legs):
-            self._cache.add_instrument(
-                build_option_spread(spread_id, legs, self._clock.timestamp_ns())
-            )
+        if not all(leg is not None for leg in legs):
+            return
+        try:
+            spread = build_option_spread(spread_id, legs, self._clock.timestamp_ns())
+        except ValueError as exc:  # legs that are no option spread (e.g. a share leg)
+            self._reject_record(TradierParseError(f"spread {spread_id} not built: {exc}"))
+            return
+        self._cache.add_instrument(spread)
 
     def _spread_of(self, order: schemas.Order) -> InstrumentId:
         """Return the canonical spread ID of a multileg order: BUY, ratios reduced by their gcd."""
