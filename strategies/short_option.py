@@ -894,12 +894,20 @@ class ShortOptionStrategy(Strategy):
             if trade is None or trade not in self._trades:
                 return
             if not trade.opened:
+                if self._has_open_intent(trade):
+                    return  # another leg's entry still works: the trade may yet open
                 self.log.warning(f"Opening order {client_order_id} failed; trade dropped")
                 self._book.drop(trade)
-            elif trade.closing:
+            elif trade.closing and not self._has_open_intent(trade):
                 self.log.warning(f"Closing order {client_order_id} failed; exit checked again")
                 trade.closing = False
                 self._book.save(trade)
+
+    def _has_open_intent(self, trade: _Trade) -> bool:
+        return any(
+            intent.structure_id == trade.structure_id
+            for intent in self._store.intents(self.id.value, open_only=True)
+        )
 
     def on_position_closed(self, event: PositionClosed) -> None:
         """Close the legs held in a position that closed (expiry, assignment, exercise)."""
