@@ -113,7 +113,8 @@ class IngestReport:
         ]
         if self.conflicting_rows:
             rows.append(("rows refused: conflict with a stored row", self.conflicting_rows))
-        width = max(len(label) for label, _ in rows)
+        # File paths may be long: they do not widen the table (their counts come later).
+        width = max(len(label) for label, _ in rows if not label.startswith("  rows "))
         table = [f"{label:<{width}}  {count:>10,}" for label, count in rows]
         return "\n".join([f"catalog: {self.catalog_dir}", *table])
 
