@@ -388,28 +388,45 @@ class ShortOptionStrategy(Strategy):
                 self._order_trade[ClientOrderId(leg_id)] = trade
 
     def _settle_from_order(self, order: Order, trade: _Trade | None, kind: str) -> None:
+        # Book what the order filled while the node was down (its fill events came before the
+        # strategy ran), then settle the intent: filled, still working, or ended unfilled.
         now = self.clock.timestamp_ns()
-        if order.status == OrderStatus.FILLED:
-            if kind == "shares":
+        filled = int(order.filled_qty.as_double())
+        with self._store.transaction():
+            if filled and kind == "shares":
                 self._book_share_sale(order.instrument_id, order.side, order.filled_qty, now)
-            elif trade is not None and kind == "entry":
-                if is_generic_spread_id(order.instrument_id):
-                    trade.credit = self._credit_from_positions(trade, -float(order.avg_px))
-                else:
-                    sign = 1.0 if order.side == OrderSide.SELL else -1.0
-                    trade.credit += sign * float(order.avg_px)
-                trade.opened = True
-                trade.open_legs.update(leg.instrument_id for leg in trade.legs)
-            elif trade is not None:
-                trade.open_legs.clear()
-            with self._store.transaction():
+            elif filled and trade is not None:
+                self._book_order_fill(order, trade, filled, opening=kind == "entry")
+                self._save_or_close(trade)
+            if order.status == OrderStatus.FILLED:
                 self._store.set_intent_state(order.client_order_id.value, IntentState.FILLED, now)
-                if trade is not None:
-                    self._save_or_close(trade)
-        elif order.is_closed:
-            self._on_order_failed(order.client_order_id, _FINAL_STATE.get(order.status))
-        elif order.status not in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
-            self._store.set_intent_state(order.client_order_id.value, IntentState.WORKING, now)
+            elif not order.is_closed:
+                if order.status not in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
+                    self._store.set_intent_state(
+                        order.client_order_id.value, IntentState.WORKING, now
+                    )
+            else:
+                self._on_order_failed(order.client_order_id, _FINAL_STATE.get(order.status))
+
+    def _book_order_fill(self, order: Order, trade: _Trade, filled: int, opening: bool) -> None:
+        # A combo order fills every leg; a leg order its own instrument only.
+        combo = is_generic_spread_id(order.instrument_id)
+        legs = [leg for leg in trade.legs if combo or leg.instrument_id == order.instrument_id]
+        if opening:
+            if combo:
+                trade.credit = self._credit_from_positions(trade, -float(order.avg_px))
+            else:
+                sign = 1.0 if order.side == OrderSide.SELL else -1.0
+                trade.credit += sign * float(order.avg_px) * filled / legs[0].quantity
+            trade.opened = True
+            for leg in legs:
+                leg.quantity = filled if order.is_closed else leg.quantity
+                trade.open_legs.add(leg.instrument_id)
+            return
+        for leg in legs:
+            leg.closed_quantity += filled
+            if leg.closed_quantity >= leg.quantity:
+                trade.open_legs.discard(leg.instrument_id)
 
     def _credit_from_positions(self, trade: _Trade, default: float) -> float:
         # A combo filled while the node was down: its legs' reconciled positions give the
@@ -893,6 +910,11 @@ class ShortOptionStrategy(Strategy):
             trade = self._order_trade.get(client_order_id)
             if trade is None or trade not in self._trades:
                 return
+            order = self.cache.order(client_order_id)
+            intent = self._store.intent(client_order_id.value)
+            entry = intent is not None and intent.kind == "entry"
+            if entry and trade.opened and order is not None and order.filled_qty.as_double() > 0:
+                self._shrink_to_filled(order, trade)
             if not trade.opened:
                 if self._has_open_intent(trade):
                     return  # another leg's entry still works: the trade may yet open
@@ -902,6 +924,15 @@ class ShortOptionStrategy(Strategy):
                 self.log.warning(f"Closing order {client_order_id} failed; exit checked again")
                 trade.closing = False
                 self._book.save(trade)
+
+    def _shrink_to_filled(self, order: Order, trade: _Trade) -> None:
+        # An opening order that ended part-filled: the trade holds what filled.
+        assert self._book is not None
+        combo = is_generic_spread_id(order.instrument_id)
+        for leg in trade.legs:
+            if combo or leg.instrument_id == order.instrument_id:
+                leg.quantity = min(leg.quantity, int(order.filled_qty.as_double()))
+        self._book.save(trade)
 
     def _has_open_intent(self, trade: _Trade) -> bool:
         return any(
