@@ -4,9 +4,10 @@
 
 Builds the node with :func:`adapters.tradier.node.build_trading_node` (as ``tradefly live``
 does), runs it, writes the file READY once the trader runs, then publishes a SPY daily bar
-stamped now every BAR_SECS seconds (default 0.4), so the strategy decides 1 ms after each. On
-SIGUSR1 (Nautilus handles SIGTERM and SIGINT itself) it stops the node cleanly and writes DUMP: the open positions and working orders of the
-node's cache as JSON. SIGKILL (the point of the test) leaves no DUMP.
+stamped now every BAR_SECS seconds (default 0.4), so the strategy decides 1 ms after each.
+On SIGUSR1 (Nautilus handles SIGTERM and SIGINT itself) it stops the node cleanly and writes
+DUMP: the open positions and working orders of the node's cache as JSON. SIGKILL (the point
+of the test) leaves no DUMP.
 """
 
 import asyncio

@@ -25,7 +25,7 @@ Checked, from the broker's record of every order placed and its ``tag`` (client 
 Each variant's folder (under pytest's ``tmp_path``) keeps the node's log of every life
 (``life-N.log``), its state store and the broker's orders (``broker-orders.json``).
 
-``TRADEFLY_CHAOS_KILLS`` (default 21, split over the combo, legs and single-option variants)
+``TRADEFLY_CHAOS_KILLS`` (default 30, split over the combo, legs and single-option variants)
 and ``TRADEFLY_CHAOS_SEED`` (default 1) set the run.
 """
 
@@ -50,7 +50,7 @@ from tests.integration.adapters.tradier.fake_server import FINAL, FakeTradier, O
 from tests.integration.adapters.tradier.node_harness import LONG_PUT, SHORT_PUT, seed_quotes
 from tests.integration.adapters.tradier.test_short_option_combo import combo_config
 
-KILLS = int(os.environ.get("TRADEFLY_CHAOS_KILLS", "21"))
+KILLS = int(os.environ.get("TRADEFLY_CHAOS_KILLS", "30"))
 SEED = int(os.environ.get("TRADEFLY_CHAOS_SEED", "1"))
 QUANTITY, MAX_OPEN_TRADES = 2, 1
 PROJECT_ROOT = Path(__file__).resolve().parents[4]
@@ -131,7 +131,7 @@ class Chaos:
         if refusal is not None:
             return
         fate = (
-            "now" if self.settling else self.rng.choices(["now", "later", "working"], [5, 3, 2])[0]
+            "now" if self.settling else self.rng.choices(["now", "later", "working"], [4, 4, 2])[0]
         )
         if fate == "now":
             asyncio.get_running_loop().call_soon(self.spawn_fill, order.id)
