@@ -3,10 +3,12 @@
 import datetime as dt
 
 import pandas as pd
+import pytest
 from nautilus_trader.model.data import Bar
 from nautilus_trader.model.instruments import Equity, IndexInstrument, OptionContract
 from nautilus_trader.model.objects import Price, Quantity
 
+from adapters.tradier.parsing import parse_option_contract
 from tradefly.backtest.index_settlement import (
     am_settlement_prices,
     index_underlying,
@@ -100,3 +102,19 @@ def test_am_settlement_price_is_intrinsic_at_the_expiration_days_open() -> None:
     bars = [_bar(dt.date(2011, 1, 21), "1262.5000", "1290.0000")]
     prices = am_settlement_prices([itm_put, otm_call, weekly, no_bar], bars)
     assert prices == {itm_put.id: 7.5, otm_call.id: 0.0}
+
+
+@pytest.mark.parametrize(
+    "symbol",
+    ["SPXW240119C04700000", "SPX240119P04700000", "NDXP240119P16000000", "VIX240117C00015000"],
+)
+def test_tradier_and_the_backtest_build_the_same_index_option(symbol: str) -> None:
+    live = parse_option_contract(symbol, ts_init=0)
+    backtest = make_option_contract(parse_occ(symbol))
+    assert (live.id, live.underlying, live.expiration_ns, live.multiplier, live.strike_price) == (
+        backtest.id,
+        backtest.underlying,
+        backtest.expiration_ns,
+        backtest.multiplier,
+        backtest.strike_price,
+    )
