@@ -6,8 +6,9 @@ two expirations traded here with strikes 1250-1300 (the file's rows, unchanged) 
 through ``tradefly ingest eod-chains`` into a temporary catalog; the whole file is read by
 the loader test.
 
-- PM-settled: sell the SPXW 2011-01-07 1275 put on 2011-01-03 at the bid 9.70; SPX closes at
-  1271.50 on 2011-01-07, so the put settles at 3.50: cash moves by exactly -350.00.
+- PM-settled (``configs/backtest/spx2011_spxw_put.yaml``): sell the SPXW 2011-01-07 1275 put
+  on 2011-01-03 at the bid 9.70; SPX closes at 1271.50 on 2011-01-07, so the put settles at
+  3.50: cash moves by exactly -350.00.
 - AM-settled: sell the SPX January 2011 monthly 1270 put (OCC date 2011-01-22, last session
   Friday 2011-01-21) on 2011-01-03 at the bid 15.50. The file ends on 2011-01-07, and no real
   SPX bar of 2011-01-21 is in ``../shared/data``, so the test adds ONE CRAFTED bar (not market
@@ -27,14 +28,15 @@ from nautilus_trader.model.objects import Price, Quantity
 
 from catalog.eod_chains import load_eod_chain
 from catalog.writer import write_to_catalog
-from tests.conftest import shared_data_path
-from tradefly.backtest.config import DataSection, RunConfig, VenueSection
-from tradefly.backtest.runner import build_engine
+from tests.conftest import PROJECT_ROOT, shared_data_path
+from tradefly.backtest.config import DataSection, RunConfig, VenueSection, load_run_config
+from tradefly.backtest.runner import build_engine, run_backtest
 from tradefly.cli import main
 from tradefly.instruments import VENUE, daily_bar_type, equity_id
 from tradefly.market_calendar import expiration_open_ns, session_close_ns
 
 CHAIN = "options_chains/ivolatility/spx_sample_ivolatility.csv"
+SHIPPED = PROJECT_ROOT / "configs" / "backtest" / "spx2011_spxw_put.yaml"
 START = Decimal(1_000_000)
 COMMISSION = Decimal("0.65")
 ENTRY = dt.date(2011, 1, 3)
@@ -117,7 +119,7 @@ def test_ivolatility_week_is_read_whole() -> None:
 
 
 def test_pm_settled_spxw_put_settles_in_cash_at_the_close(spx_catalog: Path) -> None:
-    config = _config(dt.date(2011, 1, 7), (4, 4), 1.0025)
+    config = load_run_config(SHIPPED)  # the SPXW 2011-01-07 1275 put sold on 2011-01-03
     expiry_ns = session_close_ns(dt.date(2011, 1, 7))
 
     before = _run_until(config, spx_catalog, expiry_ns - 1)
@@ -164,3 +166,10 @@ def test_am_settled_spx_put_settles_in_cash_at_the_open(
         ("SPX110122P01270000.US", 7.5)
     ]
     after.dispose()
+
+
+def test_shipped_spx_config_result(spx_catalog: Path) -> None:
+    result = run_backtest(load_run_config(SHIPPED), spx_catalog, run_id="test")
+    # Hand computation: premium 9.70 x 100 - 0.65 commission - settlement 3.50 x 100.
+    assert (result.premium_collected, result.fees, result.realized_pnl) == (970.0, 0.65, 619.35)
+    assert result.ending_balance == 1_000_619.35
