@@ -369,7 +369,8 @@ async def build_trading_node(
     raw = with_state_store(raw, store_path)
     orders = parse_orders(await account_api(raw).orders())
     with StateStore(store_path) as store:
-        claims = settle_unsent_intents(store, (o.tag for o in orders if o.tag), time.time_ns())
+        at_broker = {o.tag: (o.status or "", o.exec_quantity or 0.0) for o in orders if o.tag}
+        claims = settle_unsent_intents(store, at_broker, time.time_ns())
     raw = claim_for_strategies(raw, claims)
     if raw.get("claim_held_options", True):
         raw = claim_held_options(raw, await held_instruments(raw))

@@ -6,17 +6,19 @@ reconciliation finds to the ``EXTERNAL`` strategy unless a strategy claims the i
 owns what:
 
 - every open intent is looked up at Tradier by its tag (our client order id) in today's
-  orders: an intent Tradier has is claimed for its strategy (the order's instrument, and each
-  leg of a combo); an intent minted today that Tradier does not have was never received and
-  becomes ``not_sent``; an older one stays open (today's list cannot say), and its strategy
-  waits rather than sending it again;
+  orders: an intent whose order ended there without a fill (``canceled``, ``rejected``,
+  ``expired``) takes that state (Nautilus does not rebuild such orders); one Tradier has
+  otherwise is claimed for its strategy (the order's instrument, and each leg of a combo), so
+  reconciliation gives the order and its fills to that strategy; an intent minted today that
+  Tradier does not have was never received and becomes ``not_sent``; an older one stays open
+  (today's list cannot say), and its strategy waits rather than sending it again;
 - the legs of every open structure are claimed for the strategy that holds them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from nautilus_trader.model.identifiers import (
     InstrumentId,
@@ -27,18 +29,27 @@ from nautilus_trader.model.identifiers import (
 from statestore import IntentState, StateStore
 from tradefly.market_calendar import session_of_ns
 
+UNFILLED_ENDS = {
+    "canceled": IntentState.CANCELED,
+    "rejected": IntentState.REJECTED,
+    "error": IntentState.REJECTED,
+    "expired": IntentState.EXPIRED,
+}
+"""Tradier order statuses that end an order; with nothing filled they end its intent."""
+
 
 def settle_unsent_intents(
-    store: StateStore, broker_tags: Iterable[str], now_ns: int
+    store: StateStore, broker_orders: Mapping[str, tuple[str, float]], now_ns: int
 ) -> dict[str, set[InstrumentId]]:
-    """Mark today's intents Tradier never received ``not_sent``; return what to claim.
+    """Settle open intents against today's Tradier orders; return what to claim.
 
     Parameters
     ----------
     store : StateStore
         The node's state store.
-    broker_tags : Iterable[str]
-        The tags of today's orders at Tradier (every order the node placed carries one).
+    broker_orders : Mapping[str, tuple[str, float]]
+        Today's orders at Tradier by tag (every order the node placed carries one): their
+        status and the quantity executed.
     now_ns : int
         UNIX nanoseconds now.
 
@@ -49,14 +60,18 @@ def settle_unsent_intents(
         the legs of open structures.
 
     """
-    tags = set(broker_tags)
     today = session_of_ns(now_ns)
     claims: dict[str, set[InstrumentId]] = defaultdict(set)
     strategies = set()
     for intent in store.intents(open_only=True):
         strategies.add(intent.strategy_id)
-        if intent.client_order_id in tags:
-            claims[intent.strategy_id].update(_instruments(intent.instrument_id))
+        order = broker_orders.get(intent.client_order_id)
+        if order is not None:
+            status, executed = order
+            if status in UNFILLED_ENDS and not executed:
+                store.set_intent_state(intent.client_order_id, UNFILLED_ENDS[status], now_ns)
+            else:
+                claims[intent.strategy_id].update(_instruments(intent.instrument_id))
         elif session_of_ns(intent.created_ns) == today:
             store.set_intent_state(intent.client_order_id, IntentState.NOT_SENT, now_ns)
     for strategy_id in strategies | store.strategies_with_open_structures():
