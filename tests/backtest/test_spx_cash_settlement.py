@@ -114,6 +114,11 @@ def test_ivolatility_week_is_read_whole() -> None:
     # 216 SPXPM rows carry iv = -1 (no greeks computed): quote kept, greeks not written.
     assert kinds == {"QuoteTick": 9832, "OptionGreeks": 9832 - 216, "Bar": 5}
     assert isinstance(loaded.instruments["SPX.US"], IndexInstrument)
+    # The file has the SPX close only: a one-price bar per date, volume 0.
+    first_bar = next(item for item in loaded.data if isinstance(item, Bar))
+    assert (str(first_bar.open), str(first_bar.high), str(first_bar.low)) == ("1271.8700",) * 3
+    assert (str(first_bar.close), first_bar.volume.as_double()) == ("1271.8700", 0.0)
+    assert first_bar.ts_event == session_close_ns(ENTRY)
     weekly = loaded.instruments["SPXW110107P01275000.US"]
     assert weekly.underlying == "SPX"  # type: ignore[attr-defined]
 
