@@ -16,16 +16,14 @@ from strategies.toolkit.book import Leg, Trade, TradeBook
 from tests.integration.adapters.tradier.fake_server import FakeTradier
 from tests.integration.adapters.tradier.node_harness import (
     EXPIRY,
-    LONG_ID,
     SHORT_ID,
     SHORT_PUT,
     RunningNode,
     start_node,
     wait_for,
-    write_config,
 )
 from tests.integration.adapters.tradier.test_short_option_combo import (
-    STRATEGY,
+    combo_config,
     net_position,
     quoted,
     session_close,
@@ -35,30 +33,13 @@ pytestmark = pytest.mark.timeout(90)
 
 
 def single_put_config(server: FakeTradier, folder: Path, **overrides: Any) -> Path:
-    """The harness config running a single-leg short 470 put strategy (1 contract per trade)."""
-    path = write_config(server, folder)
+    """The combo test's config with a single-leg short 470 put, 1 contract per trade."""
+    path = combo_config(server, folder)
     config = yaml.safe_load(path.read_text())
-    config["instruments"] = {"load_ids": ["SPY.US", str(SHORT_ID), str(LONG_ID)]}
-    config["data"]["use_streaming"] = False
-    config["strategies"] = [
-        {
-            "strategy_path": f"{STRATEGY}:ShortOptionStrategy",
-            "config_path": f"{STRATEGY}:ShortOptionConfig",
-            "config": {
-                "underlying": "SPY",
-                "option_kind": "put",
-                "entry_schedule": "daily",
-                "dte_min": 0,
-                "dte_max": 400,
-                "target_moneyness": 1.0,  # spot 472.6: the 470 put
-                "quantity": 1,
-                "max_open_trades": 1,
-                "take_profit_pct": 0.5,
-                "assigned_shares": "hold",
-                **overrides,
-            },
-        },
-    ]
+    strategy = config["strategies"][0]["config"]
+    for key in ("wing_width", "spread_orders"):
+        strategy.pop(key)
+    strategy.update({"quantity": 1, **overrides})
     path.write_text(yaml.safe_dump(config))
     return path
 
