@@ -61,4 +61,40 @@ MIGRATIONS: tuple[str, ...] = (
         updated_ns INTEGER NOT NULL
     );
     """,
+    # 2: risk state, risk events, equity milestones, owner commands
+    """
+    CREATE TABLE risk_state (
+        rule TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        updated_ns INTEGER NOT NULL
+    );
+    CREATE TABLE risk_events (
+        event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts_ns INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        action TEXT NOT NULL,
+        factor REAL NOT NULL,
+        reason TEXT NOT NULL,
+        rules TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE milestones (
+        rule TEXT NOT NULL,
+        key TEXT NOT NULL,
+        multiple REAL NOT NULL,
+        baseline REAL NOT NULL,
+        equity REAL NOT NULL,
+        reached_ns INTEGER NOT NULL,
+        notified_ns INTEGER,
+        PRIMARY KEY (rule, key)
+    );
+    CREATE TABLE owner_commands (
+        command_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts_ns INTEGER NOT NULL,
+        command TEXT NOT NULL,
+        rule TEXT,
+        applied_ns INTEGER,
+        outcome TEXT
+    );
+    """,
 )

@@ -1,0 +1,140 @@
+"""Evaluate the configured rules on an equity update and keep their state in the store.
+
+One :meth:`RiskEvaluator.update` call, in one store transaction: apply the owner's pending
+commands, evaluate every rule on its stored state, save each changed state with its reason,
+append a risk event for each decision that changed (per rule and combined), and record new
+milestones. After the commit, every milestone not yet notified is notified and marked, so a
+milestone is notified once; only a kill between the notification and its mark repeats it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from risk.decision import ALLOW, Action, RiskDecision, combine
+from risk.notify import Notifier
+from risk.rules import Rule
+from statestore.risk import RiskLedger
+
+COMBINED = "combined"
+ENTRY = "entry"
+OWNER = "owner"
+RESERVED_NAMES = frozenset({COMBINED, ENTRY, OWNER})
+
+
+class RiskEvaluator:
+    """The rules of one node over its state store.
+
+    Parameters
+    ----------
+    rules : Sequence[Rule]
+        The rules, each with a unique name.
+    ledger : RiskLedger
+        The store's risk tables.
+    notifier : Notifier
+        Where milestones and changes of the combined decision are sent.
+
+    Raises
+    ------
+    ValueError
+        If two rules share a name or a rule uses a reserved name (``combined``, ``entry``,
+        ``owner``).
+
+    """
+
+    def __init__(self, rules: Sequence[Rule], ledger: RiskLedger, notifier: Notifier) -> None:
+        names = [rule.name for rule in rules]
+        clashes = sorted({n for n in names if names.count(n) > 1 or n in RESERVED_NAMES})
+        if clashes:
+            raise ValueError(f"risk rule names must be unique and not reserved: {clashes}")
+        self.rules = list(rules)
+        self.ledger = ledger
+        self.notifier = notifier
+
+    def last_decision(self, rule: str = COMBINED) -> RiskDecision:
+        """Return the last decision recorded for `rule` (``allow`` when none was)."""
+        event = self.ledger.last_event(rule)
+        if event is None:
+            return ALLOW
+        return RiskDecision(Action(event.action), event.factor, event.reason, event.rules)
+
+    def update(self, now_ns: int, equity: float) -> RiskDecision:
+        """Apply pending owner commands, evaluate every rule and return the combined decision.
+
+        Parameters
+        ----------
+        now_ns : int
+            UNIX nanoseconds.
+        equity : float
+            Account equity (cash plus positions at their marks), USD.
+
+        """
+        with self.ledger.transaction():
+            self._apply_commands(now_ns, equity)
+            decisions = []
+            for rule in self.rules:
+                state = self.ledger.rule_state(rule.name)
+                result = rule.evaluate(now_ns, equity, state)
+                if result.state != state:
+                    reason = result.decision.reason or f"equity {equity:,.2f}"
+                    self.ledger.save_rule_state(rule.name, result.state, reason, now_ns)
+                self._record_if_changed(rule.name, result.decision, now_ns)
+                for m in result.milestones:
+                    self.ledger.add_milestone(
+                        rule.name, m.key, m.multiple, m.baseline, m.equity, now_ns
+                    )
+                decisions.append(result.decision)
+            combined = combine(decisions)
+            changed = self._record_if_changed(COMBINED, combined, now_ns)
+        if changed and combined.action != Action.ALLOW:
+            self.notifier.notify(f"risk: {combined.action.value}", combined.reason)
+        self._notify_milestones(now_ns)
+        return combined
+
+    def record_entry(
+        self, now_ns: int, who: str, decision: RiskDecision, wanted: int, allowed: int
+    ) -> None:
+        """Append a risk event for an entry the decision blocked or resized."""
+        action = "entry_blocked" if allowed < 1 else "entry_reduced"
+        reason = f"{who}: {wanted} -> {allowed} contracts ({decision.rule}: {decision.reason})"
+        self.ledger.add_event(now_ns, ENTRY, action, decision.factor, reason)
+
+    def _record_if_changed(self, rule: str, decision: RiskDecision, now_ns: int) -> bool:
+        last = self.last_decision(rule)
+        if (last.action, last.factor, last.reason) == (
+            decision.action,
+            decision.factor,
+            decision.reason,
+        ):
+            return False
+        self.ledger.add_event(
+            now_ns, rule, decision.action.value, decision.factor, decision.reason, decision.rule
+        )
+        return True
+
+    def _apply_commands(self, now_ns: int, equity: float) -> None:
+        for command in self.ledger.commands(pending_only=True):
+            applied = []
+            for rule in self.rules:
+                if command.rule not in (None, rule.name):
+                    continue
+                state = self.ledger.rule_state(rule.name)
+                new_state = rule.apply_command(command.command, now_ns, equity, state)
+                if new_state is not None:
+                    reason = f"owner command {command.command} (#{command.command_id})"
+                    self.ledger.save_rule_state(rule.name, new_state, reason, now_ns)
+                    applied.append(rule.name)
+            outcome = f"applied to {', '.join(applied)}" if applied else "no rule concerned"
+            self.ledger.mark_command_applied(command.command_id, now_ns, outcome)
+            target = f" {command.rule}" if command.rule else ""
+            self.ledger.add_event(
+                now_ns, OWNER, command.command, 1.0, f"{command.command}{target}: {outcome}", OWNER
+            )
+
+    def _notify_milestones(self, now_ns: int) -> None:
+        for m in self.ledger.milestones(pending_only=True):
+            self.notifier.notify(
+                f"equity milestone {m.multiple:g}x",
+                f"equity {m.equity:,.2f} is {m.multiple:g}x the baseline {m.baseline:,.2f}",
+            )
+            self.ledger.mark_milestone_notified(m.rule, m.key, now_ns)
