@@ -457,6 +457,8 @@ class ShortOptionStrategy(Strategy):
                 else:
                     trade.open_legs.discard(leg.instrument_id)
             self._save_or_close(trade)
+            if trade in self._trades:
+                self._unwind_if_broken(trade)
 
     def _adopt_open_positions(self) -> None:
         # Option positions this strategy holds that no stored trade explains (a store that was
@@ -903,6 +905,34 @@ class ShortOptionStrategy(Strategy):
         self._on_order_failed(event.client_order_id, IntentState.EXPIRED)
 
     def _on_order_failed(self, client_order_id: ClientOrderId, state: IntentState | None) -> None:
+        self._end_failed_order(client_order_id, state)
+        trade = self._order_trade.get(client_order_id)
+        if trade is not None and trade in self._trades:
+            self._unwind_if_broken(trade)
+
+    def _unwind_if_broken(self, trade: _Trade) -> None:
+        # A spread missing legs (sent leg by leg, some legs never filled: a lone wing or a naked
+        # short; or found so after a restart) is not the structure the exit rules were written
+        # for: close the legs that are held.
+        if not trade.opened or trade.closing or self._has_open_intent(trade):
+            return
+        unfilled = [
+            leg
+            for leg in trade.legs
+            if leg.instrument_id not in trade.open_legs and leg.closed_quantity == 0
+        ]
+        if not unfilled or len(unfilled) == len(trade.legs):
+            return
+        assert self._book is not None
+        self.log.warning(
+            f"Entry of {trade.structure_id} filled only some legs; closing the legs that filled"
+        )
+        trade.legs = [leg for leg in trade.legs if leg not in unfilled]
+        trade.closing = True
+        self._book.save(trade)
+        self._submit(trade, opening=False, tag=ExitReason.BROKEN_ENTRY.value)
+
+    def _end_failed_order(self, client_order_id: ClientOrderId, state: IntentState | None) -> None:
         assert self._book is not None
         with self._store.transaction():
             if state is not None:

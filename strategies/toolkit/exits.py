@@ -17,6 +17,7 @@ class ExitReason(StrEnum):
     ASSIGNED = "assigned"
     EXERCISED = "exercised"
     ASSIGNED_SHARES_SOLD = "assigned_shares_sold"
+    BROKEN_ENTRY = "broken_entry"  # some legs of a leg-by-leg entry never filled
     OPEN = "open"
 
 

@@ -16,6 +16,8 @@ from strategies.toolkit.book import Leg, Trade, TradeBook
 from tests.integration.adapters.tradier.fake_server import FakeTradier
 from tests.integration.adapters.tradier.node_harness import (
     EXPIRY,
+    LONG_ID,
+    LONG_PUT,
     SHORT_ID,
     SHORT_PUT,
     RunningNode,
@@ -211,3 +213,33 @@ async def test_an_intent_the_broker_never_received_is_not_sent_and_frees_its_cyc
     with StateStore(tmp_path / "state.sqlite") as store:
         lost = store.intent("O-LOST-1")
         assert lost is not None and lost.state == IntentState.NOT_SENT
+
+
+async def test_a_spread_whose_short_leg_never_filled_closes_its_lone_wing(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    path = combo_config(server, tmp_path)
+    config = yaml.safe_load(path.read_text())
+    config["strategies"][0]["config"]["spread_orders"] = "legs"
+    path.write_text(yaml.safe_dump(config))
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10, LONG_ID: 1.88}))
+        server.reject_next = "Backoffice rejected the order"  # the short leg goes first
+        session_close(running, 472.60)
+        await wait_for(lambda: len(server.placements()) == 2)
+        wing_id = max(server.orders)
+        await server.fill(wing_id, 2, price=1.90)
+        await wait_for(lambda: len(server.placements()) == 3)
+        unwind = server.placements()[2]
+        assert (unwind["option_symbol"], unwind["side"], unwind["quantity"]) == (
+            LONG_PUT,
+            "sell_to_close",
+            "2",
+        )
+        assert unwind["tag"].startswith("O-")
+        (trade,) = strategy._trades
+        assert trade.closing and [leg.instrument_id for leg in trade.legs] == [LONG_ID]
+    finally:
+        await running.stop()
