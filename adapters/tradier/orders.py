@@ -34,6 +34,7 @@ TYPES = {
     OrderType.STOP_LIMIT: "stop_limit",
 }
 DURATIONS = {TimeInForce.DAY: "day", TimeInForce.GTC: "gtc"}
+OPENING_SIDES = frozenset({"buy_to_open", "sell_to_open", "buy", "sell_short"})
 _TAG_CHARS = re.compile(r"[^A-Za-z0-9-]")
 
 
@@ -124,14 +125,21 @@ def single_order_form(order: Order, position: Decimal) -> dict[str, str]:
     Raises
     ------
     ValueError
-        If the order type, time in force or quantity is unsupported.
+        If the order type, time in force or quantity is unsupported, or a reduce-only order
+        would open a position (e.g. ``sell_to_open`` for a close of a leg never held).
 
     """
     symbol, option_symbol = _symbols(order.instrument_id)
+    side = position_effect(order.side, position, option_symbol is not None)
+    if order.is_reduce_only and side in OPENING_SIDES:
+        raise ValueError(
+            f"reduce-only order would open a position ({side} {order.instrument_id}, "
+            f"{position} held)"
+        )
     form = {
         "class": "option" if option_symbol else "equity",
         "symbol": symbol,
-        "side": position_effect(order.side, position, option_symbol is not None),
+        "side": side,
         "quantity": _quantity(order),
         "duration": _duration(order),
         "tag": order_tag(order.client_order_id.value),

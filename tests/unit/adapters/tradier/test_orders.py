@@ -78,6 +78,13 @@ def test_option_market_to_close(factory: OrderFactory) -> None:
     assert "price" not in form
 
 
+def test_a_reduce_only_order_never_opens_a_position(factory: OrderFactory) -> None:
+    order = factory.market(SHORT, OrderSide.SELL, Quantity.from_int(2), reduce_only=True)
+    with pytest.raises(ValueError, match="reduce-only order would open a position"):
+        forms.single_order_form(order, Decimal(0))  # a "close" of a leg never held
+    assert forms.single_order_form(order, Decimal(2))["side"] == "sell_to_close"
+
+
 def test_unsupported_time_in_force_is_refused(factory: OrderFactory) -> None:
     order = factory.limit(
         SHORT, OrderSide.BUY, Quantity.from_int(1), Price(1.0, 2), time_in_force=TimeInForce.IOC
