@@ -105,7 +105,7 @@ class DrawdownTiers:
         until: dict[str, int] = dict(state.get("until", {}))
         latched: set[int] = set(state.get("latched", []))
         cooldown_ns = int(self.config.cooldown_secs * NS_PER_SECOND)
-        decisions = []
+        in_force = []
         for index, tier in enumerate(self.config.tiers):
             tripped = drawdown >= tier.drawdown
             if tripped and tier.latched:
@@ -113,20 +113,30 @@ class DrawdownTiers:
             elif tripped:
                 until[str(index)] = now_ns + cooldown_ns
             if tripped or index in latched or until.get(str(index), -1) > now_ns:
-                decisions.append(self._tier_decision(tier, drawdown, index in latched))
+                in_force.append((tier, index in latched))
         active = {k: v for k, v in until.items() if v > now_ns}
         new_state = {"peak": peak, "until": active, "latched": sorted(latched)}
-        return RuleResult(combine(decisions) if decisions else ALLOW, new_state)
+        return RuleResult(self._decision(in_force, drawdown, peak), new_state)
 
-    def _tier_decision(self, tier: DrawdownTier, drawdown: float, latched: bool) -> RiskDecision:
-        reason = f"drawdown tier {tier.drawdown:.0%} ({tier.action}); drawdown now {drawdown:.2%}"
-        if latched:
-            reason += "; latched until the owner resets it"
-        if tier.action == "warn":
-            return RiskDecision(Action.ALLOW, 1.0, reason, self.name)
-        if tier.action == "reduce":
-            return reduce(tier.factor, reason, self.name)
-        return RiskDecision(Action(tier.action), 0.0, reason, self.name)
+    def _decision(
+        self, in_force: list[tuple[DrawdownTier, bool]], drawdown: float, peak: float
+    ) -> RiskDecision:
+        if not in_force:
+            return ALLOW
+        tiers = ", ".join(
+            f"tier {tier.drawdown * 100:g}% {tier.action}"
+            + (" (latched until the owner resets it)" if latched else "")
+            for tier, latched in in_force
+        )
+        reason = f"drawdown {drawdown:.2%} from the peak {peak:,.2f}: {tiers}"
+        decisions = []
+        for tier, _ in in_force:
+            if tier.action == "reduce":
+                decisions.append(reduce(tier.factor, reason, self.name))
+            elif tier.action in ("block", "flatten"):
+                decisions.append(RiskDecision(Action(tier.action), 0.0, reason, self.name))
+        decision = combine(decisions)
+        return RiskDecision(decision.action, decision.factor, reason, self.name)
 
     def apply_command(self, command: str, now_ns: int, equity: float, state: State) -> State | None:
         """Clear latches and cooldowns on ``reset``; the current equity becomes the peak."""

@@ -2,7 +2,8 @@
 
 One :meth:`RiskEvaluator.update` call, in one store transaction: apply the owner's pending
 commands, evaluate every rule on its stored state, save each changed state with its reason,
-append a risk event for each decision that changed (per rule and combined), and record new
+append a risk event for each decision whose action, factor or deciding rules changed (per
+rule and combined), and record new
 milestones. After the commit, every milestone not yet notified is notified and marked, so a
 milestone is notified once; only a kill between the notification and its mark repeats it.
 """
@@ -100,15 +101,20 @@ class RiskEvaluator:
         self.ledger.add_event(now_ns, ENTRY, action, decision.factor, reason)
 
     def _record_if_changed(self, rule: str, decision: RiskDecision, now_ns: int) -> bool:
-        last = self.last_decision(rule)
-        if (last.action, last.factor, last.reason) == (
-            decision.action,
+        # A changed action, factor or set of deciding rules is an event; a reason whose
+        # figures moved (drawdown now 3.1% instead of 3.0%) is not.
+        rules = decision.rule or rule
+        last = self.ledger.last_event(rule)
+        if last is None and decision == ALLOW:
+            return False
+        if last is not None and (last.action, last.factor, last.rules) == (
+            decision.action.value,
             decision.factor,
-            decision.reason,
+            rules,
         ):
             return False
         self.ledger.add_event(
-            now_ns, rule, decision.action.value, decision.factor, decision.reason, decision.rule
+            now_ns, rule, decision.action.value, decision.factor, decision.reason, rules
         )
         return True
 

@@ -6,10 +6,15 @@ Each session close the strategy sees the chain quoted at that close, then in ord
    later session has closed;
 2. checks open trades against the exit rules (take-profit, stop-loss, DTE) using the natural
    price to close (pay the ask on shorts, receive the bid on longs), only when every leg is
-   quoted at this close;
+   quoted at this close; while the risk guard's decision is ``flatten`` every such trade is
+   closed (tag ``risk_flatten``);
 3. enters a new trade when the schedule says so: expiration by a DTE window, short strike by
    delta or moneyness, optional long wing by width. All legs are checked for a two-sided quote
    with enough size before any order is sent. Sells fill at the bid and buys at the ask.
+   Before every entry (never before an exit) the risk decision in the cache is asked
+   (:func:`risk.current_decision`; ``allow`` when no risk guard runs): ``block`` and
+   ``flatten`` skip the entry, ``reduce`` multiplies the contracts by its factor, rounded
+   down; a skipped or resized entry is published on :data:`risk.RISK_ENTRY_TOPIC`.
 
 A spread's legs are sent one of two ways (``spread_orders``):
 
@@ -60,6 +65,7 @@ from nautilus_trader.model.objects import Quantity
 from nautilus_trader.model.orders import Order
 from nautilus_trader.trading.strategy import Strategy
 
+from risk import RISK_ENTRY_TOPIC, Action, EntryGated, current_decision
 from statestore import IntentState, StateStore
 from strategies.toolkit.book import Leg as _Leg
 from strategies.toolkit.book import Trade as _Trade
@@ -84,6 +90,7 @@ DECISION_DELAY_NS = 1_000_000  # act 1 ms after the session-close bar, once all 
 ENTRY_SCHEDULES = ("daily", "weekly", "once_per_expiration")
 ASSIGNED_SHARE_POLICIES = ("close_next_session", "hold")
 SPREAD_ORDER_MODES = ("legs", "combo")
+RISK_FLATTEN_TAG = "risk_flatten"
 
 
 class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
@@ -540,7 +547,7 @@ class ShortOptionStrategy(Strategy):
         self._abandon_spread_requests()
         self._subscribe_upcoming(session)
         self._close_received_shares(session)
-        self._check_exits(snapshot)
+        self._check_exits(snapshot, flatten=current_decision(self.cache).action == Action.FLATTEN)
         if self._entry_due(session):
             self._enter(snapshot)
 
@@ -632,6 +639,9 @@ class ShortOptionStrategy(Strategy):
         if quantity < 1:
             self.log.info(f"{snapshot.session}: sizing gave no contracts")
             return
+        quantity = self._risk_gated(snapshot.session, quantity)
+        if quantity < 1:
+            return
         if short.bid_size < quantity or (wing is not None and wing.ask_size < quantity):
             self.log.info(f"{snapshot.session}: quoted size too small for {quantity} contracts")
             return
@@ -650,7 +660,18 @@ class ShortOptionStrategy(Strategy):
         equity = marked_equity(self.cache, self.portfolio, VENUE)
         return contracts_for_risk(equity, self._cfg.risk_fraction, loss)
 
-    def _check_exits(self, snapshot: ChainSnapshot) -> None:
+    def _risk_gated(self, session: dt.date, quantity: int) -> int:
+        # Asked before every entry (never before an exit): the risk guard's current decision.
+        decision = current_decision(self.cache)
+        allowed = decision.sized(quantity)
+        if allowed < quantity:
+            self.log.info(f"{session}: risk allows {allowed} of {quantity} ({decision.reason})")
+            now = self.clock.timestamp_ns()
+            gated = EntryGated(now, self.id.value, decision, quantity, allowed)
+            self.msgbus.publish(topic=RISK_ENTRY_TOPIC, msg=gated)
+        return allowed
+
+    def _check_exits(self, snapshot: ChainSnapshot, flatten: bool = False) -> None:
         for trade in self._trades:
             if trade.closing or not trade.open_legs or self._has_open_intent(trade):
                 continue  # an order of the trade still works: no exit on a half-known position
@@ -665,9 +686,10 @@ class ShortOptionStrategy(Strategy):
             reason = self._exits.check(
                 trade.credit, debit, (trade.expiration - snapshot.session).days
             )
-            if reason is not None:
+            tag = RISK_FLATTEN_TAG if flatten else (reason.value if reason else None)
+            if tag is not None:
                 trade.closing = True
-                self._submit(trade, opening=False, tag=reason.value)
+                self._submit(trade, opening=False, tag=tag)
 
     def _submit(self, trade: _Trade, opening: bool, tag: str) -> None:
         if self._cfg.spread_orders == "combo" and len(trade.legs) > 1:

@@ -5,11 +5,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
+from nautilus_trader.common.actor import Actor
+from nautilus_trader.common.config import ActorFactory, ImportableActorConfig
 
 from strategies.short_option import ShortOptionConfig, validate_config
 from tradefly.config_fields import (
     ConfigError,
+    check_section,
     config_kind,
+    field_path,
+    import_class,
     mapping_at,
     read_config_yaml,
     struct_fields,
@@ -78,6 +83,26 @@ class VenueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     commission_per_share: float = 0.0
 
 
+class ActorEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A Nautilus actor added to the run, as in a live config's ``actors:`` list.
+
+    Parameters
+    ----------
+    actor_path : str
+        ``package.module:Class`` of the actor (``actors.risk_guard:RiskGuard``).
+    config_path : str
+        ``package.module:Class`` of its config.
+    config : dict
+        Fields of the config; ``underlying``, when the config class has that field and it is
+        not given, is ``data.underlying``.
+
+    """
+
+    actor_path: str
+    config_path: str
+    config: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
 class RunConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A whole backtest run.
 
@@ -94,6 +119,8 @@ class RunConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     strategy : dict
         Fields of :class:`strategies.short_option.ShortOptionConfig` (``underlying`` is taken
         from ``data``).
+    actors : list[ActorEntry]
+        Further actors (risk guards), checked and built as in live configs.
 
     """
 
@@ -103,6 +130,7 @@ class RunConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     strategy: dict[str, Any]
     description: str = ""
     synthetic: bool = False
+    actors: list[ActorEntry] = msgspec.field(default_factory=list)
 
     def replay_end(self) -> dt.date:
         """Return the last session replayed (see :class:`DataSection`)."""
@@ -135,6 +163,7 @@ def load_run_config(path: Path) -> RunConfig:
     try:
         config = msgspec.convert(raw, RunConfig, strict=False)
         strategy_config(config)
+        run_actors(config)
     except msgspec.ValidationError as exc:
         raise ConfigError(path, [validation_problem(exc, "")]) from None
     except ValueError as exc:
@@ -154,7 +183,52 @@ def _unknown_key_problems(raw: dict[str, Any]) -> list[str]:
         problems.append("strategy.underlying: not allowed here; it is data.underlying")
     allowed = struct_fields(ShortOptionConfig)
     problems += [problem] if problem else unknown_keys(strategy, allowed, "strategy")
+    return problems + _actor_problems(raw)
+
+
+def _actor_problems(raw: dict[str, Any]) -> list[str]:
+    actors = raw.get("actors") or []
+    if not isinstance(actors, list):
+        return [f"actors: expected a list, got {type(actors).__name__}"]
+    problems: list[str] = []
+    for index, entry in enumerate(actors):
+        where = field_path("actors", index)
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: expected a mapping of keys, got {type(entry).__name__}")
+            continue
+        problems += unknown_keys(entry, struct_fields(ActorEntry), where)
+        config, problem = mapping_at(entry, "config", where)
+        _, actor_problem = import_class(entry.get("actor_path"), f"{where}.actor_path")
+        config_cls, config_problem = import_class(entry.get("config_path"), f"{where}.config_path")
+        problems += [p for p in (problem, actor_problem, config_problem) if p]
+        if config_cls is not None and not problem:
+            problems += check_section(config, config_cls, f"{where}.config")
     return problems
+
+
+def run_actors(config: RunConfig) -> list[Actor]:
+    """Build the run's actors (``underlying`` defaults to ``data.underlying``).
+
+    Raises
+    ------
+    ValueError
+        If an actor refuses its configuration; the message starts with ``actors[i].config``.
+
+    """
+    actors = []
+    for index, entry in enumerate(config.actors):
+        fields = dict(entry.config)
+        config_cls, _ = import_class(entry.config_path, "")
+        if config_cls is not None and "underlying" in struct_fields(config_cls):
+            fields.setdefault("underlying", config.data.underlying)
+        importable = ImportableActorConfig(
+            actor_path=entry.actor_path, config_path=entry.config_path, config=fields
+        )
+        try:
+            actors.append(ActorFactory.create(importable))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"actors[{index}].config: {' '.join(str(exc).split())}") from None
+    return actors
 
 
 def strategy_config(config: RunConfig) -> ShortOptionConfig:

@@ -38,7 +38,7 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from catalog.access import open_catalog
 from strategies.short_option import ShortOptionStrategy
-from tradefly.backtest.config import RunConfig, strategy_config
+from tradefly.backtest.config import RunConfig, run_actors, strategy_config
 from tradefly.backtest.data_gaps import gap_warning
 from tradefly.backtest.fees import OptionsCommissionModel
 from tradefly.backtest.index_settlement import (
@@ -189,9 +189,11 @@ def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -
 def build_engine(
     config: RunConfig, catalog_dir: Path, log_level: str = "ERROR"
 ) -> tuple[BacktestEngine, TradeRecorder]:
-    """Build the engine with venue, instruments, data, strategy and recorder, ready to run."""
+    """Build the engine with venue, instruments, data, strategy, actors and recorder."""
     engine = new_engine(config, load_run_data(config, catalog_dir), log_level)
     engine.add_strategy(ShortOptionStrategy(strategy_config(config)))
+    for actor in run_actors(config):
+        engine.add_actor(actor)
     recorder = TradeRecorder(TradeRecorderConfig(underlying=config.data.underlying))
     engine.add_actor(recorder)
     return engine, recorder

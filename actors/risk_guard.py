@@ -1,0 +1,184 @@
+"""The risk guard: evaluates the risk rules on each equity update and publishes the decision.
+
+The guard marks equity (cash plus positions at their marks) and runs the configured rules
+(:mod:`risk`) over the node's state store, then keeps the combined decision in the Nautilus
+cache under :data:`risk.RISK_CACHE_KEY`, where strategies read it synchronously with
+:func:`risk.current_decision` before every entry (never before an exit). It evaluates half a
+millisecond after each daily bar of ``underlying`` (after the session's close data, before
+the strategies decide at 1 ms) and, when ``interval_secs`` is set, on a timer. A ``flatten``
+decision asks the strategies to close their trades at their next decision. Entries that a
+strategy blocked or resized arrive on :data:`risk.RISK_ENTRY_TOPIC` and are written to the
+risk log. The same actor runs in backtests (an in-memory store unless ``state_store`` is set)
+and live (``tradefly live`` passes the node's store file).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nautilus_trader.common.actor import Actor
+from nautilus_trader.config import ActorConfig
+from nautilus_trader.model.data import Bar
+
+from risk import RISK_CACHE_KEY, RISK_ENTRY_TOPIC, EntryGated, RiskDecision
+from risk.daily_loss import DailyLossCap, DailyLossCapConfig
+from risk.drawdown import DrawdownTiers, DrawdownTiersConfig
+from risk.evaluator import RiskEvaluator
+from risk.kill_switch import KillSwitch, KillSwitchConfig
+from risk.milestones import EquityMilestones, MilestonesConfig
+from risk.notify import LoggingNotifier
+from risk.rules import Rule
+from statestore import StateStore
+from statestore.risk import RiskLedger
+from strategies.short_option import DECISION_DELAY_NS
+from strategies.toolkit.equity import marked_equity
+from tradefly.instruments import VENUE, daily_bar_type, equity_id
+
+EVALUATE_DELAY_NS = DECISION_DELAY_NS // 2
+NS_PER_SECOND = 1_000_000_000
+
+
+class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
+    """Configuration of :class:`RiskGuard`; a rule left ``None`` is off.
+
+    Parameters
+    ----------
+    underlying : str | None
+        Evaluate just after each daily bar of this ticker (``SPY``).
+    interval_secs : float | None
+        Also evaluate every this many seconds (live); > 0.
+    daily_loss : DailyLossCapConfig | None
+        See :class:`risk.daily_loss.DailyLossCapConfig`.
+    drawdown : DrawdownTiersConfig | None
+        See :class:`risk.drawdown.DrawdownTiersConfig`.
+    kill_switch : KillSwitchConfig | None
+        See :class:`risk.kill_switch.KillSwitchConfig`.
+    milestones : MilestonesConfig | None
+        See :class:`risk.milestones.MilestonesConfig`.
+    state_store : str | None
+        The node's state store file (``tradefly live`` sets it); ``None`` keeps the risk state
+        in memory (backtests).
+
+    """
+
+    underlying: str | None = None
+    interval_secs: float | None = None
+    daily_loss: DailyLossCapConfig | None = None
+    drawdown: DrawdownTiersConfig | None = None
+    kill_switch: KillSwitchConfig | None = None
+    milestones: MilestonesConfig | None = None
+    state_store: str | None = None
+
+
+def build_rules(config: RiskGuardConfig) -> list[Rule]:
+    """Return the rules a configuration turns on.
+
+    Raises
+    ------
+    ValueError
+        If no rule is configured, or neither ``underlying`` nor ``interval_secs`` is set, or
+        ``interval_secs`` is not positive.
+
+    """
+    if config.underlying is None and config.interval_secs is None:
+        raise ValueError("set underlying (evaluate after each daily bar) or interval_secs")
+    if config.interval_secs is not None and config.interval_secs <= 0:
+        raise ValueError(f"interval_secs was {config.interval_secs!r}, not > 0")
+    rules: list[Rule] = []
+    if config.daily_loss is not None:
+        rules.append(DailyLossCap(config.daily_loss))
+    if config.drawdown is not None:
+        rules.append(DrawdownTiers(config.drawdown))
+    if config.kill_switch is not None:
+        rules.append(KillSwitch(config.kill_switch))
+    if config.milestones is not None:
+        rules.append(EquityMilestones(config.milestones))
+    if not rules:
+        raise ValueError("no risk rule configured (daily_loss, drawdown, kill_switch, milestones)")
+    return rules
+
+
+class RiskGuard(Actor):
+    """Run the risk rules and keep the combined decision where strategies read it.
+
+    Parameters
+    ----------
+    config : RiskGuardConfig
+        The configuration.
+
+    Raises
+    ------
+    ValueError
+        If the configuration is invalid (see :func:`build_rules`).
+
+    """
+
+    def __init__(self, config: RiskGuardConfig) -> None:
+        super().__init__(config)
+        self._cfg = config
+        self._rules = build_rules(config)
+        self._evaluator: RiskEvaluator | None = None
+
+    @property
+    def evaluator(self) -> RiskEvaluator:
+        """The evaluator over the state store (once started)."""
+        assert self._evaluator is not None, "the risk guard has not started"
+        return self._evaluator
+
+    def on_start(self) -> None:
+        """Open the store, publish the last decision, subscribe, and evaluate once."""
+        if self._evaluator is None:
+            ledger = RiskLedger(StateStore(self._cfg.state_store or ":memory:"))
+            notifier = LoggingNotifier(self.log.warning)
+            self._evaluator = RiskEvaluator(self._rules, ledger, notifier)
+        self.cache.add(RISK_CACHE_KEY, self._evaluator.last_decision().to_bytes())
+        self.msgbus.subscribe(topic=RISK_ENTRY_TOPIC, handler=self._on_entry_gated)
+        if self._cfg.underlying is not None:
+            self.subscribe_bars(daily_bar_type(equity_id(self._cfg.underlying)))
+        if self._cfg.interval_secs is not None:
+            self.clock.set_timer(
+                name="risk-guard",
+                interval_ns=int(self._cfg.interval_secs * NS_PER_SECOND),
+                callback=lambda _event: self.evaluate(),
+            )
+        self.evaluate()
+
+    def on_stop(self) -> None:
+        """Stop the timer."""
+        if "risk-guard" in self.clock.timer_names:
+            self.clock.cancel_timer("risk-guard")
+
+    def on_dispose(self) -> None:
+        """Close the state store."""
+        if self._evaluator is not None:
+            self._evaluator.ledger.store.close()
+
+    def on_bar(self, bar: Bar) -> None:
+        """Evaluate just after the session's close data, before the strategies decide."""
+        self.clock.set_time_alert_ns(
+            name=f"risk-guard-{bar.ts_event}",
+            alert_time_ns=bar.ts_event + EVALUATE_DELAY_NS,
+            callback=lambda _event: self.evaluate(),
+        )
+
+    def evaluate(self) -> RiskDecision | None:
+        """Evaluate the rules on the marked equity and publish the combined decision.
+
+        Returns ``None`` (and leaves the decision as it was) while the venue has no account.
+        """
+        if self.portfolio.account(VENUE) is None:
+            return None
+        equity = marked_equity(self.cache, self.portfolio, VENUE)
+        decision = self.evaluator.update(self.clock.timestamp_ns(), equity)
+        self.cache.add(RISK_CACHE_KEY, decision.to_bytes())
+        return decision
+
+    def _on_entry_gated(self, message: Any) -> None:
+        if isinstance(message, EntryGated):
+            self.evaluator.record_entry(
+                message.ts_ns,
+                message.strategy_id,
+                message.decision,
+                message.wanted,
+                message.allowed,
+            )
