@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     from catalog.cli import add_ingest_parser
     from tradefly.backtest.cli import add_backtest_parser, add_demo_parser
     from tradefly.check import add_check_parser
+    from tradefly.risk_cli import add_risk_parser
 
     parser = argparse.ArgumentParser(
         prog="tradefly",
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_parser(commands)
     add_live_parser(commands)
     add_check_parser(commands)
+    add_risk_parser(commands)
     return parser
 
 

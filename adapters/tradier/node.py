@@ -36,13 +36,13 @@ config class without the field trades both kinds). Reconciled positions in those
 then belong to that strategy, which re-adopts them at start (``ShortOptionStrategy``: exits
 keep working). ``claim_held_options: false`` leaves them ``EXTERNAL``.
 
-State store: the node's SQLite file (``state_store``) is passed to every strategy whose config
-has a ``state_store`` field. Before the node is built, the open order intents in it are looked
-up among today's orders at Tradier (one GET) and the instruments of those Tradier has, and the
-legs of the open structures, are claimed for the strategy that owns them
-(:mod:`adapters.tradier.restart`); these claims come before the held-options claims. While
-the node runs, its health (streaming or polling, rejected vendor records) is written to the
-store's ``node_status`` table (:mod:`adapters.tradier.status`).
+State store: the node's SQLite file (``state_store``) is passed to every strategy and actor
+(the risk guard) whose config has a ``state_store`` field. Before the node is built, the open
+order intents in it are looked up among today's orders at Tradier (one GET) and the
+instruments of those Tradier has, and the legs of the open structures, are claimed for the
+strategy that owns them (:mod:`adapters.tradier.restart`); these claims come before the
+held-options claims. While the node runs, its health (streaming or polling, rejected vendor
+records) is written to the store's ``node_status`` table (:mod:`adapters.tradier.status`).
 """
 
 from __future__ import annotations
@@ -273,17 +273,20 @@ def strategy_ids(raw: Mapping[str, Any]) -> list[str]:
 
 
 def with_state_store(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
-    """Return a copy of `raw` whose strategies that take a ``state_store`` field use `path`."""
-    strategies = []
-    for strategy in raw.get("strategies") or []:
-        strategy = dict(strategy)
-        config_cls = resolve_config_path(strategy["config_path"])
-        config = dict(strategy.get("config") or {})
-        if "state_store" in {f.name for f in msgspec.structs.fields(config_cls)}:
-            config.setdefault("state_store", path)
-        strategy["config"] = config
-        strategies.append(strategy)
-    return {**raw, "strategies": strategies}
+    """Return a copy of `raw` whose strategies and actors with a ``state_store`` field use it."""
+    copy = dict(raw)
+    for section in ("strategies", "actors"):
+        components = []
+        for component in raw.get(section) or []:
+            component = dict(component)
+            config_cls = resolve_config_path(component["config_path"])
+            config = dict(component.get("config") or {})
+            if "state_store" in {f.name for f in msgspec.structs.fields(config_cls)}:
+                config.setdefault("state_store", path)
+            component["config"] = config
+            components.append(component)
+        copy[section] = components
+    return copy
 
 
 def claim_for_strategies(
