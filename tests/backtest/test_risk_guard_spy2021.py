@@ -5,6 +5,7 @@ temporary catalog. Config: ``configs/backtest/spy2021_weekly_put_risk.yaml`` (5 
 tight thresholds), with the guard's state store in a temporary file so its risk log can be read.
 """
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from tests.conftest import PROJECT_ROOT
 from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import run_backtest
+from tradefly.cli import main
 from tradefly.market_calendar import session_of_ns
 
 RISK_CONFIG = PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put_risk.yaml"
@@ -77,3 +79,40 @@ def test_drawdown_flatten_tier_closes_positions_and_halts_entries(
     assert blocked[0] == "2021-02-01"
     assert len(blocked) == 38  # every weekly entry session from 2021-02-01 to 2021-10-25
     assert all("drawdown" in e.reason for e in events if e.action == "entry_blocked")
+
+
+def _window(config: RunConfig, start: str, end: str, store: Path) -> RunConfig:
+    guard = dict(config.actors[0].config, state_store=str(store))
+    return msgspec.structs.replace(
+        config,
+        data=msgspec.structs.replace(
+            config.data, start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end)
+        ),
+        strategy=dict(config.strategy, entry_start=start, entry_end=end),
+        actors=[msgspec.structs.replace(config.actors[0], config=guard)],
+    )
+
+
+@pytest.mark.slow
+def test_a_latched_halt_survives_a_new_run_on_the_store_until_the_owner_resets(
+    spy2021_catalog: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "risk.sqlite"
+    config = load_run_config(RISK_CONFIG)
+    run_backtest(_window(config, "2021-01-04", "2021-02-12", store), spy2021_catalog, "t1")
+    later = _window(config, "2021-03-01", "2021-03-19", store)
+
+    halted = run_backtest(later, spy2021_catalog, run_id="t2")
+    assert halted.n_trades == 0
+    with StateStore(store) as opened:
+        blocked = _sessions(RiskLedger(opened).events(), "entry", "entry_blocked")
+    assert blocked[-3:] == ["2021-03-01", "2021-03-08", "2021-03-15"]
+
+    assert main(["risk", "reset", "--store", str(store)]) == 0
+    resumed = run_backtest(later, spy2021_catalog, run_id="t3")
+    assert resumed.n_trades == 3
+    with StateStore(store) as opened:
+        ledger = RiskLedger(opened)
+        assert [c.outcome for c in ledger.commands()] == ["applied to daily_loss, drawdown"]
+        assert _sessions(ledger.events(), "entry", "entry_blocked") == blocked
