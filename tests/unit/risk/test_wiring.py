@@ -8,6 +8,7 @@ from nautilus_trader.cache.cache import Cache
 from actors.risk_guard import RiskGuard, RiskGuardConfig
 from adapters.tradier.node import with_state_store
 from risk import ALLOW, RISK_CACHE_KEY, Action, RiskDecision, current_decision
+from risk.notify import LoggingNotifier
 from statestore import StateStore
 from statestore.risk import RiskLedger
 from tests.conftest import PROJECT_ROOT
@@ -128,3 +129,9 @@ def test_risk_cli_refuses_a_missing_store_in_one_line(
     assert main(["risk", "reset", "--store", str(missing)]) == 2
     assert capsys.readouterr().err == f"error: {missing}: no such state store\n"
     assert not missing.exists()
+
+
+def test_the_logging_notifier_writes_one_line_per_notification() -> None:
+    lines: list[str] = []
+    LoggingNotifier(lines.append).notify("equity milestone 2x", "equity 20,100.00")
+    assert lines == ["equity milestone 2x: equity 20,100.00"]
