@@ -96,7 +96,7 @@ def test_every_decision_change_is_an_event_with_its_reason() -> None:
         (2, "reduce", 0.5),
         (4, "flatten", 0.0),
     ]
-    assert "drawdown tier 25% (flatten)" in events[-1].reason
+    assert "tier 25% flatten (latched until the owner resets it)" in events[-1].reason
     assert events[-1].rules == "drawdown"
 
 

@@ -114,7 +114,7 @@ def test_drawdown_tiers_at_and_around_each_threshold(
     state = rule.evaluate(0, 100_000.0, {}).state
     decision = rule.evaluate(1, equity, state).decision
     assert (decision.action, decision.factor) == (action, factor)
-    assert ("drawdown tier 10%" in decision.reason) == (equity <= 90_000.0)
+    assert ("tier 10% warn" in decision.reason) == (equity <= 90_000.0)
 
 
 def test_drawdown_peak_follows_equity_up() -> None:
