@@ -90,7 +90,7 @@ DECISION_DELAY_NS = 1_000_000  # act 1 ms after the session-close bar, once all 
 ENTRY_SCHEDULES = ("daily", "weekly", "once_per_expiration")
 ASSIGNED_SHARE_POLICIES = ("close_next_session", "hold")
 SPREAD_ORDER_MODES = ("legs", "combo")
-RISK_FLATTEN_TAG = "risk_flatten"
+RISK_FLATTEN_TAG = ExitReason.RISK_FLATTEN.value
 
 
 class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]

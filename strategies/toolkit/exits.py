@@ -18,6 +18,7 @@ class ExitReason(StrEnum):
     EXERCISED = "exercised"
     ASSIGNED_SHARES_SOLD = "assigned_shares_sold"
     BROKEN_ENTRY = "broken_entry"  # some legs of a leg-by-leg entry never filled
+    RISK_FLATTEN = "risk_flatten"  # the risk guard's flatten decision
     OPEN = "open"
 
 

@@ -74,6 +74,7 @@ def test_drawdown_flatten_tier_closes_positions_and_halts_entries(
     closed_by_flatten = [t for t in options if (t.exit_time or "")[:10] == "2021-01-29"]
     assert closed_by_flatten, "the flatten tier closed no position"
     assert all(t.symbol.startswith("SPY210219") for t in closed_by_flatten)  # before expiry
+    assert {t.exit_reason for t in closed_by_flatten} == {"risk_flatten"}
 
     blocked = _sessions(events, "entry", "entry_blocked")
     assert blocked[0] == "2021-02-01"

@@ -48,7 +48,8 @@ class TradeRecord:
         ISO-8601 UTC time of the closing fill (:data:`ISO_UTC_FORMAT`), ``None`` while open.
     exit_reason : str
         ``expired`` (worthless), ``assigned``, ``exercised``, ``take_profit``, ``stop_loss``,
-        ``dte_exit``, ``assigned_shares_sold``, ``broken_entry``, ``open`` (still open at the end).
+        ``dte_exit``, ``assigned_shares_sold``, ``broken_entry``, ``risk_flatten``, ``open``
+        (still open at the end).
     exit_price : float | None
         Average closing price, dollars per share (0 for expiry and assignment).
     pnl : float
