@@ -22,7 +22,7 @@ from adapters.tradier.constants import MAX_MULTILEG_LEGS
 from adapters.tradier.errors import TradierParseError
 from adapters.vendor_values import RejectionTally
 from strategies.toolkit.selection import is_monthly_expiration
-from tradefly.instruments import make_equity
+from tradefly.instruments import make_underlying
 from tradefly.market_calendar import session_of_ns
 
 
@@ -135,7 +135,7 @@ class TradierInstrumentProvider(InstrumentProvider):
         quotes, _ = parsing.parse_quotes(await self._market.quotes(underlyings))
         last = {q.symbol: q.last for q in self._valid_quotes(quotes)}
         for underlying in underlyings:
-            self.add(make_equity(underlying, self._clock.timestamp_ns()))
+            self.add(make_underlying(underlying, self._clock.timestamp_ns()))
             spot = last.get(underlying)
             strikes = None
             if window is not None and spot:
@@ -206,7 +206,7 @@ class TradierInstrumentProvider(InstrumentProvider):
                         ),
                     )
                 else:
-                    self.add(make_equity(quote.symbol, ts_init))
+                    self.add(make_underlying(quote.symbol, ts_init))
             except TradierParseError as exc:
                 self._rejections.record(exc.kind, exc.message)
 

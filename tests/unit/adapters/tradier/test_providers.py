@@ -7,7 +7,12 @@ import pytest
 from nautilus_trader.common.component import TestClock
 from nautilus_trader.config import InstrumentProviderConfig
 from nautilus_trader.model.identifiers import InstrumentId, new_generic_spread_id
-from nautilus_trader.model.instruments import Equity, OptionContract, OptionSpread
+from nautilus_trader.model.instruments import (
+    Equity,
+    IndexInstrument,
+    OptionContract,
+    OptionSpread,
+)
 
 from adapters.tradier.api import TradierMarketApi
 from adapters.tradier.constants import RATE_LIMITS, TradierEnvironment
@@ -93,6 +98,14 @@ async def test_load_all_monthly_and_strike_window() -> None:
         i.strike_price.as_double() for i in provider.list_all() if isinstance(i, OptionContract)
     )
     assert strikes == [460.0, 470.0, 480.0]  # 300 is outside 472.65 +/- 5%
+
+
+async def test_an_index_underlying_loads_as_an_index_instrument() -> None:
+    config = InstrumentProviderConfig(load_all=True, filters={"underlyings": ["SPX"]})
+    provider, _requests = provider_for(ROUTES, config)
+    await provider.initialize()
+    # As in backtests: SPX options settle in cash only with an IndexInstrument underlying.
+    assert isinstance(provider.find(InstrumentId.from_str("SPX.US")), IndexInstrument)
 
 
 def test_build_option_spread_from_legs() -> None:
