@@ -20,6 +20,7 @@ from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.data import Bar
 
+from options.instruments import VENUE, daily_bar_type, equity_id
 from risk import RISK_CACHE_KEY, RISK_ENTRY_TOPIC, EntryGated, RiskDecision
 from risk.daily_loss import DailyLossCap, DailyLossCapConfig
 from risk.drawdown import DrawdownTiers, DrawdownTiersConfig
@@ -32,7 +33,6 @@ from statestore import StateStore
 from statestore.risk import RiskLedger
 from strategies.short_option import DECISION_DELAY_NS
 from strategies.toolkit.equity import marked_equity
-from tradefly.instruments import VENUE, daily_bar_type, equity_id
 
 EVALUATE_DELAY_NS = DECISION_DELAY_NS // 2
 NS_PER_SECOND = 1_000_000_000

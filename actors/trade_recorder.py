@@ -17,10 +17,10 @@ from nautilus_trader.model.events import OrderFilled, PositionClosed
 from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.position import Position
 
+from options.instruments import VENUE, daily_bar_type, equity_id
 from strategies.toolkit.equity import mark_price, marked_equity
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason
 from tradefly.backtest.results import ClosePoint, EquityPoint, TradeRecord, iso_utc
-from tradefly.instruments import VENUE, daily_bar_type, equity_id
 
 RECORD_DELAY_NS = 2_000_000  # after the strategies' decisions at close + 1 ms
 

@@ -47,8 +47,8 @@ from adapters.alphavantage.parsing.options import (  # noqa: E402
 from adapters.alphavantage.schemas.options import decode_options  # noqa: E402
 from catalog.nautilus_tables import option_tables  # noqa: E402
 from catalog.writer import ROW_GROUP_SIZE, WRITE_THREADS, object_tables, write_to_catalog  # noqa: E402
-from tradefly.instruments import make_equity  # noqa: E402
-from tradefly.market_calendar import sessions_between  # noqa: E402
+from options.instruments import make_equity  # noqa: E402
+from options.market_calendar import sessions_between  # noqa: E402
 
 EXPIRATIONS = 40
 STRIKES = 100

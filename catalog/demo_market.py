@@ -34,7 +34,7 @@ The model (parameters in :class:`DemoModel`, defaults in brackets)
   strikes ``IV = σ_ATM(T) × (1 - skew x + smile x²)`` with ``x = ln(K/F) / √T`` (`skew`
   [0.15], `smile` [0.08]; the factor is kept within [0.5, 3]), so puts below spot carry the
   higher vols. T below one day is taken as one day for the surface.
-- **Quotes.** The mid is the float64 Black-Scholes-Merton price (:mod:`tradefly.pricing`)
+- **Quotes.** The mid is the float64 Black-Scholes-Merton price (:mod:`options.pricing`)
   with rate `rate` [4.5 %] and dividend yield `div_yield` [1.5 %], time in ACT/365 from the
   session close to the expiry close. The width is
   ``(spread_base + spread_fraction × mid) × (1 + spread_otm_widening × |ln(K/S)|) ×
@@ -69,7 +69,7 @@ from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
 from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.objects import Price, Quantity
 
-from tradefly.instruments import (
+from options.instruments import (
     EOD_QUOTE_SIZE,
     EQUITY_PRICE_PRECISION,
     OPTION_PRICE_PRECISION,
@@ -78,14 +78,14 @@ from tradefly.instruments import (
     make_option_contract,
     option_id,
 )
-from tradefly.market_calendar import (
+from options.market_calendar import (
     expiration_close_ns,
     session_close_ns,
     session_of_ns,
     sessions_between,
 )
-from tradefly.occ import OccSymbol
-from tradefly.pricing import (
+from options.occ import OccSymbol
+from options.pricing import (
     NS_PER_YEAR,
     bs_delta_array,
     bs_gamma_array,

@@ -16,7 +16,7 @@ Each accepted row becomes
 both stamped ``ts_event = ts_init =`` the NYSE session close of ``quotedate``. Each OCC symbol
 gives one ``OptionContract`` and each underlying one ``Equity`` (an ``IndexInstrument`` for
 an index such as SPX)
-(:mod:`tradefly.instruments` conventions). ``last`` and ``volume`` are not used.
+(:mod:`options.instruments` conventions). ``last`` and ``volume`` are not used.
 """
 
 from functools import partial
@@ -45,7 +45,7 @@ from catalog.validation import (
     session_close,
     validate_rows,
 )
-from tradefly.instruments import EOD_QUOTE_SIZE, OPTION_PRICE_PRECISION, make_underlying
+from options.instruments import EOD_QUOTE_SIZE, OPTION_PRICE_PRECISION, make_underlying
 
 """Bid and ask size, in contracts, given to every end-of-day quote.
 

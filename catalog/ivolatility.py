@@ -8,7 +8,7 @@ Layout ``ivolatility-rawiv`` (iVolatility "RawIV" downloads, e.g. the SPX week
 ``open_interest``, ``delta``, ``vega`` (per vol point), ``gamma``, ``theta`` (per calendar day)
 and ``rho``. Other columns (``style``, ``mean_price``, ``forward_price``, ...) are not used.
 
-Each accepted row becomes a ``QuoteTick`` (sizes :data:`tradefly.instruments.EOD_QUOTE_SIZE`)
+Each accepted row becomes a ``QuoteTick`` (sizes :data:`options.instruments.EOD_QUOTE_SIZE`)
 and, unless its ``iv`` is negative (no greeks computed), an ``OptionGreeks``; both are stamped
 at the NYSE session close of ``date``. The underlying (an ``IndexInstrument`` for SPX and the
 other index tickers) gets one daily ``LAST`` bar per date from ``stock_price_close``: the file
@@ -37,7 +37,7 @@ from catalog.validation import (
     parse_us_date,
     session_close,
 )
-from tradefly.instruments import (
+from options.instruments import (
     EOD_QUOTE_SIZE,
     EQUITY_PRICE_PRECISION,
     OPTION_PRICE_PRECISION,

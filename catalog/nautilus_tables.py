@@ -26,7 +26,7 @@ from nautilus_trader.model.objects import FIXED_PRECISION, Price, Quantity
 from nautilus_trader.serialization.arrow.serializer import ArrowSerializer
 
 from catalog.writer import CatalogTable
-from tradefly.instruments import OPTION_PRICE_PRECISION
+from options.instruments import OPTION_PRICE_PRECISION
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]

@@ -36,7 +36,7 @@ from catalog.validation import (
     session_close,
     validate_rows,
 )
-from tradefly.instruments import OPTION_PRICE_PRECISION, daily_bar_type
+from options.instruments import OPTION_PRICE_PRECISION, daily_bar_type
 
 POLYGON_DAYAGGS = Layout(
     "polygon-dayaggs",

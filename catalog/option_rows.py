@@ -2,7 +2,7 @@
 
 A row naming an option carries its OCC symbol and, in separate columns, the underlying, the
 type, the expiration and the strike. :class:`OptionRowTerms` parses the symbol once per file
-into an ``OptionContract`` (:mod:`tradefly.instruments` conventions) and rejects a row whose
+into an ``OptionContract`` (:mod:`options.instruments` conventions) and rejects a row whose
 columns disagree with its symbol or whose date is after the expiration. A symbol dated the
 Saturday after the expiration column's Friday agrees with it (OCC dated monthly expirations
 on the Saturday until 2015). When the symbol does not parse (a vendor's own symbology, e.g. a
@@ -25,8 +25,8 @@ from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.instruments import OptionContract
 
 from catalog.validation import RejectReason, RowRejected, parse_date, parse_decimal
-from tradefly.instruments import make_option_contract
-from tradefly.occ import OccSymbol, format_occ, parse_occ
+from options.instruments import make_option_contract
+from options.occ import OccSymbol, format_occ, parse_occ
 
 _SATURDAY = 5
 

@@ -1,6 +1,6 @@
 """Daily bars of an underlying stock, ETF or index to a Nautilus ``Equity`` and daily bars.
 
-An index with cash-settled options (SPX, XSP, NDX, RUT, VIX; :mod:`tradefly.index_options`)
+An index with cash-settled options (SPX, XSP, NDX, RUT, VIX; :mod:`options.index_options`)
 becomes an ``IndexInstrument`` instead of an ``Equity``.
 
 Layouts, recognised from the header (raw, unadjusted OHLC is used in every case; adjusted
@@ -51,7 +51,7 @@ from catalog.validation import (
     session_close,
     validate_rows,
 )
-from tradefly.instruments import EQUITY_PRICE_PRECISION, daily_bar_type, make_underlying
+from options.instruments import EQUITY_PRICE_PRECISION, daily_bar_type, make_underlying
 
 TIINGO = Layout("tiingo", ("symbol", "date", "open", "high", "low", "close", "volume"))
 YFINANCE_MULTIHEADER = Layout(

@@ -22,7 +22,7 @@ from nautilus_trader.core.data import Data
 from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.model.objects import Price, Quantity
 
-from tradefly.market_calendar import is_session, session_close_ns
+from options.market_calendar import is_session, session_close_ns
 
 ProgressCallback = Callable[[int], object]
 """Called by loaders with the number of rows just processed (a ``tqdm.update``)."""
@@ -352,7 +352,7 @@ def session_close(day: dt.date) -> int:
     ------
     RowRejected
         ``NON_SESSION`` if `day` is not a session, ``OUTSIDE_CALENDAR`` if it lies outside
-        the range of ``tradefly.market_calendar``.
+        the range of ``options.market_calendar``.
 
     """
     result = _close_ns_or_reason(day)

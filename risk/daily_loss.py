@@ -6,9 +6,9 @@ from typing import Literal
 
 import msgspec
 
+from options.market_calendar import session_of_ns
 from risk.decision import ALLOW, Action, RiskDecision
 from risk.rules import RuleResult, State
-from tradefly.market_calendar import session_of_ns
 
 
 class DailyLossCapConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

@@ -3,9 +3,10 @@
 One file per node, in WAL mode, with ``synchronous=NORMAL`` by default: a committed write
 survives a SIGKILL of the process at any instant; after an operating-system crash or a power
 loss the last transactions may be rolled back (SQLite's documented WAL behaviour). ``FULL``
-survives those too, at an fsync per commit (about 0.3 ms here, against 0.03 ms). Every write method commits before it returns, so a caller that writes an intent and
-then submits the order has the intent on disk first. :meth:`StateStore.transaction` groups
-several writes into one commit.
+survives those too, at an fsync per commit (about 0.3 ms here, against 0.03 ms). Every write
+method commits before it returns, so a caller that writes an intent and then submits the order
+has the intent on disk first. :meth:`StateStore.transaction` groups several writes into one
+commit.
 """
 
 from __future__ import annotations

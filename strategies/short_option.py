@@ -65,6 +65,9 @@ from nautilus_trader.model.objects import Quantity
 from nautilus_trader.model.orders import Order
 from nautilus_trader.trading.strategy import Strategy
 
+from options import pricing
+from options.instruments import VENUE, daily_bar_type, equity_id
+from options.market_calendar import is_first_session_of_week, session_of_ns
 from risk import RISK_ENTRY_TOPIC, Action, EntryGated, current_decision
 from statestore import IntentState, StateStore
 from strategies.toolkit.book import Leg as _Leg
@@ -81,9 +84,6 @@ from strategies.toolkit.selection import (
     wing_for,
 )
 from strategies.toolkit.sizing import contracts_for_risk, max_loss_per_contract
-from tradefly import pricing
-from tradefly.instruments import VENUE, daily_bar_type, equity_id
-from tradefly.market_calendar import is_first_session_of_week, session_of_ns
 
 SUBSCRIBE_AHEAD_DAYS = 7
 DECISION_DELAY_NS = 1_000_000  # act 1 ms after the session-close bar, once all close data is in

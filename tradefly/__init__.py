@@ -1,1 +1,1 @@
-"""Tradefly: the command line and the shared options domain (OCC symbols, sessions, instruments)."""
+"""Tradefly: the command line, run wiring (backtest runner, live node assembly) and reports."""

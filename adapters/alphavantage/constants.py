@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Final
 
-from tradefly.instruments import EOD_QUOTE_SIZE
+from options.instruments import EOD_QUOTE_SIZE
 
 DEFAULT_BASE_URL: Final = "https://www.alphavantage.co"
 """The vendor's base URL; requests go to ``{base_url}/query``."""

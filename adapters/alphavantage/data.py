@@ -88,8 +88,8 @@ from adapters.alphavantage.providers import AlphaVantageInstrumentProvider
 from adapters.alphavantage.schemas.news import decode_news_sentiment
 from adapters.alphavantage.schemas.options import decode_options
 from adapters.alphavantage.schemas.time_series import decode_global_quote
-from tradefly.instruments import VENUE, equity_id
-from tradefly.occ import parse_occ
+from options.instruments import VENUE, equity_id
+from options.occ import parse_occ
 
 Sleep = Callable[[float], Awaitable[None]]
 _NEWS_SEEN_MAX = 50_000

@@ -44,9 +44,9 @@ from adapters.alphavantage.parsing.options import parse_options
 from adapters.alphavantage.parsing.values import close_ns
 from adapters.alphavantage.schemas.options import OptionsReply, decode_options
 from adapters.alphavantage.schemas.time_series import decode_daily_adjusted, decode_intraday
-from tradefly.instruments import VENUE
-from tradefly.market_calendar import nyse_calendar, session_of_ns, sessions_between
-from tradefly.occ import parse_occ
+from options.instruments import VENUE
+from options.market_calendar import nyse_calendar, session_of_ns, sessions_between
+from options.occ import parse_occ
 
 DAILY = "daily"
 """What :func:`bar_interval` returns for daily bars."""

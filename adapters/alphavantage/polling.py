@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from adapters.alphavantage.errors import AlphaVantageConfigError
-from tradefly.market_calendar import nyse_calendar
+from options.market_calendar import nyse_calendar
 
 _NS_PER_S = 1_000_000_000
 

@@ -12,14 +12,14 @@ from adapters.alphavantage.http.client import AlphaVantageHttpClient
 from adapters.alphavantage.parsing.options import parse_options
 from adapters.alphavantage.parsing.values import clean_ticker
 from adapters.alphavantage.schemas.options import decode_options
-from tradefly.instruments import VENUE, make_equity, make_option_contract
-from tradefly.occ import parse_occ
+from options.instruments import VENUE, make_equity, make_option_contract
+from options.occ import parse_occ
 
 
 class AlphaVantageInstrumentProvider(InstrumentProvider):
     """Provide ``Equity`` underlyings and their ``OptionContract`` chains.
 
-    Option definitions follow from the OCC symbol alone (:mod:`tradefly.instruments`), so
+    Option definitions follow from the OCC symbol alone (:mod:`options.instruments`), so
     loading a contract by ID needs no request; a chain needs one HISTORICAL_OPTIONS call.
 
     Parameters

@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Final
 
-from tradefly.instruments import VENUE
+from options.instruments import VENUE
 
 TRADIER: Final[str] = "TRADIER"
 TRADIER_VENUE = VENUE  # Tradefly keeps every US instrument on one venue, ``US``.

@@ -56,8 +56,8 @@ from adapters.tradier.errors import TradierError, TradierParseError
 from adapters.tradier.providers import TradierInstrumentProvider
 from adapters.tradier.websocket import TradierStream, market_subscription
 from adapters.vendor_values import RejectionTally
-from tradefly.instruments import DAILY_LAST
-from tradefly.market_calendar import NEW_YORK, session_close_ns, session_of_ns, sessions_between
+from options.instruments import DAILY_LAST
+from options.market_calendar import NEW_YORK, session_close_ns, session_of_ns, sessions_between
 
 CLOCK_REFRESH_SECS = 300.0
 

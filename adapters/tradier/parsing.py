@@ -4,7 +4,7 @@ Nothing here performs I/O. Malformed rows are rejected and counted (:class:`Pars
 half-converted. Timestamps are UNIX nanoseconds (UTC); vendor wall-clock times without an offset
 (timesales ``time``, calendar ``HH:MM``, greeks ``updated_at``) are US/Eastern.
 
-Conventions follow :mod:`tradefly.instruments`: options are ``OptionContract``s with compact OCC
+Conventions follow :mod:`options.instruments`: options are ``OptionContract``s with compact OCC
 symbols on venue ``US``; underlyings are ``Equity``s; daily bars are stamped at the session close.
 """
 
@@ -34,9 +34,9 @@ from nautilus_trader.model.objects import AccountBalance, Money, Price, Quantity
 from adapters import vendor_values
 from adapters.tradier import schemas, validation
 from adapters.tradier.errors import TradierParseError
-from tradefly.instruments import OPTION_MULTIPLIER, equity_id, make_option_contract, option_id
-from tradefly.market_calendar import NEW_YORK, is_session, session_close_ns
-from tradefly.occ import OccSymbol, parse_occ
+from options.instruments import OPTION_MULTIPLIER, equity_id, make_option_contract, option_id
+from options.market_calendar import NEW_YORK, is_session, session_close_ns
+from options.occ import OccSymbol, parse_occ
 
 UTC: Final = dt.UTC
 _NS: Final[int] = 1_000_000_000

@@ -21,9 +21,9 @@ from adapters.tradier.api import TradierMarketApi
 from adapters.tradier.constants import MAX_MULTILEG_LEGS
 from adapters.tradier.errors import TradierParseError
 from adapters.vendor_values import RejectionTally
+from options.instruments import make_underlying
+from options.market_calendar import session_of_ns
 from strategies.toolkit.selection import is_monthly_expiration
-from tradefly.instruments import make_underlying
-from tradefly.market_calendar import session_of_ns
 
 
 def build_option_spread(

@@ -26,8 +26,8 @@ from nautilus_trader.model.identifiers import (
     is_generic_spread_id,
 )
 
+from options.market_calendar import session_of_ns
 from statestore import IntentState, StateStore
-from tradefly.market_calendar import session_of_ns
 
 UNFILLED_ENDS = {
     "canceled": IntentState.CANCELED,

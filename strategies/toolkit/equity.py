@@ -5,7 +5,7 @@ from typing import Any
 from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.identifiers import InstrumentId, Venue
 
-from tradefly.instruments import daily_bar_type
+from options.instruments import daily_bar_type
 
 
 def mark_price(cache: Any, instrument_id: InstrumentId) -> float | None:

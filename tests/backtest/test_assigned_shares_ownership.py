@@ -13,12 +13,12 @@ from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
+from options.instruments import daily_bar_type, make_equity, make_option_contract
+from options.market_calendar import session_close_ns
+from options.occ import parse_occ
 from strategies.short_option import ShortOptionConfig, ShortOptionStrategy
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.runner import RunData, new_engine, replay_order
-from tradefly.instruments import daily_bar_type, make_equity, make_option_contract
-from tradefly.market_calendar import session_close_ns
-from tradefly.occ import parse_occ
 
 SESSIONS = [dt.date(2021, 1, d) for d in (4, 5, 6, 7, 8, 11)]
 PUT = make_option_contract(parse_occ("SPY210108P00370000"))

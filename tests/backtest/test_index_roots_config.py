@@ -8,11 +8,11 @@ from nautilus_trader.model.instruments import Equity, IndexInstrument
 from nautilus_trader.model.objects import Price, Quantity
 
 from catalog.writer import write_to_catalog
+from options.instruments import daily_bar_type, make_equity, make_option_contract
+from options.market_calendar import session_close_ns
+from options.occ import parse_occ
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.runner import load_run_data
-from tradefly.instruments import daily_bar_type, make_equity, make_option_contract
-from tradefly.market_calendar import session_close_ns
-from tradefly.occ import parse_occ
 
 DAY = dt.date(2024, 6, 3)
 

@@ -12,13 +12,13 @@ import msgspec
 import pytest
 from nautilus_trader.model.currencies import USD
 
+from options.instruments import VENUE, equity_id
+from options.market_calendar import session_close_ns
 from tests.backtest.hand_computation import COMMISSION, hand_trades
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.runner import build_engine, run_backtest
 from tradefly.cli import main
-from tradefly.instruments import VENUE, equity_id
-from tradefly.market_calendar import session_close_ns
 
 CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
 SPY_BARS = "underlying_daily/lambdaclass_SPY_daily_2021.csv"

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from options.market_calendar import session_of_ns
 from statestore import StateStore
 from statestore.risk import RiskEvent, RiskLedger
 from tests.backtest.test_reference_spy2021 import spy2021_catalog  # noqa: F401 (fixture)
@@ -20,7 +21,6 @@ from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import run_backtest
 from tradefly.cli import main
-from tradefly.market_calendar import session_of_ns
 
 RISK_CONFIG = PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put_risk.yaml"
 

@@ -6,12 +6,12 @@ from nautilus_trader.model.data import Bar, QuoteTick
 from nautilus_trader.model.objects import Price, Quantity
 
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
+from options.instruments import daily_bar_type, make_equity, make_option_contract
+from options.market_calendar import session_close_ns
+from options.occ import parse_occ
 from strategies.short_option import ShortOptionConfig, ShortOptionStrategy
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.runner import RunData, new_engine, replay_order
-from tradefly.instruments import daily_bar_type, make_equity, make_option_contract
-from tradefly.market_calendar import session_close_ns
-from tradefly.occ import parse_occ
 
 DAY = dt.date(2021, 1, 4)
 SHORT = make_option_contract(parse_occ("SPY210219P00370000"))

@@ -28,12 +28,12 @@ from nautilus_trader.model.objects import Price, Quantity
 
 from catalog.eod_chains import load_eod_chain
 from catalog.writer import write_to_catalog
+from options.instruments import VENUE, daily_bar_type, equity_id
+from options.market_calendar import expiration_open_ns, session_close_ns
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection, load_run_config
 from tradefly.backtest.runner import build_engine, run_backtest
 from tradefly.cli import main
-from tradefly.instruments import VENUE, daily_bar_type, equity_id
-from tradefly.market_calendar import expiration_open_ns, session_close_ns
 
 CHAIN = "options_chains/ivolatility/spx_sample_ivolatility.csv"
 SHIPPED = PROJECT_ROOT / "configs" / "backtest" / "spx2011_spxw_put.yaml"

@@ -26,7 +26,7 @@ from adapters.tradier.data import TradierDataClient
 from adapters.tradier.execution import TradierExecutionClient
 from adapters.tradier.http import EndpointGroup, TradierHttpClient
 from adapters.tradier.providers import TradierInstrumentProvider
-from tradefly.instruments import make_equity
+from options.instruments import make_equity
 
 ACCOUNT = "VA000001"
 SPY = InstrumentId.from_str("SPY.US")

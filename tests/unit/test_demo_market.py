@@ -19,10 +19,10 @@ from catalog.demo_market import (
     strike_grid,
     write_demo_catalog,
 )
-from tradefly.instruments import daily_bar_type, equity_id
-from tradefly.market_calendar import session_close_ns, session_of_ns, sessions_between
-from tradefly.occ import parse_occ
-from tradefly.pricing import bs_price, year_fraction
+from options.instruments import daily_bar_type, equity_id
+from options.market_calendar import session_close_ns, session_of_ns, sessions_between
+from options.occ import parse_occ
+from options.pricing import bs_price, year_fraction
 
 # Two months that include Good Friday (2023-04-07), when the weekly expires on Thursday.
 START = dt.date(2023, 3, 1)

@@ -9,21 +9,21 @@ from nautilus_trader.model.instruments import Equity, IndexInstrument, OptionCon
 from nautilus_trader.model.objects import Price, Quantity
 
 from adapters.tradier.parsing import parse_option_contract
-from tradefly.backtest.index_settlement import (
-    am_settlement_prices,
-    index_underlying,
-    with_index_expiry,
-)
-from tradefly.index_options import index_of_root, is_index, settlement_of_root
-from tradefly.instruments import (
+from options.index_options import index_of_root, is_index, settlement_of_root
+from options.instruments import (
     daily_bar_type,
     equity_id,
     make_equity,
     make_option_contract,
     make_underlying,
 )
-from tradefly.market_calendar import NEW_YORK, expiration_close_ns, session_close_ns
-from tradefly.occ import parse_occ
+from options.market_calendar import NEW_YORK, expiration_close_ns, session_close_ns
+from options.occ import parse_occ
+from tradefly.backtest.index_settlement import (
+    am_settlement_prices,
+    index_underlying,
+    with_index_expiry,
+)
 
 
 def _ny(ns: int) -> str:

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from nautilus_trader.model.enums import OptionKind
 
-from tradefly.instruments import make_option_contract
-from tradefly.market_calendar import expiration_close_ns, is_first_session_of_week, session_close_ns
-from tradefly.occ import format_occ, parse_occ
+from options.instruments import make_option_contract
+from options.market_calendar import expiration_close_ns, is_first_session_of_week, session_close_ns
+from options.occ import format_occ, parse_occ
 
 
 @pytest.mark.parametrize(

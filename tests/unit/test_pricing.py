@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from nautilus_trader.core.nautilus_pyo3 import black_scholes_greeks
 
-from tradefly.pricing import (
+from options.pricing import (
     NS_PER_YEAR,
     bs_delta,
     bs_delta_array,

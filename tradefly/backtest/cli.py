@@ -12,6 +12,7 @@ from typing import Any
 from tqdm import tqdm
 
 from catalog.cli import resolve_catalog_dir
+from options.market_calendar import sessions_between
 from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.overrides import apply_overrides
 from tradefly.backtest.report import (
@@ -21,7 +22,6 @@ from tradefly.backtest.report import (
     write_report,
 )
 from tradefly.backtest.runner import CatalogDataMissingError, run_backtest
-from tradefly.market_calendar import sessions_between
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = PROJECT_ROOT / "configs" / "backtest" / "demo_put_spread.yaml"

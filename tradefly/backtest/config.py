@@ -49,7 +49,7 @@ class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     index_roots : list[str]
         Further underlying tickers to treat as indexes whose options settle in cash at the
         close, beyond the built-in SPX, XSP, NDX, RUT and VIX
-        (:mod:`tradefly.index_options`).
+        (:mod:`options.index_options`).
 
     """
 

@@ -3,7 +3,7 @@
 import datetime as dt
 from collections.abc import Iterable
 
-from tradefly.market_calendar import sessions_between
+from options.market_calendar import sessions_between
 
 SHOWN_GAPS = 3
 """How many of the longest gaps a warning lists."""

@@ -7,7 +7,7 @@ before expiry is processed). AM-settled contracts (standard SPX, NDX and RUT mon
 settle on the expiration morning's special opening quotation, which no daily file carries;
 they are approximated by the **opening price of the index's daily bar of the expiration
 session**: the contract expires at 09:30 New York
-(:func:`tradefly.instruments.option_expiration_ns`), and its venue settlement price is the
+(:func:`options.instruments.option_expiration_ns`), and its venue settlement price is the
 intrinsic value at that open, passed to the venue as ``settlement_prices`` (Nautilus closes
 the position at that price whether it judges the option in or out of the money). Without a
 bar for the expiration session the engine falls back to the last price it has, the previous
@@ -22,10 +22,10 @@ from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import Instrument, OptionContract
 
-from tradefly.index_options import is_index, settlement_of_root
-from tradefly.instruments import make_index, option_expiration_ns
-from tradefly.market_calendar import session_of_ns
-from tradefly.occ import parse_occ
+from options.index_options import is_index, settlement_of_root
+from options.instruments import make_index, option_expiration_ns
+from options.market_calendar import session_of_ns
+from options.occ import parse_occ
 
 
 def index_underlying(stored: Instrument, index_roots: Iterable[str]) -> Instrument:

@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from options.market_calendar import NEW_YORK
 from tradefly.backtest.results import EquityPoint
-from tradefly.market_calendar import NEW_YORK
 
 type EquityCurve = Sequence[EquityPoint] | pd.Series
 """An equity curve: equity points, or a USD ``Series`` indexed by tz-aware timestamps."""

@@ -7,9 +7,9 @@ from typing import Any
 import msgspec
 import nautilus_trader
 
+from options.market_calendar import session_of_ns
 from tradefly.backtest.config import RunConfig, strategy_config
 from tradefly.backtest.results import ClosePoint
-from tradefly.market_calendar import session_of_ns
 
 
 def resolved_config(config: RunConfig) -> dict[str, Any]:

@@ -37,6 +37,14 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from catalog.access import open_catalog
+from options.instruments import (
+    EOD_QUOTE_SIZE,
+    OPTION_PRICE_PRECISION,
+    VENUE,
+    daily_bar_type,
+    equity_id,
+)
+from options.market_calendar import NEW_YORK, session_of_ns
 from strategies.short_option import ShortOptionStrategy
 from tradefly.backtest.config import RunConfig, run_actors, strategy_config
 from tradefly.backtest.data_gaps import gap_warning
@@ -49,14 +57,6 @@ from tradefly.backtest.index_settlement import (
 from tradefly.backtest.results import BacktestResult, EquityPoint, TradeRecord
 from tradefly.backtest.run_info import run_info
 from tradefly.backtest.trades import group_trades
-from tradefly.instruments import (
-    EOD_QUOTE_SIZE,
-    OPTION_PRICE_PRECISION,
-    VENUE,
-    daily_bar_type,
-    equity_id,
-)
-from tradefly.market_calendar import NEW_YORK, session_of_ns
 
 DERIVED_QUOTE_SIZE = Quantity.from_int(EOD_QUOTE_SIZE)
 _LOG = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from nautilus_trader.model.enums import OptionKind
 
+from options.market_calendar import NEW_YORK
+from options.occ import OccSymbol, parse_occ
 from tradefly.backtest.results import TradeRecord
-from tradefly.market_calendar import NEW_YORK
-from tradefly.occ import OccSymbol, parse_occ
 
 EXPIRY_DELIVERY = frozenset({"assigned", "exercised"})
 OPEN = "open"

@@ -33,8 +33,8 @@ from adapters.alphavantage.schemas.news import decode_news_sentiment
 from adapters.alphavantage.schemas.options import decode_options
 from adapters.alphavantage.schemas.time_series import decode_daily_adjusted
 from catalog.nautilus_tables import OptionQuoteColumns
-from tradefly.instruments import make_equity
-from tradefly.market_calendar import session_of_ns, sessions_between
+from options.instruments import make_equity
+from options.market_calendar import session_of_ns, sessions_between
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from adapters.alphavantage.constants import AlphaVantageFunction as Fn
 from adapters.alphavantage.errors import AlphaVantageParseError
 from adapters.alphavantage.parsing.values import clean_ticker
-from tradefly.market_calendar import sessions_between
+from options.market_calendar import sessions_between
 
 STATEMENT_FUNCTIONS = (Fn.INCOME_STATEMENT, Fn.BALANCE_SHEET, Fn.CASH_FLOW)
 NEWS_PAGE_LIMIT = 1000

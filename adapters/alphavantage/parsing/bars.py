@@ -34,7 +34,7 @@ from adapters.alphavantage.schemas.time_series import (
     IntradayResponse,
     OhlcvBar,
 )
-from tradefly.instruments import EQUITY_PRICE_PRECISION, VENUE, daily_bar_type
+from options.instruments import EQUITY_PRICE_PRECISION, VENUE, daily_bar_type
 
 ADJUSTED_SUFFIX = ".ADJ"
 _INTRADAY_STEPS = {

@@ -5,7 +5,7 @@ from nautilus_trader.model.instruments import Equity
 from adapters.alphavantage.errors import AlphaVantageParseError
 from adapters.alphavantage.parsing.values import Rejection, ticker_id
 from adapters.alphavantage.schemas.market import ListingRow, MarketStatusResponse
-from tradefly.instruments import make_equity
+from options.instruments import make_equity
 
 LISTED_ASSET_TYPES = frozenset({"Stock", "ETF"})
 _US_REGION = "united states"

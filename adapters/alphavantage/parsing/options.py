@@ -1,7 +1,7 @@
 """Option chains (HISTORICAL_OPTIONS, REALTIME_OPTIONS) to contracts, quotes and greeks.
 
 The catalog shape is the file ingest's: an ``OptionContract`` per compact OCC symbol on venue
-``US`` (:func:`tradefly.instruments.make_option_contract`), a ``QuoteTick`` and an
+``US`` (:func:`options.instruments.make_option_contract`), a ``QuoteTick`` and an
 ``OptionGreeks`` per contract and session, stamped at the session close (end-of-day data) or
 at the receive time (real-time polls). :func:`parse_option_columns` checks a reply column-wise
 into :class:`catalog.nautilus_tables.OptionQuoteColumns` (the history ingest's path, written
@@ -31,8 +31,8 @@ from adapters.alphavantage.errors import AlphaVantageParseError
 from adapters.alphavantage.parsing.values import Rejection, clean_ticker, close_ns, parse_date
 from adapters.alphavantage.schemas.options import NUMERIC_FIELDS, OptionsReply
 from catalog.nautilus_tables import OptionQuoteColumns
-from tradefly.instruments import OPTION_PRICE_PRECISION, make_option_contract
-from tradefly.occ import parse_occ
+from options.instruments import OPTION_PRICE_PRECISION, make_option_contract
+from options.occ import parse_occ
 
 _STRIKE_TOLERANCE = 1e-6
 _KINDS = {"call": OptionKind.CALL, "put": OptionKind.PUT}

@@ -8,7 +8,7 @@ from nautilus_trader.model.objects import PRICE_MAX, Price, Quantity
 from adapters.alphavantage.errors import AlphaVantageParseError
 from adapters.alphavantage.parsing.values import required_float, ticker_id
 from adapters.alphavantage.schemas.time_series import GlobalQuoteResponse
-from tradefly.instruments import EQUITY_PRICE_PRECISION
+from options.instruments import EQUITY_PRICE_PRECISION
 
 NOMINAL_TRADE_SIZE = 1
 """Size given to the tick: the vendor serves the day's volume, not the last trade's size."""

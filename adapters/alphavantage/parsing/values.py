@@ -12,8 +12,8 @@ from nautilus_trader.model.identifiers import InstrumentId
 
 from adapters.alphavantage.constants import MISSING_VALUES
 from adapters.alphavantage.errors import AlphaVantageParseError
-from tradefly.instruments import equity_id
-from tradefly.market_calendar import NEW_YORK, nyse_calendar
+from options.instruments import equity_id
+from options.market_calendar import NEW_YORK, nyse_calendar
 
 TICKER_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9.:/^_-]{0,31}")
 """Tickers accepted: letters, digits and ``. : / ^ _ -`` (``BRK.B``, ``CRYPTO:BTC``)."""
@@ -144,7 +144,7 @@ def session_open_on_or_after_ns(day: dt.date, *, strictly_after: bool = False) -
 def close_ns(day: dt.date) -> int:
     """Return the NYSE session close of `day` in UNIX ns (16:00 New York or the early close).
 
-    The same instants as :func:`tradefly.market_calendar.session_close_ns`, from a table
+    The same instants as :func:`options.market_calendar.session_close_ns`, from a table
     built once, because parsing looks up thousands of dates.
 
     Raises

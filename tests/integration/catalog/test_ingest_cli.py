@@ -11,9 +11,9 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from catalog.cli import DEFAULT_CATALOG, resolve_catalog_dir
 from catalog.ingest import ingest_underlying_bars
+from options.market_calendar import session_close_ns
 from tests.conftest import shared_data_path
 from tradefly.cli import main
-from tradefly.market_calendar import session_close_ns
 
 CHAIN_2021 = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
 SPY_2021 = "underlying_daily/lambdaclass_SPY_daily_2021.csv"

@@ -17,10 +17,10 @@ from catalog import writer
 from catalog.eod_chains import load_eod_chain
 from catalog.validation import LoadResult
 from catalog.writer import WriteStats, write_to_catalog
+from options.instruments import daily_bar_type, make_equity, make_option_contract
+from options.market_calendar import session_close_ns
+from options.occ import parse_occ
 from tests.conftest import shared_data_path
-from tradefly.instruments import daily_bar_type, make_equity, make_option_contract
-from tradefly.market_calendar import session_close_ns
-from tradefly.occ import parse_occ
 
 DAYS = [dt.date(2021, 1, 4), dt.date(2021, 1, 5), dt.date(2021, 1, 6)]
 OPTION = make_option_contract(parse_occ("SPY210129P00360000"))

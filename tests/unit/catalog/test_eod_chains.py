@@ -9,8 +9,8 @@ from nautilus_trader.model.instruments import Equity, OptionContract
 
 from catalog.eod_chains import EOD_QUOTE_SIZE, load_eod_chain
 from catalog.validation import RejectReason
+from options.market_calendar import session_close_ns
 from tests.conftest import shared_data_path
-from tradefly.market_calendar import session_close_ns
 
 CHAIN_2021 = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
 HEADER = (

@@ -10,8 +10,8 @@ from nautilus_trader.model.instruments import OptionContract
 
 from catalog.option_bars import load_option_bars
 from catalog.validation import RejectReason
+from options.market_calendar import session_close_ns
 from tests.conftest import shared_data_path
-from tradefly.market_calendar import session_close_ns
 
 POLYGON_2016 = "options_chains/polygon_dayaggs_monthly/SPY/2016_options_pessimistic.csv"
 HEADER = (

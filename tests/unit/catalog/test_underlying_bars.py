@@ -9,8 +9,8 @@ from nautilus_trader.model.instruments import IndexInstrument
 
 from catalog.underlying_bars import load_underlying_bars
 from catalog.validation import LoadResult, RejectReason
+from options.market_calendar import session_close_ns
 from tests.conftest import shared_data_path
-from tradefly.market_calendar import session_close_ns
 
 SPY_BAR = "SPY.US-1-DAY-LAST-EXTERNAL"
 
@@ -22,7 +22,7 @@ def _bar_on(result: LoadResult, day: dt.date) -> str:
 
 
 def _only_out_of_calendar_rejects(result: LoadResult) -> None:
-    """Rows may fall before the first session of ``tradefly.market_calendar``; nothing else."""
+    """Rows may fall before the first session of ``options.market_calendar``; nothing else."""
     assert set(result.rejects.as_dict()) <= {RejectReason.OUTSIDE_CALENDAR.value}
     assert len(result.data) == result.rows_read - result.rejects.total
 

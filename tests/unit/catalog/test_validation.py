@@ -17,7 +17,7 @@ from catalog.validation import (
     parse_price,
     session_close,
 )
-from tradefly.market_calendar import session_close_ns
+from options.market_calendar import session_close_ns
 
 A = Layout("a", ("x", "y"))
 B = Layout("b", ("x", "z"))

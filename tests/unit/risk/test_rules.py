@@ -5,12 +5,12 @@ import datetime as dt
 import msgspec
 import pytest
 
+from options.market_calendar import NEW_YORK
 from risk.daily_loss import DailyLossCap, DailyLossCapConfig
 from risk.decision import ALLOW, Action, RiskDecision, combine
 from risk.drawdown import DrawdownTier, DrawdownTiers, DrawdownTiersConfig
 from risk.kill_switch import KillSwitch, KillSwitchConfig
 from risk.milestones import EquityMilestones, MilestonesConfig
-from tradefly.market_calendar import NEW_YORK
 
 HOUR_NS = 3_600 * 1_000_000_000
 

@@ -25,7 +25,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.objects import Price, Quantity
 
 from adapters.tradier.node import build_trading_node
-from tradefly.instruments import daily_bar_type
+from options.instruments import daily_bar_type
 
 SPY_ID = InstrumentId.from_str("SPY.US")
 SPOT = 472.60  # the 470 put is nearest the money

@@ -12,10 +12,10 @@ from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.identifiers import InstrumentId, new_generic_spread_id
 
 from adapters.tradier.node import build_trading_node
+from options.market_calendar import is_session
+from options.occ import format_occ
 from tests.integration.adapters.tradier.fake_server import FakeTradier
 from tests.integration.adapters.tradier.shell_strategy import ShellStrategy
-from tradefly.market_calendar import is_session
-from tradefly.occ import format_occ
 
 
 def future_expiration() -> dt.date:

@@ -10,7 +10,7 @@ from nautilus_trader.model.events import OrderEvent
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.strategy import Strategy
 
-from tradefly.instruments import daily_bar_type
+from options.instruments import daily_bar_type
 
 
 class ShellStrategyConfig(StrategyConfig, frozen=True):

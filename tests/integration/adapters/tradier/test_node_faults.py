@@ -256,7 +256,7 @@ async def test_history_requests(server: FakeTradier, tmp_path: Path) -> None:
     from nautilus_trader.model.data import BarSpecification, BarType
     from nautilus_trader.model.enums import AggregationSource, BarAggregation, PriceType
 
-    from tradefly.instruments import daily_bar_type, equity_id
+    from options.instruments import daily_bar_type, equity_id
 
     running = await start_node(write_config(server, tmp_path))
     try:

@@ -13,6 +13,7 @@ from nautilus_trader.model.data import Bar
 from nautilus_trader.model.identifiers import InstrumentId, is_generic_spread_id
 from nautilus_trader.model.objects import Price, Quantity
 
+from options.instruments import daily_bar_type
 from strategies.short_option import ShortOptionConfig, ShortOptionStrategy, validate_config
 from tests.integration.adapters.tradier.fake_server import FakeTradier
 from tests.integration.adapters.tradier.node_harness import (
@@ -25,7 +26,6 @@ from tests.integration.adapters.tradier.node_harness import (
     wait_for,
     write_config,
 )
-from tradefly.instruments import daily_bar_type
 
 pytestmark = pytest.mark.timeout(60)
 

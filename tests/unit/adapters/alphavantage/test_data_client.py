@@ -48,11 +48,11 @@ from adapters.alphavantage.http import AlphaVantageHttpClient, RateLimiter, Retr
 from adapters.alphavantage.parsing.values import close_ns
 from adapters.alphavantage.polling import PollIntervals, fit_intervals, seconds_until_open
 from adapters.alphavantage.providers import AlphaVantageInstrumentProvider
+from options.instruments import VENUE, make_equity
+from options.market_calendar import NEW_YORK, session_of_ns
 from tests.conftest import shared_data_path
 from tests.unit.adapters.alphavantage.fakes import TEST_KEY, FakeClock, json_response
 from tests.unit.adapters.alphavantage.test_http_client import PREMIUM_ENDPOINT
-from tradefly.instruments import VENUE, make_equity
-from tradefly.market_calendar import NEW_YORK, session_of_ns
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLIENT_ID = ClientId("ALPHAVANTAGE")

@@ -15,7 +15,7 @@ from adapters.alphavantage.errors import AlphaVantageEntitlementError
 from adapters.alphavantage.http.vendor_errors import check_body
 from adapters.alphavantage.parsing.options import ContractCache, parse_options
 from adapters.alphavantage.schemas.options import decode_options
-from tradefly.market_calendar import expiration_close_ns, session_close_ns
+from options.market_calendar import expiration_close_ns, session_close_ns
 
 FIXTURES = Path(__file__).parent / "fixtures"
 JUNE_1 = dt.date(2021, 6, 1)

@@ -23,9 +23,9 @@ from adapters.alphavantage.parsing.bars import DailyBars, parse_daily_adjusted_c
 from adapters.alphavantage.parsing.fundamentals import Parsed
 from adapters.alphavantage.parsing.news import NewsBatch
 from adapters.alphavantage.schemas.time_series import decode_daily_adjusted_csv
+from options.market_calendar import nyse_calendar
 from tests.conftest import shared_data_path
 from tests.unit.adapters.alphavantage.pipelines import CSV_PIPELINES, JSON_PIPELINES
-from tradefly.market_calendar import nyse_calendar
 
 AV = "alpha_vantage"
 SUPPORTED: dict[str, tuple[str, bool]] = {

@@ -26,7 +26,7 @@ from nautilus_trader.model.enums import (
 
 from adapters.tradier import parsing, schemas
 from adapters.tradier.errors import TradierParseError
-from tradefly.instruments import daily_bar_type, equity_id, make_equity
+from options.instruments import daily_bar_type, equity_id, make_equity
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TS_INIT = 1_704_300_000_000_000_000  # 2024-01-03T16:40:00Z

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from adapters.tradier import parsing, schemas
 from adapters.tradier.errors import TradierParseError
-from tradefly.instruments import daily_bar_type, equity_id
+from options.instruments import daily_bar_type, equity_id
 
 TS = 1_704_300_000_000_000_000
 scalars = st.one_of(

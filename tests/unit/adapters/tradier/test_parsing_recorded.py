@@ -14,8 +14,8 @@ import pytest
 from nautilus_trader.model.enums import OrderSide, OrderStatus, OrderType, PositionSide, TimeInForce
 
 from adapters.tradier import parsing, schemas
+from options.instruments import daily_bar_type, equity_id, make_equity
 from tests.conftest import shared_data_path
-from tradefly.instruments import daily_bar_type, equity_id, make_equity
 
 FOLDER = "tradier/tradier_rb_2013"
 TS_INIT = 1_700_000_000_000_000_000

@@ -8,7 +8,7 @@ share it as Nautilus requires (an option's underlying is looked up as
 Prices: options in dollars per share with 2 decimals; underlyings with 4 decimals. One option
 contract has a multiplier of 100 shares (or 100 × the index for index options).
 
-Index options (:mod:`tradefly.index_options`: SPX, SPXW, XSP, NDX, NDXP, RUT, RUTW, VIX, ...)
+Index options (:mod:`options.index_options`: SPX, SPXW, XSP, NDX, NDXP, RUT, RUTW, VIX, ...)
 have an ``IndexInstrument`` underlying named by the index (``SPXW`` options have underlying
 ``SPX``), so Nautilus settles them in cash at intrinsic value. PM-settled contracts expire at
 the expiration day's close; AM-settled ones at its open (09:30 New York).
@@ -30,9 +30,9 @@ from nautilus_trader.model.identifiers import InstrumentId, Symbol, Venue
 from nautilus_trader.model.instruments import Equity, IndexInstrument, OptionContract
 from nautilus_trader.model.objects import Price, Quantity
 
-from tradefly.index_options import index_of_root, is_index, settlement_of_root
-from tradefly.market_calendar import expiration_close_ns, expiration_open_ns
-from tradefly.occ import OccSymbol, format_occ
+from options.index_options import index_of_root, is_index, settlement_of_root
+from options.market_calendar import expiration_close_ns, expiration_open_ns
+from options.occ import OccSymbol, format_occ
 
 VENUE = Venue("US")
 OPTION_PRICE_PRECISION = 2
@@ -94,7 +94,7 @@ def make_underlying(
     ts_init : int, default 0
         UNIX nanoseconds the definition became known.
     index_roots : frozenset[str] or tuple[str, ...], default ()
-        Further tickers to treat as indexes, beyond :data:`tradefly.index_options.INDEX_TICKERS`.
+        Further tickers to treat as indexes, beyond :data:`options.index_options.INDEX_TICKERS`.
 
     Returns
     -------
