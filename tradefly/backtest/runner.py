@@ -225,6 +225,7 @@ def _load_instruments(
     kinds = {OptionKind.PUT if k == "put" else OptionKind.CALL for k in config.data.option_kinds}
     underlying: Instrument | None = None
     options: list[OptionContract] = []
+    kinds_held: set[OptionKind] = set()
     for instrument in catalog.instruments():
         if instrument.id == equity_id(ticker):
             underlying = instrument
@@ -232,22 +233,43 @@ def _load_instruments(
             isinstance(instrument, OptionContract)
             and instrument.id.venue == VENUE
             and instrument.underlying == ticker
-            and instrument.option_kind in kinds
-            and instrument.expiration_ns >= start_ns
         ):
-            options.append(instrument)
+            kinds_held.add(instrument.option_kind)
+            if instrument.option_kind in kinds and instrument.expiration_ns >= start_ns:
+                options.append(instrument)
     if underlying is None:
         raise CatalogDataMissingError(
             f"underlying {ticker} is not in the catalog; ingest its daily bars"
         )
     if not options:
-        raise CatalogDataMissingError(
-            f"no {ticker} options in the catalog; ingest a chain file first"
-        )
+        raise CatalogDataMissingError(_no_options_message(ticker, kinds, kinds_held, config))
     underlying = index_underlying(underlying, config.data.index_roots)
     if isinstance(underlying, IndexInstrument):
         options = [with_index_expiry(option) for option in options]
     return underlying, options
+
+
+def _no_options_message(
+    ticker: str, wanted: set[OptionKind], held: set[OptionKind], config: RunConfig
+) -> str:
+    """Say why no option of the run was found: none at all, none of its kinds, or all expired."""
+    if not held:
+        return f"no {ticker} options in the catalog; ingest a chain file first"
+    wanted_names = " or ".join(sorted(_KIND_NAMES[k] for k in wanted))
+    if not held & wanted:
+        held_names = " and ".join(sorted(_KIND_NAMES[k] for k in held))
+        return (
+            f"the catalog has {ticker} {held_names} but no {wanted_names}, which the run "
+            f"trades (data.option_kinds: {', '.join(config.data.option_kinds)}); ingest "
+            f"{ticker} {wanted_names} or change the config"
+        )
+    return (
+        f"no {ticker} {wanted_names} in the catalog expire on or after {config.data.start}; "
+        "ingest later chains or move data.start"
+    )
+
+
+_KIND_NAMES = {OptionKind.PUT: "puts", OptionKind.CALL: "calls"}
 
 
 def _warn_about_option_gaps(config: RunConfig, bars: list[Bar], quotes: list[QuoteTick]) -> None:
