@@ -148,6 +148,8 @@ def resolve(
     """
     if not (math.isfinite(spot) and spot > 0.0):
         raise ValueError(f"spot must be finite and positive, got {spot!r}")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise ValueError(f"quantity must be an integer >= 1, got {quantity!r}")
     book: dict[tuple[dt.date, OptionKind], list[ChainQuote]] = defaultdict(list)
     for quote in chain:
         book[quote.expiration, quote.kind].append(quote)
