@@ -17,6 +17,7 @@ from adapters.alphavantage.constants import (
     QUERY_PATH,
 )
 from adapters.alphavantage.errors import (
+    AlphaVantageConfigError,
     AlphaVantageEntitlementError,
     AlphaVantageError,
     AlphaVantageQuotaError,
@@ -39,6 +40,14 @@ _REFUSALS = (AlphaVantageRequestError, AlphaVantageEntitlementError, AlphaVantag
 _HTTP_TOO_MANY_REQUESTS = 429
 _HTTP_SERVER_ERROR = 500
 _HTTP_CLIENT_ERROR = 400
+
+
+class AlphaVantageUnreachableError(AlphaVantageConfigError):
+    """The server could not be connected to (DNS lookup failed, connection refused).
+
+    Raised after ``RetryPolicy.max_connect_retries`` retries. A configuration error (the
+    network or ``ALPHAVANTAGE_BASE_URL`` must be fixed), so an ingest stops at the first one.
+    """
 
 
 @dataclass(slots=True)
@@ -182,6 +191,9 @@ class AlphaVantageHttpClient:
             The daily cap (client-side or vendor's) is reached.
         AlphaVantageRetriesExhaustedError
             Throttling or transient failures outlasted the retry policy.
+        AlphaVantageUnreachableError
+            The server could not be connected to (DNS, refused) in
+            ``1 + retry_policy.max_connect_retries`` attempts, each retry logged as a warning.
         AlphaVantageParseError
             A CSV reply that is JSON without a vendor message.
 
@@ -200,9 +212,30 @@ class AlphaVantageHttpClient:
         self, query: dict[str, str], function: str, csv: bool, description: str
     ) -> bytes:
         attempt = 0
+        connect_failures = 0
         while True:
             try:
                 body = await self._attempt(query, function, csv)
+            except _ConnectFailedError as exc:
+                if connect_failures >= self.retry_policy.max_connect_retries:
+                    self.stats.failed += 1
+                    raise AlphaVantageUnreachableError(
+                        f"cannot reach Alpha Vantage at {self.base_url} ({exc}) after "
+                        f"{connect_failures + 1} attempts; check the network connection "
+                        f"or {ENV_BASE_URL}"
+                    ) from None
+                delay = self.retry_policy.delay_s(connect_failures, self._rng)
+                connect_failures += 1
+                _log.warning(
+                    "Alpha Vantage: cannot connect to %s (%s); retry %d/%d in %.1f s",
+                    self.base_url,
+                    exc,
+                    connect_failures,
+                    self.retry_policy.max_connect_retries,
+                    delay,
+                )
+                self.stats.retries += 1
+                await self._sleep(delay)
             except AlphaVantageError as exc:
                 if not should_retry(exc):
                     self.stats.failed += 1
@@ -246,6 +279,8 @@ class AlphaVantageHttpClient:
             raise AlphaVantageTransientError(
                 f"{function} timed out ({type(exc).__name__})"
             ) from None
+        except httpx.ConnectError as exc:
+            raise _ConnectFailedError(redact(str(exc), secret)) from None
         except httpx.TransportError as exc:
             raise AlphaVantageTransientError(
                 f"{function} transport failed: {type(exc).__name__}: {redact(str(exc), secret)}"
@@ -262,6 +297,10 @@ class AlphaVantageHttpClient:
         body = response.content
         check_body(body, function, csv=csv, secret=secret)
         return body
+
+
+class _ConnectFailedError(Exception):
+    """One attempt could not connect; carries the redacted reason."""
 
 
 def _retry_after_s(error: AlphaVantageError) -> float:

@@ -22,6 +22,11 @@ class RetryPolicy:
         The first backoff ceiling, in seconds.
     max_delay_s : float, default 60.0
         The largest backoff ceiling, in seconds.
+    max_connect_retries : int, default 2
+        Retries after a failure to connect (DNS lookup failed, connection refused), with the
+        same backoff; then the call raises ``AlphaVantageUnreachableError``. Fewer than
+        `max_retries`: a host that cannot be resolved or reached rarely comes back within
+        seconds.
 
     Raises
     ------
@@ -33,9 +38,14 @@ class RetryPolicy:
     max_retries: int = 5
     base_delay_s: float = 1.0
     max_delay_s: float = 60.0
+    max_connect_retries: int = 2
 
     def __post_init__(self) -> None:
-        if self.max_retries < 0 or self.base_delay_s < 0 or self.max_delay_s < self.base_delay_s:
+        if (
+            min(self.max_retries, self.max_connect_retries) < 0
+            or self.base_delay_s < 0
+            or self.max_delay_s < self.base_delay_s
+        ):
             raise AlphaVantageConfigError(f"retry policy was invalid: {self!r}")
 
     def delay_s(self, retry: int, rng: random.Random, retry_after_s: float = 0.0) -> float:
