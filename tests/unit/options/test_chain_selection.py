@@ -155,3 +155,11 @@ def test_leg_greeks_come_from_quotes_with_all_four() -> None:
 def test_bad_inputs_are_named(build, field) -> None:
     with pytest.raises(ValueError, match=field):
         build()
+
+
+def test_expirations_equally_near_the_target_go_to_the_earlier() -> None:
+    # window 30-40, middle 35: 33 and 37 days out are both 2 days away
+    early, late = dt.date(2024, 2, 4), dt.date(2024, 2, 8)
+    quotes = [ChainQuote(e, C, 100.0, 2.0, 2.2, 0.5) for e in (late, early)]
+    priced = resolve(presets.long_call(dte=DteWindow(30, 40)), quotes, SPOT, TODAY).structure
+    assert priced is not None and priced.legs[0].expiration == early
