@@ -92,8 +92,12 @@ def add_alphavantage_ingest_parser(ingest_commands: "argparse._SubParsersAction[
     parser.set_defaults(handler=run_alphavantage_ingest)
 
 
-def run_alphavantage_ingest(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    """Run the command for parsed `args`; return the exit code (0 when everything completed)."""
+def run_alphavantage_ingest(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run the command for parsed `args`; return the exit code (0 when everything completed).
+
+    The plan and summary go to `out`, by default the current ``sys.stdout``.
+    """
+    out = out or sys.stdout
     symbols = [symbol.strip().upper() for symbol in args.symbols.split(",") if symbol.strip()]
     try:
         plan = plan_ingest(symbols, args.start, args.end, args.datasets)

@@ -69,7 +69,7 @@ async def test_a_connection_that_comes_back_within_the_retries_answers() -> None
 def test_ingest_without_network_stops_at_the_first_call_with_one_line(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     seen: list[httpx.Request] = []
     clock = FakeClock()
@@ -82,7 +82,7 @@ def test_ingest_without_network_stops_at_the_first_call_with_one_line(
     argv = ["ingest", "alphavantage", "--symbols", "SPY", "--start", "2021-06-01"]
     argv += ["--end", "2021-06-04", "--catalog", str(tmp_path / "catalog"), "--no-progress"]
     assert main(argv) == 1
-    out = capfd.readouterr().out
+    out = capsys.readouterr().out
     assert "Plan: 5 calls" in out
     assert len(seen) == 3  # the first call's three attempts; the other four are not tried
     stopped = [line for line in out.splitlines() if "cannot reach" in line]
