@@ -121,16 +121,20 @@ class IngestReport:
     def failures(self) -> list[str]:
         """Return why the ingest failed, one line each (empty when it succeeded).
 
-        It failed when any file had rows and every one was rejected, or when the catalog
-        holds none of the input's rows afterwards (nothing written and nothing already
-        present).
+        It failed when a file had a header and no data rows, when any file had rows and
+        every one was rejected, or when the catalog holds none of the input's rows afterwards
+        (nothing written and nothing already present; not repeated when every file was
+        header-only).
         """
-        problems = [
+        header_only = [count.path for count in self.file_counts if not count.rows_read]
+        problems = [f"{path}: no data rows after the header" for path in header_only]
+        problems += [
             f"every row of {count.path} was rejected ({count.rows_read:,} rows)"
             for count in self.file_counts
             if count.rows_read and count.rows_rejected == count.rows_read
         ]
-        if self.rows_written + self.rows_already_present == 0:
+        everything_header_only = bool(header_only) and len(header_only) == len(self.file_counts)
+        if self.rows_written + self.rows_already_present == 0 and not everything_header_only:
             names = ", ".join(str(path) for path in self.files)
             problems.append(f"nothing was written to {self.catalog_dir} from {names}")
         return problems
