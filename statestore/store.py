@@ -261,8 +261,8 @@ class StateStore:
             self._conn.execute("COMMIT")
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> int:
-        with self.transaction():
-            return self._conn.execute(sql, params).rowcount
+        # Outside a transaction one statement commits on its own (autocommit mode, atomic).
+        return self._conn.execute(sql, params).rowcount
 
     # -- Order intents -----------------------------------------------------------------------
 
@@ -476,14 +476,15 @@ class StateStore:
         self, strategy_id: str, instrument_id: str, quantity: int, ts_ns: int
     ) -> None:
         """Add `quantity` (signed: negative for a short) shares a strategy received."""
-        self._write(
-            "INSERT INTO owned_shares VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (strategy_id, instrument_id) DO UPDATE SET "
-            "quantity = quantity + excluded.quantity, "
-            "received_ns = MAX(received_ns, excluded.received_ns)",
-            (strategy_id, instrument_id, quantity, ts_ns),
-        )
-        self._write("DELETE FROM owned_shares WHERE quantity = 0", ())
+        with self.transaction():
+            self._write(
+                "INSERT INTO owned_shares VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (strategy_id, instrument_id) DO UPDATE SET "
+                "quantity = quantity + excluded.quantity, "
+                "received_ns = MAX(received_ns, excluded.received_ns)",
+                (strategy_id, instrument_id, quantity, ts_ns),
+            )
+            self._write("DELETE FROM owned_shares WHERE quantity = 0", ())
 
     def owned_shares(self, strategy_id: str) -> dict[str, tuple[int, int]]:
         """Return ``{instrument_id: (signed quantity, received_ns)}`` of a strategy's shares."""
