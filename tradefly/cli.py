@@ -1,12 +1,14 @@
 """The ``tradefly`` command line.
 
 Exit codes: 0 success, 2 a user error (a config file, a missing file, a refused start), 130
-interrupted (Ctrl-C). User errors print one line each on stderr; other exceptions are bugs and
-keep their traceback.
+interrupted (Ctrl-C), 141 stdout closed early (``tradefly backtest ... --json | head -c 10``;
+nothing more is printed). User errors print one line each on stderr; other exceptions are bugs
+and keep their traceback.
 """
 
 import argparse
 import importlib.metadata
+import os
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +17,7 @@ from tradefly.env_file import load_env_file
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,13 +57,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The command's code; 2 after a config problem or a missing or unreadable file named by
         the error (one ``error: ...`` line each on stderr); 130 after Ctrl-C (``interrupted``
-        on stderr, no traceback).
+        on stderr, no traceback); 141, silently, when stdout was closed before everything
+        was written to it.
 
     """
     try:
         load_env_file()
         args = build_parser().parse_args(argv)
         result: int = args.handler(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
@@ -73,6 +81,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"error: {exc.filename}: {exc.strerror}\n")
         return EXIT_USAGE
     return result
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout is not a file descriptor (captured in tests): nothing to flush
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
-"""``tradefly`` top level: user errors are one line and exit 2, Ctrl-C exits 130, bugs keep
-their traceback."""
+"""``tradefly`` top level: user errors are one line and exit 2, Ctrl-C exits 130, a closed stdout
+exits 141 quietly, bugs keep their traceback."""
 
 import argparse
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
+from tests.conftest import PROJECT_ROOT
 from tradefly.cli import main
 
 
@@ -43,3 +48,30 @@ def test_other_errors_keep_their_traceback(
     monkeypatch.setattr("tradefly.backtest.cli._backtest", _raising(error))
     with pytest.raises(type(error), match=r"a bug|no file named"):
         main(["backtest", "x.yaml"])
+
+
+def test_stdout_closed_early_exits_141_without_a_word(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("tradefly.backtest.cli._backtest", _raising(BrokenPipeError(32, "pipe")))
+    assert main(["backtest", "x.yaml"]) == 141
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_reader_gone_before_the_output_is_not_a_traceback(tmp_path: Path) -> None:
+    # `tradefly check ... | head -c 0`, made deterministic: the pipe's read end is closed first.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    config = PROJECT_ROOT / "configs" / "backtest" / "demo_put_spread.yaml"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "tradefly.cli", "check", str(config)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
