@@ -5,6 +5,11 @@ strategy cooperation beyond tagging orders: strategies tag opening orders ``entr
 orders with their :class:`strategies.toolkit.exits.ExitReason`. Positions closed by the venue at
 expiry have no order of ours; they are classed ``assigned``/``exercised`` when in the money at
 the underlying's close, else ``expired``.
+
+Slippage is what each option fill paid against the mid of the contract's quote at the fill
+(the last quote in the cache): ``(mid - price)`` per share for a sell, ``(price - mid)`` for a
+buy, times quantity and multiplier. Only fills of orders a strategy tagged count: share fills,
+the venue's settlements at expiry and fills without a quote (or with a zero ask) add nothing.
 """
 
 from collections.abc import Callable
@@ -15,6 +20,7 @@ from nautilus_trader.model.data import Bar
 from nautilus_trader.model.enums import OptionKind, OrderSide, PositionSide
 from nautilus_trader.model.events import OrderFilled, PositionClosed
 from nautilus_trader.model.instruments import OptionContract
+from nautilus_trader.model.orders import Order
 from nautilus_trader.model.position import Position
 
 from options.instruments import VENUE, daily_bar_type, equity_id
@@ -60,6 +66,7 @@ class TradeRecorder(Actor):
         self.on_session: Callable[[], None] | None = None
         self.premium_collected = 0.0
         self.fees = 0.0
+        self.slippage = 0.0
 
     def on_start(self) -> None:
         """Subscribe to fills, position events and the underlying's bars."""
@@ -86,6 +93,8 @@ class TradeRecorder(Actor):
         self.fees += float(event.commission.as_double())
         instrument = self.cache.instrument(event.instrument_id)
         order = self.cache.order(event.client_order_id)
+        if isinstance(instrument, OptionContract) and _is_strategy_order(order):
+            self.slippage += self._slippage(event, instrument)
         if (
             isinstance(instrument, OptionContract)
             and order is not None
@@ -98,6 +107,16 @@ class TradeRecorder(Actor):
                 * event.last_qty.as_double()
                 * instrument.multiplier.as_double()
             )
+
+    def _slippage(self, fill: OrderFilled, instrument: OptionContract) -> float:
+        quote = self.cache.quote_tick(fill.instrument_id)
+        if quote is None or quote.ask_price.as_double() <= 0:
+            return 0.0
+        mid = (quote.bid_price.as_double() + quote.ask_price.as_double()) / 2.0
+        paid = fill.last_px.as_double() - mid
+        if fill.order_side == OrderSide.SELL:
+            paid = -paid
+        return float(paid * fill.last_qty.as_double() * instrument.multiplier.as_double())
 
     def _on_position_event(self, event: object) -> None:
         if isinstance(event, PositionClosed):
@@ -158,3 +177,9 @@ class TradeRecorder(Actor):
                 )
             )
         return rows
+
+
+def _is_strategy_order(order: Order | None) -> bool:
+    """Whether `order` is a strategy's entry or exit (not a venue's settlement at expiry)."""
+    tags = set(order.tags or []) if order is not None else set()
+    return ENTRY_TAG in tags or any(reason.value in tags for reason in ExitReason)

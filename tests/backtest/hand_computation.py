@@ -28,6 +28,7 @@ class HandTrade:
     strike: Decimal
     expiration: dt.date
     bid: Decimal
+    ask: Decimal
     assigned: bool
     share_pnl: Decimal
 
@@ -91,6 +92,7 @@ def hand_trades(chain_csv: Path, spy_csv: Path) -> list[HandTrade]:
                 strike,
                 expiration,
                 Decimal(best["bid"]),
+                Decimal(best["ask"]),
                 assigned,
                 share_pnl,
             )

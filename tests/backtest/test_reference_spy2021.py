@@ -59,6 +59,8 @@ def test_reference_totals_equal_hand_computation(
     assert result.n_assigned == sum(t.assigned for t in expected) == 12
     assert _cents(result.premium_collected) == premium
     assert _cents(result.fees) == fees
+    # Each put sold at the bid paid half the quoted spread against the mid; nothing else slips.
+    assert _cents(result.slippage) == sum((t.ask - t.bid) / 2 * 100 for t in expected)
     assert _cents(result.realized_pnl) == realized
     assert _cents(result.ending_balance) == START + realized
     assert all(t.exit_reason != "open" for t in result.trades)

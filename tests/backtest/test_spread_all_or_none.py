@@ -25,7 +25,7 @@ def _quote(instrument, bid: str, ask: str, size: int) -> QuoteTick:  # type: ign
     return QuoteTick(instrument.id, Price.from_str(bid), Price.from_str(ask), qty, qty, ts, ts)
 
 
-def _run(wing_size: int) -> list[str]:
+def _run(wing_size: int) -> tuple[list[str], float]:
     ts = session_close_ns(DAY)
     px = Price.from_str("368.7900")
     bar = Bar(daily_bar_type(SPY.id), px, px, px, px, Quantity.from_int(1), ts, ts)
@@ -51,21 +51,22 @@ def _run(wing_size: int) -> list[str]:
             )
         )
     )
-    engine.add_actor(TradeRecorder(TradeRecorderConfig(underlying="SPY")))
+    recorder = TradeRecorder(TradeRecorderConfig(underlying="SPY"))
+    engine.add_actor(recorder)
     engine.run(end=ts + 10**9)
     fills = [
         f"{o.side_string()} {o.instrument_id.symbol} {o.filled_qty}" for o in engine.cache.orders()
     ]
     engine.dispose()
-    return fills
+    return fills, recorder.slippage
 
 
 def test_spread_fills_every_leg_when_both_quotes_have_size() -> None:
-    assert sorted(_run(wing_size=100)) == [
-        "BUY SPY210219P00360000 5",
-        "SELL SPY210219P00370000 5",
-    ]
+    fills, slippage = _run(wing_size=100)
+    assert sorted(fills) == ["BUY SPY210219P00360000 5", "SELL SPY210219P00370000 5"]
+    # Against the mids: the short sold 0.025 under 11.305, the wing bought 0.015 over 8.095.
+    assert round(slippage, 6) == round((0.025 + 0.015) * 5 * 100, 6) == 20.0
 
 
 def test_spread_is_not_sent_when_one_leg_lacks_size() -> None:
-    assert _run(wing_size=2) == []
+    assert _run(wing_size=2) == ([], 0.0)

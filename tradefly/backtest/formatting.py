@@ -61,6 +61,7 @@ def key_figures(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Realized P&L", format_money(summary["realized_pnl"])),
         ("Premium collected", format_money(summary["premium_collected"])),
         ("Fees", format_money(summary["fees"])),
+        ("Slippage vs mid", format_money(summary["slippage"])),
         (
             "Trades",
             f"{summary['n_trades']} ({summary['n_legs']} option legs, "

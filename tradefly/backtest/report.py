@@ -107,8 +107,9 @@ def summary_dict(result: BacktestResult) -> dict[str, Any]:
         York dates of the first and last equity points, ISO strings); ``starting_balance``,
         ``ending_balance`` (cash, USD); ``ending_equity`` (last equity point, USD);
         ``total_return`` (decimal: ending equity, or ending balance when the curve is empty,
-        over starting balance, minus 1); ``realized_pnl``, ``premium_collected``, ``fees``
-        (USD); ``n_trades`` (owner trades), ``n_legs`` (option positions), ``n_assigned``;
+        over starting balance, minus 1); ``realized_pnl``, ``premium_collected``, ``fees``,
+        ``slippage`` (option fills against the quote's mid; USD); ``n_trades`` (owner
+        trades), ``n_legs`` (option positions), ``n_assigned``;
         ``max_drawdown`` (decimal fraction of the running peak); ``max_drawdown_usd``;
         ``sharpe``, ``sortino`` (annualised over session returns, 252 a year, risk-free 0,
         target 0); ``ulcer_index`` (percent); ``figures``
@@ -151,6 +152,7 @@ def summary_dict(result: BacktestResult) -> dict[str, Any]:
         "realized_pnl": _money(result.realized_pnl),
         "premium_collected": _money(result.premium_collected),
         "fees": _money(result.fees),
+        "slippage": _money(result.slippage),
         "n_trades": int(result.n_trades),
         "n_legs": int(result.n_legs),
         "n_assigned": int(result.n_assigned),

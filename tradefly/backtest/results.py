@@ -105,6 +105,9 @@ class BacktestResult:
         Sum over option sells of price × 100 × contracts, USD (before fees).
     fees : float
         Total commissions, USD.
+    slippage : float
+        What option fills paid against the mid of their contract's quote at the fill, USD
+        (see :class:`actors.trade_recorder.TradeRecorder`).
     realized_pnl : float
         Sum of realized P&L of all closed positions after fees, USD.
     n_trades : int
@@ -144,3 +147,4 @@ class BacktestResult:
     n_legs: int = 0
     underlying_closes: list[ClosePoint] = field(default_factory=list)
     run_info: dict[str, Any] = field(default_factory=dict)
+    slippage: float = 0.0

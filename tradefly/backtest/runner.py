@@ -340,6 +340,7 @@ def _collect(
         ending_balance=float(account.balance_total(USD).as_double()),
         premium_collected=round(recorder.premium_collected, 2),
         fees=round(recorder.fees, 2),
+        slippage=round(recorder.slippage, 2),
         realized_pnl=round(sum(t.pnl for t in trades), 2),
         n_trades=len(group_trades(trades, underlying)),
         n_assigned=sum(1 for t in option_trades if t.exit_reason == "assigned"),
