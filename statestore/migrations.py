@@ -8,18 +8,19 @@ MIGRATIONS: tuple[str, ...] = (
     # 1: strategy state and order intents
     """
     CREATE TABLE order_intents (
-        intent_id TEXT PRIMARY KEY,
+        intent_id TEXT NOT NULL,
         strategy_id TEXT NOT NULL,
         kind TEXT NOT NULL,
         structure_id TEXT,
-        client_order_id TEXT UNIQUE,
+        client_order_id TEXT PRIMARY KEY,
         instrument_id TEXT,
         state TEXT NOT NULL,
         created_ns INTEGER NOT NULL,
         updated_ns INTEGER NOT NULL,
         detail TEXT NOT NULL DEFAULT '{}'
-    );
-    CREATE INDEX order_intents_open ON order_intents (strategy_id, state);
+    ) WITHOUT ROWID;
+    CREATE INDEX order_intents_open ON order_intents (strategy_id)
+        WHERE state IN ('minted', 'working');
     CREATE TABLE structures (
         structure_id TEXT PRIMARY KEY,
         strategy_id TEXT NOT NULL,

@@ -44,6 +44,8 @@ class IntentState(StrEnum):
     NOT_SENT = "not_sent"
 
 
+OPEN_INTENT_STATES = frozenset({IntentState.MINTED, IntentState.WORKING})
+
 FINAL_INTENT_STATES = frozenset(
     {
         IntentState.FILLED,
@@ -342,11 +344,9 @@ class StateStore:
         sql, params = "SELECT * FROM order_intents WHERE 1", []
         if strategy_id is not None:
             sql, params = sql + " AND strategy_id = ?", [strategy_id]
-        if open_only:
-            finals = [s.value for s in FINAL_INTENT_STATES]
-            sql += f" AND state NOT IN ({', '.join('?' * len(finals))})"
-            params.extend(finals)
-        rows = self._conn.execute(sql + " ORDER BY created_ns, rowid", params).fetchall()
+        if open_only:  # the literal list lets SQLite use the partial index of open intents
+            sql += " AND state IN ('minted', 'working')"
+        rows = self._conn.execute(sql + " ORDER BY created_ns, client_order_id", params).fetchall()
         return [_intent(row) for row in rows]
 
     # -- Structures --------------------------------------------------------------------------

@@ -125,3 +125,11 @@ def test_a_minted_intent_survives_sigkill_right_after_the_write(tmp_path: Path) 
     with StateStore(path) as store:
         intent = store.intent("O-KILLED")
         assert intent is not None and intent.state == IntentState.MINTED
+
+
+def test_every_intent_state_is_open_or_final() -> None:
+    from statestore.store import FINAL_INTENT_STATES, OPEN_INTENT_STATES
+
+    assert set(IntentState) == OPEN_INTENT_STATES | FINAL_INTENT_STATES
+    assert not OPEN_INTENT_STATES & FINAL_INTENT_STATES
+    assert {s.value for s in OPEN_INTENT_STATES} == {"minted", "working"}  # the SQL literal
