@@ -1,4 +1,5 @@
-"""Ctrl-C during ``tradefly backtest``: exit 130, one ``interrupted`` line, no traceback."""
+"""Ctrl-C during ``tradefly backtest`` or ``tradefly ingest``: exit 130, one ``interrupted``
+line, no traceback."""
 
 import datetime as dt
 import os
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from catalog.demo_market import write_demo_catalog
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.cli import main
 
 DEMO_CONFIG = PROJECT_ROOT / "configs" / "backtest" / "demo_put_spread.yaml"
@@ -54,3 +55,35 @@ def test_an_interrupted_demo_generation_is_redone_on_the_next_run(
     assert main(argv) == 130
     assert capsys.readouterr().err.endswith("interrupted\n")
     assert not catalog.exists()  # the next run generates again instead of refusing the folder
+
+
+def test_ctrl_c_during_an_ingest_exits_130_and_writes_nothing(tmp_path: Path) -> None:
+    files = sorted(
+        str(
+            shared_data_path(
+                f"options_chains/polygon_dayaggs_monthly/SPY/{year}_options_pessimistic.csv"
+            )
+        )
+        for year in range(2016, 2026)
+    )
+    catalog = tmp_path / "catalog"
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "tradefly"), "ingest", "option-bars", *files],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TRADEFLY_CATALOG": str(catalog)},
+    )
+    assert process.stderr is not None
+    seen = b""
+    while b"rows/s" not in seen:  # the progress bar: the files are being read
+        chunk = process.stderr.read(1)
+        assert chunk, seen
+        seen += chunk
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=120)
+    err = (seen + rest).decode()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.endswith("interrupted\n")
+    assert not catalog.exists()
