@@ -146,9 +146,14 @@ class TradierAccountApi:
         body = await self._http.get(f"{self._base}/positions")
         return schemas.decode(schemas.PositionsResponse, body)
 
-    async def orders(self) -> schemas.OrdersResponse:
-        """Return today's orders with their tags (the ``intraday`` filter; never polls ``all``)."""
-        body = await self._http.get(f"{self._base}/orders", {"includeTags": "true"})
+    async def orders(self, look_back: bool = False) -> schemas.OrdersResponse:
+        """Return today's orders with their tags (the ``intraday`` filter).
+
+        With `look_back`, the ``all`` filter: about a month of orders. Tradier advises against
+        polling it; the node asks once at start, only when an older intent needs it.
+        """
+        params = {"includeTags": "true", **({"filter": "all"} if look_back else {})}
+        body = await self._http.get(f"{self._base}/orders", params)
         return schemas.decode(schemas.OrdersResponse, body)
 
     async def order(self, order_id: int | str) -> schemas.OrderResponse:

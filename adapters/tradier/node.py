@@ -38,7 +38,8 @@ keep working). ``claim_held_options: false`` leaves them ``EXTERNAL``.
 
 State store: the node's SQLite file (``state_store``) is passed to every strategy and actor
 (the risk guard) whose config has a ``state_store`` field. Before the node is built, the open
-order intents in it are looked up among today's orders at Tradier (one GET) and the
+order intents in it are looked up among today's orders at Tradier (one GET; a second over
+about a month when an older intent is missing from today's) and the
 instruments of those Tradier has, and the legs of the open structures, are claimed for the
 strategy that owns them (:mod:`adapters.tradier.restart`); these claims come before the
 held-options claims. While the node runs, its health (streaming or polling, rejected vendor
@@ -89,7 +90,7 @@ from adapters.tradier.parsing import (
     parse_orders,
     parse_positions,
 )
-from adapters.tradier.restart import settle_unsent_intents
+from adapters.tradier.restart import needs_look_back, settle_unsent_intents
 from adapters.tradier.status import record_node_status
 from statestore import StateStore, default_store_path
 
@@ -370,10 +371,15 @@ async def build_trading_node(
         raw.get("state_store") or default_store_path(str(raw.get("trader_id", "TRADEFLY-001")))
     )
     raw = with_state_store(raw, store_path)
-    orders = parse_orders(await account_api(raw).orders())
+    account = account_api(raw)
+    orders = parse_orders(await account.orders())
     with StateStore(store_path) as store:
+        now = time.time_ns()
+        look_back = needs_look_back(store, (o.tag for o in orders if o.tag), now)
+        if look_back:
+            orders = parse_orders(await account.orders(look_back=True))
         at_broker = {o.tag: (o.status or "", o.exec_quantity or 0.0) for o in orders if o.tag}
-        claims = settle_unsent_intents(store, at_broker, time.time_ns())
+        claims = settle_unsent_intents(store, at_broker, now, looked_back=look_back)
     raw = claim_for_strategies(raw, claims)
     if raw.get("claim_held_options", True):
         raw = claim_held_options(raw, await held_instruments(raw))

@@ -10,15 +10,19 @@ owns what:
   ``expired``) takes that state (Nautilus does not rebuild such orders); one Tradier has
   otherwise is claimed for its strategy (the order's instrument, and each leg of a combo), so
   reconciliation gives the order and its fills to that strategy; an intent minted today that
-  Tradier does not have was never received and becomes ``not_sent``; an older one stays open
-  (today's list cannot say), and its strategy waits rather than sending it again;
+  Tradier does not have was never received and becomes ``not_sent``. For an older intent
+  today's list cannot say: the node then reads about a month of orders once (``all``
+  filter, :func:`needs_look_back`); absent there too and minted within
+  ``LOOK_BACK_DAYS``, it becomes ``not_sent``; older still, it stays open and its strategy
+  waits rather than sending it again;
 - the legs of every open structure are claimed for the strategy that holds them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from nautilus_trader.model.identifiers import (
     InstrumentId,
@@ -38,8 +42,24 @@ UNFILLED_ENDS = {
 """Tradier order statuses that end an order; with nothing filled they end its intent."""
 
 
+LOOK_BACK_DAYS = 28
+"""Days of orders Tradier's ``all`` filter is trusted to list (it looks back about a month)."""
+
+
+def needs_look_back(store: StateStore, broker_tags: Iterable[str], now_ns: int) -> bool:
+    """Return whether an open intent minted before today is missing from today's orders."""
+    tags, today = set(broker_tags), session_of_ns(now_ns)
+    return any(
+        intent.client_order_id not in tags and session_of_ns(intent.created_ns) < today
+        for intent in store.intents(open_only=True)
+    )
+
+
 def settle_unsent_intents(
-    store: StateStore, broker_orders: Mapping[str, tuple[str, float]], now_ns: int
+    store: StateStore,
+    broker_orders: Mapping[str, tuple[str, float]],
+    now_ns: int,
+    looked_back: bool = False,
 ) -> dict[str, set[InstrumentId]]:
     """Settle open intents against today's Tradier orders; return what to claim.
 
@@ -52,6 +72,9 @@ def settle_unsent_intents(
         status and the quantity executed.
     now_ns : int
         UNIX nanoseconds now.
+    looked_back : bool, default False
+        Whether `broker_orders` holds about a month of orders (``all`` filter), not only
+        today's.
 
     Returns
     -------
@@ -72,7 +95,7 @@ def settle_unsent_intents(
                 store.set_intent_state(intent.client_order_id, UNFILLED_ENDS[status], now_ns)
             else:
                 claims[intent.strategy_id].update(_instruments(intent.instrument_id))
-        elif session_of_ns(intent.created_ns) == today:
+        elif _confirmed_absent(session_of_ns(intent.created_ns), today, looked_back):
             store.set_intent_state(intent.client_order_id, IntentState.NOT_SENT, now_ns)
     for strategy_id in strategies | store.strategies_with_open_structures():
         for structure in store.structures(strategy_id):
@@ -87,3 +110,9 @@ def _instruments(instrument: str) -> set[InstrumentId]:
     if not is_generic_spread_id(instrument_id):
         return {instrument_id}
     return {instrument_id, *(leg for leg, _ratio in generic_spread_id_to_list(instrument_id))}
+
+
+def _confirmed_absent(minted: dt.date, today: dt.date, looked_back: bool) -> bool:
+    if minted == today:
+        return True
+    return looked_back and (today - minted).days <= LOOK_BACK_DAYS

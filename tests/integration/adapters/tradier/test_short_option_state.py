@@ -185,8 +185,9 @@ async def test_an_entry_filled_while_the_node_was_down_is_not_sent_again(
     assert exit_[0] == "exit"
 
 
+@pytest.mark.parametrize("days_ago", [0, 3])
 async def test_an_intent_the_broker_never_received_is_not_sent_and_frees_its_cycle(
-    server: FakeTradier, tmp_path: Path
+    server: FakeTradier, tmp_path: Path, days_ago: int
 ) -> None:
     path = single_put_config(server, tmp_path, entry_schedule="once_per_expiration")
     running = await start_node(path)
@@ -197,11 +198,15 @@ async def test_an_intent_the_broker_never_received_is_not_sent_and_frees_its_cyc
         book = TradeBook(store, strategy_id, "SPY")
         trade = Trade(expiration=EXPIRY, legs=[Leg(SHORT_ID, OrderSide.SELL, 1)])
         book.add(trade)
+        minted = time.time_ns() - days_ago * 86_400 * 10**9
         store.mint_intent(
-            strategy_id, "entry", "O-LOST-1", str(SHORT_ID), time.time_ns(), trade.structure_id
+            strategy_id, "entry", "O-LOST-1", str(SHORT_ID), minted, trade.structure_id
         )
 
     running = await start_node(path)
+    # An intent minted on an earlier day is looked up in about a month of orders, not guessed.
+    looked_back = [f for m, p, f in server.requests if p.endswith("/orders") and m == "GET"]
+    assert any(f.get("filter") == "all" for f in looked_back) == (days_ago > 0)
     try:
         strategy = strategy_of(running)
         assert not strategy._trades  # the unsent entry was dropped ...

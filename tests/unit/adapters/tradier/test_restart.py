@@ -4,7 +4,7 @@ import time
 
 from nautilus_trader.model.identifiers import InstrumentId, new_generic_spread_id
 
-from adapters.tradier.restart import settle_unsent_intents
+from adapters.tradier.restart import needs_look_back, settle_unsent_intents
 from statestore import IntentState, StateStore, StoredLeg, StoredStructure
 
 SHORT = "SPY270903P00470000.US"
@@ -53,3 +53,28 @@ def test_intents_are_claimed_ended_or_found_never_sent() -> None:
         "S-000": {spread.value, SHORT, WING},
         "S-002": {HELD},
     }
+
+
+def test_an_older_intent_is_looked_up_in_a_month_of_orders_not_guessed() -> None:
+    now = time.time_ns()
+    with StateStore(":memory:") as store:
+        store.mint_intent("S-000", "entry", "O-TODAY", SHORT, now)
+        store.mint_intent("S-000", "entry", "O-3-DAYS", SHORT, now - 3 * DAY_NS)
+        store.mint_intent("S-000", "entry", "O-40-DAYS", WING, now - 40 * DAY_NS)
+        store.mint_intent("S-000", "entry", "O-FILLED-3-DAYS", WING, now - 3 * DAY_NS)
+        assert not needs_look_back(store, ["O-3-DAYS", "O-40-DAYS", "O-FILLED-3-DAYS"], now)
+        assert needs_look_back(store, ["O-TODAY"], now)  # older intents missing from today's
+        claims = settle_unsent_intents(
+            store, {"O-FILLED-3-DAYS": ("filled", 1.0)}, now, looked_back=True
+        )
+
+        def state(tag: str) -> IntentState:
+            intent = store.intent(tag)
+            assert intent is not None
+            return intent.state
+
+        assert state("O-TODAY") == IntentState.NOT_SENT
+        assert state("O-3-DAYS") == IntentState.NOT_SENT  # the month of orders confirms it
+        assert state("O-40-DAYS") == IntentState.MINTED  # beyond what Tradier lists: waits
+        assert state("O-FILLED-3-DAYS") == IntentState.MINTED  # reconciliation settles it
+    assert {str(i) for i in claims["S-000"]} == {WING}
