@@ -90,6 +90,8 @@ DECISION_DELAY_NS = 1_000_000  # act 1 ms after the session-close bar, once all 
 ENTRY_SCHEDULES = ("daily", "weekly", "once_per_expiration")
 ASSIGNED_SHARE_POLICIES = ("close_next_session", "hold")
 SPREAD_ORDER_MODES = ("legs", "combo")
+SPREAD_CHECK_NS = 500_000_000  # how often a pending spread instrument is looked for in the cache
+SPREAD_CHECKS = 20
 RISK_FLATTEN_TAG = ExitReason.RISK_FLATTEN.value
 
 
@@ -753,6 +755,26 @@ class ShortOptionStrategy(Strategy):
             return
         request_id = self.request_instrument(spread_id, callback=self._on_spread_loaded)
         self._spread_requests[request_id] = _SpreadRequest(trade, spread_id, opening, tag)
+        self._check_spread_later(request_id, 1)
+
+    def _check_spread_later(self, request_id: UUID4, attempt: int) -> None:
+        # The live data engine has been seen to drop the response to a spread instrument
+        # request while the instrument itself reached the cache, leaving the order unsent
+        # until the next session close; the cache is checked every SPREAD_CHECK_NS too.
+        self.clock.set_time_alert_ns(
+            name=f"spread-check-{request_id}-{attempt}",
+            alert_time_ns=self.clock.timestamp_ns() + SPREAD_CHECK_NS,
+            callback=lambda _event: self._check_spread(request_id, attempt),
+        )
+
+    def _check_spread(self, request_id: UUID4, attempt: int) -> None:
+        request = self._spread_requests.get(request_id)
+        if request is None:
+            return  # answered, or given up at a session close
+        if self.cache.instrument(request.spread_id) is not None:
+            self._on_spread_loaded(request_id)
+        elif attempt < SPREAD_CHECKS:
+            self._check_spread_later(request_id, attempt + 1)
 
     def _on_spread_loaded(self, request_id: UUID4) -> None:
         request = self._spread_requests.pop(request_id, None)

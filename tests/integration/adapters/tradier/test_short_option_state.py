@@ -248,3 +248,24 @@ async def test_a_spread_whose_short_leg_never_filled_closes_its_lone_wing(
         assert trade.closing and [leg.instrument_id for leg in trade.legs] == [LONG_ID]
     finally:
         await running.stop()
+
+
+async def test_a_combo_order_goes_out_when_the_spread_response_is_lost(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    running = await start_node(combo_config(server, tmp_path))
+    try:
+        strategy = strategy_of(running)
+        request = strategy.request_instrument
+
+        def request_losing_the_response(instrument_id: Any, callback: Any = None) -> Any:
+            return request(instrument_id, callback=lambda _request_id: None)
+
+        strategy.request_instrument = request_losing_the_response  # the engine drops the answer
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10, LONG_ID: 1.88}))
+        session_close(running, 472.60)
+        await wait_for(lambda: server.orders)  # the spread reached the cache: the order is sent
+        (entry,) = server.placements()
+        assert entry["class"] == "multileg"
+    finally:
+        await running.stop()
