@@ -57,7 +57,8 @@ FINAL_INTENT_STATES = frozenset(
 )
 """Intent states that never change again."""
 
-OPEN_STRUCTURE_STATUSES = ("opening", "open", "closing")
+_OPEN_STRUCTURES = "status IN ('opening', 'open', 'closing')"
+_OPEN_INTENTS = "state IN ('minted', 'working')"  # literal: SQLite then uses the partial index
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,8 +345,8 @@ class StateStore:
         sql, params = "SELECT * FROM order_intents WHERE 1", []
         if strategy_id is not None:
             sql, params = sql + " AND strategy_id = ?", [strategy_id]
-        if open_only:  # the literal list lets SQLite use the partial index of open intents
-            sql += " AND state IN ('minted', 'working')"
+        if open_only:
+            sql += f" AND {_OPEN_INTENTS}"
         rows = self._conn.execute(sql + " ORDER BY created_ns, client_order_id", params).fetchall()
         return [_intent(row) for row in rows]
 
@@ -415,16 +416,14 @@ class StateStore:
         sql = "SELECT * FROM structures WHERE strategy_id = ?"
         params: list[Any] = [strategy_id]
         if open_only:
-            sql += f" AND status IN ({', '.join('?' * len(OPEN_STRUCTURE_STATUSES))})"
-            params.extend(OPEN_STRUCTURE_STATUSES)
+            sql += f" AND {_OPEN_STRUCTURES}"
         rows = self._conn.execute(sql + " ORDER BY rowid", params).fetchall()
         return [self._structure(row) for row in rows]
 
     def strategies_with_open_structures(self) -> set[str]:
         """Return the ids of strategies holding open structures."""
         rows = self._conn.execute(
-            "SELECT DISTINCT strategy_id FROM structures "
-            "WHERE status IN ('opening', 'open', 'closing')"
+            f"SELECT DISTINCT strategy_id FROM structures WHERE {_OPEN_STRUCTURES}"  # noqa: S608
         ).fetchall()
         return {row[0] for row in rows}
 

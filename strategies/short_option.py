@@ -70,9 +70,7 @@ from options.instruments import VENUE, daily_bar_type, equity_id
 from options.market_calendar import is_first_session_of_week, session_of_ns
 from risk import RISK_ENTRY_TOPIC, Action, EntryGated, current_decision
 from statestore import IntentState, StateStore
-from strategies.toolkit.book import Leg as _Leg
-from strategies.toolkit.book import Trade as _Trade
-from strategies.toolkit.book import TradeBook
+from strategies.toolkit.book import Leg, Trade, TradeBook
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
 from strategies.toolkit.equity import marked_equity
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason, ExitRules
@@ -177,7 +175,7 @@ class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ign
 class _SpreadRequest:
     """A combo order waiting for its spread instrument to load."""
 
-    trade: _Trade
+    trade: Trade
     spread_id: InstrumentId
     opening: bool
     tag: str
@@ -215,18 +213,18 @@ class OpenLeg:
     expiration: dt.date
 
 
-def rebuild_trades(legs: list[OpenLeg]) -> list[_Trade]:
+def rebuild_trades(legs: list[OpenLeg]) -> list[Trade]:
     """Group open legs back into trades so exits keep working after a restart.
 
     Legs opened on the same session with the same expiration form one trade (the strategy
     enters at most once per session). The credit is the legs' net opening price per share.
     """
-    trades: dict[tuple[dt.date, dt.date], _Trade] = {}
+    trades: dict[tuple[dt.date, dt.date], Trade] = {}
     for leg in sorted(legs, key=lambda lg: (lg.opened, lg.expiration, lg.side != OrderSide.SELL)):
         trade = trades.setdefault(
-            (leg.opened, leg.expiration), _Trade(expiration=leg.expiration, legs=[], opened=True)
+            (leg.opened, leg.expiration), Trade(expiration=leg.expiration, legs=[], opened=True)
         )
-        trade.legs.append(_Leg(leg.instrument_id, leg.side, leg.quantity, leg.position_id))
+        trade.legs.append(Leg(leg.instrument_id, leg.side, leg.quantity, leg.position_id))
         trade.open_legs.add(leg.instrument_id)
         trade.credit += leg.avg_px_open if leg.side == OrderSide.SELL else -leg.avg_px_open
     return list(trades.values())
@@ -304,14 +302,14 @@ class ShortOptionStrategy(Strategy):
         self._greeks: dict[InstrumentId, OptionGreeks] = {}
         self._spot: float | None = None
         self._book: TradeBook | None = None
-        self._order_trade: dict[ClientOrderId, _Trade] = {}
+        self._order_trade: dict[ClientOrderId, Trade] = {}
         self._spread_requests: dict[UUID4, _SpreadRequest] = {}
         self._share_orders: set[ClientOrderId] = set()
         self._unsubscribed: list[OptionContract] = []
         self._subscribed: deque[OptionContract] = deque()
 
     @property
-    def _trades(self) -> list[_Trade]:
+    def _trades(self) -> list[Trade]:
         return self._book.trades if self._book is not None else []
 
     @property
@@ -387,7 +385,7 @@ class ShortOptionStrategy(Strategy):
                 trade.closing = False
                 self._book.save(trade)
 
-    def _track_order(self, client_order_id: ClientOrderId, instrument: str, trade: _Trade) -> None:
+    def _track_order(self, client_order_id: ClientOrderId, instrument: str, trade: Trade) -> None:
         # The venue reports a combo's leg fills under "{id}-LEG-{symbol}" (the Nautilus
         # convention): all of them belong to the trade.
         self._order_trade[client_order_id] = trade
@@ -396,7 +394,7 @@ class ShortOptionStrategy(Strategy):
                 leg_id = f"{client_order_id.value}-LEG-{leg.instrument_id.symbol.value}"
                 self._order_trade[ClientOrderId(leg_id)] = trade
 
-    def _settle_from_order(self, order: Order, trade: _Trade | None, kind: str) -> None:
+    def _settle_from_order(self, order: Order, trade: Trade | None, kind: str) -> None:
         # Book what the order filled while the node was down (its fill events came before the
         # strategy ran), then settle the intent: filled, still working, or ended unfilled.
         now = self.clock.timestamp_ns()
@@ -409,35 +407,27 @@ class ShortOptionStrategy(Strategy):
                 self._save_or_close(trade)
             if order.status == OrderStatus.FILLED:
                 self._store.set_intent_state(order.client_order_id.value, IntentState.FILLED, now)
-            elif not order.is_closed:
-                if order.status not in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
-                    self._store.set_intent_state(
-                        order.client_order_id.value, IntentState.WORKING, now
-                    )
-            else:
+            elif order.is_closed:
                 self._on_order_failed(order.client_order_id, _FINAL_STATE.get(order.status))
+            elif order.status not in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
+                self._store.set_intent_state(order.client_order_id.value, IntentState.WORKING, now)
 
-    def _book_order_fill(self, order: Order, trade: _Trade, filled: int, opening: bool) -> None:
+    def _book_order_fill(self, order: Order, trade: Trade, filled: int, opening: bool) -> None:
         # A combo order fills every leg; a leg order its own instrument only.
         combo = is_generic_spread_id(order.instrument_id)
         legs = [leg for leg in trade.legs if combo or leg.instrument_id == order.instrument_id]
-        if opening:
-            if combo:
-                trade.credit = self._credit_from_positions(trade, -float(order.avg_px))
-            else:
-                sign = 1.0 if order.side == OrderSide.SELL else -1.0
-                trade.credit += sign * float(order.avg_px) * filled / legs[0].quantity
-            trade.opened = True
+        if not opening:
             for leg in legs:
-                leg.quantity = filled if order.is_closed else leg.quantity
-                trade.open_legs.add(leg.instrument_id)
+                trade.book_closing(leg, filled)
             return
         for leg in legs:
-            leg.closed_quantity += filled
-            if leg.closed_quantity >= leg.quantity:
-                trade.open_legs.discard(leg.instrument_id)
+            if order.is_closed:  # ended, perhaps part-filled: the trade holds what filled
+                leg.quantity = filled
+            trade.book_opening(leg, float(order.avg_px), filled)
+        if combo:  # the net price is no leg's price: the legs' positions give the credit
+            trade.credit = self._credit_from_positions(trade, -float(order.avg_px))
 
-    def _credit_from_positions(self, trade: _Trade, default: float) -> float:
+    def _credit_from_positions(self, trade: Trade, default: float) -> float:
         # A combo filled while the node was down: its legs' reconciled positions give the
         # credit; the venue's net price (``default``) is the fallback when a leg is missing.
         credit = 0.0
@@ -647,10 +637,10 @@ class ShortOptionStrategy(Strategy):
         if short.bid_size < quantity or (wing is not None and wing.ask_size < quantity):
             self.log.info(f"{snapshot.session}: quoted size too small for {quantity} contracts")
             return
-        legs = [_Leg(short.instrument_id, OrderSide.SELL, quantity)]
+        legs = [Leg(short.instrument_id, OrderSide.SELL, quantity)]
         if wing is not None:
-            legs.append(_Leg(wing.instrument_id, OrderSide.BUY, quantity))
-        trade = _Trade(expiration=short.expiration, legs=legs)
+            legs.append(Leg(wing.instrument_id, OrderSide.BUY, quantity))
+        trade = Trade(expiration=short.expiration, legs=legs)
         self._book.add(trade)
         self._submit(trade, opening=True, tag=ENTRY_TAG)
 
@@ -693,14 +683,14 @@ class ShortOptionStrategy(Strategy):
                 trade.closing = True
                 self._submit(trade, opening=False, tag=tag)
 
-    def _submit(self, trade: _Trade, opening: bool, tag: str) -> None:
+    def _submit(self, trade: Trade, opening: bool, tag: str) -> None:
         if self._cfg.spread_orders == "combo" and len(trade.legs) > 1:
             self._submit_combo(trade, opening, tag)
         else:
             self._submit_legs(trade, opening, tag)
 
     def _mint_and_submit(
-        self, order: Order, trade: _Trade, kind: str, position_id: PositionId | None = None
+        self, order: Order, trade: Trade, kind: str, position_id: PositionId | None = None
     ) -> None:
         # The intent (and the trade's state) is on disk before the order leaves: a restart
         # finds it and looks the order up instead of deciding again.
@@ -719,7 +709,7 @@ class ShortOptionStrategy(Strategy):
         self._track_order(order.client_order_id, order.instrument_id.value, trade)
         self.submit_order(order, position_id=position_id)
 
-    def _submit_legs(self, trade: _Trade, opening: bool, tag: str) -> None:
+    def _submit_legs(self, trade: Trade, opening: bool, tag: str) -> None:
         # Every leg was checked for a two-sided quote with enough size at this close, and the
         # legs go out in the same instant, so in the simulation they fill together or not at all.
         for leg in trade.legs:
@@ -744,7 +734,7 @@ class ShortOptionStrategy(Strategy):
                 position_id=None if opening else leg.position_id,
             )
 
-    def _submit_combo(self, trade: _Trade, opening: bool, tag: str) -> None:
+    def _submit_combo(self, trade: Trade, opening: bool, tag: str) -> None:
         # Ratio -1 per short and +1 per wing: BUYING the spread sells the shorts to open and
         # buys the wings to open; SELLING it buys the shorts to close and sells the wings.
         spread_id = new_generic_spread_id(
@@ -802,7 +792,7 @@ class ShortOptionStrategy(Strategy):
             request.trade.closing = False
             self._book.save(request.trade)
 
-    def _send_combo(self, trade: _Trade, spread_id: InstrumentId, opening: bool, tag: str) -> None:
+    def _send_combo(self, trade: Trade, spread_id: InstrumentId, opening: bool, tag: str) -> None:
         # One spread per contract of each leg (all legs share the trade's quantity). A closing
         # order is not reduce-only: the spread holds no position of its own, and the venue
         # closes each leg against the position held in it.
@@ -910,22 +900,13 @@ class ShortOptionStrategy(Strategy):
         if leg is None:
             return  # the combo's own fill: its legs are booked from their fills
         if event.order_side == leg.side:
-            sign = 1.0 if event.order_side == OrderSide.SELL else -1.0
-            trade.credit += (
-                sign * event.last_px.as_double() * event.last_qty.as_double() / leg.quantity
-            )
-            trade.opened = True
+            trade.book_opening(leg, event.last_px.as_double(), event.last_qty.as_double())
             leg.position_id = event.position_id
-            trade.open_legs.add(event.instrument_id)
         else:
-            # Closing fills close the trade's own quantity, whatever the venue's position
-            # convention (a netted position can hold several trades).
-            leg.closed_quantity += int(event.last_qty.as_double())
-            if leg.closed_quantity >= leg.quantity:
-                trade.open_legs.discard(leg.instrument_id)
+            trade.book_closing(leg, int(event.last_qty.as_double()))
         self._save_or_close(trade)
 
-    def _save_or_close(self, trade: _Trade) -> None:
+    def _save_or_close(self, trade: Trade) -> None:
         assert self._book is not None
         if trade.opened and not trade.open_legs:
             self._book.close(trade, self.clock.timestamp_ns())
@@ -954,7 +935,7 @@ class ShortOptionStrategy(Strategy):
         if trade is not None and trade in self._trades:
             self._unwind_if_broken(trade)
 
-    def _unwind_if_broken(self, trade: _Trade) -> None:
+    def _unwind_if_broken(self, trade: Trade) -> None:
         # A spread missing legs (sent leg by leg, some legs never filled: a lone wing or a naked
         # short; or found so after a restart) is not the structure the exit rules were written
         # for: close the legs that are held.
@@ -1001,7 +982,7 @@ class ShortOptionStrategy(Strategy):
                 trade.closing = False
                 self._book.save(trade)
 
-    def _shrink_to_filled(self, order: Order, trade: _Trade) -> None:
+    def _shrink_to_filled(self, order: Order, trade: Trade) -> None:
         # An opening order that ended part-filled: the trade holds what filled.
         assert self._book is not None
         combo = is_generic_spread_id(order.instrument_id)
@@ -1010,7 +991,7 @@ class ShortOptionStrategy(Strategy):
                 leg.quantity = min(leg.quantity, int(order.filled_qty.as_double()))
         self._book.save(trade)
 
-    def _has_open_intent(self, trade: _Trade) -> bool:
+    def _has_open_intent(self, trade: Trade) -> bool:
         return any(
             intent.structure_id == trade.structure_id
             for intent in self._store.intents(self.id.value, open_only=True)

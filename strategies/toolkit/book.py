@@ -76,6 +76,23 @@ class Trade:
     closing: bool = False
     open_legs: set[InstrumentId] = field(default_factory=set)
 
+    def book_opening(self, leg: Leg, price: float, quantity: float) -> None:
+        """Add an opening fill of `leg` (price in dollars per share, quantity in contracts)."""
+        sign = 1.0 if leg.side == OrderSide.SELL else -1.0
+        self.credit += sign * price * quantity / leg.quantity
+        self.opened = True
+        self.open_legs.add(leg.instrument_id)
+
+    def book_closing(self, leg: Leg, quantity: int) -> None:
+        """Add a closing fill of `leg`; the leg is flat once its own quantity is closed.
+
+        The trade's own fills decide, whatever the venue's position convention (a netted
+        position can hold several trades).
+        """
+        leg.closed_quantity += quantity
+        if leg.closed_quantity >= leg.quantity:
+            self.open_legs.discard(leg.instrument_id)
+
     @property
     def status(self) -> str:
         """``opening``, ``open`` or ``closing``."""

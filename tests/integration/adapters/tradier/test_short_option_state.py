@@ -13,7 +13,7 @@ from nautilus_trader.model.enums import OrderSide
 
 from statestore import IntentState, StateStore
 from strategies.toolkit.book import Leg, Trade, TradeBook
-from tests.integration.adapters.tradier.fake_server import FakeTradier
+from tests.integration.adapters.tradier.fake_server import FakeTradier, Fault
 from tests.integration.adapters.tradier.node_harness import (
     EXPIRY,
     LONG_ID,
@@ -88,6 +88,8 @@ async def test_a_quote_keeps_counting_for_exits_all_session(
         await wait_for(lambda: server.orders)
         server.set_quote(SHORT_PUT, 1.00, 1.04)  # half the credit can be bought back ...
         await wait_for(lambda: quoted(strategy, {SHORT_ID: 1.00}))
+        # From now on no quote reaches the strategy: every quote poll fails.
+        server.inject(Fault("POST", r"/markets/quotes", status=500, times=10**6))
         session_close(running, 472.60)  # ... but the entry has not filled yet: no exit
         (entry_id,) = server.orders
         await server.fill(entry_id, 1, price=3.10)
