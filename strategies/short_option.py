@@ -374,7 +374,7 @@ class ShortOptionStrategy(Strategy):
         # A trade left opening (or closing) with no open intent: its order ended while the node
         # was down without a fill (rejected, expired, or never received by the broker).
         assert self._book is not None
-        waiting = {i.structure_id for i in self._store.intents(self.id.value, open_only=True)}
+        waiting = self._structures_waiting()
         for trade in list(self._trades):
             if trade.structure_id in waiting:
                 continue
@@ -664,8 +664,9 @@ class ShortOptionStrategy(Strategy):
         return allowed
 
     def _check_exits(self, snapshot: ChainSnapshot, flatten: bool = False) -> None:
+        waiting = self._structures_waiting()
         for trade in self._trades:
-            if trade.closing or not trade.open_legs or self._has_open_intent(trade):
+            if trade.closing or not trade.open_legs or trade.structure_id in waiting:
                 continue  # an order of the trade still works: no exit on a half-known position
             quotes = [snapshot.get(leg.instrument_id) for leg in trade.legs]
             if any(q is None for q in quotes):
@@ -991,11 +992,12 @@ class ShortOptionStrategy(Strategy):
                 leg.quantity = min(leg.quantity, int(order.filled_qty.as_double()))
         self._book.save(trade)
 
+    def _structures_waiting(self) -> set[str | None]:
+        """Return the structures with an order intent still open (minted or working)."""
+        return {i.structure_id for i in self._store.intents(self.id.value, open_only=True)}
+
     def _has_open_intent(self, trade: Trade) -> bool:
-        return any(
-            intent.structure_id == trade.structure_id
-            for intent in self._store.intents(self.id.value, open_only=True)
-        )
+        return trade.structure_id in self._structures_waiting()
 
     def on_position_closed(self, event: PositionClosed) -> None:
         """Close the legs held in a position that closed (expiry, assignment, exercise)."""
