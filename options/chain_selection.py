@@ -54,6 +54,8 @@ class ChainQuote:
     gamma, theta, vega : float or None, default None
         Per share; theta in dollars per calendar day, vega per vol point. A leg gets
         :class:`options.priced.Greeks` only when all four are given.
+    implied_vol : float or None, default None
+        The vendor's implied vol, decimal per year; positive (see :mod:`options.iv_metrics`).
 
     Raises
     ------
@@ -72,6 +74,7 @@ class ChainQuote:
     gamma: float | None = None
     theta: float | None = None
     vega: float | None = None
+    implied_vol: float | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.strike) and self.strike > 0.0):
@@ -86,6 +89,12 @@ class ChainQuote:
             value = getattr(self, name)
             if value is not None and not math.isfinite(value):
                 raise ValueError(f"ChainQuote.{name} must be finite, got {value!r}")
+        if self.implied_vol is not None and not (
+            math.isfinite(self.implied_vol) and self.implied_vol > 0.0
+        ):
+            raise ValueError(
+                f"ChainQuote.implied_vol must be finite and positive, got {self.implied_vol!r}"
+            )
 
     @property
     def greeks(self) -> Greeks | None:
