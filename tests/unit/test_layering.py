@@ -6,8 +6,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"tradefly", "options", "catalog", "strategies", "actors", "adapters", "statestore", "risk"}
-ALLOWED = {"options": {"options"}, "statestore": {"statestore"}}
+OURS = {
+    "tradefly",
+    "options",
+    "catalog",
+    "strategies",
+    "actors",
+    "adapters",
+    "statestore",
+    "risk",
+    "research",
+}
+ALLOWED = {
+    "options": {"options"},
+    "statestore": {"statestore"},
+    "research": {"research", "options", "catalog", "adapters"},
+}
 
 
 def imported_packages(path: Path) -> set[str]:
