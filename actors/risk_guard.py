@@ -14,27 +14,42 @@ and live (``tradefly live`` passes the node's store file).
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
+import msgspec
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.data import Bar
 
+from adapters.alphavantage.data_types import EarningsEvent
 from options.instruments import VENUE, daily_bar_type, equity_id
-from risk import RISK_CACHE_KEY, RISK_ENTRY_TOPIC, EntryGated, RiskDecision
+from risk import RISK_CACHE_KEY, RISK_ENTRY_TOPIC, EntryAdmitted, EntryGated, RiskDecision
 from risk.daily_loss import DailyLossCap, DailyLossCapConfig
 from risk.drawdown import DrawdownTiers, DrawdownTiersConfig
 from risk.evaluator import RiskEvaluator
+from risk.gate import (
+    PRETRADE_CACHE_KEY,
+    entries_from_json,
+    open_entries,
+    save_entries,
+    stored_entries,
+)
 from risk.kill_switch import KillSwitch, KillSwitchConfig
 from risk.milestones import EquityMilestones, MilestonesConfig
 from risk.notify import LoggingNotifier
+from risk.pretrade import PreTradeConfig
+from risk.proposal import OpenEntry
 from risk.rules import Rule
+from risk.trading_window import EventDay
 from statestore import StateStore
 from statestore.risk import RiskLedger
 from strategies.short_option import DECISION_DELAY_NS
 from strategies.toolkit.equity import marked_equity
 
 EVALUATE_DELAY_NS = DECISION_DELAY_NS // 2
+ENTRIES_STATE = "entries"
 NS_PER_SECOND = 1_000_000_000
 
 
@@ -55,6 +70,9 @@ class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[c
         See :class:`risk.kill_switch.KillSwitchConfig`.
     milestones : MilestonesConfig | None
         See :class:`risk.milestones.MilestonesConfig`.
+    entry : PreTradeConfig | None
+        Pre-trade checks of each proposed entry (sizing, greeks, stress, trading window,
+        order rate, data quality); see :class:`risk.pretrade.PreTradeConfig`.
     state_store : str | None
         The node's state store file (``tradefly live`` sets it); ``None`` keeps the risk state
         in memory (backtests).
@@ -67,7 +85,40 @@ class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[c
     drawdown: DrawdownTiersConfig | None = None
     kill_switch: KillSwitchConfig | None = None
     milestones: MilestonesConfig | None = None
+    entry: PreTradeConfig | None = None
     state_store: str | None = None
+
+
+def load_earnings(catalog: str | Path, underlyings: list[str] | None = None) -> list[EventDay]:
+    """Return the earnings dates of a catalog's Alpha Vantage ``EarningsEvent`` records.
+
+    Each date is known from its record's ``ts_event`` (when the release or the calendar
+    became public), so a backtest only blacks out dates already published.
+
+    Parameters
+    ----------
+    catalog : str | Path
+        A Nautilus Parquet catalog.
+    underlyings : list[str] | None
+        Only these tickers (every ticker when ``None``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If `catalog` is not a directory.
+
+    """
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    if not Path(catalog).is_dir():
+        raise FileNotFoundError(f"trading_window.earnings_catalog {catalog} is not a directory")
+    out = []
+    for record in ParquetDataCatalog(str(catalog)).query(EarningsEvent):
+        event = getattr(record, "data", record)
+        ticker = event.instrument_id.symbol.value
+        if underlyings is None or ticker in underlyings:
+            out.append(EventDay(ticker, event.report_date, int(event.ts_event)))
+    return out
 
 
 def build_rules(config: RiskGuardConfig) -> list[Rule]:
@@ -93,8 +144,10 @@ def build_rules(config: RiskGuardConfig) -> list[Rule]:
         rules.append(KillSwitch(config.kill_switch))
     if config.milestones is not None:
         rules.append(EquityMilestones(config.milestones))
-    if not rules:
-        raise ValueError("no risk rule configured (daily_loss, drawdown, kill_switch, milestones)")
+    if not rules and config.entry is None:
+        raise ValueError(
+            "no risk rule configured (daily_loss, drawdown, kill_switch, milestones, entry)"
+        )
     return rules
 
 
@@ -132,6 +185,7 @@ class RiskGuard(Actor):
             notifier = LoggingNotifier(self.log.warning)
             self._evaluator = RiskEvaluator(self._rules, ledger, notifier)
         self.cache.add(RISK_CACHE_KEY, self._evaluator.last_decision().to_bytes())
+        self._publish_pretrade()
         self.msgbus.subscribe(topic=RISK_ENTRY_TOPIC, handler=self._on_entry_gated)
         if self._cfg.underlying is not None:
             self.subscribe_bars(daily_bar_type(equity_id(self._cfg.underlying)))
@@ -169,12 +223,49 @@ class RiskGuard(Actor):
         if self.portfolio.account(VENUE) is None:
             return None
         equity = marked_equity(self.cache, self.portfolio, VENUE)
-        decision = self.evaluator.update(self.clock.timestamp_ns(), equity)
+        now = self.clock.timestamp_ns()
+        decision = self.evaluator.update(now, equity)
         self.cache.add(RISK_CACHE_KEY, decision.to_bytes())
+        self._prune_entries(now)
         return decision
 
+    def _publish_pretrade(self) -> None:
+        entry = self._cfg.entry
+        if entry is None:
+            return
+        window = entry.trading_window
+        if window is not None and window.earnings_catalog is not None:
+            tickers = [self._cfg.underlying] if self._cfg.underlying else None
+            earnings = load_earnings(window.earnings_catalog, tickers)
+            entry = msgspec.structs.replace(entry, earnings=earnings)
+        self.cache.add(PRETRADE_CACHE_KEY, msgspec.json.encode(entry))
+        state = self.evaluator.ledger.rule_state(ENTRIES_STATE)
+        save_entries(self.cache, entries_from_json(state.get("entries", [])))
+
+    def _save_entries(self, entries: list[OpenEntry], reason: str, now_ns: int) -> None:
+        fields = [dataclasses.asdict(e) for e in entries]
+        self.evaluator.ledger.save_rule_state(ENTRIES_STATE, {"entries": fields}, reason, now_ns)
+
+    def _prune_entries(self, now_ns: int) -> None:
+        if self._cfg.entry is None:
+            return
+        entries = stored_entries(self.cache)
+        held = {p.instrument_id.value for p in self.cache.positions_open(venue=VENUE)}
+        still_open = open_entries(entries, held, now_ns, self._cfg.entry.pending_secs)
+        if len(still_open) < len(entries):
+            save_entries(self.cache, still_open)
+            closed = len(entries) - len(still_open)
+            self._save_entries(still_open, f"{closed} entry(ies) no longer hold a position", now_ns)
+
     def _on_entry_gated(self, message: Any) -> None:
-        if isinstance(message, EntryGated):
+        if isinstance(message, EntryAdmitted):
+            e = message.entry
+            reason = (
+                f"{e.strategy_id} entered {e.quantity} {e.structure} on {e.underlying} "
+                f"(max loss {e.max_loss:,.2f})"
+            )
+            self._save_entries(stored_entries(self.cache), reason, e.ts_ns)
+        elif isinstance(message, EntryGated):
             self.evaluator.record_entry(
                 message.ts_ns,
                 message.strategy_id,

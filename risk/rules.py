@@ -66,3 +66,23 @@ class Rule(Protocol):
     def apply_command(self, command: str, now_ns: int, equity: float, state: State) -> State | None:
         """Return the state after an owner command, or ``None`` when it does not concern it."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """What one pre-trade check allows of a proposed entry.
+
+    Parameters
+    ----------
+    allowed : int
+        Units of the structure the check allows (0 blocks the entry).
+    reason : str
+        Why it allows fewer than wanted (empty when it does not limit).
+    rule : str
+        The check's name.
+
+    """
+
+    allowed: int
+    reason: str = ""
+    rule: str = ""

@@ -11,10 +11,10 @@ Each session close the strategy sees the chain quoted at that close, then in ord
 3. enters a new trade when the schedule says so: expiration by a DTE window, short strike by
    delta or moneyness, optional long wing by width. All legs are checked for a two-sided quote
    with enough size before any order is sent. Sells fill at the bid and buys at the ask.
-   Before every entry (never before an exit) the risk decision in the cache is asked
-   (:func:`risk.current_decision`; ``allow`` when no risk guard runs): ``block`` and
-   ``flatten`` skip the entry, ``reduce`` multiplies the contracts by its factor, rounded
-   down; a skipped or resized entry is published on :data:`risk.RISK_ENTRY_TOPIC`.
+   Before every entry (never before an exit) the risk layer is asked with an
+   :class:`risk.EntryProposal` (:func:`risk.check_entry`; ``allow`` when no risk guard
+   runs): ``block`` and ``flatten`` skip the entry, ``reduce`` shrinks the contracts to the
+   decision's size; a skipped or resized entry is published on :data:`risk.RISK_ENTRY_TOPIC`.
 
 A spread's legs are sent one of two ways (``spread_orders``):
 
@@ -37,6 +37,7 @@ options are assigned (short) or exercised (long) into 100 shares per contract at
 """
 
 import datetime as dt
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -68,7 +69,7 @@ from nautilus_trader.trading.strategy import Strategy
 from options import pricing
 from options.instruments import VENUE, daily_bar_type, equity_id
 from options.market_calendar import is_first_session_of_week, session_of_ns
-from risk import RISK_ENTRY_TOPIC, Action, EntryGated, current_decision
+from risk import Action, EntryProposal, ProposedLeg, check_entry, current_decision
 from statestore import IntentState, StateStore
 from strategies.toolkit.book import Leg, Trade, TradeBook
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
@@ -211,6 +212,14 @@ class OpenLeg:
     avg_px_open: float
     opened: dt.date
     expiration: dt.date
+
+
+def _finite(greeks: OptionGreeks | None, field: str) -> float | None:
+    """Return a vendor greek as a float, ``None`` when there are no greeks or it is not finite."""
+    if greeks is None:
+        return None
+    value = float(getattr(greeks, field))
+    return value if math.isfinite(value) else None
 
 
 def rebuild_trades(legs: list[OpenLeg]) -> list[Trade]:
@@ -631,7 +640,7 @@ class ShortOptionStrategy(Strategy):
         if quantity < 1:
             self.log.info(f"{snapshot.session}: sizing gave no contracts")
             return
-        quantity = self._risk_gated(snapshot.session, quantity)
+        quantity = self._risk_gated(snapshot, short, wing, quantity)
         if quantity < 1:
             return
         if short.bid_size < quantity or (wing is not None and wing.ask_size < quantity):
@@ -652,16 +661,65 @@ class ShortOptionStrategy(Strategy):
         equity = marked_equity(self.cache, self.portfolio, VENUE)
         return contracts_for_risk(equity, self._cfg.risk_fraction, loss)
 
-    def _risk_gated(self, session: dt.date, quantity: int) -> int:
-        # Asked before every entry (never before an exit): the risk guard's current decision.
-        decision = current_decision(self.cache)
+    def _risk_gated(
+        self, snapshot: ChainSnapshot, short: ChainQuote, wing: ChainQuote | None, quantity: int
+    ) -> int:
+        # Asked before every entry (never before an exit): the risk guard and its checks.
+        proposal = self._proposal(snapshot, short, wing, quantity)
+        decision = check_entry(self.cache, proposal, self.msgbus)
         allowed = decision.sized(quantity)
         if allowed < quantity:
-            self.log.info(f"{session}: risk allows {allowed} of {quantity} ({decision.reason})")
-            now = self.clock.timestamp_ns()
-            gated = EntryGated(now, self.id.value, decision, quantity, allowed)
-            self.msgbus.publish(topic=RISK_ENTRY_TOPIC, msg=gated)
+            self.log.info(
+                f"{snapshot.session}: risk allows {allowed} of {quantity} ({decision.reason})"
+            )
         return allowed
+
+    def _proposal(
+        self, snapshot: ChainSnapshot, short: ChainQuote, wing: ChainQuote | None, quantity: int
+    ) -> EntryProposal:
+        credit = short.bid - (wing.ask if wing is not None else 0.0)
+        loss = max_loss_per_contract(short.strike, credit, wing.strike if wing else None)
+        legs = [self._proposed_leg(short, -1)]
+        if wing is not None:
+            legs.append(self._proposed_leg(wing, +1))
+        kind = self._cfg.option_kind
+        structure = f"{kind}_credit_spread" if wing is not None else f"short_{kind}"
+        greeks = self._greeks.get(short.instrument_id)
+        chain_spot = float(greeks.underlying_price) if greeks is not None else 0.0
+        return EntryProposal(
+            ts_ns=self.clock.timestamp_ns(),
+            strategy_id=self.id.value,
+            underlying=self._cfg.underlying,
+            structure=structure,
+            quantity=quantity,
+            max_loss_per_unit=loss,
+            legs=tuple(legs),
+            underlying_price=snapshot.spot,
+            chain_underlying_price=chain_spot if chain_spot > 0 else None,
+        )
+
+    def _proposed_leg(self, quote: ChainQuote, ratio: int) -> ProposedLeg:
+        tick = self._quotes.get(quote.instrument_id)
+        greeks = self._greeks.get(quote.instrument_id)
+        if greeks is not None and tick is not None and greeks.ts_event != tick.ts_event:
+            greeks = None  # greeks of another close than the quote
+        instrument = self.cache.instrument(quote.instrument_id)
+        return ProposedLeg(
+            instrument_id=quote.instrument_id.value,
+            ratio=ratio,
+            kind="call" if quote.kind == OptionKind.CALL else "put",
+            strike=quote.strike,
+            expiration_ns=int(instrument.expiration_ns),
+            multiplier=float(instrument.multiplier.as_double()),
+            bid=quote.bid,
+            ask=quote.ask,
+            quote_ns=int(tick.ts_event) if tick is not None else None,
+            iv=_finite(greeks, "mark_iv"),
+            delta=_finite(greeks, "delta"),
+            gamma=_finite(greeks, "gamma"),
+            vega=_finite(greeks, "vega"),
+            theta=_finite(greeks, "theta"),
+        )
 
     def _check_exits(self, snapshot: ChainSnapshot, flatten: bool = False) -> None:
         waiting = self._structures_waiting()

@@ -1,0 +1,56 @@
+"""check_entry on a Nautilus cache: the standing decision, the guard's checks, open entries."""
+
+from typing import Any
+
+import msgspec
+from nautilus_trader.cache.cache import Cache
+
+from risk import RISK_CACHE_KEY, Action, EntryAdmitted, EntryGated, RiskDecision, check_entry
+from risk.entry_sizing import EntrySizingConfig
+from risk.gate import PRETRADE_CACHE_KEY, stored_entries
+from risk.pretrade import PreTradeConfig
+from tests.unit.risk.test_pretrade import NOW, SECOND_NS, short_put
+
+
+class Bus:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def publish(self, topic: str, msg: Any) -> None:
+        self.sent.append(msg)
+
+
+def test_without_a_guard_every_entry_is_allowed_and_nothing_is_recorded() -> None:
+    cache, bus = Cache(), Bus()
+    decision = check_entry(cache, short_put(3), bus)
+    assert decision.sized(3) == 3
+    assert bus.sent == []
+    assert stored_entries(cache) == []
+
+
+def test_the_standing_decision_resizes_and_the_gated_entry_is_published() -> None:
+    cache, bus = Cache(), Bus()
+    cache.add(RISK_CACHE_KEY, RiskDecision(Action.REDUCE, 0.5, "tier", "drawdown").to_bytes())
+    decision = check_entry(cache, short_put(5), bus)
+    assert decision.sized(5) == 2
+    assert [type(m) for m in bus.sent] == [EntryGated]
+    assert (bus.sent[0].wanted, bus.sent[0].allowed) == (5, 2)
+
+
+def test_admitted_entries_count_until_they_hold_no_position_past_the_pending_time() -> None:
+    cache, bus = Cache(), Bus()
+    config = PreTradeConfig(sizing=EntrySizingConfig(max_concurrent_trades=1), pending_secs=60)
+    cache.add(PRETRADE_CACHE_KEY, msgspec.json.encode(config))
+    assert check_entry(cache, short_put(2), bus).sized(2) == 2
+    assert isinstance(bus.sent[-1], EntryAdmitted)
+    assert [(e.quantity, e.max_loss, e.structure) for e in stored_entries(cache)] == [
+        (2, 1_000.0, "short_put")
+    ]
+    second = check_entry(cache, short_put(1, ts_ns=NOW + 59 * SECOND_NS), bus)
+    assert second.action == Action.BLOCK
+    assert "1 open trades, the limit is 1" in second.reason
+    assert isinstance(bus.sent[-1], EntryGated)
+    # no leg of the first entry became a position within the pending time: no longer open
+    third = check_entry(cache, short_put(1, ts_ns=NOW + 61 * SECOND_NS), bus)
+    assert third.sized(1) == 1
+    assert len(stored_entries(cache)) == 1
