@@ -15,10 +15,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from catalog import eod_chains, option_bars, underlying_bars
+from catalog import eod_chains, lean_minute, option_bars, underlying_bars
 from catalog.ingest import (
     IngestReport,
     ingest_eod_chains,
+    ingest_lean_minute,
     ingest_option_bars,
     ingest_underlying_bars,
 )
@@ -138,6 +139,10 @@ def _bars(args: argparse.Namespace) -> int:
     return _run(args, ingest_underlying_bars, ticker=args.ticker, layout=args.layout)
 
 
+def _lean(args: argparse.Namespace) -> int:
+    return _run(args, ingest_lean_minute, layout=args.layout)
+
+
 def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
     """Register ``tradefly ingest`` and its subcommands on the top-level `commands`."""
     parser = commands.add_parser(
@@ -186,6 +191,23 @@ def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
     )
     _add_inputs(bars, "daily bar CSV file(s)", underlying_bars.LAYOUTS, "file layout")
     _add_common(bars, _bars)
+
+    lean = sources.add_parser(
+        "lean-minute",
+        help="QuantConnect LEAN minute zips: option quotes and trades, equity and index bars.",
+        description="Ingest LEAN minute zips (option and index-option quotes and trades, "
+        "equity quotes and trades, index trades; prices x10,000 except index bars, times New "
+        "York except index bars in Central time) as option contracts, quotes and 1-minute "
+        "LAST bars stamped at the end of their minute. The layout is detected from each "
+        "zip's folder and name.",
+    )
+    lean.add_argument("files", metavar="ZIP", type=Path, nargs="+", help="LEAN minute zip(s)")
+    lean.add_argument(
+        "--layout",
+        choices=list(lean_minute.LAYOUTS),
+        help="layout of every zip (default: detected from its folder and name)",
+    )
+    _add_common(lean, _lean)
 
     from adapters.alphavantage.cli import add_alphavantage_ingest_parser
 

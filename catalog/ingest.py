@@ -16,6 +16,8 @@ from nautilus_trader.model.instruments import OptionContract
 from tqdm import tqdm
 
 from catalog.eod_chains import load_eod_chain
+from catalog.lean_minute import load_lean_minute
+from catalog.nautilus_tables import option_tables
 from catalog.option_bars import load_option_bars
 from catalog.underlying_bars import load_underlying_bars
 from catalog.validation import LoadResult, ProgressCallback
@@ -363,3 +365,68 @@ def ingest_underlying_bars(
             counts,
         )
     return _write(catalog_dir, files, loaded, show_progress, counts)
+
+
+def ingest_lean_minute(
+    catalog_dir: Path,
+    files: Sequence[Path],
+    layout: str | None = None,
+    show_progress: bool = True,
+) -> IngestReport:
+    """Ingest QuantConnect LEAN minute zips: option quotes and trades, equity and index bars.
+
+    Parameters
+    ----------
+    catalog_dir : Path
+        The catalog root.
+    files : Sequence[Path]
+        LEAN minute zips (see :mod:`catalog.lean_minute`), e.g. a day's option quotes and the
+        underlying's minute bars in one write.
+    layout : str, optional
+        One of :data:`catalog.lean_minute.LAYOUTS` for every file; detected from each zip's
+        folder and name when ``None``.
+    show_progress : bool, default True
+        Show progress bars on stderr.
+
+    Returns
+    -------
+    IngestReport
+        Catalog rows written count one ``QuoteTick`` or ``Bar`` per accepted row.
+
+    Raises
+    ------
+    OSError
+        If a file cannot be read (nothing is written).
+    ValueError
+        If a file is not a LEAN minute zip of a known layout (nothing is written).
+
+    """
+    counts: list[FileCount] = []
+    loaded = LoadResult()
+    quote_parts = []
+    with tqdm(desc="reading", unit="rows", file=sys.stderr, disable=not show_progress) as bar:
+        for path in files:
+            bar.set_postfix_str(path.name)
+            one = load_lean_minute(path, layout, bar.update)
+            counts.append(FileCount(path, one.result.rows_read, one.result.rejects.total))
+            loaded.extend(one.result)
+            quote_parts.extend(one.option_quotes)
+    tables = option_tables(quote_parts)
+    objects = [*loaded.instruments.values(), *loaded.data]
+    total = len(objects) + sum(len(table.table) for table in tables)
+    with tqdm(
+        total=total, desc="writing", unit="rows", file=sys.stderr, disable=not show_progress
+    ) as bar:
+        stats = write_to_catalog(catalog_dir, objects, progress=bar.update, tables=tables)
+    return IngestReport(
+        catalog_dir=catalog_dir,
+        files=tuple(files),
+        rows_read=loaded.rows_read,
+        rows_written=stats.rows_written,
+        rows_already_present=stats.rows_already_present,
+        rejected=loaded.rejects.as_dict(),
+        instruments=len(loaded.instruments),
+        instruments_written=stats.instruments_written,
+        conflicting_rows=stats.conflicting_rows,
+        file_counts=tuple(counts),
+    )

@@ -43,6 +43,8 @@ class RejectReason(StrEnum):
     NEGATIVE_QUANTITY = "negative volume or open interest"
     NEGATIVE_VOLATILITY = "negative implied volatility"
     CROSSED_QUOTE = "bid above ask"
+    NO_ASK = "no ask (blank or 0)"
+    TIME_OUTSIDE_DAY = "time outside the day"
     HIGH_BELOW_LOW = "bar high below low"
     OPEN_CLOSE_OUTSIDE_RANGE = "bar open or close outside high-low range"
     EXPIRED_BEFORE_QUOTE_DATE = "expiration before quote date"

@@ -39,6 +39,7 @@ OPTION_PRICE_PRECISION = 2
 EQUITY_PRICE_PRECISION = 4
 OPTION_MULTIPLIER = 100
 DAILY_LAST = BarSpecification(1, BarAggregation.DAY, PriceType.LAST)
+MINUTE_LAST = BarSpecification(1, BarAggregation.MINUTE, PriceType.LAST)
 EOD_QUOTE_SIZE = 10_000
 """Contracts on each side of an end-of-day quote whose source gives no sizes."""
 
@@ -174,6 +175,14 @@ def daily_bar_type(instrument_id: InstrumentId) -> BarType:
     bars must be of this type.
     """
     return BarType(instrument_id, DAILY_LAST, AggregationSource.EXTERNAL)
+
+
+def minute_bar_type(instrument_id: InstrumentId) -> BarType:
+    """Return the 1-minute last-price bar type, e.g. ``SPX.US-1-MINUTE-LAST-EXTERNAL``.
+
+    Minute bars are stamped at the end of their minute (Nautilus's convention).
+    """
+    return BarType(instrument_id, MINUTE_LAST, AggregationSource.EXTERNAL)
 
 
 def occ_for(root: str, expiration: dt.date, kind: str, strike: Decimal | float) -> str:
