@@ -1,0 +1,155 @@
+"""Intents minted on a live node: journalled off the SQLite path, never lost, never reordered."""
+
+import asyncio
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from statestore import IntentState, StateStore
+from statestore.store import FLUSH_DELAY_S
+
+
+def journals(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{path.name}-intents-*"))
+
+
+def committed(path: Path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT client_order_id FROM order_intents ORDER BY created_ns").fetchall()
+    return [row[0] for row in rows]
+
+
+def test_a_mint_in_a_running_loop_is_journalled_then_committed_by_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+
+    async def scenario() -> None:
+        store = StateStore(path)
+        store.mint_intent("S-000", "entry", "O-1", "SPY.US", 1)
+        (journal,) = journals(path)
+        assert journal.read_bytes().count(b"\n") == 1
+        assert committed(path) == []  # not in SQLite yet: the order may leave first
+        await asyncio.sleep(FLUSH_DELAY_S * 3)
+        assert committed(path) == ["O-1"]
+        assert journal.read_bytes() == b""
+        store.close()
+        assert journals(path) == []
+
+    asyncio.run(scenario())
+
+
+def test_reads_and_writes_see_every_intent_minted_before_them(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        with StateStore(tmp_path / "state.sqlite") as store:
+            store.mint_intent("S-000", "entry", "O-1", "SPY.US", 1, "T-1", {"qty": 2})
+            intent = store.intent("O-1")
+            assert intent is not None and intent.detail == {"qty": 2}
+            store.mint_intent("S-000", "exit", "O-2", "SPY.US", 2)
+            assert store.set_intent_state("O-2", IntentState.WORKING, 3)
+            assert [(i.client_order_id, i.state) for i in store.intents("S-000")] == [
+                ("O-1", IntentState.MINTED),
+                ("O-2", IntentState.WORKING),
+            ]
+
+    asyncio.run(scenario())
+
+
+def test_a_client_order_id_is_refused_twice_whether_journalled_or_committed(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        with StateStore(tmp_path / "state.sqlite") as store:
+            store.mint_intent("S-000", "entry", "O-1", "SPY.US", 1)
+            with pytest.raises(sqlite3.IntegrityError, match="O-1"):
+                store.mint_intent("S-000", "entry", "O-1", "SPY.US", 2)
+            store.flush()
+            with pytest.raises(sqlite3.IntegrityError, match="O-1"):
+                store.mint_intent("S-000", "entry", "O-1", "SPY.US", 3)
+            assert len(store.intents()) == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_mint_inside_a_transaction_is_part_of_it(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        with StateStore(tmp_path / "state.sqlite") as store:
+            with pytest.raises(RuntimeError), store.transaction():
+                store.mint_intent("S-000", "entry", "O-1", "SPY.US", 1)
+                raise RuntimeError("roll back")
+            assert store.intents() == []
+            assert journals(tmp_path / "state.sqlite") == []
+
+    asyncio.run(scenario())
+
+
+def test_a_live_stores_journal_is_left_alone_by_another_store(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+
+    async def scenario() -> None:
+        with StateStore(path) as node:
+            node.mint_intent("S-000", "entry", "O-1", "SPY.US", 1)
+            with StateStore(path) as reader:  # e.g. the control app, or the status recorder
+                assert reader.intents() == []
+                assert len(journals(path)) == 1
+            node.flush()
+            with StateStore(path) as reader:
+                assert [i.client_order_id for i in reader.intents()] == ["O-1"]
+
+    asyncio.run(scenario())
+
+
+CHILD = """
+import asyncio, os, sys
+from statestore import IntentState, StateStore
+
+async def main():
+    store = StateStore({path!r}, synchronous={synchronous!r})
+    sent = os.open({sent!r}, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.write(sent, b"ready\\n")
+    for i in range(1_000_000):
+        coid = f"O-{{i:07d}}"
+        store.mint_intent("S-000", "entry", coid, "SPY.US", i)
+        os.write(sent, coid.encode() + b"\\n")  # the order leaves only after the mint returned
+        if i % 7 == 0:
+            await asyncio.sleep(0)  # let the loop's flush run now and then
+        if i % 97 == 0:
+            store.set_intent_state(coid, IntentState.WORKING, i)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("synchronous", ["NORMAL", "FULL"])
+def test_sigkill_at_random_instants_loses_no_sent_intent_and_keeps_their_order(
+    tmp_path: Path, synchronous: str
+) -> None:
+    rng = random.Random(int(os.environ.get("TRADEFLY_CHAOS_SEED", "7")))
+    kills = int(os.environ.get("TRADEFLY_JOURNAL_KILLS", "6"))
+    for kill in range(kills):
+        folder = tmp_path / f"kill-{kill}"
+        folder.mkdir()
+        path, sent = folder / "state.sqlite", folder / "sent"
+        code = textwrap.dedent(CHILD).format(path=str(path), sent=str(sent), synchronous=synchronous)
+        child = subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy())
+        deadline = time.monotonic() + 30
+        while not (sent.exists() and sent.read_bytes().startswith(b"ready\n")):
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.3))
+        child.send_signal(signal.SIGKILL)
+        assert child.wait() == -signal.SIGKILL
+        lines = sent.read_bytes().split(b"\n")[1:-1]  # a torn last line was never sent
+        sent_ids = [line.decode() for line in lines]
+        with StateStore(path) as store:
+            stored = [i.client_order_id for i in store.intents()]
+        assert journals(path) == []  # replayed and removed
+        assert stored[: len(sent_ids)] == sent_ids  # every sent intent, in the order minted
+        assert len(stored) - len(sent_ids) <= 1  # at most the one minted as the kill came
+        assert stored == [f"O-{i:07d}" for i in range(len(stored))]  # no gap
