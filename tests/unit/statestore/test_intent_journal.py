@@ -23,7 +23,9 @@ def journals(path: Path) -> list[Path]:
 
 def committed(path: Path) -> list[str]:
     with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT client_order_id FROM order_intents ORDER BY created_ns").fetchall()
+        rows = db.execute(
+            "SELECT client_order_id FROM order_intents ORDER BY created_ns"
+        ).fetchall()
     return [row[0] for row in rows]
 
 
@@ -136,7 +138,9 @@ def test_sigkill_at_random_instants_loses_no_sent_intent_and_keeps_their_order(
         folder = tmp_path / f"kill-{kill}"
         folder.mkdir()
         path, sent = folder / "state.sqlite", folder / "sent"
-        code = textwrap.dedent(CHILD).format(path=str(path), sent=str(sent), synchronous=synchronous)
+        code = textwrap.dedent(CHILD).format(
+            path=str(path), sent=str(sent), synchronous=synchronous
+        )
         child = subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy())
         deadline = time.monotonic() + 30
         while not (sent.exists() and sent.read_bytes().startswith(b"ready\n")):
