@@ -50,6 +50,12 @@ class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         Further underlying tickers to treat as indexes whose options settle in cash at the
         close, beyond the built-in SPX, XSP, NDX, RUT and VIX
         (:mod:`options.index_options`).
+    resolution : str
+        ``daily``: the underlying's daily bars and end-of-day option data. ``minute``: the
+        underlying's 1-minute bars and every option quote of the run's sessions (minute
+        quotes from ``tradefly ingest lean-minute``); index options settle in cash at the
+        day's last index value (PM) or its first minute's open (AM)
+        (:func:`tradefly.backtest.index_settlement.minute_settlement_prices`).
 
     """
 
@@ -62,6 +68,7 @@ class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     fill_model: FillModelKind = "quotes"
     half_spread: float = 0.0
     index_roots: list[str] = msgspec.field(default_factory=list)
+    resolution: Literal["daily", "minute"] = "daily"
 
 
 class VenueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -14,6 +14,7 @@ bar for the expiration session the engine falls back to the last price it has, t
 close.
 """
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -85,3 +86,47 @@ def _intrinsic(option: OptionContract, spot: Decimal) -> Decimal:
     strike: Decimal = option.strike_price.as_decimal()
     value: Decimal = spot - strike if option.option_kind == OptionKind.CALL else strike - spot
     return max(value, Decimal(0))
+
+
+def minute_settlement_prices(
+    options: Iterable[OptionContract], index_bars: Iterable[Bar]
+) -> dict[InstrumentId, float]:
+    """Return the settlement price per share of each index option, from the index's minute bars.
+
+    PM-settled contracts (SPXW, ...) settle at the **close of the last minute bar of the
+    expiration day** (New York date): LEAN's SPX files carry bars after 16:00 whose value is
+    the official close (3700.65 on 2021-01-04, while the 15:59 minute closed at 3701.38), and
+    a file without them ends on the 15:59 minute. AM-settled contracts settle at the **open
+    of the expiration session's first minute bar**, the approximation of the special opening
+    quotation (see the module docstring).
+
+    Parameters
+    ----------
+    options : Iterable[OptionContract]
+        Options on one index.
+    index_bars : Iterable[Bar]
+        The index's 1-minute bars, stamped at the end of their minute.
+
+    Returns
+    -------
+    dict[InstrumentId, float]
+        For each option whose expiration day has bars: its intrinsic value at that price, in
+        dollars per share (0.0 when out of the money). Options without bars of that day are
+        left to the engine (the last price it has).
+
+    """
+    first_open: dict[dt.date, Decimal] = {}
+    last_close: dict[dt.date, Decimal] = {}
+    for bar in sorted(index_bars, key=lambda b: b.ts_event):
+        day = session_of_ns(bar.ts_event)
+        first_open.setdefault(day, bar.open.as_decimal())
+        last_close[day] = bar.close.as_decimal()
+    prices: dict[InstrumentId, float] = {}
+    for option in options:
+        occ = parse_occ(option.raw_symbol.value)
+        day = session_of_ns(option.expiration_ns)
+        at_open = settlement_of_root(occ.root) == "AM"
+        spot = (first_open if at_open else last_close).get(day)
+        if spot is not None:
+            prices[option.id] = float(_intrinsic(option, spot))
+    return prices

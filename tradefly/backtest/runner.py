@@ -9,6 +9,11 @@ derive quotes for trade-only data:
   the first data point at or past ``expiration_ns``).
 - With ``fill_model: trade_close_half_spread`` each option trade bar becomes a quote at
   ``close ± half_spread`` (the bars themselves are not sent to the venue).
+- With ``data.resolution: minute`` the underlying's 1-minute bars replace its daily bars and
+  the option quotes are the minute quotes of the run's sessions, replayed before the bar of
+  their minute (an order sent on the 10:00 bar fills against the 10:00 quotes); index
+  options get explicit settlement prices from the index's minute bars (a 0DTE SPXW contract
+  settles at that day's close).
 
 The account is a Nautilus CASH account in USD, so premium, share purchases at assignment and
 share sales move cash exactly as a broker would. Index options settle in cash
@@ -43,6 +48,7 @@ from options.instruments import (
     VENUE,
     daily_bar_type,
     equity_id,
+    minute_bar_type,
 )
 from options.market_calendar import NEW_YORK, session_of_ns
 from strategies.short_option import ShortOptionStrategy
@@ -52,6 +58,7 @@ from tradefly.backtest.fees import OptionsCommissionModel
 from tradefly.backtest.index_settlement import (
     am_settlement_prices,
     index_underlying,
+    minute_settlement_prices,
     with_index_expiry,
 )
 from tradefly.backtest.results import BacktestResult, EquityPoint, TradeRecord
@@ -134,11 +141,14 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
     start_ns, end_ns = _replay_bounds(config)
     underlying, options = _load_instruments(catalog, config, start_ns)
     option_ids = {o.id for o in options}
-    bars = catalog.bars(bar_types=[str(daily_bar_type(underlying.id))], start=start_ns, end=end_ns)
+    minute = config.data.resolution == "minute"
+    bar_type = (minute_bar_type if minute else daily_bar_type)(underlying.id)
+    bars = catalog.bars(bar_types=[str(bar_type)], start=start_ns, end=end_ns)
     if not bars:
+        how = "tradefly ingest lean-minute" if minute else "tradefly ingest bars"
         raise CatalogDataMissingError(
-            f"no daily bars of {underlying.id} in {catalog_dir} between the run's dates; "
-            "ingest them with `tradefly ingest bars`"
+            f"no {'minute' if minute else 'daily'} bars of {underlying.id} in {catalog_dir} "
+            f"between the run's dates; ingest them with `{how}`"
         )
     if config.data.fill_model == "quotes":
         quotes = _in(catalog.quote_ticks(start=start_ns, end=end_ns), option_ids)
@@ -150,13 +160,12 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
     _warn_about_option_gaps(config, bars, quotes)
     quoted_ids = {q.instrument_id for q in quotes}
     traded = [o for o in options if o.id in quoted_ids]
+    settle = minute_settlement_prices if minute else am_settlement_prices
     return RunData(
         underlying=underlying,
         options=traded,
-        data=replay_order(bars, quotes, greeks),
-        settlement_prices=(
-            am_settlement_prices(traded, bars) if isinstance(underlying, IndexInstrument) else {}
-        ),
+        data=replay_order(bars, quotes, greeks, bars_first=not minute),
+        settlement_prices=(settle(traded, bars) if isinstance(underlying, IndexInstrument) else {}),
     )
 
 
@@ -199,13 +208,17 @@ def build_engine(
     return engine, recorder
 
 
-def replay_order(bars: list[Bar], *streams: Iterable[Any]) -> list[Any]:
-    """Merge data by ``ts_init``, underlying bars first within one timestamp.
+def replay_order(bars: list[Bar], *streams: Iterable[Any], bars_first: bool = True) -> list[Any]:
+    """Merge data by ``ts_init``, underlying bars first (or last) within one timestamp.
 
-    ``BacktestEngine.sort_data`` sorts stably by ``ts_init``, so this order survives it.
+    End of day, the bar goes first so that expiry at the close settles against that close.
+    In a minute replay it goes last, so that a decision on the minute's bar sees, and fills
+    against, the option quotes of the same minute. ``BacktestEngine.sort_data`` sorts stably
+    by ``ts_init``, so this order survives it.
     """
     rest = [item for stream in streams for item in stream]
-    return sorted([*bars, *rest], key=lambda d: (d.ts_init, 0 if isinstance(d, Bar) else 1))
+    bar_rank = 0 if bars_first else 2
+    return sorted([*bars, *rest], key=lambda d: (d.ts_init, bar_rank if isinstance(d, Bar) else 1))
 
 
 def _replay_bounds(config: RunConfig) -> tuple[int, int]:
