@@ -13,6 +13,7 @@ the venue's settlements at expiry and fills without a quote (or with a zero ask)
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
@@ -141,22 +142,7 @@ class TradeRecorder(Actor):
         )
 
     def _exit_reason(self, event: PositionClosed) -> ExitReason:
-        order = self.cache.order(event.closing_order_id) if event.closing_order_id else None
-        reasons = {reason.value for reason in ExitReason}
-        for tag in (order.tags or []) if order is not None else []:
-            if tag in reasons:
-                return ExitReason(tag)
-        instrument = self.cache.instrument(event.instrument_id)
-        if not isinstance(instrument, OptionContract) or event.ts_closed < instrument.expiration_ns:
-            return ExitReason.OPEN
-        spot = mark_price(self.cache, equity_id(instrument.underlying))
-        strike = instrument.strike_price.as_double()
-        in_the_money = spot is not None and (
-            spot < strike if instrument.option_kind == OptionKind.PUT else spot > strike
-        )
-        if not in_the_money:
-            return ExitReason.EXPIRED
-        return ExitReason.ASSIGNED if event.entry == OrderSide.SELL else ExitReason.EXERCISED
+        return exit_reason(self.cache, event)
 
     def open_positions_as_trades(self) -> list[TradeRecord]:
         """Return still-open positions as ``open`` trade rows (at the run's end)."""
@@ -183,3 +169,28 @@ def _is_strategy_order(order: Order | None) -> bool:
     """Whether `order` is a strategy's entry or exit (not a venue's settlement at expiry)."""
     tags = set(order.tags or []) if order is not None else set()
     return ENTRY_TAG in tags or any(reason.value in tags for reason in ExitReason)
+
+
+def exit_reason(cache: Any, event: PositionClosed) -> ExitReason:
+    """Return why a position closed.
+
+    The :class:`ExitReason` tag of its closing order when a strategy closed it; for a position
+    the venue closed at expiry: ``assigned`` (short) or ``exercised`` (long) when in the money
+    at the underlying's mark, else ``expired``; ``open`` before expiry without a tagged order.
+    """
+    order = cache.order(event.closing_order_id) if event.closing_order_id else None
+    reasons = {reason.value for reason in ExitReason}
+    for tag in (order.tags or []) if order is not None else []:
+        if tag in reasons:
+            return ExitReason(tag)
+    instrument = cache.instrument(event.instrument_id)
+    if not isinstance(instrument, OptionContract) or event.ts_closed < instrument.expiration_ns:
+        return ExitReason.OPEN
+    spot = mark_price(cache, equity_id(instrument.underlying))
+    strike = instrument.strike_price.as_double()
+    in_the_money = spot is not None and (
+        spot < strike if instrument.option_kind == OptionKind.PUT else spot > strike
+    )
+    if not in_the_money:
+        return ExitReason.EXPIRED
+    return ExitReason.ASSIGNED if event.entry == OrderSide.SELL else ExitReason.EXERCISED

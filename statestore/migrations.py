@@ -98,4 +98,17 @@ MIGRATIONS: tuple[str, ...] = (
         outcome TEXT
     );
     """,
+    # 3: the trade journal (one row per trade and per entry the risk layer blocked or resized)
+    """
+    CREATE TABLE journal (
+        journal_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        strategy_id TEXT NOT NULL,
+        underlying TEXT NOT NULL,
+        entry_ns INTEGER NOT NULL,
+        exit_ns INTEGER,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX journal_open ON journal (kind) WHERE exit_ns IS NULL;
+    """,
 )

@@ -15,6 +15,9 @@ Each session close the strategy sees the chain quoted at that close, then in ord
    :class:`risk.EntryProposal` (:func:`risk.check_entry`; ``allow`` when no risk guard
    runs): ``block`` and ``flatten`` skip the entry, ``reduce`` shrinks the contracts to the
    decision's size; a skipped or resized entry is published on :data:`risk.RISK_ENTRY_TOPIC`.
+   Each entry sent is described to the trade journal by an :class:`EntryContext` (quotes,
+   greeks, IV, size, max loss, risk decision) and every order of a trade carries its structure
+   tag (:mod:`strategies.toolkit.journal_entry`).
 
 A spread's legs are sent one of two ways (``spread_orders``):
 
@@ -69,12 +72,18 @@ from nautilus_trader.trading.strategy import Strategy
 from options import pricing
 from options.instruments import VENUE, daily_bar_type, equity_id
 from options.market_calendar import is_first_session_of_week, session_of_ns
-from risk import Action, EntryProposal, ProposedLeg, check_entry, current_decision
+from risk import Action, EntryProposal, ProposedLeg, RiskDecision, check_entry, current_decision
 from statestore import IntentState, StateStore
 from strategies.toolkit.book import Leg, Trade, TradeBook
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
 from strategies.toolkit.equity import marked_equity
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason, ExitRules
+from strategies.toolkit.journal_entry import (
+    JOURNAL_ENTRY_TOPIC,
+    EntryContext,
+    LegContext,
+    structure_tag,
+)
 from strategies.toolkit.selection import (
     by_delta,
     by_moneyness,
@@ -92,6 +101,21 @@ SPREAD_ORDER_MODES = ("legs", "combo")
 SPREAD_CHECK_NS = 500_000_000  # how often a pending spread instrument is looked for in the cache
 SPREAD_CHECKS = 20
 RISK_FLATTEN_TAG = ExitReason.RISK_FLATTEN.value
+JOURNALLED_PARAMETERS = (
+    "option_kind",
+    "entry_schedule",
+    "dte_min",
+    "dte_max",
+    "monthly_only",
+    "target_delta",
+    "target_moneyness",
+    "wing_width",
+    "quantity",
+    "risk_fraction",
+    "take_profit_pct",
+    "stop_loss_multiple",
+    "exit_dte",
+)
 
 
 class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
@@ -636,11 +660,11 @@ class ShortOptionStrategy(Strategy):
                     f"{snapshot.session}: no wing {cfg.wing_width} from {short.instrument_id}"
                 )
                 return
-        quantity = self._entry_quantity(short, wing)
-        if quantity < 1:
+        wanted = self._entry_quantity(short, wing)
+        if wanted < 1:
             self.log.info(f"{snapshot.session}: sizing gave no contracts")
             return
-        quantity = self._risk_gated(snapshot, short, wing, quantity)
+        quantity, decision = self._risk_gated(snapshot, short, wing, wanted)
         if quantity < 1:
             return
         if short.bid_size < quantity or (wing is not None and wing.ask_size < quantity):
@@ -651,7 +675,102 @@ class ShortOptionStrategy(Strategy):
             legs.append(Leg(wing.instrument_id, OrderSide.BUY, quantity))
         trade = Trade(expiration=short.expiration, legs=legs)
         self._book.add(trade)
+        context = self._entry_context(snapshot, trade, short, wing, wanted, decision)
+        self.msgbus.publish(topic=JOURNAL_ENTRY_TOPIC, msg=context)
         self._submit(trade, opening=True, tag=ENTRY_TAG)
+
+    def _entry_context(
+        self,
+        snapshot: ChainSnapshot,
+        trade: Trade,
+        short: ChainQuote,
+        wing: ChainQuote | None,
+        wanted: int,
+        decision: RiskDecision,
+    ) -> EntryContext:
+        # What the journal keeps of this entry (see strategies.toolkit.journal_entry).
+        cfg = self._cfg
+        quantity = trade.legs[0].quantity
+        credit = short.bid - (wing.ask if wing is not None else 0.0)
+        unbounded = wing is None and self._kind == OptionKind.CALL
+        per_contract = max_loss_per_contract(short.strike, credit, wing.strike if wing else None)
+        max_loss = None if unbounded else per_contract * quantity
+        equity = marked_equity(self.cache, self.portfolio, VENUE)
+        kind = cfg.option_kind
+        legs = [(short, OrderSide.SELL)] + ([(wing, OrderSide.BUY)] if wing is not None else [])
+        parameters = {
+            name: getattr(cfg, name)
+            for name in JOURNALLED_PARAMETERS
+            if getattr(cfg, name) is not None
+        }
+        return EntryContext(
+            ts_ns=self.clock.timestamp_ns(),
+            strategy_id=self.id.value,
+            structure_id=trade.structure_id,
+            underlying=cfg.underlying,
+            structure=f"{kind} credit spread" if wing is not None else f"short {kind}",
+            parameters=parameters,
+            spot=snapshot.spot,
+            legs=tuple(self._leg_context(q, side, quantity, snapshot) for q, side in legs),
+            quantity=quantity,
+            wanted_quantity=wanted,
+            limit_price=credit,
+            max_loss=max_loss,
+            equity=equity,
+            risk_fraction=max_loss / equity if max_loss is not None and equity > 0 else None,
+            risk_action=decision.action.value,
+            risk_factor=decision.factor,
+            risk_reason=decision.reason,
+            reason_tags=(
+                f"schedule:{cfg.entry_schedule}",
+                "target_delta" if cfg.target_delta is not None else "target_moneyness",
+                *(["risk_reduced"] if quantity < wanted else []),
+            ),
+        )
+
+    def _leg_context(
+        self, quote: ChainQuote, side: OrderSide, quantity: int, snapshot: ChainSnapshot
+    ) -> LegContext:
+        greeks = self._greeks.get(quote.instrument_id)
+        tick = self._quotes.get(quote.instrument_id)
+        if greeks is not None and (tick is None or greeks.ts_event != tick.ts_event):
+            greeks = None  # greeks of another session
+        instrument = self.cache.instrument(quote.instrument_id)
+        t_years = (
+            pricing.year_fraction(tick.ts_event, instrument.expiration_ns)
+            if tick is not None and isinstance(instrument, OptionContract)
+            else quote.dte / 365.0
+        )
+        iv: float | None
+        try:
+            iv = pricing.implied_vol(
+                quote.mid,
+                snapshot.spot,
+                quote.strike,
+                t_years,
+                self._cfg.rate,
+                self._cfg.dividend_yield,
+                quote.kind == OptionKind.CALL,
+            )
+        except ValueError:
+            iv = None
+        return LegContext(
+            instrument_id=quote.instrument_id.value,
+            side=side.name,
+            quantity=quantity,
+            kind="call" if quote.kind == OptionKind.CALL else "put",
+            strike=quote.strike,
+            expiration=quote.expiration.isoformat(),
+            bid=quote.bid,
+            ask=quote.ask,
+            open_interest=float(greeks.open_interest) if greeks is not None else None,
+            iv=iv,
+            vendor_iv=float(greeks.mark_iv) if greeks is not None else None,
+            delta=float(greeks.delta) if greeks is not None else quote.delta,
+            gamma=float(greeks.gamma) if greeks is not None else None,
+            vega=float(greeks.vega) if greeks is not None else None,
+            theta=float(greeks.theta) if greeks is not None else None,
+        )
 
     def _entry_quantity(self, short: ChainQuote, wing: ChainQuote | None) -> int:
         if self._cfg.risk_fraction is None:
@@ -663,7 +782,7 @@ class ShortOptionStrategy(Strategy):
 
     def _risk_gated(
         self, snapshot: ChainSnapshot, short: ChainQuote, wing: ChainQuote | None, quantity: int
-    ) -> int:
+    ) -> tuple[int, RiskDecision]:
         # Asked before every entry (never before an exit): the risk guard and its checks.
         proposal = self._proposal(snapshot, short, wing, quantity)
         decision = check_entry(self.cache, proposal, self.msgbus)
@@ -672,7 +791,7 @@ class ShortOptionStrategy(Strategy):
             self.log.info(
                 f"{snapshot.session}: risk allows {allowed} of {quantity} ({decision.reason})"
             )
-        return allowed
+        return allowed, decision
 
     def _proposal(
         self, snapshot: ChainSnapshot, short: ChainQuote, wing: ChainQuote | None, quantity: int
@@ -784,7 +903,7 @@ class ShortOptionStrategy(Strategy):
                 order_side=side,
                 quantity=Quantity.from_int(leg.quantity - leg.closed_quantity),
                 reduce_only=not opening,
-                tags=[tag],
+                tags=[tag, structure_tag(trade.structure_id)],
             )
             self._mint_and_submit(
                 order,
@@ -859,7 +978,7 @@ class ShortOptionStrategy(Strategy):
             instrument_id=spread_id,
             order_side=OrderSide.BUY if opening else OrderSide.SELL,
             quantity=Quantity.from_int(trade.legs[0].quantity - trade.legs[0].closed_quantity),
-            tags=[tag],
+            tags=[tag, structure_tag(trade.structure_id)],
         )
         self._mint_and_submit(order, trade, "entry" if opening else "exit")
 

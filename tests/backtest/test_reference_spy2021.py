@@ -1,22 +1,34 @@
 """Accounting of the reference run and of single trades against hand computations on real data.
 
+Also the trade journal of the reference run: every trade with every field, against the raw
+files and the hand computation.
+
 Data: the real SPY 2021 EOD chain and SPY daily bars in ../shared/data, ingested through the
 ``tradefly ingest`` command into a temporary catalog.
 """
 
+import csv
 import datetime as dt
+import json
+import math
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import msgspec
+import pandas as pd
 import pytest
 from nautilus_trader.model.currencies import USD
 
+from journal.export import COLUMNS, CSV_FILE, PARQUET_FILE
+from journal.taxonomy import ERROR_CLASSES
 from options.instruments import VENUE, equity_id
 from options.market_calendar import session_close_ns
 from tests.backtest.hand_computation import COMMISSION, hand_trades
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import RunConfig, load_run_config
+from tradefly.backtest.report import write_report
+from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import build_engine, run_backtest
 from tradefly.cli import main
 
@@ -173,3 +185,131 @@ def _chain_rows(symbols: set[str], dates: set[str]) -> dict[tuple[str, str], dic
             for r in csv.DictReader(f)
             if r["optionroot"] in symbols and r["quotedate"] in dates
         }
+
+
+# -- The trade journal of the reference run ------------------------------------------------------
+
+JOURNAL_FIELDS = (
+    "id",
+    "strategy_id",
+    "underlying",
+    "structure",
+    "parameters",
+    "entry_time",
+    "exit_time",
+    "weekday",
+    "dte",
+    "days_held",
+    "spot",
+    "exit_spot",
+    "iv",
+    "vendor_iv",
+    "regime",
+    "limit_price",
+    "fill_price",
+    "entry_slippage",
+    "exit_slippage",
+    "fees",
+    "size",
+    "wanted_size",
+    "max_loss",
+    "risk_fraction",
+    "equity",
+    "risk_action",
+    "risk_factor",
+    "pnl",
+    "exit_reason",
+    "reason_tags",
+)
+JOURNAL_LEG_FIELDS = (
+    "bid",
+    "ask",
+    "open_interest",
+    "iv",
+    "vendor_iv",
+    "delta",
+    "gamma",
+    "vega",
+    "theta",
+)
+
+
+@pytest.fixture(scope="module")
+def reference_result(spy2021_catalog: Path, reference_config: RunConfig) -> BacktestResult:
+    return run_backtest(reference_config, spy2021_catalog, run_id="journal")
+
+
+def _raw_rows() -> dict[tuple[str, str], dict[str, str]]:
+    with shared_data_path(CHAIN).open() as f:
+        return {(r["quotedate"], r["optionroot"]): r for r in csv.DictReader(f)}
+
+
+def test_journal_holds_every_reference_trade_with_its_fields(
+    reference_result: BacktestResult,
+) -> None:
+    expected = hand_trades(shared_data_path(CHAIN), shared_data_path(SPY_BARS))
+    trades = [r for r in reference_result.journal if r["kind"] == "trade"]
+    assert len(trades) == len(expected) == 42
+    assert [r for r in reference_result.journal if r["kind"] != "trade"] == []
+    raw = _raw_rows()
+    for record, hand in zip(trades, expected, strict=True):
+        empty = [name for name in JOURNAL_FIELDS if record[name] is None or record[name] == ""]
+        assert empty == [], f"{record['id']}: empty {empty}"
+        (leg,) = record["legs"]
+        assert [name for name in JOURNAL_LEG_FIELDS if leg[name] is None] == []
+        row = raw[(hand.quote_date.isoformat(), hand.symbol)]
+        # market snapshot at entry: the vendor's own figures for the contract that day
+        assert leg["instrument_id"] == f"{hand.symbol}.US"
+        assert (leg["bid"], leg["ask"]) == (float(hand.bid), float(hand.ask))
+        assert leg["open_interest"] == float(row["openinterest"])
+        assert leg["delta"] == pytest.approx(float(row["delta"]))
+        assert leg["vendor_iv"] == pytest.approx(float(row["impliedvol"]))
+        assert record["spot"] == pytest.approx(float(row["underlying_last"]), abs=0.01)
+        assert record["iv"] == pytest.approx(float(row["impliedvol"]), abs=0.05)
+        assert record["regime"] in ("low_vol", "normal_vol", "high_vol")
+        assert record["greeks"]["delta"] == pytest.approx(-float(row["delta"]) * 100)
+        # execution: sold at the bid; half the spread paid against the mid
+        assert record["structure"] == "short put"
+        assert record["entry_time"][:10] == hand.quote_date.isoformat()
+        assert record["weekday"] == hand.quote_date.strftime("%A")
+        assert record["dte"] == (hand.expiration - hand.quote_date).days
+        assert _cents(record["fill_price"]) == hand.bid == _cents(record["limit_price"])
+        assert _cents(record["entry_slippage"]) == (hand.ask - hand.bid) / 2 * 100
+        # risk at entry: one put; its worst case is the strike less the credit
+        assert record["size"] == record["wanted_size"] == 1
+        assert _cents(record["max_loss"]) == (hand.strike - hand.bid) * 100
+        assert record["risk_fraction"] == pytest.approx(record["max_loss"] / record["equity"])
+        assert (record["risk_action"], record["risk_factor"]) == ("allow", 1.0)
+        # outcome: the hand computation's P&L, shares delivered by assignment included
+        assert _cents(record["pnl"]) == hand.pnl
+        assert record["exit_reason"] == ("assigned" if hand.assigned else "expired")
+        assert _cents(record["fees"]) == Decimal("0.65")
+        last_day = dt.date.fromisoformat(record["exit_time"][:10])
+        assert record["days_held"] == (last_day - hand.quote_date).days
+        if hand.assigned:
+            assert last_day > hand.expiration  # the shares were sold at the next close
+        else:
+            assert last_day == hand.expiration
+        assert "schedule:weekly" in record["reason_tags"]
+        assert record["signal"] is None and record["confidence"] is None
+        assert record["iv_rank"] is None  # no IV-rank source yet
+        if record["pnl"] < 0:
+            assert record["error_class"] in ERROR_CLASSES
+        else:
+            assert record["error_class"] is None
+    assert sum(_cents(r["pnl"]) for r in trades) == _cents(reference_result.realized_pnl)
+
+
+def test_journal_is_exported_next_to_the_report(
+    reference_result: BacktestResult, tmp_path: Path
+) -> None:
+    run_dir = write_report(reference_result, tmp_path)
+    from_csv = pd.read_csv(run_dir / CSV_FILE)
+    from_parquet = pd.read_parquet(run_dir / PARQUET_FILE)
+    assert list(from_csv.columns) == list(COLUMNS) == list(from_parquet.columns)
+    assert len(from_csv) == len(from_parquet) == 42
+    assert from_csv["pnl"].sum() == pytest.approx(reference_result.realized_pnl)
+    legs: list[dict[str, Any]] = json.loads(from_parquet["legs"].iloc[0])
+    assert legs[0]["open_interest"] > 0
+    assert all(not math.isnan(v) for v in from_csv["net_delta"])
+    assert set(from_csv["exit_reason"]) == {"assigned", "expired"}

@@ -16,6 +16,7 @@ OURS = {
     "statestore",
     "risk",
     "research",
+    "journal",
 }
 ALLOWED = {
     "options": {"options"},

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from journal.export import write_journal
 from tradefly.backtest.formatting import (
     SYNTHETIC_BANNER,
     TRADE_TABLE_COLUMNS,
@@ -233,6 +234,8 @@ def one_line_summary(summary: Mapping[str, Any]) -> str:
 def write_report(result: BacktestResult, reports_dir: Path) -> Path:
     """Write ``summary.json``, ``trades.csv``, ``legs.csv``, ``equity.csv``, ``report.html``.
 
+    Also the trade journal, ``journal.csv`` and ``journal.parquet`` (:mod:`journal.export`).
+
     Each file is written to a temporary name and then renamed, so a failed write never
     leaves a half-written report file. Existing files of the same run are replaced.
 
@@ -270,6 +273,7 @@ def write_report(result: BacktestResult, reports_dir: Path) -> Path:
     _write_atomically(run_dir / LEGS_FILE, _csv(LEG_COLUMNS, leg_rows))
     _write_atomically(run_dir / EQUITY_FILE, _csv(EQUITY_COLUMNS, _equity_rows(result)))
     _write_atomically(run_dir / HTML_FILE, report_html(result, summary))
+    write_journal(result.journal, run_dir)
     return run_dir
 
 

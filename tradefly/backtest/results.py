@@ -128,6 +128,8 @@ class BacktestResult:
     run_info : dict[str, Any]
         How to reproduce the run: ``config`` (every field, defaults included), ``catalog``,
         ``data_span`` (first and last session replayed), ``versions``.
+    journal : list[dict[str, Any]]
+        The trade journal's records, trades and gated entries (see :mod:`actors.journal`).
 
     """
 
@@ -148,3 +150,4 @@ class BacktestResult:
     underlying_closes: list[ClosePoint] = field(default_factory=list)
     run_info: dict[str, Any] = field(default_factory=dict)
     slippage: float = 0.0
+    journal: list[dict[str, Any]] = field(default_factory=list)

@@ -40,6 +40,7 @@ from nautilus_trader.model.instruments import IndexInstrument, Instrument, Optio
 from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from actors.journal import TradeJournal, TradeJournalConfig
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from catalog.access import open_catalog
 from options.instruments import (
@@ -196,13 +197,20 @@ def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -
 
 
 def build_engine(
-    config: RunConfig, catalog_dir: Path, log_level: str = "ERROR"
+    config: RunConfig, catalog_dir: Path, log_level: str = "ERROR", journal: bool = True
 ) -> tuple[BacktestEngine, TradeRecorder]:
-    """Build the engine with venue, instruments, data, strategy, actors and recorder."""
+    """Build the engine with venue, instruments, data, strategy, actors and recorder.
+
+    With `journal` (the default) a :class:`TradeJournal` in memory is added unless the run's
+    ``actors:`` already list one; its records end up in the result and the report.
+    """
     engine = new_engine(config, load_run_data(config, catalog_dir), log_level)
     engine.add_strategy(ShortOptionStrategy(strategy_config(config)))
-    for actor in run_actors(config):
+    actors = run_actors(config)
+    for actor in actors:
         engine.add_actor(actor)
+    if journal and not any(isinstance(actor, TradeJournal) for actor in actors):
+        engine.add_actor(TradeJournal(TradeJournalConfig(underlying=config.data.underlying)))
     recorder = TradeRecorder(TradeRecorderConfig(underlying=config.data.underlying))
     engine.add_actor(recorder)
     return engine, recorder
@@ -365,6 +373,10 @@ def _collect(
         underlying=underlying,
         n_legs=len(option_trades),
         underlying_closes=recorder.underlying_closes,
+        journal=next(
+            (actor.rows() for actor in engine.trader.actors() if isinstance(actor, TradeJournal)),
+            [],
+        ),
     )
 
 

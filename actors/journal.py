@@ -1,0 +1,494 @@
+"""The trade journal: one record per trade, built from the strategy's entry message and events.
+
+A strategy publishes an :class:`~strategies.toolkit.journal_entry.EntryContext` when it sends a
+structure's opening orders and tags each order with the structure
+(:mod:`strategies.toolkit.journal_entry`). From then on the journal learns from the message bus
+and the cache alone: opening and closing fills (prices, slippage against the mid of the
+contract's quote at the fill, commissions), closed positions (realized P&L, fees included) and
+why they closed, and, for a short leg assigned or a long leg exercised at expiry, the shares
+delivered and their P&L until they are sold. Entries the risk layer blocked or resized
+(:data:`risk.RISK_ENTRY_TOPIC`) are rows of their own.
+
+Record fields (JSON values; money in dollars, prices in dollars per share, vol as a decimal,
+theta per calendar day, vega per volatility point):
+
+- identity and time: ``id`` (the structure id), ``strategy_id``, ``underlying``,
+  ``structure``, ``parameters``, ``entry_time``, ``exit_time`` (ISO-8601 UTC),
+  ``weekday`` (of the New York entry session), ``dte`` (calendar days to the nearest leg's
+  expiration), ``days_held``;
+- market at entry: ``spot``, ``iv`` (our IV of the short leg's mid), ``vendor_iv``,
+  ``iv_rank`` (``None``: no IV-rank source yet), ``regime``, ``trend``, ``greeks`` (the
+  structure's net delta in shares, gamma, vega, theta, all times quantity and 100), ``legs``
+  (each: quote, open interest, IV and greeks at entry, fill and exit prices, slippage);
+- execution: ``limit_price`` (the net credit the strategy expected), ``fill_price`` (net
+  credit filled), ``entry_slippage``, ``exit_price`` (net debit paid to close; ``None`` for an
+  expiry), ``exit_slippage`` (dollars paid against the mids, positive is a cost), ``fees``;
+- risk at entry: ``size``, ``wanted_size``, ``max_loss``, ``risk_fraction``, ``equity``,
+  ``risk_action``, ``risk_factor``, ``risk_reason``;
+- outcome: ``pnl`` (realized, fees included; with the delivered shares), ``exit_reason``,
+  ``exit_spot``, ``signal``, ``confidence``, ``reason_tags``, ``error_class``
+  (:mod:`journal.taxonomy`).
+
+The journal lives in the node's state store (``state_store``), so after a restart it goes on
+with the trades still open; backtests keep it in memory and export it next to the report.
+Live, an order that reconciliation rebuilt after a restart has lost its tags: its fills are
+matched to the open trade holding that contract.
+
+With ``notify`` set, the journal also notifies the owner of every rejected or denied order and
+sends a daily summary after each session close of ``underlying``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any
+
+from nautilus_trader.common.actor import Actor
+from nautilus_trader.config import ActorConfig
+from nautilus_trader.indicators import SimpleMovingAverage
+from nautilus_trader.model.data import Bar
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.events import (
+    OrderDenied,
+    OrderFilled,
+    OrderRejected,
+    PositionClosed,
+    PositionOpened,
+)
+from nautilus_trader.model.identifiers import ClientOrderId
+from nautilus_trader.model.instruments import OptionContract
+from nautilus_trader.model.orders import Order
+
+from actors.trade_recorder import exit_reason
+from journal.taxonomy import TREND_SESSIONS, classify, trend, vol_regime
+from options.instruments import VENUE, daily_bar_type, equity_id
+from options.market_calendar import session_of_ns
+from risk import RISK_ENTRY_TOPIC, EntryGated
+from risk.notify import Notifier, NotifyConfig, build_notifier
+from statestore import StateStore
+from statestore.journal import (
+    ENTRY_BLOCKED,
+    ENTRY_REDUCED,
+    TRADE,
+    JournalLedger,
+    JournalRow,
+)
+from strategies.toolkit.equity import mark_price, marked_equity
+from strategies.toolkit.exits import ExitReason
+from strategies.toolkit.journal_entry import JOURNAL_ENTRY_TOPIC, EntryContext, structure_of
+from tradefly.backtest.results import iso_utc
+
+SUMMARY_DELAY_NS = 3_000_000  # after the strategies' decisions (1 ms) and the recorder (2 ms)
+DELIVERY = frozenset({ExitReason.ASSIGNED, ExitReason.EXERCISED})
+MULTIPLIER = 100.0
+
+
+class TradeJournalConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
+    """Configuration of :class:`TradeJournal`.
+
+    Parameters
+    ----------
+    underlying : str | None
+        Ticker whose daily bars give the ``trend`` field and time the daily summary.
+    state_store : str | None
+        The node's state store file (``tradefly live`` sets it); ``None``: in memory.
+    notify : NotifyConfig | None
+        Channels for reject notifications and the daily summary (see
+        :class:`risk.notify.NotifyConfig`); ``None``: none sent.
+
+    """
+
+    underlying: str | None = None
+    state_store: str | None = None
+    notify: NotifyConfig | None = None
+
+
+class TradeJournal(Actor):
+    """Keep the trade journal in the state store (see the module docstring).
+
+    Parameters
+    ----------
+    config : TradeJournalConfig
+        The configuration.
+
+    Raises
+    ------
+    ValueError
+        If ``notify`` names a channel apprise does not understand or a missing variable.
+
+    """
+
+    def __init__(self, config: TradeJournalConfig) -> None:
+        super().__init__(config)
+        self._cfg = config
+        self._ledger: JournalLedger | None = None
+        self._notifier: Notifier | None = (
+            build_notifier(config.notify) if config.notify is not None else None
+        )
+        self._open: dict[str, dict[str, Any]] = {}
+        self._position_trade: dict[str, str] = {}
+        self._awaiting_shares: list[tuple[int, str]] = []
+        self._unclaimed_shares: list[tuple[int, str]] = []
+        self._sma = SimpleMovingAverage(TREND_SESSIONS)
+        self._close: float | None = None
+        self._day_start_equity: float | None = None
+
+    @property
+    def ledger(self) -> JournalLedger:
+        """The journal table (once started)."""
+        assert self._ledger is not None, "the journal has not started"
+        return self._ledger
+
+    def set_notifier(self, notifier: Notifier) -> None:
+        """Send reject notifications and daily summaries through `notifier` (tests, tools)."""
+        self._notifier = notifier
+
+    # -- Lifecycle -------------------------------------------------------------------------------
+
+    def on_start(self) -> None:
+        """Open the store, load the open trades and subscribe."""
+        if self._ledger is None:
+            self._ledger = JournalLedger(StateStore(self._cfg.state_store or ":memory:"))
+        for row in self._ledger.open_trades():
+            self._open[row.journal_id] = row.record
+            for position_id in row.record["positions_open"]:
+                self._position_trade[position_id] = row.journal_id
+        self.msgbus.subscribe(topic=JOURNAL_ENTRY_TOPIC, handler=self._on_entry)
+        self.msgbus.subscribe(topic=RISK_ENTRY_TOPIC, handler=self._on_entry_gated)
+        self.msgbus.subscribe(topic="events.order.*", handler=self._on_order_event)
+        self.msgbus.subscribe(topic="events.position.*", handler=self._on_position_event)
+        if self._cfg.underlying is not None:
+            self.subscribe_bars(daily_bar_type(equity_id(self._cfg.underlying)))
+
+    def on_dispose(self) -> None:
+        """Close the state store."""
+        if self._ledger is not None:
+            self._ledger.store.close()
+
+    def on_bar(self, bar: Bar) -> None:
+        """Update the trend average; schedule the daily summary after the session's decisions."""
+        self._close = bar.close.as_double()
+        self._sma.update_raw(self._close)
+        if self._notifier is not None:
+            self.clock.set_time_alert_ns(
+                name=f"journal-summary-{bar.ts_event}",
+                alert_time_ns=bar.ts_event + SUMMARY_DELAY_NS,
+                callback=lambda _event: self._daily_summary(),
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Return every journal record (trades and gated entries) by entry time."""
+        return [{"kind": row.kind, **row.record} for row in self.ledger.rows()]
+
+    # -- Entries ---------------------------------------------------------------------------------
+
+    def _on_entry(self, context: object) -> None:
+        if not isinstance(context, EntryContext):
+            return
+        session = session_of_ns(context.ts_ns)
+        legs = [
+            {**asdict(leg), "mid": leg.mid, "fill_price": None, "filled": 0, "exit_price": None}
+            for leg in context.legs
+        ]
+        short = next((leg for leg in context.legs if leg.side == "SELL"), context.legs[0])
+        sma = self._sma.value if self._sma.initialized else None
+        record: dict[str, Any] = {
+            "id": context.structure_id,
+            "strategy_id": context.strategy_id,
+            "underlying": context.underlying,
+            "structure": context.structure,
+            "parameters": context.parameters,
+            "entry_time": iso_utc(context.ts_ns),
+            "exit_time": None,
+            "weekday": session.strftime("%A"),
+            "dte": min((dt.date.fromisoformat(leg["expiration"]) - session).days for leg in legs),
+            "entry_ns": context.ts_ns,
+            "days_held": None,
+            "spot": context.spot,
+            "iv": short.iv,
+            "vendor_iv": short.vendor_iv,
+            "iv_rank": None,
+            "regime": vol_regime(short.iv),
+            "trend": trend(context.spot, sma),
+            "greeks": _net_greeks(context),
+            "legs": legs,
+            "limit_price": context.limit_price,
+            "fill_price": None,
+            "entry_slippage": 0.0,
+            "exit_price": None,
+            "exit_slippage": 0.0,
+            "fees": 0.0,
+            "size": context.quantity,
+            "wanted_size": context.wanted_quantity,
+            "max_loss": context.max_loss,
+            "risk_fraction": context.risk_fraction,
+            "equity": context.equity,
+            "risk_action": context.risk_action,
+            "risk_factor": context.risk_factor,
+            "risk_reason": context.risk_reason,
+            "signal": context.signal,
+            "confidence": context.confidence,
+            "reason_tags": list(context.reason_tags),
+            "pnl": None,
+            "exit_reason": None,
+            "exit_spot": None,
+            "error_class": None,
+            "positions_open": [],
+            "positions_seen": 0,
+            "awaiting_shares": False,
+        }
+        self._open[context.structure_id] = record
+        self._save(record, context.ts_ns)
+
+    def _on_entry_gated(self, message: object) -> None:
+        if not isinstance(message, EntryGated):
+            return
+        decision = message.decision
+        kind = ENTRY_BLOCKED if message.allowed < 1 else ENTRY_REDUCED
+        record = {
+            "id": f"gate-{message.ts_ns}-{message.strategy_id}",
+            "strategy_id": message.strategy_id,
+            "underlying": self._cfg.underlying or "",
+            "entry_time": iso_utc(message.ts_ns),
+            "weekday": session_of_ns(message.ts_ns).strftime("%A"),
+            "wanted_size": message.wanted,
+            "size": message.allowed,
+            "risk_action": decision.action.value,
+            "risk_factor": decision.factor,
+            "risk_reason": decision.reason,
+            "risk_rule": decision.rule,
+            "reason_tags": [f"risk:{rule}" for rule in decision.rule.split(",") if rule],
+        }
+        self.ledger.put(
+            JournalRow(
+                str(record["id"]),
+                kind,
+                message.strategy_id,
+                str(record["underlying"]),
+                message.ts_ns,
+                message.ts_ns,
+                record,
+            )
+        )
+
+    # -- Fills -----------------------------------------------------------------------------------
+
+    def _on_order_event(self, event: object) -> None:
+        if isinstance(event, (OrderRejected, OrderDenied)):
+            self._notify_reject(event)
+            return
+        if not isinstance(event, OrderFilled):
+            return
+        record = self._trade_of_fill(event)
+        if record is None:
+            return
+        leg = next(
+            (lg for lg in record["legs"] if lg["instrument_id"] == event.instrument_id.value), None
+        )
+        if leg is None:
+            return  # a combo order's own fill: its legs report their fills
+        price = event.last_px.as_double()
+        quantity = event.last_qty.as_double()
+        record["fees"] += float(event.commission.as_double())
+        slippage = self._slippage(event)
+        if event.order_side.name == leg["side"]:
+            leg["fill_price"] = _average(leg["fill_price"], leg["filled"], price, quantity)
+            leg["filled"] += quantity
+            record["entry_slippage"] += slippage
+            if (
+                event.position_id is not None
+                and event.position_id.value not in (record["positions_open"])
+            ):
+                record["positions_open"].append(event.position_id.value)
+                record["positions_seen"] += 1
+                self._position_trade[event.position_id.value] = record["id"]
+            record["fill_price"] = _net(record["legs"], "fill_price")
+        else:
+            leg["exit_price"] = _average(leg["exit_price"], leg.get("exited", 0), price, quantity)
+            leg["exited"] = leg.get("exited", 0) + quantity
+            record["exit_slippage"] += slippage
+            record["exit_price"] = _net(record["legs"], "exit_price")
+        self._save(record, None)
+
+    def _trade_of_fill(self, event: OrderFilled) -> dict[str, Any] | None:
+        order = self._order(event.client_order_id)
+        structure_id = structure_of(order.tags if order is not None else None)
+        if structure_id is not None:
+            return self._open.get(structure_id)
+        # An order rebuilt by reconciliation after a restart has no tags: the open trade
+        # holding the contract.
+        for record in self._open.values():
+            if any(lg["instrument_id"] == event.instrument_id.value for lg in record["legs"]):
+                return record
+        return None
+
+    def _order(self, client_order_id: ClientOrderId) -> Order | None:
+        order: Order | None = self.cache.order(client_order_id)
+        if order is None and "-LEG-" in client_order_id.value:
+            # A leg fill of a combo order (``{order}-LEG-{symbol}``).
+            order = self.cache.order(ClientOrderId(client_order_id.value.split("-LEG-")[0]))
+        return order
+
+    def _slippage(self, fill: OrderFilled) -> float:
+        # What the fill paid against the mid of the contract's quote at the fill, dollars.
+        quote = self.cache.quote_tick(fill.instrument_id)
+        instrument = self.cache.instrument(fill.instrument_id)
+        if quote is None or quote.ask_price.as_double() <= 0 or instrument is None:
+            return 0.0
+        mid = (quote.bid_price.as_double() + quote.ask_price.as_double()) / 2.0
+        paid = fill.last_px.as_double() - mid
+        if fill.order_side == OrderSide.SELL:
+            paid = -paid
+        return float(paid * fill.last_qty.as_double() * instrument.multiplier.as_double())
+
+    # -- Positions -------------------------------------------------------------------------------
+
+    def _on_position_event(self, event: object) -> None:
+        if isinstance(event, PositionOpened):
+            self._on_position_opened(event)
+        elif isinstance(event, PositionClosed):
+            self._on_position_closed(event)
+
+    def _on_position_opened(self, event: PositionOpened) -> None:
+        instrument = self.cache.instrument(event.instrument_id)
+        if isinstance(instrument, OptionContract):
+            return
+        # Shares delivered at expiry belong to the trade whose leg was assigned or exercised
+        # in the same instant (the venue's events may come in either order).
+        for index, (ts, structure_id) in enumerate(self._awaiting_shares):
+            if ts == event.ts_event:
+                del self._awaiting_shares[index]
+                self._claim_shares(structure_id, event.position_id.value)
+                return
+        self._unclaimed_shares.append((event.ts_event, event.position_id.value))
+
+    def _claim_shares(self, structure_id: str, position_id: str) -> None:
+        record = self._open.get(structure_id)
+        if record is None:
+            return
+        record["positions_open"].append(position_id)
+        record["awaiting_shares"] = False
+        self._position_trade[position_id] = structure_id
+        self._save(record, None)
+
+    def _on_position_closed(self, event: PositionClosed) -> None:
+        structure_id = self._position_trade.pop(event.position_id.value, None)
+        record = self._open.get(structure_id) if structure_id is not None else None
+        if record is None:
+            return
+        record["pnl"] = (record["pnl"] or 0.0) + float(event.realized_pnl.as_double())
+        record["positions_open"].remove(event.position_id.value)
+        instrument = self.cache.instrument(event.instrument_id)
+        if isinstance(instrument, OptionContract):
+            reason = exit_reason(self.cache, event)
+            if record["exit_reason"] is None or reason in DELIVERY:
+                record["exit_reason"] = reason.value
+            if reason in DELIVERY:
+                self._await_shares(record["id"], event.ts_closed)
+        if (
+            not record["positions_open"]
+            and not record["awaiting_shares"]
+            and record["positions_seen"] >= len(record["legs"])
+        ):
+            self._finish(record, event.ts_closed)
+        else:
+            self._save(record, None)
+
+    def _await_shares(self, structure_id: str, ts_ns: int) -> None:
+        for index, (ts, position_id) in enumerate(self._unclaimed_shares):
+            if ts == ts_ns:
+                del self._unclaimed_shares[index]
+                self._claim_shares(structure_id, position_id)
+                return
+        self._awaiting_shares.append((ts_ns, structure_id))
+        self._open[structure_id]["awaiting_shares"] = True
+
+    def _finish(self, record: dict[str, Any], ts_ns: int) -> None:
+        record["exit_time"] = iso_utc(ts_ns)
+        entry = session_of_ns(record["entry_ns"])
+        record["days_held"] = (session_of_ns(ts_ns) - entry).days
+        record["exit_spot"] = mark_price(self.cache, equity_id(record["underlying"]))
+        record["pnl"] = round(record["pnl"] or 0.0, 2)
+        record["error_class"] = classify(record)
+        if record["exit_reason"] and record["exit_reason"] not in record["reason_tags"]:
+            record["reason_tags"].append(f"exit:{record['exit_reason']}")
+        del self._open[record["id"]]
+        self._save(record, ts_ns)
+
+    def _save(self, record: dict[str, Any], exit_ns: int | None) -> None:
+        self.ledger.put(
+            JournalRow(
+                record["id"],
+                TRADE,
+                record["strategy_id"],
+                record["underlying"],
+                record["entry_ns"],
+                exit_ns,
+                record,
+            )
+        )
+
+    # -- Notifications ---------------------------------------------------------------------------
+
+    def _notify_reject(self, event: OrderRejected | OrderDenied) -> None:
+        if self._notifier is None:
+            return
+        self._notifier.notify(
+            f"order {'rejected' if isinstance(event, OrderRejected) else 'denied'}",
+            f"{event.client_order_id} on {event.instrument_id}: {event.reason}",
+        )
+
+    def _daily_summary(self) -> None:
+        if self._notifier is None or self.portfolio.account(VENUE) is None:
+            return
+        equity = marked_equity(self.cache, self.portfolio, VENUE)
+        start = self._day_start_equity if self._day_start_equity is not None else equity
+        self._day_start_equity = equity
+        session = session_of_ns(self.clock.timestamp_ns())
+        today = [
+            row.record
+            for row in self.ledger.rows(TRADE)
+            if row.exit_ns is not None and session_of_ns(row.exit_ns) == session
+        ]
+        closed_pnl = sum(r["pnl"] for r in today)
+        self._notifier.notify(
+            f"daily summary {session.isoformat()}",
+            f"equity {equity:,.2f} ({equity - start:+,.2f} on the day); "
+            f"{len(today)} trade(s) closed today for {closed_pnl:+,.2f}; "
+            f"{len(self._open)} open",
+        )
+
+
+def _average(old: float | None, old_qty: float, price: float, quantity: float) -> float:
+    if old is None or old_qty <= 0:
+        return price
+    return (old * old_qty + price * quantity) / (old_qty + quantity)
+
+
+def _net(legs: list[dict[str, Any]], field: str) -> float | None:
+    # Per structure, dollars per share: sells count positive (a credit at entry, and at exit
+    # the debit paid to buy them back).
+    if any(leg[field] is None for leg in legs):
+        return None
+    size = legs[0]["quantity"]
+    return float(
+        sum(
+            (1.0 if leg["side"] == "SELL" else -1.0) * leg[field] * leg["quantity"] / size
+            for leg in legs
+        )
+    )
+
+
+def _net_greeks(context: EntryContext) -> dict[str, float | None]:
+    net: dict[str, float | None] = {}
+    for name in ("delta", "gamma", "vega", "theta"):
+        values = [getattr(leg, name) for leg in context.legs]
+        if any(v is None for v in values):
+            net[name] = None
+            continue
+        net[name] = sum(
+            (1.0 if leg.side == "BUY" else -1.0) * float(v) * leg.quantity * MULTIPLIER
+            for leg, v in zip(context.legs, values, strict=True)
+        )
+    return net
