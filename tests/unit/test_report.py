@@ -299,6 +299,8 @@ def test_write_report_creates_the_run_folder_and_files(written):
         LEGS_FILE,
         EQUITY_FILE,
         HTML_FILE,
+        "journal.csv",
+        "journal.parquet",
     }
 
 
