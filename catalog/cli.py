@@ -143,6 +143,31 @@ def _lean(args: argparse.Namespace) -> int:
     return _run(args, ingest_lean_minute, layout=args.layout)
 
 
+def _describe(args: argparse.Namespace) -> int:
+    from catalog.inventory import describe_catalog
+
+    sys.stdout.write(describe_catalog(resolve_catalog_dir(args.path)).render() + "\n")
+    return 0
+
+
+def add_catalog_parser(commands: "argparse._SubParsersAction[Any]") -> None:
+    """Register ``tradefly catalog [PATH]`` on the top-level `commands`."""
+    parser = commands.add_parser(
+        "catalog",
+        help="Say what a catalog holds.",
+        description="Print what a catalog holds: underlyings, instrument kinds and counts, "
+        "per underlying and data type the rows, span and NYSE sessions missing inside the "
+        "span, and the vendor-greeks audit summary.",
+    )
+    parser.add_argument(
+        "path",
+        metavar="PATH",
+        nargs="?",
+        help=f"catalog directory (default: ${CATALOG_ENV}, else {DEFAULT_CATALOG})",
+    )
+    parser.set_defaults(handler=_describe)
+
+
 def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
     """Register ``tradefly ingest`` and its subcommands on the top-level `commands`."""
     parser = commands.add_parser(

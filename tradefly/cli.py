@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand registered."""
     # Imported here so that Ctrl-C during these slow imports is handled by ``main``.
     from adapters.tradier.cli import add_live_parser
-    from catalog.cli import add_ingest_parser
+    from catalog.cli import add_catalog_parser, add_ingest_parser
     from tradefly.backtest.cli import add_backtest_parser, add_demo_parser
     from tradefly.check import add_check_parser
     from tradefly.risk_cli import add_risk_parser
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_ingest_parser(commands)
+    add_catalog_parser(commands)
     add_backtest_parser(commands)
     add_demo_parser(commands)
     add_live_parser(commands)
