@@ -19,6 +19,8 @@ from sklearn.mixture import GaussianMixture
 VOL_REGIME_COMPONENTS = 3
 VOL_REGIME_MIN_HISTORY = 504
 """Sessions of realised volatility needed before the first regime fit (about two years)."""
+VOL_REGIME_WINDOW = 2520
+"""Sessions of realised volatility each yearly fit reads at most (the last ten years)."""
 
 
 def load_cboe_vix(path: Path) -> pd.Series:
@@ -102,8 +104,11 @@ def vix_features(sessions: pd.DatetimeIndex, vix: pd.Series, rv21: pd.Series) ->
     # as of the previous session: the last VIX date strictly before each session
     positions = frame.index.searchsorted(sessions, side="left") - 1
     valid = positions >= 0
-    taken = frame.to_numpy()[np.where(valid, positions, 0)]
-    taken[~valid] = np.nan
+    if len(frame):
+        taken = frame.to_numpy()[np.where(valid, positions, 0)]
+        taken[~valid] = np.nan
+    else:  # no VIX history: every VIX feature is missing
+        taken = np.full((len(sessions), frame.shape[1]), np.nan)
     out = pd.DataFrame(
         taken,
         index=sessions,
@@ -157,10 +162,11 @@ def vol_regime(rv: pd.Series, seed: int = 0) -> pd.DataFrame:
     """Return a Gaussian-mixture volatility regime per session, refitted once a calendar year.
 
     The sessions of calendar year ``Y`` are classified by a 3-component
-    ``sklearn.mixture.GaussianMixture`` fitted on the log realised volatility of every
-    session before 1 January of ``Y``, so no session's regime depends on its own year. Years
-    with fewer than :data:`VOL_REGIME_MIN_HISTORY` earlier sessions get ``nan``. Fits are
-    memoised by their input, so calling this daily on a growing history refits only once a year.
+    ``sklearn.mixture.GaussianMixture`` fitted on the log realised volatility of the last
+    :data:`VOL_REGIME_WINDOW` sessions before 1 January of ``Y``, so no session's regime
+    depends on its own year. Years with fewer than :data:`VOL_REGIME_MIN_HISTORY` earlier
+    sessions get ``nan``. Fits are memoised by their input, so calling this daily on a
+    growing history refits only once a year.
 
     Parameters
     ----------
@@ -181,7 +187,8 @@ def vol_regime(rv: pd.Series, seed: int = 0) -> pd.DataFrame:
     p_high = np.full(len(rv), np.nan)
     years = rv.index.year
     for year in np.unique(years):
-        before = logrv[rv.index < pd.Timestamp(year=int(year), month=1, day=1)].dropna().to_numpy()
+        before = logrv[rv.index < pd.Timestamp(year=int(year), month=1, day=1)].dropna()
+        before = before.to_numpy()[-VOL_REGIME_WINDOW:]
         if len(before) < VOL_REGIME_MIN_HISTORY:
             continue
         model = _fitted_mixture(before.astype(np.float64), seed)

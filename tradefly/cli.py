@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tradefly.backtest.cli import add_backtest_parser, add_demo_parser
     from tradefly.check import add_check_parser
     from tradefly.risk_cli import add_risk_parser
+    from tradefly.train import add_train_parser
 
     parser = argparse.ArgumentParser(
         prog="tradefly",
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_live_parser(commands)
     add_check_parser(commands)
     add_risk_parser(commands)
+    add_train_parser(commands)
     return parser
 
 

@@ -41,6 +41,13 @@ def test_vix_is_read_as_of_the_previous_session() -> None:
     assert out["ctx_vix_minus_rv21"].iloc[2] == pytest.approx(0.30 - 0.25)
 
 
+def test_without_vix_history_the_vix_features_are_missing() -> None:
+    sessions = pd.DatetimeIndex(["2021-03-01", "2021-03-02"])
+    out = vix_features(sessions, pd.Series(dtype="float64"), pd.Series([0.1, 0.2], index=sessions))
+    assert out.shape == (2, 6)
+    assert out.isna().all().all()
+
+
 def test_trend_regime_up_down_and_warm_up() -> None:
     up = pd.Series(np.linspace(100, 200, 260))
     assert trend_regime(up).iloc[:199].isna().all()
