@@ -1,4 +1,4 @@
-"""``tradefly check CONFIG...``: validate backtest, live and Nautilus node configs offline.
+"""``tradefly check CONFIG...``: validate backtest, live, node and training configs offline.
 
 The kind is told from the top-level keys (:func:`tradefly.config_fields.config_kind`); each
 kind is checked by the same code its command runs before it starts, so a config that passes
@@ -30,8 +30,10 @@ from tradefly.config_fields import (
     struct_fields,
     unknown_keys,
 )
+from tradefly.train import load_train_config
 
 CLIENT_SECTIONS = ("data_clients", "exec_clients")
+TRAIN_MARKERS = frozenset({"underlying", "label", "validation", "model", "vix_csv", "registry"})
 
 
 def add_check_parser(commands: "argparse._SubParsersAction[Any]") -> None:
@@ -61,6 +63,8 @@ def check_config(path: Path) -> str:
 
     """
     raw = read_config_yaml(path)
+    if is_train_config(raw):
+        return f"OK: training config ({load_train_config(path).name})"
     kind = config_kind(raw)
     if kind == "backtest":
         config = load_run_config(path)
@@ -84,6 +88,11 @@ def check_config(path: Path) -> str:
     live_keys = ", ".join(sorted(LIVE_MARKERS | {"data"}))
     problem = f"neither a backtest config ({backtest_keys}) nor a live config ({live_keys})"
     raise ConfigError(path, [problem])
+
+
+def is_train_config(raw: dict[str, Any]) -> bool:
+    """Return whether a mapping is a ``tradefly train`` config (by its keys)."""
+    return bool(TRAIN_MARKERS & raw.keys()) and not (BACKTEST_MARKERS - {"name"}) & raw.keys()
 
 
 def node_config_problems(raw: dict[str, Any]) -> list[str]:

@@ -138,3 +138,17 @@ def test_an_underlying_missing_from_the_catalog_exits_1(
         err
         == f"error: {spy_catalog}: no daily bars of QQQ in the catalog; run tradefly ingest bars\n"
     )
+
+
+def test_tradefly_check_validates_training_configs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = Path(__file__).resolve().parents[3] / "configs" / "train" / "spy_direction_5d.yaml"
+    code, out, _ = _run(["check", str(good)], capsys)
+    assert code == 0 and out.endswith("OK: training config (spy-direction-5d)\n")
+    bad = _config(
+        tmp_path,
+        "name: x\nunderlying: SPY\nstart: 2020-01-01\nend: 2021-01-01\nlabel: {horizn: 3}\n",
+    )
+    code, _, err = _run(["check", str(bad)], capsys)
+    assert code == 2 and "unknown field `horizn`" in err and err.count("\n") == 1
