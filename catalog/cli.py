@@ -8,6 +8,7 @@ was written (and nothing was already in the catalog).
 """
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -125,6 +126,7 @@ def _run(args: argparse.Namespace, ingest: Callable[..., IngestReport], **option
 
 def _options(ingest: Callable[..., IngestReport], args: argparse.Namespace) -> int:
     """Run an option ingest (`ingest_eod_chains` or `ingest_option_bars`) from its arguments."""
+    extra = {"quote_date": args.quote_date} if getattr(args, "quote_date", None) else {}
     return _run(
         args,
         ingest,
@@ -132,7 +134,16 @@ def _options(ingest: Callable[..., IngestReport], args: argparse.Namespace) -> i
         bar_files=args.bars,
         ticker=args.ticker,
         bar_layout=args.bars_layout,
+        **extra,
     )
+
+
+def _session_date(text: str) -> dt.date:
+    """Parse ``--quote-date``: an ISO date."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"was {text!r}; expected YYYY-MM-DD") from exc
 
 
 def _bars(args: argparse.Namespace) -> int:
@@ -187,12 +198,20 @@ def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         "daily bars in the same write.",
     )
     _add_inputs(chains, "chain CSV file(s)", eod_chains.LAYOUTS, "chain file layout")
+    chains.add_argument(
+        "--quote-date",
+        metavar="YYYY-MM-DD",
+        type=_session_date,
+        help="cboe-quotetable: the session of the snapshots (default: the last session "
+        "opened at the time their 'Date:' line names)",
+    )
     _add_bars_options(chains)
     _add_common(chains, partial(_options, ingest_eod_chains))
 
     aggs = sources.add_parser(
         "option-bars",
-        help="Daily option bars (Polygon day aggregates): contracts and OHLCV bars.",
+        help="Daily option bars (Polygon day aggregates, LEAN universes): contracts and "
+        "OHLCV bars.",
         description="Ingest daily option bar CSVs (layouts: "
         f"{', '.join(_layout_names(option_bars.LAYOUTS))}) as option contracts and "
         "daily LAST bars stamped at the session close; optionally the underlying's daily "
@@ -204,15 +223,17 @@ def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
 
     bars = sources.add_parser(
         "bars",
-        help="Daily bars of underlyings (Tiingo, yfinance, Alpha Vantage CSV).",
+        help="Daily bars of underlyings (Tiingo, yfinance, Alpha Vantage, nasdaq.com, LEAN).",
         description="Ingest daily OHLCV CSVs of stocks/ETFs (layouts: "
         f"{', '.join(_layout_names(underlying_bars.LAYOUTS))}) as equities and daily "
-        "LAST bars (raw, unadjusted prices) stamped at the session close.",
+        "LAST bars stamped at the session close (the OHLC columns as written: raw, except "
+        "nasdaq.com's, which are split-adjusted).",
     )
     bars.add_argument(
         "--ticker",
         help="the underlying's ticker: required for files without a ticker column "
-        "(yfinance, alpha-vantage); otherwise rows of other tickers are rejected",
+        "(yfinance, alpha-vantage, nasdaq); lean-daily: default the file name; otherwise "
+        "rows of other tickers are rejected",
     )
     _add_inputs(bars, "daily bar CSV file(s)", underlying_bars.LAYOUTS, "file layout")
     _add_common(bars, _bars)

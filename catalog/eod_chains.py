@@ -1,6 +1,7 @@
 """End-of-day option chain files to Nautilus option contracts, quotes and vendor greeks.
 
-Layouts: ``historicaloptiondata`` (below) and ``ivolatility-rawiv`` (:mod:`catalog.ivolatility`).
+Layouts: ``historicaloptiondata`` (below), ``ivolatility-rawiv`` (:mod:`catalog.ivolatility`)
+and ``cboe-quotetable`` (:mod:`catalog.cboe_quotes`).
 
 Layout ``historicaloptiondata`` (historicaloptiondata.com EOD chains, also the lambdaclass
 SPY sample): one row per option per quote date with the columns
@@ -19,12 +20,14 @@ an index such as SPX)
 (:mod:`options.instruments` conventions). ``last`` and ``volume`` are not used.
 """
 
+import datetime as dt
 from functools import partial
 from pathlib import Path
 
 from nautilus_trader.model.data import OptionGreeks, QuoteTick
 from nautilus_trader.model.objects import Quantity
 
+from catalog.cboe_quotes import CBOE_QUOTETABLE, is_cboe_quotetable, load_cboe_quotetable
 from catalog.ivolatility import IVOLATILITY_RAWIV, RawIvRowParser
 from catalog.option_rows import OptionColumns, OptionRowTerms
 from catalog.validation import (
@@ -74,7 +77,7 @@ HISTORICALOPTIONDATA = Layout(
         "vega",
     ),
 )
-LAYOUTS = (HISTORICALOPTIONDATA, IVOLATILITY_RAWIV)
+LAYOUTS = (HISTORICALOPTIONDATA, IVOLATILITY_RAWIV, CBOE_QUOTETABLE)
 """The EOD chain layouts :func:`load_eod_chain` recognises."""
 
 _TERMS = OptionColumns(
@@ -153,6 +156,7 @@ def load_eod_chain(
     path: Path,
     layout: str | None = None,
     progress: ProgressCallback | None = None,
+    quote_date: dt.date | None = None,
 ) -> LoadResult:
     """Load an end-of-day option chain CSV into contracts, quotes and greeks.
 
@@ -171,13 +175,17 @@ def load_eod_chain(
         The layout name (see :data:`LAYOUTS`); detected from the header when ``None``.
     progress : ProgressCallback, optional
         Called with 1 after every data row.
+    quote_date : datetime.date, optional
+        ``cboe-quotetable`` only: the session of the snapshot, instead of the one its
+        ``Date:`` line names (:mod:`catalog.cboe_quotes`).
 
     Returns
     -------
     LoadResult
         ``OptionContract``s and underlyings, then per accepted row a ``QuoteTick`` followed by
         an ``OptionGreeks``, in file order (``ivolatility-rawiv``: no greeks when the row's
-        IV is negative, and one underlying bar per date, see :mod:`catalog.ivolatility`).
+        IV is negative, and one underlying bar per date, see :mod:`catalog.ivolatility`;
+        ``cboe-quotetable``: two rows per line, no greeks when the IV is 0).
 
     Raises
     ------
@@ -185,9 +193,11 @@ def load_eod_chain(
         If the file cannot be read.
     ValueError
         If the file is empty or its header matches no layout (the message lists the expected
-        headers).
+        headers), or as :func:`catalog.cboe_quotes.load_cboe_quotetable`.
 
     """
+    if layout == CBOE_QUOTETABLE.name or (layout is None and is_cboe_quotetable(path)):
+        return load_cboe_quotetable(path, quote_date, progress)
     result = LoadResult()
     with open_csv(path) as (header, rows):
         chosen = detect_layout(header, LAYOUTS, path, layout)

@@ -7,9 +7,11 @@ counts rows read, written, already present and rejected by reason, and rows read
 per file.
 """
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from nautilus_trader.model.instruments import OptionContract
@@ -20,7 +22,7 @@ from catalog.lean_minute import load_lean_minute
 from catalog.nautilus_tables import option_tables
 from catalog.option_bars import load_option_bars
 from catalog.underlying_bars import load_underlying_bars
-from catalog.validation import LoadResult, ProgressCallback
+from catalog.validation import LoadResult, ProgressCallback, open_text
 from catalog.writer import write_to_catalog
 
 Loader = Callable[[Path, str | None, ProgressCallback | None], LoadResult]
@@ -147,7 +149,7 @@ def _count_rows(paths: Sequence[Path]) -> int:
     total = 0
     for path in paths:
         try:
-            with path.open("rb") as handle:
+            with open_text(path) as handle:
                 total += max(sum(1 for line in handle if line.strip()) - 1, 0)
         except OSError:
             continue  # the loader reports it
@@ -261,6 +263,7 @@ def ingest_eod_chains(
     ticker: str | None = None,
     bar_layout: str | None = None,
     show_progress: bool = True,
+    quote_date: dt.date | None = None,
 ) -> IngestReport:
     """Ingest end-of-day option chain files (and optionally the underlying's daily bars).
 
@@ -281,6 +284,9 @@ def ingest_eod_chains(
         The layout of `bar_files`; detected from each header when ``None``.
     show_progress : bool, default True
         Show progress bars on stderr.
+    quote_date : datetime.date, optional
+        The session of ``cboe-quotetable`` snapshots, instead of the one their ``Date:`` line
+        names.
 
     Returns
     -------
@@ -291,12 +297,14 @@ def ingest_eod_chains(
     OSError
         If a file cannot be read (nothing is written).
     ValueError
-        If a file is empty, its header matches no layout, or a bar file needs a ticker and
-        none is known (nothing is written).
+        If a file is empty, its header matches no layout, a bar file needs a ticker and
+        none is known, or a Cboe snapshot names no date and `quote_date` is None (nothing
+        is written).
 
     """
+    load = partial(load_eod_chain, quote_date=quote_date)
     return _ingest_options(
-        catalog_dir, files, load_eod_chain, layout, bar_files, ticker, bar_layout, show_progress
+        catalog_dir, files, load, layout, bar_files, ticker, bar_layout, show_progress
     )
 
 

@@ -11,8 +11,12 @@ bars file.
 Each accepted row becomes a daily ``Bar`` of type ``<OCC>.US-1-DAY-LAST-EXTERNAL`` (prices in
 dollars per share, 2 decimals, rounded half-even) stamped ``ts_event = ts_init =`` the NYSE
 session close of ``date_only``; each ticker gives one ``OptionContract``.
+
+Layout ``lean-universe``: QuantConnect LEAN option universe files (trade OHLC, IV and greeks
+of one chain on one session), see :mod:`catalog.lean_universe`.
 """
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import OptionContract
 
+from catalog.lean_universe import LEAN_UNIVERSE, LeanUniverseRowParser
 from catalog.option_rows import OptionColumns, OptionRowTerms
 from catalog.validation import (
     DuplicateGuard,
@@ -54,7 +59,7 @@ POLYGON_DAYAGGS = Layout(
         "volume",
     ),
 )
-LAYOUTS = (POLYGON_DAYAGGS,)
+LAYOUTS = (POLYGON_DAYAGGS, LEAN_UNIVERSE)
 """The option bar layouts :func:`load_option_bars` recognises."""
 
 _TERMS = OptionColumns(
@@ -129,19 +134,26 @@ def load_option_bars(
     Returns
     -------
     LoadResult
-        ``OptionContract``s and one ``Bar`` per accepted row, in file order.
+        ``OptionContract``s and one ``Bar`` per accepted row, in file order (``lean-universe``:
+        also an ``OptionGreeks`` per row with an IV, and the underlying's bar, see
+        :mod:`catalog.lean_universe`).
 
     Raises
     ------
     OSError
         If the file cannot be read.
     ValueError
-        If the file is empty or its header matches no layout (the message lists the expected
-        headers).
+        If the file is empty, its header matches no layout (the message lists the expected
+        headers), or a ``lean-universe`` file is not named ``<root>/<yyyyMMdd>.csv``.
 
     """
     result = LoadResult()
     with open_csv(path) as (header, rows):
-        detect_layout(header, LAYOUTS, path, layout)
-        validate_rows(rows, result, _BarRowParser(header, result), progress)
+        chosen = detect_layout(header, LAYOUTS, path, layout)
+        parser: Callable[[list[str]], None]
+        if chosen is LEAN_UNIVERSE:
+            parser = LeanUniverseRowParser(path, header, result)
+        else:
+            parser = _BarRowParser(header, result)
+        validate_rows(rows, result, parser, progress)
     return result

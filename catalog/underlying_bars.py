@@ -20,15 +20,31 @@ columns are ignored because option strikes and expiry settlement use traded pric
 ``alpha-vantage``
     Alpha Vantage ``TIME_SERIES_DAILY`` / ``TIME_SERIES_DAILY_ADJUSTED`` CSV: ``timestamp,
     open, high, low, close, [adjusted_close,] volume, ...``, newest first.
+``nasdaq``
+    nasdaq.com "historical data" downloads: ``Date, Close/Last, Volume, Open, High, Low``,
+    newest first, dates ``MM/DD/YYYY``, prices with or without a leading ``$``. nasdaq.com
+    adjusts these prices for splits (not dividends): before a split they are not the prices
+    that traded, so they do not match option strikes of that time.
+``lean-daily``
+    QuantConnect LEAN daily equity data (``equity/usa/daily/<ticker>.zip`` holding
+    ``<ticker>.csv``): no header, rows ``yyyyMMdd HH:mm, open, high, low, close, volume`` with
+    prices in dollars × 10,000, raw (not adjusted; LEAN's factor files hold the adjustments,
+    which are not applied). Read from the zip or the unzipped CSV; the ticker is the file
+    name's stem unless ``ticker`` is given. Detected from the first row.
 
-The files without a ticker (``yfinance``, ``alpha-vantage``) need the ``ticker`` argument.
+The files without a ticker (``yfinance``, ``alpha-vantage``, ``nasdaq``) need the ``ticker``
+argument.
 Each accepted row becomes a ``Bar`` of type ``<TICKER>.US-1-DAY-LAST-EXTERNAL`` (dollars per
 share, 4 decimals rounded half-even; volume in shares) stamped ``ts_event = ts_init =`` the
 NYSE session close; rows dated on a non-session are dropped and counted.
 """
 
 import datetime as dt
-from collections.abc import Iterator
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from nautilus_trader.model.data import Bar, BarType
@@ -46,7 +62,9 @@ from catalog.validation import (
     field_text,
     open_csv,
     parse_date,
+    parse_decimal,
     parse_price,
+    parse_us_date,
     parse_volume,
     session_close,
     validate_rows,
@@ -59,15 +77,16 @@ YFINANCE_MULTIHEADER = Layout(
 )
 YFINANCE = Layout("yfinance", ("date", "open", "high", "low", "close", "volume"))
 ALPHA_VANTAGE = Layout("alpha-vantage", ("timestamp", "open", "high", "low", "close", "volume"))
-LAYOUTS = (TIINGO, YFINANCE_MULTIHEADER, YFINANCE, ALPHA_VANTAGE)
+NASDAQ = Layout("nasdaq", ("date", "close/last", "volume", "open", "high", "low"))
+LEAN_DAILY = Layout(
+    "lean-daily",
+    ("date", "open", "high", "low", "close", "volume"),
+    first_row=re.compile(r"\d{8} \d{2}:\d{2},\d+,\d+,\d+,\d+,\d+"),
+)
+LAYOUTS = (TIINGO, YFINANCE_MULTIHEADER, YFINANCE, ALPHA_VANTAGE, NASDAQ, LEAN_DAILY)
 """The underlying bar layouts :func:`load_underlying_bars` recognises, in detection order."""
 
-_DATE_COLUMN = {
-    TIINGO.name: "date",
-    YFINANCE_MULTIHEADER.name: "price",
-    YFINANCE.name: "date",
-    ALPHA_VANTAGE.name: "timestamp",
-}
+_LEAN_PRICE_SCALE = Decimal(10_000)
 
 
 def _parse_day(text: str) -> dt.date:
@@ -75,6 +94,41 @@ def _parse_day(text: str) -> dt.date:
     if len(text) > 10 and text[10] in " T":
         text = text[:10]
     return parse_date(text)
+
+
+def _parse_lean_day(text: str) -> dt.date:
+    """Parse LEAN's ``yyyyMMdd HH:mm`` (the time is 00:00 for daily rows)."""
+    return _parse_day(f"{text[:4]}-{text[4:6]}-{text[6:8]}" if text[:8].isdigit() else text)
+
+
+def _dollars(text: str) -> str:
+    """Return a price without nasdaq.com's leading ``$``."""
+    return text.removeprefix("$")
+
+
+def _lean_dollars(text: str) -> str:
+    """Return a LEAN price (dollars × 10,000, a whole number) in dollars."""
+    return str(parse_decimal(text) / _LEAN_PRICE_SCALE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """Where a layout keeps a bar's fields and how they are written."""
+
+    date: str = "date"
+    close: str = "close"
+    parse_day: Callable[[str], dt.date] = _parse_day
+    price: Callable[[str], str] = str
+
+
+_FIELDS = {
+    TIINGO.name: _Fields(),
+    YFINANCE_MULTIHEADER.name: _Fields(date="price"),
+    YFINANCE.name: _Fields(),
+    ALPHA_VANTAGE.name: _Fields(date="timestamp"),
+    NASDAQ.name: _Fields(close="close/last", parse_day=parse_us_date, price=_dollars),
+    LEAN_DAILY.name: _Fields(parse_day=_parse_lean_day, price=_lean_dollars),
+}
 
 
 class _UnderlyingRowParser:
@@ -88,8 +142,15 @@ class _UnderlyingRowParser:
         file_ticker: str | None,
         ticker: str | None,
     ) -> None:
-        self._col = column_index(header, layout.columns)
-        self._date = 0 if layout is YFINANCE_MULTIHEADER else self._col[_DATE_COLUMN[layout.name]]
+        fields = _FIELDS[layout.name]
+        if layout.has_header:
+            self._col = column_index(header, layout.columns)
+        else:
+            self._col = {name: i for i, name in enumerate(layout.columns)}
+        self._date = 0 if layout is YFINANCE_MULTIHEADER else self._col[fields.date]
+        self._close = self._col[fields.close]
+        self._parse_day = fields.parse_day
+        self._price = fields.price
         self._fixed_ticker = file_ticker or ticker or ""
         self._wanted = ticker
         self._result = result
@@ -111,11 +172,11 @@ class _UnderlyingRowParser:
         ticker = self._fixed_ticker if symbol is None else field_text(row, symbol).upper()
         if self._wanted is not None and ticker != self._wanted:
             raise RowRejected(RejectReason.TICKER_MISMATCH)
-        ts = session_close(_parse_day(field_text(row, self._date)))
-        open_ = parse_price(field_text(row, col["open"]), EQUITY_PRICE_PRECISION)
-        high = parse_price(field_text(row, col["high"]), EQUITY_PRICE_PRECISION)
-        low = parse_price(field_text(row, col["low"]), EQUITY_PRICE_PRECISION)
-        close = parse_price(field_text(row, col["close"]), EQUITY_PRICE_PRECISION)
+        ts = session_close(self._parse_day(field_text(row, self._date)))
+        open_, high, low, close = (
+            parse_price(self._price(field_text(row, index)), EQUITY_PRICE_PRECISION)
+            for index in (col["open"], col["high"], col["low"], self._close)
+        )
         check_bar_prices(open_, high, low, close)
         volume = parse_volume(field_text(row, col["volume"]))
         self._duplicates.check(ticker, ts)
@@ -168,7 +229,8 @@ def load_underlying_bars(
         The CSV file.
     ticker : str, optional
         The underlying ticker. Required for layouts without one (``yfinance``,
-        ``alpha-vantage``); for layouts with one, rows of other tickers are rejected.
+        ``alpha-vantage``, ``nasdaq``); for layouts with one, rows of other tickers are
+        rejected; ``lean-daily`` takes it from the file name when not given.
     layout : str, optional
         The layout name (see :data:`LAYOUTS`); detected from the header when ``None``.
     progress : ProgressCallback, optional
@@ -196,6 +258,9 @@ def load_underlying_bars(
         file_ticker = None
         if chosen is YFINANCE_MULTIHEADER:
             file_ticker = _multiheader_ticker(header, rows, path)
+        elif chosen is LEAN_DAILY:
+            file_ticker = wanted or path.stem.upper()
+            rows = itertools.chain([header], rows)
         elif chosen is not TIINGO and wanted is None:
             raise ValueError(
                 f"{path}: ticker was None; the {chosen.name} layout has no ticker column, "

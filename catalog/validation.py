@@ -9,9 +9,12 @@ produced a CSV) are recognised from the header by :func:`detect_layout`, which r
 
 import csv
 import datetime as dt
+import io
+import re
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import StrEnum
@@ -140,17 +143,28 @@ class Layout:
         The layout name users pass as ``layout`` (e.g. ``historicaloptiondata``).
     columns : tuple[str, ...]
         Column names the header must contain (compared case-insensitively, any order; extra
-        columns are allowed and ignored).
+        columns are allowed and ignored). For a layout without a header, what its fields hold.
+    first_row : re.Pattern[str], optional
+        For a layout without a header line: the pattern the first line (fields joined by
+        commas) must match in full; that line is then a data row.
 
     """
 
     name: str
     columns: tuple[str, ...]
+    first_row: re.Pattern[str] | None = None
 
     def matches(self, header: Sequence[str]) -> bool:
-        """Return whether `header` contains every required column."""
+        """Return whether `header` contains every required column (or is a matching row)."""
+        if self.first_row is not None:
+            return bool(self.first_row.fullmatch(",".join(cell.strip() for cell in header)))
         names = {name.strip().lower() for name in header}
         return all(column in names for column in self.columns)
+
+    @property
+    def has_header(self) -> bool:
+        """Return whether files of this layout start with a header line."""
+        return self.first_row is None
 
 
 def detect_layout(
@@ -384,9 +398,46 @@ class DuplicateGuard:
         self._seen.add(pair)
 
 
+def open_text(path: Path) -> AbstractContextManager[io.TextIOBase]:
+    """Open a CSV file as text; a ``.zip`` holding exactly one file opens that file.
+
+    LEAN data folders, for example, keep each CSV zipped (``spy.zip`` holds ``spy.csv``).
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read, or is a zip that does not hold exactly one file.
+
+    """
+    if path.suffix.lower() != ".zip":
+        return path.open(newline="", encoding="utf-8-sig")
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise OSError(f"{path}: not a zip file ({exc})") from exc
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    if len(members) != 1:
+        archive.close()
+        names = ", ".join(info.filename for info in members) or "nothing"
+        raise OSError(f"{path}: a zip must hold exactly one CSV file; it held {names}")
+    return _ZippedText(archive, members[0])
+
+
+class _ZippedText(io.TextIOWrapper):
+    """The text of one zip member; closing it closes the archive too."""
+
+    def __init__(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+        super().__init__(archive.open(member), encoding="utf-8-sig", newline="")
+        self._archive = archive
+
+    def close(self) -> None:
+        super().close()
+        self._archive.close()
+
+
 @contextmanager
 def open_csv(path: Path) -> Iterator[tuple[list[str], Iterator[list[str]]]]:
-    """Open a CSV file and yield its header row and an iterator over the remaining rows.
+    """Open a CSV file (or a zip of one, :func:`open_text`); yield its first row and the rest.
 
     Raises
     ------
@@ -396,7 +447,7 @@ def open_csv(path: Path) -> Iterator[tuple[list[str], Iterator[list[str]]]]:
         If the file is empty (no header).
 
     """
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with open_text(path) as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:

@@ -97,8 +97,8 @@ def test_alpha_vantage_needs_a_ticker_and_uses_raw_ohlc(name: str) -> None:
 
 
 def test_unknown_layout_lists_every_known_header(tmp_path: Path) -> None:
-    path = tmp_path / "crafted_nasdaq_layout.csv"
-    path.write_text("Date,Close/Last,Volume,Open,High,Low\n01/05/2021,$371.33,1,1,1,1\n")
+    path = tmp_path / "crafted_unknown_layout.csv"
+    path.write_text("Datum,Schluss,Volumen\n05.01.2021,371.33,1\n")
     with pytest.raises(ValueError, match=r"tiingo: .*yfinance: .*alpha-vantage: timestamp"):
         load_underlying_bars(path, ticker="SPY")
 
@@ -110,3 +110,81 @@ def test_index_bars_define_an_index_instrument() -> None:
     assert result.rows_read == 9180
     # One row is stamped on a day the NYSE was closed.
     assert result.rejects.as_dict() == {RejectReason.NON_SESSION.value: 1}
+
+
+@pytest.mark.parametrize(
+    ("ticker", "rows", "rejected"),
+    [("AAPL", 2515, 0), ("SPY", 2514, 0), ("IWM", 2514, 1)],
+)
+def test_nasdaq_com_downloads_newest_first_with_dollar_signs(
+    ticker: str, rows: int, rejected: int
+) -> None:
+    path = shared_data_path(f"underlying_daily/nasdaq_com/HistoricalData_{ticker}.csv")
+
+    result = load_underlying_bars(path, ticker=ticker)
+
+    assert (result.rows_read, result.rejects.total) == (rows, rejected)
+    assert len(result.data) == rows - rejected
+    if rejected:  # 06/05/2023,179.58,34465800,181.26,180.8199,178.44: open above the high
+        assert result.rejects.as_dict() == {RejectReason.OPEN_CLOSE_OUTSIDE_RANGE.value: 1}
+    assert list(result.instruments) == [f"{ticker}.US"]
+
+
+def test_nasdaq_com_aapl_prices_are_the_files_own_dollar_prefixed_values() -> None:
+    result = load_underlying_bars(
+        shared_data_path("underlying_daily/nasdaq_com/HistoricalData_AAPL.csv"), ticker="AAPL"
+    )
+    # 01/02/2026,$271.01,37838050,$272.255,$277.84,$269.00
+    assert _bar_on(result, dt.date(2026, 1, 2)) == (
+        "AAPL.US-1-DAY-LAST-EXTERNAL,272.2550,277.8400,269.0000,271.0100,37838050"
+    )
+
+
+def test_nasdaq_com_needs_a_ticker() -> None:
+    with pytest.raises(ValueError, match="the nasdaq layout has no ticker column"):
+        load_underlying_bars(shared_data_path("underlying_daily/nasdaq_com/HistoricalData_SPY.csv"))
+
+
+@pytest.mark.parametrize(
+    ("ticker", "rows"), [("aapl", 5849), ("spy", 5849), ("qqq", 3964), ("iwm", 5244)]
+)
+def test_lean_daily_zips_are_read_raw_with_the_ticker_from_the_file_name(
+    ticker: str, rows: int
+) -> None:
+    path = shared_data_path(f"underlying_daily/lean/equity/usa/daily/{ticker}.zip")
+
+    result = load_underlying_bars(path)
+
+    assert (result.rows_read, result.rejects.total, len(result.data)) == (rows, 0, rows)
+    assert list(result.instruments) == [f"{ticker.upper()}.US"]
+
+
+def test_lean_daily_aapl_keeps_the_traded_prices_across_the_2020_split() -> None:
+    result = load_underlying_bars(
+        shared_data_path("underlying_daily/lean/equity/usa/daily/aapl.zip")
+    )
+    # Prices × 10,000, unadjusted: 2020-08-28 traded near 500, 2020-08-31 (after 4:1) near 129.
+    friday = _bar_on(result, dt.date(2020, 8, 28))
+    monday = _bar_on(result, dt.date(2020, 8, 31))
+    assert friday.split(",")[4] == "499.2300"  # LEAN's factor file's reference price
+    assert 120 < float(monday.split(",")[4]) < 135
+
+
+def test_lean_daily_unzipped_with_a_ticker(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("20210104 00:00,3752200,3758500,3648300,3687000,110210810\n")
+    result = load_underlying_bars(path, ticker="SPY")
+    assert _bar_on(result, dt.date(2021, 1, 4)) == (
+        f"{SPY_BAR},375.2200,375.8500,364.8300,368.7000,110210810"
+    )
+
+
+def test_a_zip_must_hold_one_file(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "two.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.csv", "x")
+        archive.writestr("b.csv", "y")
+    with pytest.raises(OSError, match=r"exactly one CSV file; it held a\.csv, b\.csv"):
+        load_underlying_bars(path, ticker="SPY")
