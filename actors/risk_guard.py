@@ -38,7 +38,7 @@ from risk.gate import (
 )
 from risk.kill_switch import KillSwitch, KillSwitchConfig
 from risk.milestones import EquityMilestones, MilestonesConfig
-from risk.notify import LoggingNotifier
+from risk.notify import NotifyConfig, build_notifier
 from risk.pretrade import PreTradeConfig
 from risk.proposal import OpenEntry
 from risk.rules import Rule
@@ -76,6 +76,10 @@ class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[c
     state_store : str | None
         The node's state store file (``tradefly live`` sets it); ``None`` keeps the risk state
         in memory (backtests).
+    notify : NotifyConfig | None
+        Apprise channels for milestones, breaker trips and the kill switch (every change of the
+        combined decision to other than ``allow``), besides the WARNING log line; see
+        :class:`risk.notify.NotifyConfig`. ``None``: the log only.
 
     """
 
@@ -87,6 +91,7 @@ class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[c
     milestones: MilestonesConfig | None = None
     entry: PreTradeConfig | None = None
     state_store: str | None = None
+    notify: NotifyConfig | None = None
 
 
 def load_earnings(catalog: str | Path, underlyings: list[str] | None = None) -> list[EventDay]:
@@ -162,7 +167,8 @@ class RiskGuard(Actor):
     Raises
     ------
     ValueError
-        If the configuration is invalid (see :func:`build_rules`).
+        If the configuration is invalid (see :func:`build_rules`), or a ``notify`` URL is
+        not understood or names an environment variable that is not set.
 
     """
 
@@ -171,6 +177,7 @@ class RiskGuard(Actor):
         self._cfg = config
         self._rules = build_rules(config)
         self._evaluator: RiskEvaluator | None = None
+        self._notifier = build_notifier(config.notify, self.log.warning)
 
     @property
     def evaluator(self) -> RiskEvaluator:
@@ -182,8 +189,7 @@ class RiskGuard(Actor):
         """Open the store, publish the last decision, subscribe, and evaluate once."""
         if self._evaluator is None:
             ledger = RiskLedger(StateStore(self._cfg.state_store or ":memory:"))
-            notifier = LoggingNotifier(self.log.warning)
-            self._evaluator = RiskEvaluator(self._rules, ledger, notifier)
+            self._evaluator = RiskEvaluator(self._rules, ledger, self._notifier)
         self.cache.add(RISK_CACHE_KEY, self._evaluator.last_decision().to_bytes())
         self._publish_pretrade()
         self.msgbus.subscribe(topic=RISK_ENTRY_TOPIC, handler=self._on_entry_gated)

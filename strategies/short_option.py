@@ -741,24 +741,30 @@ class ShortOptionStrategy(Strategy):
             if tick is not None and isinstance(instrument, OptionContract)
             else quote.dte / 365.0
         )
-        iv: float | None
+        is_call = quote.kind == OptionKind.CALL
+        args = (snapshot.spot, quote.strike, t_years)
+        rates = (self._cfg.rate, self._cfg.dividend_yield)
         try:
-            iv = pricing.implied_vol(
-                quote.mid,
-                snapshot.spot,
-                quote.strike,
-                t_years,
-                self._cfg.rate,
-                self._cfg.dividend_yield,
-                quote.kind == OptionKind.CALL,
-            )
+            iv: float | None = pricing.implied_vol(quote.mid, *args, *rates, is_call)
         except ValueError:
             iv = None
+        # Vendor greeks when the data has them at this close, else ours from our IV.
+        computed: tuple[float | None, ...]
+        if greeks is not None:
+            computed = (greeks.delta, greeks.gamma, greeks.vega, greeks.theta)
+        elif iv is not None:
+            computed = tuple(
+                f(*args, iv, *rates, is_call)
+                for f in (pricing.bs_delta, pricing.bs_gamma, pricing.bs_vega, pricing.bs_theta)
+            )
+        else:
+            computed = (quote.delta, None, None, None)
+        delta, gamma, vega, theta = (float(g) if g is not None else None for g in computed)
         return LegContext(
             instrument_id=quote.instrument_id.value,
             side=side.name,
             quantity=quantity,
-            kind="call" if quote.kind == OptionKind.CALL else "put",
+            kind="call" if is_call else "put",
             strike=quote.strike,
             expiration=quote.expiration.isoformat(),
             bid=quote.bid,
@@ -766,10 +772,10 @@ class ShortOptionStrategy(Strategy):
             open_interest=float(greeks.open_interest) if greeks is not None else None,
             iv=iv,
             vendor_iv=float(greeks.mark_iv) if greeks is not None else None,
-            delta=float(greeks.delta) if greeks is not None else quote.delta,
-            gamma=float(greeks.gamma) if greeks is not None else None,
-            vega=float(greeks.vega) if greeks is not None else None,
-            theta=float(greeks.theta) if greeks is not None else None,
+            delta=delta,
+            gamma=gamma,
+            vega=vega,
+            theta=theta,
         )
 
     def _entry_quantity(self, short: ChainQuote, wing: ChainQuote | None) -> int:
