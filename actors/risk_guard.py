@@ -8,8 +8,17 @@ millisecond after each daily bar of ``underlying`` (after the session's close da
 the strategies decide at 1 ms) and, when ``interval_secs`` is set, on a timer. A ``flatten``
 decision asks the strategies to close their trades at their next decision. Entries that a
 strategy blocked or resized arrive on :data:`risk.RISK_ENTRY_TOPIC` and are written to the
-risk log. The same actor runs in backtests (an in-memory store unless ``state_store`` is set)
-and live (``tradefly live`` passes the node's store file).
+risk log.
+
+The guard also applies the owner's commands (``tradefly risk``, the control app): the rules
+apply theirs (reset, kill switch, ``pause_entries``/``resume_entries`` through the always-on
+:class:`risk.owner_pause.OwnerPause`); ``flatten`` is published on
+:data:`risk.OWNER_FLATTEN_TOPIC` (a structure id or ``*``) once the evaluation has committed,
+and ``test_notification`` goes to the notifier. Every applied command is recorded in the audit
+log. Each evaluation also records equity and cash in ``account_snapshots`` (at most one row a
+minute, :data:`SNAPSHOT_EVERY_NS`), the control app's equity curve. The same actor runs in
+backtests (an in-memory store unless ``state_store`` is set) and live (``tradefly live``
+passes the node's store file).
 """
 
 from __future__ import annotations
@@ -21,11 +30,19 @@ from typing import Any
 import msgspec
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
+from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.data import Bar
 
 from adapters.alphavantage.data_types import EarningsEvent
 from options.instruments import VENUE, daily_bar_type, equity_id
-from risk import RISK_CACHE_KEY, RISK_ENTRY_TOPIC, EntryAdmitted, EntryGated, RiskDecision
+from risk import (
+    OWNER_FLATTEN_TOPIC,
+    RISK_CACHE_KEY,
+    RISK_ENTRY_TOPIC,
+    EntryAdmitted,
+    EntryGated,
+    RiskDecision,
+)
 from risk.daily_loss import DailyLossCap, DailyLossCapConfig
 from risk.drawdown import DrawdownTiers, DrawdownTiersConfig
 from risk.evaluator import RiskEvaluator
@@ -39,18 +56,21 @@ from risk.gate import (
 from risk.kill_switch import KillSwitch, KillSwitchConfig
 from risk.milestones import EquityMilestones, MilestonesConfig
 from risk.notify import NotifyConfig, build_notifier
+from risk.owner_pause import OwnerPause
 from risk.pretrade import PreTradeConfig
 from risk.proposal import OpenEntry
 from risk.rules import Rule
 from risk.trading_window import EventDay
 from statestore import StateStore
-from statestore.risk import RiskLedger
+from statestore.control import ControlLedger
+from statestore.risk import OwnerCommand, RiskLedger
 from strategies.short_option import DECISION_DELAY_NS
 from strategies.toolkit.equity import marked_equity
 
 EVALUATE_DELAY_NS = DECISION_DELAY_NS // 2
 ENTRIES_STATE = "entries"
 NS_PER_SECOND = 1_000_000_000
+SNAPSHOT_EVERY_NS = 60 * NS_PER_SECOND
 
 
 class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
@@ -127,7 +147,7 @@ def load_earnings(catalog: str | Path, underlyings: list[str] | None = None) -> 
 
 
 def build_rules(config: RiskGuardConfig) -> list[Rule]:
-    """Return the rules a configuration turns on.
+    """Return the rules a configuration turns on, and the owner's pause (always on).
 
     Raises
     ------
@@ -153,6 +173,7 @@ def build_rules(config: RiskGuardConfig) -> list[Rule]:
         raise ValueError(
             "no risk rule configured (daily_loss, drawdown, kill_switch, milestones, entry)"
         )
+    rules.append(OwnerPause())
     return rules
 
 
@@ -178,6 +199,8 @@ class RiskGuard(Actor):
         self._rules = build_rules(config)
         self._evaluator: RiskEvaluator | None = None
         self._notifier = build_notifier(config.notify, self.log.warning)
+        self._after_commit: list[tuple[str, str]] = []
+        self._last_snapshot_ns = 0
 
     @property
     def evaluator(self) -> RiskEvaluator:
@@ -189,7 +212,9 @@ class RiskGuard(Actor):
         """Open the store, publish the last decision, subscribe, and evaluate once."""
         if self._evaluator is None:
             ledger = RiskLedger(StateStore(self._cfg.state_store or ":memory:"))
-            self._evaluator = RiskEvaluator(self._rules, ledger, self._notifier)
+            self._evaluator = RiskEvaluator(
+                self._rules, ledger, self._notifier, self._apply_command
+            )
         self.cache.add(RISK_CACHE_KEY, self._evaluator.last_decision().to_bytes())
         self._publish_pretrade()
         self.msgbus.subscribe(topic=RISK_ENTRY_TOPIC, handler=self._on_entry_gated)
@@ -232,8 +257,33 @@ class RiskGuard(Actor):
         now = self.clock.timestamp_ns()
         decision = self.evaluator.update(now, equity)
         self.cache.add(RISK_CACHE_KEY, decision.to_bytes())
+        if now - self._last_snapshot_ns >= SNAPSHOT_EVERY_NS:
+            account = self.portfolio.account(VENUE)
+            cash = float(account.balance_total(USD).as_double())
+            ControlLedger(self.evaluator.ledger.store).add_snapshot(now, equity, cash)
+            self._last_snapshot_ns = now
+        effects, self._after_commit = self._after_commit, []
+        for kind, value in effects:
+            if kind == "flatten":
+                self.msgbus.publish(topic=OWNER_FLATTEN_TOPIC, msg=value)
+            else:
+                self.evaluator.notifier.notify("test notification", value)
         self._prune_entries(now)
         return decision
+
+    def _apply_command(self, command: OwnerCommand, now_ns: int) -> str | None:
+        # Runs inside the evaluator's store transaction: the strategies write their closing
+        # intents to the same file, so the flatten is published after the commit.
+        if command.command == "flatten":
+            target = command.argument or ""
+            if not target:
+                return "refused: no structure id (or * for all)"
+            self._after_commit.append(("flatten", target))
+            return f"flatten {target} published to the strategies"
+        if command.command == "test_notification":
+            self._after_commit.append(("notify", f"test notification #{command.command_id}"))
+            return "test notification sent"
+        return None
 
     def _publish_pretrade(self) -> None:
         entry = self._cfg.entry

@@ -12,6 +12,8 @@ trading window, order rate, data quality); see :mod:`risk.gate` for the calling 
 
 from risk.decision import ALLOW, Action, RiskDecision, combine
 from risk.gate import (
+    FLATTEN_ALL,
+    OWNER_FLATTEN_TOPIC,
     RISK_CACHE_KEY,
     RISK_ENTRY_TOPIC,
     EntryAdmitted,
@@ -23,6 +25,8 @@ from risk.proposal import EntryProposal, ProposedLeg
 
 __all__ = [
     "ALLOW",
+    "FLATTEN_ALL",
+    "OWNER_FLATTEN_TOPIC",
     "RISK_CACHE_KEY",
     "RISK_ENTRY_TOPIC",
     "Action",

@@ -1,21 +1,22 @@
 """Evaluate the configured rules on an equity update and keep their state in the store.
 
 One :meth:`RiskEvaluator.update` call, in one store transaction: apply the owner's pending
-commands, evaluate every rule on its stored state, save each changed state with its reason,
-append a risk event for each decision whose action, factor or deciding rules changed (per
-rule and combined), and record new
-milestones. After the commit, every milestone not yet notified is notified and marked, so a
+commands (each recorded with its outcome in the audit log, :mod:`statestore.audit`), evaluate
+every rule on its stored state, save each changed state with its reason, append a risk event for
+each decision whose action, factor or deciding rules changed (per rule and combined), and record
+new milestones. After the commit, every milestone not yet notified is notified and marked, so a
 milestone is notified once; only a kill between the notification and its mark repeats it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from risk.decision import ALLOW, Action, RiskDecision, combine
 from risk.notify import Notifier
 from risk.rules import Rule
-from statestore.risk import RiskLedger
+from statestore.audit import AuditLog
+from statestore.risk import OwnerCommand, RiskLedger
 
 COMBINED = "combined"
 ENTRY = "entry"
@@ -34,6 +35,11 @@ class RiskEvaluator:
         The store's risk tables.
     notifier : Notifier
         Where milestones and changes of the combined decision are sent.
+    command_handler : Callable[[OwnerCommand, int], str | None] | None
+        Applies the owner commands no rule applies (flatten, test notification) at UNIX ns
+        `now_ns` and returns the outcome in words (``None``: not its command). It runs inside
+        the store transaction: whatever reaches other writers of the store must wait for the
+        commit.
 
     Raises
     ------
@@ -43,7 +49,13 @@ class RiskEvaluator:
 
     """
 
-    def __init__(self, rules: Sequence[Rule], ledger: RiskLedger, notifier: Notifier) -> None:
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        ledger: RiskLedger,
+        notifier: Notifier,
+        command_handler: Callable[[OwnerCommand, int], str | None] | None = None,
+    ) -> None:
         names = [rule.name for rule in rules]
         clashes = sorted({n for n in names if names.count(n) > 1 or n in RESERVED_NAMES})
         if clashes:
@@ -51,6 +63,8 @@ class RiskEvaluator:
         self.rules = list(rules)
         self.ledger = ledger
         self.notifier = notifier
+        self.command_handler = command_handler
+        self.audit = AuditLog(ledger.store)
 
     def last_decision(self, rule: str = COMBINED) -> RiskDecision:
         """Return the last decision recorded for `rule` (``allow`` when none was)."""
@@ -131,11 +145,20 @@ class RiskEvaluator:
                     self.ledger.save_rule_state(rule.name, new_state, reason, now_ns)
                     applied.append(rule.name)
             outcome = f"applied to {', '.join(applied)}" if applied else "no rule concerned"
+            if not applied and self.command_handler is not None:
+                outcome = self.command_handler(command, now_ns) or outcome
             self.ledger.mark_command_applied(command.command_id, now_ns, outcome)
-            target = f" {command.rule}" if command.rule else ""
+            target = " ".join(t for t in (command.rule, command.argument) if t)
             self.ledger.add_event(
-                now_ns, OWNER, command.command, 1.0, f"{command.command}{target}: {outcome}", OWNER
+                now_ns,
+                OWNER,
+                command.command,
+                1.0,
+                f"{command.command}{' ' + target if target else ''}: {outcome}",
+                OWNER,
             )
+            detail = f"#{command.command_id}{' ' + target if target else ''}"
+            self.audit.append(now_ns, "node", "node", command.command, detail, outcome)
 
     def _notify_milestones(self, now_ns: int) -> None:
         for m in self.ledger.milestones(pending_only=True):

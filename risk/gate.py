@@ -50,6 +50,17 @@ RISK_ENTRY_TOPIC = "tradefly.risk.entry"
 
 NS_PER_SECOND = 1_000_000_000
 
+OWNER_FLATTEN_TOPIC = "tradefly.owner.flatten"
+"""Message bus topic on which the risk guard publishes the owner's flatten command.
+
+The message is a ``str``: a structure id, or :data:`FLATTEN_ALL`. A strategy holding that
+structure (or any, for ``*``) closes it at once with exit reason ``owner_flatten``; one that
+does not hold it ignores the message.
+"""
+
+FLATTEN_ALL = "*"
+"""The flatten target meaning every open structure of every strategy."""
+
 
 def current_decision(cache: Any) -> RiskDecision:
     """Return the risk guard's current decision from a Nautilus cache.

@@ -111,4 +111,44 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX journal_open ON journal (kind) WHERE exit_ns IS NULL;
     """,
+    # 4: owner control app: command argument, hash-chained audit log, credentials, sessions,
+    # login attempts, account snapshots (equity curve)
+    """
+    ALTER TABLE owner_commands ADD COLUMN argument TEXT;
+    CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        ts_ns INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        address TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TABLE control_credentials (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_ns INTEGER NOT NULL
+    );
+    CREATE TABLE control_sessions (
+        token_hash TEXT PRIMARY KEY,
+        created_ns INTEGER NOT NULL,
+        last_seen_ns INTEGER NOT NULL,
+        stepup_ns INTEGER NOT NULL,
+        address TEXT NOT NULL
+    );
+    CREATE TABLE login_attempts (
+        attempt_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts_ns INTEGER NOT NULL,
+        address TEXT NOT NULL,
+        ok INTEGER NOT NULL
+    );
+    CREATE INDEX login_attempts_ts ON login_attempts (ts_ns);
+    CREATE TABLE account_snapshots (
+        ts_ns INTEGER PRIMARY KEY,
+        equity REAL NOT NULL,
+        cash REAL NOT NULL
+    );
+    """,
 )

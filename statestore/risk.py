@@ -17,7 +17,15 @@ from typing import Any
 
 from statestore.store import StateStore
 
-OWNER_COMMANDS = ("reset", "kill_switch_on", "kill_switch_off")
+RULE_COMMANDS = ("reset", "kill_switch_on", "kill_switch_off", "pause_entries", "resume_entries")
+"""Commands the risk rules apply (``reset`` releases latches, of one rule when ``rule`` is set;
+``pause_entries``/``resume_entries`` switch the ``owner_pause`` rule)."""
+
+CONTROL_COMMANDS = ("flatten", "test_notification")
+"""Commands the risk guard applies itself: flatten (``argument``: a structure id or ``*`` for
+all; published on ``tradefly.owner.flatten``) and send a test notification."""
+
+OWNER_COMMANDS = RULE_COMMANDS + CONTROL_COMMANDS
 """Commands the owner can leave for the risk guard."""
 
 
@@ -69,7 +77,11 @@ class MilestoneRecord:
 
 @dataclass(frozen=True, slots=True)
 class OwnerCommand:
-    """An owner command (``applied_ns`` is ``None`` until the risk guard applied it)."""
+    """An owner command (``applied_ns`` is ``None`` until the risk guard applied it).
+
+    ``argument`` is the command's target where it has one (``flatten``: a structure id or
+    ``*``).
+    """
 
     command_id: int
     ts_ns: int
@@ -77,6 +89,7 @@ class OwnerCommand:
     rule: str | None
     applied_ns: int | None
     outcome: str | None
+    argument: str | None = None
 
 
 class RiskLedger:
@@ -178,7 +191,9 @@ class RiskLedger:
 
     # -- Owner commands --------------------------------------------------------------------------
 
-    def add_command(self, command: str, ts_ns: int, rule: str | None = None) -> int:
+    def add_command(
+        self, command: str, ts_ns: int, rule: str | None = None, argument: str | None = None
+    ) -> int:
         """Leave an owner command for the risk guard; return its id.
 
         Raises
@@ -190,8 +205,8 @@ class RiskLedger:
         if command not in OWNER_COMMANDS:
             raise ValueError(f"command was {command!r}, not one of {', '.join(OWNER_COMMANDS)}")
         return self._write(
-            "INSERT INTO owner_commands (ts_ns, command, rule) VALUES (?, ?, ?)",
-            (ts_ns, command, rule),
+            "INSERT INTO owner_commands (ts_ns, command, rule, argument) VALUES (?, ?, ?, ?)",
+            (ts_ns, command, rule, argument),
         )
 
     def commands(self, pending_only: bool = False) -> list[OwnerCommand]:

@@ -7,7 +7,9 @@ Each session close the strategy sees the chain quoted at that close, then in ord
 2. checks open trades against the exit rules (take-profit, stop-loss, DTE) using the natural
    price to close (pay the ask on shorts, receive the bid on longs), only when every leg is
    quoted at this close; while the risk guard's decision is ``flatten`` every such trade is
-   closed (tag ``risk_flatten``);
+   closed (tag ``risk_flatten``); the owner's flatten command, published by the risk guard on
+   :data:`risk.OWNER_FLATTEN_TOPIC` (a structure id or ``*``), closes the named open trades at
+   once with market orders (tag ``owner_flatten``), quoted or not;
 3. enters a new trade when the schedule says so: expiration by a DTE window, short strike by
    delta or moneyness, optional long wing by width. All legs are checked for a two-sided quote
    with enough size before any order is sent. Sells fill at the bid and buys at the ask.
@@ -72,7 +74,16 @@ from nautilus_trader.trading.strategy import Strategy
 from options import pricing
 from options.instruments import VENUE, daily_bar_type, equity_id
 from options.market_calendar import is_first_session_of_week, session_of_ns
-from risk import Action, EntryProposal, ProposedLeg, RiskDecision, check_entry, current_decision
+from risk import (
+    FLATTEN_ALL,
+    OWNER_FLATTEN_TOPIC,
+    Action,
+    EntryProposal,
+    ProposedLeg,
+    RiskDecision,
+    check_entry,
+    current_decision,
+)
 from statestore import IntentState, StateStore
 from strategies.toolkit.book import Leg, Trade, TradeBook
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
@@ -101,6 +112,7 @@ SPREAD_ORDER_MODES = ("legs", "combo")
 SPREAD_CHECK_NS = 500_000_000  # how often a pending spread instrument is looked for in the cache
 SPREAD_CHECKS = 20
 RISK_FLATTEN_TAG = ExitReason.RISK_FLATTEN.value
+OWNER_FLATTEN_TAG = ExitReason.OWNER_FLATTEN.value
 JOURNALLED_PARAMETERS = (
     "option_kind",
     "entry_schedule",
@@ -362,6 +374,7 @@ class ShortOptionStrategy(Strategy):
             store = StateStore(self._cfg.state_store or ":memory:")
             self._book = TradeBook(store, self.id.value, self._cfg.underlying)
         self.subscribe_bars(daily_bar_type(self._underlying_id))
+        self.msgbus.subscribe(topic=OWNER_FLATTEN_TOPIC, handler=self._on_owner_flatten)
         options = [
             instrument
             for instrument in self.cache.instruments(venue=VENUE, underlying=self._cfg.underlying)
@@ -866,6 +879,21 @@ class ShortOptionStrategy(Strategy):
             if tag is not None:
                 trade.closing = True
                 self._submit(trade, opening=False, tag=tag)
+
+    def _on_owner_flatten(self, target: object) -> None:
+        # The owner's flatten: close now, whatever the quotes; a trade whose order still
+        # works is left to that order (its next decision sees the rest).
+        if self._book is None or not isinstance(target, str):
+            return
+        waiting = self._structures_waiting()
+        for trade in self._trades:
+            if target not in (FLATTEN_ALL, trade.structure_id):
+                continue
+            if trade.closing or not trade.open_legs or trade.structure_id in waiting:
+                continue
+            self.log.warning(f"Owner flatten: closing {trade.structure_id}")
+            trade.closing = True
+            self._submit(trade, opening=False, tag=OWNER_FLATTEN_TAG)
 
     def _submit(self, trade: Trade, opening: bool, tag: str) -> None:
         if self._cfg.spread_orders == "combo" and len(trade.legs) > 1:

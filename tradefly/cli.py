@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Imported here so that Ctrl-C during these slow imports is handled by ``main``.
     from adapters.tradier.cli import add_live_parser
     from catalog.cli import add_catalog_parser, add_ingest_parser
+    from control.cli import add_control_parser
     from tradefly.backtest.cli import add_backtest_parser, add_demo_parser
     from tradefly.check import add_check_parser
     from tradefly.risk_cli import add_risk_parser
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_parser(commands)
     add_risk_parser(commands)
     add_train_parser(commands)
+    add_control_parser(commands)
     return parser
 
 

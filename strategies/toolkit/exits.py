@@ -19,6 +19,7 @@ class ExitReason(StrEnum):
     ASSIGNED_SHARES_SOLD = "assigned_shares_sold"
     BROKEN_ENTRY = "broken_entry"  # some legs of a leg-by-leg entry never filled
     RISK_FLATTEN = "risk_flatten"  # the risk guard's flatten decision
+    OWNER_FLATTEN = "owner_flatten"  # the owner's flatten command (tradefly.owner.flatten)
     OPEN = "open"
 
 

@@ -17,6 +17,7 @@ OURS = {
     "risk",
     "research",
     "journal",
+    "control",
 }
 ALLOWED = {
     "options": {"options"},

@@ -1,0 +1,1 @@
+"""The control app's routers: login and sessions, pages, owner actions."""

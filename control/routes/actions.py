@@ -1,0 +1,100 @@
+"""Owner actions: each writes one owner command into the store for the node to apply.
+
+Every action needs the form field ``confirm=yes`` (the page's confirmation checkbox). The
+dangerous ones (:data:`DANGEROUS`: flatten, kill switch off, releasing latches) also need a
+fresh TOTP code: one entered with the action, or at login or a previous action within the
+step-up window (5 minutes by default). Each request, carried out or refused, is appended to
+the audit log with who, when, from where and the outcome (``requested #ID``; the node appends
+the applied outcome when it applies the command). Demo mode refuses every action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from control.deps import AddressDep, NowDep, OwnerDep, SettingsDep, StoreDep
+from control.security import NS, accept_totp
+from control.templating import templates
+from risk import FLATTEN_ALL
+from statestore.audit import AuditLog
+from statestore.control import ControlLedger
+from statestore.risk import RiskLedger
+
+router = APIRouter(prefix="/actions")
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One owner action: the owner command it writes and where the owner sees its effect."""
+
+    command: str
+    dangerous: bool
+    back: str
+
+
+ACTIONS = {
+    "pause": Action("pause_entries", False, "/risk"),
+    "resume": Action("resume_entries", False, "/risk"),
+    "kill-switch-on": Action("kill_switch_on", False, "/risk"),
+    "kill-switch-off": Action("kill_switch_off", True, "/risk"),
+    "release-latch": Action("reset", True, "/risk"),
+    "flatten": Action("flatten", True, "/positions"),
+    "test-notification": Action("test_notification", False, "/risk"),
+}
+"""The actions by URL name (``POST /actions/{name}``)."""
+
+DANGEROUS = frozenset(name for name, action in ACTIONS.items() if action.dangerous)
+
+
+def _refused(request: Request, status: int, message: str) -> Response:
+    return templates.TemplateResponse(request, "refused.html", {"message": message}, status)
+
+
+@router.post("/{name}")
+async def act(
+    request: Request,
+    name: str,
+    session: OwnerDep,
+    cfg: SettingsDep,
+    store: StoreDep,
+    address: AddressDep,
+    now: NowDep,
+    confirm: Annotated[str, Form(max_length=8)] = "",
+    totp: Annotated[str, Form(max_length=16)] = "",
+    target: Annotated[str, Form(max_length=64)] = "",
+    rule: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Write the owner command of action `name` (see :data:`ACTIONS`) after the checks."""
+    action = ACTIONS.get(name)
+    if action is None:
+        return _refused(request, 404, f"no action {name!r}")
+    audit = AuditLog(store)
+    detail = " ".join(v for v in (rule, target) if v)
+    if cfg.read_only or session is None:
+        return _refused(request, 403, "demo mode: read-only, actions are refused")
+
+    def refuse(status: int, why: str) -> Response:
+        audit.append(now, "owner", address, action.command, detail, f"refused: {why}")
+        return _refused(request, status, why)
+
+    if confirm != "yes":
+        return refuse(400, "not confirmed: tick the confirmation box")
+    if action.command == "flatten" and not (target == FLATTEN_ALL or target.isalnum()):
+        return refuse(400, "flatten needs a structure id or * for all")
+    if action.dangerous:
+        ledger = ControlLedger(store)
+        if totp:
+            if not accept_totp(ledger, totp, now):
+                return refuse(403, "step-up refused: wrong or already used code")
+            ledger.step_up(session.token_hash, now)
+        elif now - session.stepup_ns > cfg.stepup_window_s * NS:
+            return refuse(403, "step-up required: enter a fresh authenticator code")
+    command_id = RiskLedger(store).add_command(
+        action.command, now, rule=rule or None, argument=target or None
+    )
+    audit.append(now, "owner", address, action.command, detail, f"requested #{command_id}")
+    return RedirectResponse(f"{action.back}?sent={command_id}", status_code=303)

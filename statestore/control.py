@@ -1,0 +1,169 @@
+"""Tables the owner's control app keeps in the node's state store.
+
+``control_credentials`` holds the owner's Argon2id password hash, the TOTP secret and the last
+accepted TOTP time step (so a code is accepted once); ``control_sessions`` the server-side
+sessions, keyed by the SHA-256 of the session token (the token itself is only in the owner's
+cookie); ``login_attempts`` every login attempt with its address, for throttling and lockout
+across restarts; ``account_snapshots`` the node's equity and cash over time (the dashboard's
+equity and drawdown chart). Every write commits before it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from statestore.store import StateStore
+
+PASSWORD_HASH = "password_hash"  # noqa: S105 (key names, not secrets)
+TOTP_SECRET = "totp_secret"  # noqa: S105
+TOTP_LAST_TIMECODE = "totp_last_timecode"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A server-side session (times in UNIX ns; `stepup_ns` is the last fresh TOTP code)."""
+
+    token_hash: str
+    created_ns: int
+    last_seen_ns: int
+    stepup_ns: int
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSnapshot:
+    """Equity (cash plus positions at their marks) and cash, USD, at `ts_ns` (UNIX ns)."""
+
+    ts_ns: int
+    equity: float
+    cash: float
+
+
+class ControlLedger:
+    """Read and write the control app's tables of a :class:`StateStore`.
+
+    Parameters
+    ----------
+    store : StateStore
+        The open store (schema version 3 or later).
+
+    """
+
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+        self._conn = store._conn
+
+    # -- Credentials -----------------------------------------------------------------------------
+
+    def credential(self, key: str) -> str | None:
+        """Return a stored credential value (``None`` when unset)."""
+        row = self._conn.execute(
+            "SELECT value FROM control_credentials WHERE key = ?", (key,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def set_credential(self, key: str, value: str, ts_ns: int) -> None:
+        """Store a credential value."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO control_credentials VALUES (?, ?, ?)", (key, value, ts_ns)
+        )
+
+    def advance_timecode(self, timecode: int, ts_ns: int) -> bool:
+        """Record `timecode` as the last accepted TOTP step if it is newer; return whether it was.
+
+        One statement, so two requests racing with the same code cannot both succeed.
+        """
+        cursor = self._conn.execute(
+            "INSERT INTO control_credentials VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = excluded.value, updated_ns = excluded.updated_ns "
+            "WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+            (TOTP_LAST_TIMECODE, str(timecode), ts_ns),
+        )
+        return cursor.rowcount == 1
+
+    def forget_timecode(self) -> None:
+        """Forget the last accepted TOTP step (a new secret starts its own count)."""
+        self._conn.execute("DELETE FROM control_credentials WHERE key = ?", (TOTP_LAST_TIMECODE,))
+
+    # -- Sessions --------------------------------------------------------------------------------
+
+    def add_session(self, token_hash: str, ts_ns: int, address: str) -> None:
+        """Store a new session (logged in with a fresh TOTP code, so stepped up now)."""
+        self._conn.execute(
+            "INSERT INTO control_sessions VALUES (?, ?, ?, ?, ?)",
+            (token_hash, ts_ns, ts_ns, ts_ns, address),
+        )
+
+    def session(self, token_hash: str) -> Session | None:
+        """Return the session of a token hash, if any."""
+        row = self._conn.execute(
+            "SELECT * FROM control_sessions WHERE token_hash = ?", (token_hash,)
+        ).fetchone()
+        return Session(*row) if row else None
+
+    def touch_session(self, token_hash: str, ts_ns: int) -> None:
+        """Record activity on a session (the idle timeout counts from here)."""
+        self._conn.execute(
+            "UPDATE control_sessions SET last_seen_ns = ? WHERE token_hash = ?", (ts_ns, token_hash)
+        )
+
+    def step_up(self, token_hash: str, ts_ns: int) -> None:
+        """Record a fresh TOTP code on a session."""
+        self._conn.execute(
+            "UPDATE control_sessions SET stepup_ns = ? WHERE token_hash = ?", (ts_ns, token_hash)
+        )
+
+    def delete_session(self, token_hash: str) -> None:
+        """End one session."""
+        self._conn.execute("DELETE FROM control_sessions WHERE token_hash = ?", (token_hash,))
+
+    def delete_all_sessions(self) -> int:
+        """End every session ("log out everywhere"); return how many there were."""
+        return self._conn.execute("DELETE FROM control_sessions").rowcount
+
+    # -- Login attempts --------------------------------------------------------------------------
+
+    def add_attempt(self, ts_ns: int, address: str, ok: bool) -> None:
+        """Record a login attempt."""
+        self._conn.execute(
+            "INSERT INTO login_attempts (ts_ns, address, ok) VALUES (?, ?, ?)",
+            (ts_ns, address, int(ok)),
+        )
+
+    def failures_since(self, since_ns: int, address: str | None = None) -> int:
+        """Count failed attempts since `since_ns` (from `address` only, when given).
+
+        A successful login from an address clears that address's earlier failures.
+        """
+        if address is None:
+            sql = "SELECT COUNT(*) FROM login_attempts WHERE ok = 0 AND ts_ns >= ?"
+            return int(self._conn.execute(sql, (since_ns,)).fetchone()[0])
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM login_attempts WHERE ok = 0 AND address = ? AND ts_ns >= "
+            "MAX(?, COALESCE((SELECT MAX(ts_ns) FROM login_attempts WHERE ok = 1 AND address = ?)"
+            ", 0))",
+            (address, since_ns, address),
+        ).fetchone()
+        return int(row[0])
+
+    # -- Account snapshots -----------------------------------------------------------------------
+
+    def add_snapshot(self, ts_ns: int, equity: float, cash: float) -> None:
+        """Record equity and cash (USD) at `ts_ns`."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO account_snapshots VALUES (?, ?, ?)", (ts_ns, equity, cash)
+        )
+
+    def last_snapshot(self) -> AccountSnapshot | None:
+        """Return the newest snapshot, if any."""
+        row = self._conn.execute(
+            "SELECT * FROM account_snapshots ORDER BY ts_ns DESC LIMIT 1"
+        ).fetchone()
+        return AccountSnapshot(*row) if row else None
+
+    def snapshots(self, since_ns: int = 0) -> list[AccountSnapshot]:
+        """Return the snapshots from `since_ns` on, oldest first."""
+        rows = self._conn.execute(
+            "SELECT * FROM account_snapshots WHERE ts_ns >= ? ORDER BY ts_ns", (since_ns,)
+        ).fetchall()
+        return [AccountSnapshot(*row) for row in rows]
