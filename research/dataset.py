@@ -139,8 +139,14 @@ def earnings_frame(records: Iterable[EarningsEvent]) -> pd.DataFrame:
     return frame
 
 
-def load_inputs(catalog_dir: Path, underlying: str, vix_csv: Path | None) -> FeatureInputs:
+def load_inputs(
+    catalog_dir: Path, underlying: str, vix_csv: Path | None, bars_before_ns: int | None = None
+) -> FeatureInputs:
     """Read an underlying's daily bars, news and earnings from the catalog; VIX from Cboe's file.
+
+    `bars_before_ns` keeps only bars stamped before that instant (the signal actor's history
+    before a replay starts). News and earnings are read whole: the feature functions take
+    each record only from the instant it became known.
 
     Raises
     ------
@@ -151,6 +157,8 @@ def load_inputs(catalog_dir: Path, underlying: str, vix_csv: Path | None) -> Fea
     catalog = open_catalog(catalog_dir)
     instrument_id = make_underlying(underlying).id
     bars = catalog.bars(bar_types=[str(daily_bar_type(instrument_id))])
+    if bars_before_ns is not None:
+        bars = [b for b in bars if b.ts_event < bars_before_ns]
     if not bars:
         raise ValueError(
             f"{catalog_dir}: no daily bars of {underlying} in the catalog; run tradefly ingest bars"

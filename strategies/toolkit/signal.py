@@ -37,6 +37,11 @@ class Signal(msgspec.Struct, frozen=True, kw_only=True):
     features_hash : str
         SHA-256 (hex) of the feature names and values the model read, so a signal can be
         matched to the exact inputs that produced it.
+    entries_allowed : bool, default True
+        False when the actor's entry gate (earnings or news rule) blocks new entries now;
+        a strategy should open nothing on this underlying then.
+    gate_reason : str, default ""
+        Why entries are blocked (``earnings in 2 days``), empty when allowed.
 
     Raises
     ------
@@ -53,6 +58,8 @@ class Signal(msgspec.Struct, frozen=True, kw_only=True):
     confidence: float
     model_version: str
     features_hash: str
+    entries_allowed: bool = True
+    gate_reason: str = ""
 
     def __post_init__(self) -> None:
         if not self.underlying:

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from catalog.ingest import ingest_underlying_bars
 from research.dataset import load_inputs
 from research.fanout import fit_folds_on_ray, init_ray
 from research.training import (
@@ -21,7 +20,6 @@ from research.training import (
     make_dataset,
     train,
 )
-from tests.conftest import shared_data_path
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +29,9 @@ def ray_local() -> Iterator[Any]:
     ray.shutdown()
 
 
-def test_walk_forward_folds_on_ray_equal_the_sequential_run(ray_local: Any, tmp_path: Path) -> None:
-    catalog = tmp_path / "catalog"
-    ingest_underlying_bars(
-        catalog,
-        [shared_data_path("underlying_daily/yfinance_rjdabest/daily_SPY.csv")],
-        ticker="SPY",
-        show_progress=False,
-    )
+def test_walk_forward_folds_on_ray_equal_the_sequential_run(
+    ray_local: Any, spy_catalog: Path
+) -> None:
     config = TrainConfig(
         name="ray-test",
         underlying="SPY",
@@ -50,7 +43,7 @@ def test_walk_forward_folds_on_ray_equal_the_sequential_run(ray_local: Any, tmp_
         validation=ValidationConfig(n_splits=3, embargo=5),
         model=ModelConfig(n_estimators=30, num_leaves=7),
     )
-    dataset = make_dataset(load_inputs(catalog, "SPY", None), config)
+    dataset = make_dataset(load_inputs(spy_catalog, "SPY", None), config)
     on_ray = fit_folds_on_ray(dataset, config)
     sequential = train(dataset, config)
     fanned = train(dataset, config, on_ray)

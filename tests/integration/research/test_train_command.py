@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from catalog.ingest import ingest_underlying_bars
 from research.registry import load_model
 from tests.conftest import shared_data_path
 from tradefly.cli import main
 
-SPY_BARS = "underlying_daily/yfinance_rjdabest/daily_SPY.csv"
 VIX = "underlying_daily/cboe_VIX_History.csv"
 
 CONFIG = """\
@@ -26,13 +24,6 @@ label: {{horizon: 5}}
 validation: {{scheme: walk_forward, n_splits: 3, embargo: 5}}
 model: {{n_estimators: 40, num_leaves: 7, min_child_samples: 40}}
 """
-
-
-@pytest.fixture(scope="module")
-def spy_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    catalog = tmp_path_factory.mktemp("spycat") / "catalog"
-    ingest_underlying_bars(catalog, [shared_data_path(SPY_BARS)], ticker="SPY", show_progress=False)
-    return catalog
 
 
 def _config(tmp_path: Path, body: str | None = None) -> Path:

@@ -38,6 +38,9 @@ def test_round_trip_through_bytes() -> None:
     signal = make()
     assert decode_signal(encode_signal(signal)) == signal
     assert decode_signal(encode_signal(make(probability=None))) == make(probability=None)
+    gated = make(entries_allowed=False, gate_reason="earnings in 2 days")
+    assert decode_signal(encode_signal(gated)) == gated
+    assert signal.entries_allowed and signal.gate_reason == ""
 
 
 def test_latest_signal_reads_the_last_stored_value_from_a_nautilus_cache() -> None:
