@@ -13,6 +13,11 @@ A row whose strike column is the symbol's strike divided (or multiplied) by a wh
 ratio (within 1%, vendors round adjusted strikes) is rejected as ``split-adjusted``: the
 vendor adjusted its strike and prices for a later split but not its symbol (e.g. Polygon's
 AAPL rows before the 2020 4:1 split), so it describes no contract that traded at those prices.
+
+A row whose symbol has an adjusted root, the underlying followed by a digit (``AAPL1``,
+``AAPL7``: OCC's roots for contracts whose deliverable changed, e.g. after a non-whole split or
+for mini options), is rejected as ``ADJUSTED_ROOT``: such a contract does not deliver 100
+shares, and none of the file layouts states what it delivers.
 """
 
 import datetime as dt
@@ -109,7 +114,8 @@ class OptionRowTerms:
         ------
         RowRejected
             A field parser's reason, ``UNPARSEABLE_SYMBOL`` when neither the symbol nor the
-            row's terms make a contract, ``SPLIT_ADJUSTED`` when the strike column is the
+            row's terms make a contract, ``ADJUSTED_ROOT`` for an adjusted root (its
+            deliverable is not 100 shares), ``SPLIT_ADJUSTED`` when the strike column is the
             symbol's strike adjusted by a split ratio, ``SYMBOL_MISMATCH`` when the
             underlying, type, expiration or strike column otherwise disagrees with the
             symbol, or
@@ -138,9 +144,22 @@ class OptionRowTerms:
             )
         if contract.underlying != underlying:
             raise RowRejected(RejectReason.SYMBOL_MISMATCH)
+        if is_adjusted_root(occ.root, underlying):
+            raise RowRejected(RejectReason.ADJUSTED_ROOT)
         if expiration < day:
             raise RowRejected(RejectReason.EXPIRED_BEFORE_QUOTE_DATE)
         return occ, contract, day
+
+
+def is_adjusted_root(root: str, underlying: str) -> bool:
+    """Return whether `root` is an OCC adjusted root of `underlying` (``AAPL1`` of ``AAPL``).
+
+    Index roots (``SPXW`` of ``SPX``) and roots that spell the ticker without its punctuation
+    (``BRKB`` of ``BRK.B``) are standard.
+    """
+    ticker = "".join(ch for ch in underlying.upper() if ch.isalnum())
+    root = root.upper()
+    return root != ticker and root[-1:].isdigit() and root[:-1].rstrip("0123456789") == ticker
 
 
 def _same_expiration(symbol_date: dt.date, column_date: dt.date) -> bool:

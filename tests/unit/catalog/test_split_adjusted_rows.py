@@ -7,8 +7,9 @@ Real data: Polygon's AAPL monthly option bars 2016-2025; before the 2020-08-31 4
 import pytest
 
 from catalog.option_bars import load_option_bars
-from catalog.option_rows import OptionColumns, OptionRowTerms
+from catalog.option_rows import OptionColumns, OptionRowTerms, is_adjusted_root
 from catalog.validation import RejectReason, RowRejected
+from options.occ import parse_occ
 from tests.conftest import shared_data_path
 
 AAPL = "options_chains/polygon_dayaggs_monthly/AAPL/{year}_options_pessimistic.csv"
@@ -68,3 +69,35 @@ def test_split_ratio_or_mismatch(strike: str, reason: RejectReason) -> None:
     with pytest.raises(RowRejected) as rejected:
         OptionRowTerms(columns).parse(fields.__getitem__)
     assert rejected.value.reason is reason
+
+
+@pytest.mark.parametrize(
+    ("symbol", "underlying", "adjusted"),
+    [
+        ("AAPL1140621C00500000", "AAPL", True),
+        ("AAPL7150117C00430000", "AAPL", True),  # the root of Tradier's 2014 AAPL7 quote
+        ("AAPL240621C00500000", "AAPL", False),
+        ("SPXW240621C05000000", "SPX", False),
+        ("BRKB240621C00400000", "BRK.B", False),
+    ],
+)
+def test_adjusted_roots_are_rejected_as_such(symbol: str, underlying: str, adjusted: bool) -> None:
+    # Crafted rows: no file in ../shared/data holds an adjusted root.
+    columns = OptionColumns("symbol", "underlying", "kind", "expiration", "strike", "day")
+    occ = parse_occ(symbol)
+    fields = {
+        "symbol": symbol,
+        "underlying": underlying,
+        "kind": symbol[-9],
+        "expiration": occ.expiration.isoformat(),
+        "strike": str(occ.strike),
+        "day": "2014-06-02",
+    }
+    terms = OptionRowTerms(columns)
+    if not adjusted:
+        assert terms.parse(fields.__getitem__)[0] == occ
+        return
+    with pytest.raises(RowRejected) as rejected:
+        terms.parse(fields.__getitem__)
+    assert rejected.value.reason is RejectReason.ADJUSTED_ROOT
+    assert is_adjusted_root(occ.root, underlying)
