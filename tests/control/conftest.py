@@ -51,16 +51,20 @@ class Owner:
         return self.totp.at(self.clock.ns / 1e9)
 
 
-@pytest.fixture(scope="session")
-def owner_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store with the owner's password and TOTP secret set (hashed once per run)."""
-    path = tmp_path_factory.mktemp("control") / "template.sqlite"
+def make_owner_store(path: Path) -> Path:
+    """Create a store with the owner's password (:data:`FAST_HASHER`) and TOTP secret set."""
     with StateStore(path) as store:
         ledger = ControlLedger(store)
         set_password(ledger, PASSWORD, time.time_ns(), FAST_HASHER)
         set_totp_secret(ledger, SECRET, time.time_ns())
         store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
+
+
+@pytest.fixture(scope="session")
+def owner_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the owner's password and TOTP secret set (hashed once per run)."""
+    return make_owner_store(tmp_path_factory.mktemp("control") / "template.sqlite")
 
 
 @pytest.fixture
