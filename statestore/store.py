@@ -8,12 +8,15 @@ method is durable when it returns, so a caller that writes an intent and then su
 has the intent on disk first. :meth:`StateStore.transaction` groups several writes into one
 commit.
 
-On a live node (a file store called from a running asyncio loop) :meth:`StateStore.mint_intent`
-keeps SQLite off the decision path: it appends the intent to the store's intent journal
-(:mod:`statestore.intent_journal`) and inserts it into SQLite within 50 ms from the loop, or
-at once when the store is next read or written, whichever comes first. Reads and writes
-therefore always see every intent minted before them, and the intents a killed process
-had only journalled are replayed by the next store that opens the file.
+On a live node (a file store called from a running asyncio loop) the writes of the decision
+path (minting an intent, saving or updating a structure, marking a cycle, node status) keep
+SQLite off that path: each is appended to the store's write journal
+(:mod:`statestore.write_journal`) and executed in SQLite within 50 ms from the loop, or at once
+when the store is next read or written, whichever comes first, in the order they were made.
+Reads therefore always see every write made before them, and the writes a killed process had
+only journalled are replayed by the next store that opens the file. Writes whose result the
+caller needs (:meth:`StateStore.set_intent_state`) or that are not idempotent
+(:meth:`StateStore.add_owned_shares`) always go to SQLite at once.
 """
 
 from __future__ import annotations
@@ -30,20 +33,20 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from statestore.intent_journal import IntentJournal, replay_orphans
 from statestore.migrations import MIGRATIONS
+from statestore.write_journal import Statement, WriteJournal, replay_orphans
 
 MEMORY = ":memory:"
 
 FLUSH_DELAY_S = 0.05
-"""How long after a journalled mint the loop inserts the journalled intents into SQLite.
+"""How long after a journalled write the loop executes the journalled writes in SQLite.
 
-Long enough that the insert runs after the order has left and batches the intents of a busy
-moment into one commit; short enough that a reader of the file sees intents almost at once.
+Long enough that they run after the order has left and the writes of a busy moment share one
+commit; short enough that a reader of the file sees them almost at once.
 """
 
 _INSERT_INTENT = "INSERT INTO order_intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_REPLAY_INTENT = "INSERT OR IGNORE INTO order_intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_JOURNAL_INTENT = "INSERT OR IGNORE INTO order_intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 class IntentState(StrEnum):
@@ -233,8 +236,8 @@ class StateStore:
         self._conn.execute(f"PRAGMA synchronous = {synchronous}")
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._fsync_journal = synchronous == "FULL"
-        self._journal: IntentJournal | None = None
-        self._pending: list[tuple[Any, ...]] = []
+        self._journal: WriteJournal | None = None
+        self._pending: list[list[Statement]] = []
         self._pending_ids: set[str] = set()
         self._flush_handle: asyncio.TimerHandle | None = None
         # Intent ids: a random prefix per open store and a counter (no getrandom per intent).
@@ -242,12 +245,12 @@ class StateStore:
         self._id_counter = itertools.count()
         self._migrate()
         if self.path != MEMORY:
-            replay_orphans(self._conn, self.path, _REPLAY_INTENT)
+            replay_orphans(self._conn, self.path)
 
     # -- Plumbing ----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Insert journalled intents, delete the intent journal and close the connection."""
+        """Execute journalled writes, delete the write journal and close the connection."""
         self.flush()
         if self._journal is not None:
             self._journal.close()
@@ -255,16 +258,17 @@ class StateStore:
         self._conn.close()
 
     def flush(self) -> None:
-        """Insert the intents minted into the journal but not yet into SQLite (one commit)."""
+        """Execute the journalled writes not yet in SQLite, in order, in one commit."""
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
         if not self._pending:
             return
-        rows = self._pending
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            self._conn.executemany(_INSERT_INTENT, rows)
+            for group in self._pending:
+                for sql, params in group:
+                    self._conn.execute(sql, params)
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
@@ -327,6 +331,30 @@ class StateStore:
         self.flush()
         return self._conn.execute(sql, params).fetchall()
 
+    def _write_idempotent(self, *statements: Statement) -> None:
+        """Make `statements` (idempotent ones) durable as one atomic group, journalled if live."""
+        loop = self._journalling_loop()
+        if loop is None:
+            with self.transaction():
+                for sql, params in statements:
+                    self._conn.execute(sql, params)
+            return
+        if self._journal is None:
+            self._journal = WriteJournal(self.path, fsync=self._fsync_journal)
+        self._journal.append(list(statements))
+        self._pending.append(list(statements))
+        if self._flush_handle is None:
+            self._flush_handle = loop.call_later(FLUSH_DELAY_S, self.flush)
+
+    def _journalling_loop(self) -> asyncio.AbstractEventLoop | None:
+        """Return the running loop when a write may be journalled (file store, no transaction)."""
+        if self.path == MEMORY or self._depth:
+            return None
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+
     # -- Order intents -----------------------------------------------------------------------
 
     def mint_intent(
@@ -374,10 +402,10 @@ class StateStore:
             ts_ns,
             json.dumps(intent.detail),
         )
-        loop = self._journalling_loop()
-        if loop is None:
+        if self._journalling_loop() is None:
             self._write(_INSERT_INTENT, row)
             return intent
+        # Journalled as INSERT OR IGNORE (replay is idempotent), so refuse a duplicate here.
         if (
             client_order_id in self._pending_ids
             or self._conn.execute(
@@ -387,23 +415,9 @@ class StateStore:
             raise sqlite3.IntegrityError(
                 f"UNIQUE constraint failed: order_intents.client_order_id ({client_order_id})"
             )
-        if self._journal is None:
-            self._journal = IntentJournal(self.path, fsync=self._fsync_journal)
-        self._journal.append(row)
-        self._pending.append(row)
+        self._write_idempotent((_JOURNAL_INTENT, row))
         self._pending_ids.add(client_order_id)
-        if self._flush_handle is None:
-            self._flush_handle = loop.call_later(FLUSH_DELAY_S, self.flush)
         return intent
-
-    def _journalling_loop(self) -> asyncio.AbstractEventLoop | None:
-        """Return the running loop when a mint may be journalled (file store, no transaction)."""
-        if self.path == MEMORY or self._depth:
-            return None
-        try:
-            return asyncio.get_running_loop()
-        except RuntimeError:
-            return None
 
     def set_intent_state(self, client_order_id: str, state: IntentState, ts_ns: int) -> bool:
         """Move the intent of `client_order_id` to `state`; a final state never changes.
@@ -441,39 +455,40 @@ class StateStore:
     # -- Structures --------------------------------------------------------------------------
 
     def save_structure(self, structure: StoredStructure) -> None:
-        """Insert or replace a structure and its legs."""
-        with self.transaction():
-            self._conn.execute(
+        """Insert or replace a structure and its legs (one atomic write)."""
+        row = (
+            structure.structure_id,
+            structure.strategy_id,
+            structure.underlying,
+            structure.cycle,
+            structure.status,
+            structure.credit,
+            structure.opened_ns,
+            structure.closed_ns,
+            structure.rolled_from,
+        )
+        statements: list[Statement] = [
+            (
                 "INSERT OR REPLACE INTO structures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                row,
+            ),
+            ("DELETE FROM structure_legs WHERE structure_id = ?", (structure.structure_id,)),
+        ]
+        statements += [
+            (
+                "INSERT INTO structure_legs VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     structure.structure_id,
-                    structure.strategy_id,
-                    structure.underlying,
-                    structure.cycle,
-                    structure.status,
-                    structure.credit,
-                    structure.opened_ns,
-                    structure.closed_ns,
-                    structure.rolled_from,
+                    leg.instrument_id,
+                    leg.side,
+                    leg.ratio,
+                    leg.quantity,
+                    leg.position_id,
                 ),
             )
-            self._conn.execute(
-                "DELETE FROM structure_legs WHERE structure_id = ?", (structure.structure_id,)
-            )
-            self._conn.executemany(
-                "INSERT INTO structure_legs VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        structure.structure_id,
-                        leg.instrument_id,
-                        leg.side,
-                        leg.ratio,
-                        leg.quantity,
-                        leg.position_id,
-                    )
-                    for leg in structure.legs
-                ],
-            )
+            for leg in structure.legs
+        ]
+        self._write_idempotent(*statements)
 
     def update_structure(
         self,
@@ -484,19 +499,23 @@ class StateStore:
         closed_ns: int | None = None,
     ) -> None:
         """Change the given fields of a stored structure (``None`` leaves a field as it is)."""
-        self._write(
-            "UPDATE structures SET status = COALESCE(?, status), credit = COALESCE(?, credit), "
-            "opened_ns = COALESCE(?, opened_ns), closed_ns = COALESCE(?, closed_ns) "
-            "WHERE structure_id = ?",
-            (status, credit, opened_ns, closed_ns, structure_id),
+        self._write_idempotent(
+            (
+                "UPDATE structures SET status = COALESCE(?, status), credit = COALESCE(?, credit), "
+                "opened_ns = COALESCE(?, opened_ns), closed_ns = COALESCE(?, closed_ns) "
+                "WHERE structure_id = ?",
+                (status, credit, opened_ns, closed_ns, structure_id),
+            )
         )
 
     def set_leg_position(self, structure_id: str, instrument_id: str, position_id: str) -> None:
         """Record the position holding a leg."""
-        self._write(
-            "UPDATE structure_legs SET position_id = ? "
-            "WHERE structure_id = ? AND instrument_id = ?",
-            (position_id, structure_id, instrument_id),
+        self._write_idempotent(
+            (
+                "UPDATE structure_legs SET position_id = ? "
+                "WHERE structure_id = ? AND instrument_id = ?",
+                (position_id, structure_id, instrument_id),
+            )
         )
 
     def structures(self, strategy_id: str, open_only: bool = True) -> list[StoredStructure]:
@@ -538,16 +557,20 @@ class StateStore:
 
     def mark_cycle_traded(self, strategy_id: str, cycle: str, structure_id: str) -> None:
         """Record that a strategy traded a cycle (expiration) with a structure."""
-        self._write(
-            "INSERT OR REPLACE INTO traded_cycles VALUES (?, ?, ?)",
-            (strategy_id, cycle, structure_id),
+        self._write_idempotent(
+            (
+                "INSERT OR REPLACE INTO traded_cycles VALUES (?, ?, ?)",
+                (strategy_id, cycle, structure_id),
+            )
         )
 
     def release_cycle(self, strategy_id: str, structure_id: str) -> None:
         """Forget the cycle a structure marked traded (its entry never filled)."""
-        self._write(
-            "DELETE FROM traded_cycles WHERE strategy_id = ? AND structure_id = ?",
-            (strategy_id, structure_id),
+        self._write_idempotent(
+            (
+                "DELETE FROM traded_cycles WHERE strategy_id = ? AND structure_id = ?",
+                (strategy_id, structure_id),
+            )
         )
 
     def traded_cycles(self, strategy_id: str) -> set[str]:
@@ -583,7 +606,8 @@ class StateStore:
 
     def set_status(self, key: str, value: str, ts_ns: int) -> None:
         """Record a node status value (e.g. ``market_data: polling``)."""
-        self._write("INSERT OR REPLACE INTO node_status VALUES (?, ?, ?)", (key, value, ts_ns))
+        sql = "INSERT OR REPLACE INTO node_status VALUES (?, ?, ?)"
+        self._write_idempotent((sql, (key, value, ts_ns)))
 
     def status(self) -> dict[str, tuple[str, int]]:
         """Return ``{key: (value, updated_ns)}``."""

@@ -1,4 +1,4 @@
-"""Intents minted on a live node: journalled off the SQLite path, never lost, never reordered."""
+"""Writes on a live node: journalled off the SQLite path, never lost, never reordered."""
 
 import asyncio
 import os
@@ -18,7 +18,7 @@ from statestore.store import FLUSH_DELAY_S
 
 
 def journals(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(f"{path.name}-intents-*"))
+    return sorted(path.parent.glob(f"{path.name}-pending-*"))
 
 
 def committed(path: Path) -> list[str]:
@@ -91,6 +91,42 @@ def test_a_mint_inside_a_transaction_is_part_of_it(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
+DIES_BEFORE_THE_FLUSH = """
+import asyncio, os, signal, sqlite3
+from statestore import StateStore, StoredLeg, StoredStructure
+
+async def main():
+    store = StateStore({path!r})
+    legs = (StoredLeg("P", "SELL", 2),)
+    store.save_structure(StoredStructure("T-1", "S-000", "SPY", "2021-02-19", "opening", legs))
+    store.mark_cycle_traded("S-000", "2021-02-19", "T-1")
+    store.mint_intent("S-000", "entry", "O-1", "SPY.US", 1, "T-1")
+    store.update_structure("T-1", status="open", credit=1.25)
+    store.set_status("market_data", "streaming", 5)
+    with sqlite3.connect({path!r}) as db:
+        assert db.execute("SELECT COUNT(*) FROM structures").fetchone() == (0,)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+asyncio.run(main())
+"""
+
+
+def test_journalled_writes_of_a_killed_node_are_replayed_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    code = textwrap.dedent(DIES_BEFORE_THE_FLUSH).format(path=str(path))
+    result = subprocess.run([sys.executable, "-c", code], check=False, env=os.environ.copy())
+    assert result.returncode == -signal.SIGKILL
+    (journal,) = journals(path)
+    assert journal.read_bytes().count(b"\n") == 5
+    with StateStore(path) as store:
+        (structure,) = store.structures("S-000")
+        assert (structure.status, structure.credit, structure.legs[0].quantity) == ("open", 1.25, 2)
+        assert store.traded_cycles("S-000") == {"2021-02-19"}
+        assert [i.client_order_id for i in store.intents()] == ["O-1"]
+        assert store.status() == {"market_data": ("streaming", 5)}
+    assert journals(path) == []
+
+
 def test_a_live_stores_journal_is_left_alone_by_another_store(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
 
@@ -109,7 +145,7 @@ def test_a_live_stores_journal_is_left_alone_by_another_store(tmp_path: Path) ->
 
 CHILD = """
 import asyncio, os, sys
-from statestore import IntentState, StateStore
+from statestore import IntentState, StateStore, StoredLeg, StoredStructure
 
 async def main():
     store = StateStore({path!r}, synchronous={synchronous!r})
@@ -117,7 +153,11 @@ async def main():
     os.write(sent, b"ready\\n")
     for i in range(1_000_000):
         coid = f"O-{{i:07d}}"
-        store.mint_intent("S-000", "entry", coid, "SPY.US", i)
+        legs = (StoredLeg("P-" + str(i), "SELL", 1), StoredLeg("Q-" + str(i), "BUY", 1))
+        structure = StoredStructure(f"T-{{i:07d}}", "S-000", "SPY", str(i), "opening", legs)
+        store.save_structure(structure)
+        store.mark_cycle_traded("S-000", str(i), f"T-{{i:07d}}")
+        store.mint_intent("S-000", "entry", coid, "SPY.US", i, f"T-{{i:07d}}")
         os.write(sent, coid.encode() + b"\\n")  # the order leaves only after the mint returned
         if i % 7 == 0:
             await asyncio.sleep(0)  # let the loop's flush run now and then
@@ -129,7 +169,7 @@ asyncio.run(main())
 
 
 @pytest.mark.parametrize("synchronous", ["NORMAL", "FULL"])
-def test_sigkill_at_random_instants_loses_no_sent_intent_and_keeps_their_order(
+def test_sigkill_at_random_instants_loses_no_sent_write_and_keeps_their_order(
     tmp_path: Path, synchronous: str
 ) -> None:
     rng = random.Random(int(os.environ.get("TRADEFLY_CHAOS_SEED", "7")))
@@ -153,7 +193,16 @@ def test_sigkill_at_random_instants_loses_no_sent_intent_and_keeps_their_order(
         sent_ids = [line.decode() for line in lines]
         with StateStore(path) as store:
             stored = [i.client_order_id for i in store.intents()]
+            structures = store.structures("S-000")
+            cycles = store.traded_cycles("S-000")
         assert journals(path) == []  # replayed and removed
+        # each structure, its legs and its cycle were written before its intent, in that order
+        assert [s.structure_id for s in structures] == [
+            f"T-{i:07d}" for i in range(len(structures))
+        ]
+        assert len(stored) <= len(structures) <= len(stored) + 1
+        assert all(len(s.legs) == 2 for s in structures)
+        assert len(stored) <= len(cycles) <= len(stored) + 1
         assert stored[: len(sent_ids)] == sent_ids  # every sent intent, in the order minted
         assert len(stored) - len(sent_ids) <= 1  # at most the one minted as the kill came
         assert stored == [f"O-{i:07d}" for i in range(len(stored))]  # no gap

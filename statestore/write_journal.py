@@ -1,13 +1,18 @@
-"""An append-only file that makes a minted intent durable before SQLite has it.
+"""An append-only file that makes a store write durable before SQLite has it.
 
-On the live decision path a SQLite commit (about 50-100 µs inside a running node) sits between
-a quote and its order. Instead, :class:`IntentJournal` appends the intent's row to a file of its
-own (one ``os.write`` of one JSON line, a few µs) and the store inserts the rows into SQLite
-moments later, off that path. The journal line is written before the order can be submitted,
-so an order never leaves without its intent on disk: after a SIGKILL at any instant the next
-store to open the database replays the dead process's journal into SQLite (a line cut short by
-the kill was never acknowledged to the caller, so no order followed it). With
+On the live decision path a SQLite commit (about 50-100 µs inside a running node) would sit
+between a quote and its order. Instead the store appends the write's statements to a journal
+file of its own (:class:`WriteJournal`: one ``os.write`` of one JSON line, a few µs) and
+executes them in SQLite moments later, off that path. The line is written before the call
+returns, so an order never leaves before its intent is on disk: after a SIGKILL at any instant
+the next store to open the database replays the dead process's journal (a line cut short by
+the kill belongs to a call that never returned, so nothing followed it). With
 ``synchronous=FULL`` each line is also fsynced, as SQLite would have done.
+
+A journalled write must be idempotent (``INSERT OR IGNORE``, ``INSERT OR REPLACE``, ``UPDATE
+... SET col = value``): a kill between the store's commit and its emptying of the journal makes
+the next store replay lines SQLite already holds, and since nothing was written after them,
+executing them again leaves the same state.
 
 Each journal belongs to one open store and holds an exclusive ``flock`` for its life; a store
 that opens the database replays and deletes only journals it can lock, i.e. those of stores
@@ -24,24 +29,27 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Sequence
 from typing import Any
+
+Statement = tuple[str, tuple[Any, ...]]
+"""One SQL statement and its parameters (str, int, float or None: JSON round-trips them)."""
 
 _SUFFIX = ".jsonl"
 _TEMP = ".tmp"
 
 
 def _pattern(db_path: str) -> str:
-    return f"{glob.escape(db_path)}-intents-*{_SUFFIX}"
+    return f"{glob.escape(db_path)}-pending-*{_SUFFIX}"
 
 
-class IntentJournal:
+class WriteJournal:
     """The open journal of one store.
 
     Parameters
     ----------
     db_path : str
-        The SQLite file the journal belongs to (the journal lives next to it).
+        The SQLite file the journal belongs to (the journal lives next to it, named
+        ``<db_path>-pending-<id>.jsonl``).
     fsync : bool
         Whether each append is fsynced (``synchronous=FULL``).
 
@@ -49,7 +57,7 @@ class IntentJournal:
 
     def __init__(self, db_path: str, fsync: bool) -> None:
         self._fsync = fsync
-        stem = f"{db_path}-intents-{uuid.uuid4().hex}"
+        stem = f"{db_path}-pending-{uuid.uuid4().hex}"
         temp = stem + _TEMP
         self._fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
@@ -58,24 +66,24 @@ class IntentJournal:
         if fsync:
             _fsync_folder(self.path)
 
-    def append(self, row: Sequence[Any]) -> None:
-        """Write one intent row as one line; durable against a process kill when it returns."""
-        os.write(self._fd, json.dumps(row, separators=(",", ":")).encode() + b"\n")
+    def append(self, statements: list[Statement]) -> None:
+        """Write one atomic group of statements as one line; durable against a kill on return."""
+        os.write(self._fd, json.dumps(statements, separators=(",", ":")).encode() + b"\n")
         if self._fsync:
             os.fsync(self._fd)
 
     def clear(self) -> None:
-        """Empty the journal (every row it held is committed in SQLite)."""
+        """Empty the journal (SQLite holds everything it held)."""
         os.ftruncate(self._fd, 0)
 
     def close(self) -> None:
-        """Delete the journal (call only once SQLite holds every row) and drop its lock."""
+        """Delete the journal (call only once SQLite holds everything) and drop its lock."""
         os.unlink(self.path)
         os.close(self._fd)
 
 
-def replay_orphans(conn: sqlite3.Connection, db_path: str, insert_sql: str) -> int:
-    """Insert the rows of journals left by ended processes, then delete those journals.
+def replay_orphans(conn: sqlite3.Connection, db_path: str) -> int:
+    """Execute the lines of journals left by ended processes, then delete those journals.
 
     Parameters
     ----------
@@ -83,14 +91,11 @@ def replay_orphans(conn: sqlite3.Connection, db_path: str, insert_sql: str) -> i
         The store's connection, in autocommit mode and outside a transaction.
     db_path : str
         The SQLite file.
-    insert_sql : str
-        An ``INSERT OR IGNORE`` statement taking one journal row (replay is idempotent: a row
-        that reached SQLite before the kill is skipped).
 
     Returns
     -------
     int
-        Rows read from orphaned journals.
+        Lines replayed (each in order; one transaction per journal).
 
     """
     replayed = 0
@@ -106,27 +111,28 @@ def replay_orphans(conn: sqlite3.Connection, db_path: str, insert_sql: str) -> i
                 continue
             if not os.path.exists(path):  # replayed and deleted before we locked it
                 continue
-            rows = _complete_rows(path)
-            if rows:
+            groups = _complete_lines(path)
+            if groups:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    conn.executemany(insert_sql, rows)
+                    for group in groups:
+                        for sql, params in group:
+                            conn.execute(sql, params)
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
             os.unlink(path)
-            replayed += len(rows)
+            replayed += len(groups)
         finally:
             os.close(fd)
     return replayed
 
 
-def _complete_rows(path: str) -> list[list[Any]]:
+def _complete_lines(path: str) -> list[list[list[Any]]]:
     with open(path, "rb") as journal:
         data = journal.read()
-    # The last line is torn if the process died inside its write: that append never returned,
-    # so no order was submitted for it.
+    # The last line is torn if the process died inside its write: that call never returned.
     lines = data.split(b"\n")[:-1]
     return [json.loads(line) for line in lines if line]
 
