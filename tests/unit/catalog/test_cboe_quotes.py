@@ -20,8 +20,6 @@ SNAPSHOTS = "options_chains/cboe_quotedata_snapshots/{name}.csv"
 EXPECTED = {
     "spy_quotedata_commit2023-04-14_ceb5fc9": (8144, 0, 7060, dt.date(2023, 4, 14)),
     "spx_quotedata_commit2023-04-14_ceb5fc9": (18096, 12, 17059, dt.date(2023, 4, 14)),
-    # 'Date: 11 June 2023, 6:07 PM EDT' is a Sunday: Friday's session.
-    "qqq_quotedata_commit2023-06-11_d949c37": (7104, 0, 6526, dt.date(2023, 6, 9)),
 }
 
 
@@ -109,6 +107,7 @@ def test_a_quote_date_that_is_not_a_session_is_refused() -> None:
         ("Date: 16 May 2023, 7:40 AM EDT,Bid: 1", (2023, 5, 16, 7, 40), (2023, 5, 15)),
         ("Date: 29 May 2023,  11:04 AM EDT,Bid: 1", (2023, 5, 29, 11, 4), (2023, 5, 26)),
         ("Date: 13 May 2023, 4:15 AM EDT,Bid: 1", (2023, 5, 13, 4, 15), (2023, 5, 12)),
+        ("Date: 11 June 2023, 6:07 PM EDT,Bid: 1", (2023, 6, 11, 18, 7), (2023, 6, 9)),
     ],
 )
 def test_the_date_line_names_the_quote_session(
