@@ -24,6 +24,7 @@ passes the node's store file).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +224,7 @@ class RiskGuard(Actor):
         if self._cfg.interval_secs is not None:
             self.clock.set_timer(
                 name="risk-guard",
-                interval_ns=int(self._cfg.interval_secs * NS_PER_SECOND),
+                interval=dt.timedelta(seconds=self._cfg.interval_secs),
                 callback=lambda _event: self.evaluate(),
             )
         self.evaluate()
