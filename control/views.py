@@ -13,12 +13,14 @@ import pandas as pd
 from statestore import StateStore
 from statestore.audit import AuditLog
 from statestore.control import ControlLedger
+from statestore.journal import KINDS, JournalRow
 from statestore.risk import RiskLedger
 from tradefly.backtest.svg import Line, dollars, line_chart, percent
 
 NEW_YORK = ZoneInfo("America/New_York")
 NS = 1_000_000_000
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+JOURNAL_KINDS = KINDS
 HEALTH_KEYS = ("trader", "market_data", "account_updates", "heartbeat")
 
 
@@ -79,21 +81,6 @@ class StructureRow:
     closed_ns: int | None
     legs: list[tuple[str, str, int]]
 
-    @property
-    def dte_at_open(self) -> int | None:
-        """Calendar days from the opening to the expiration (``None`` if never opened)."""
-        if self.opened_ns is None:
-            return None
-        opened = dt.datetime.fromtimestamp(self.opened_ns / NS, NEW_YORK).date()
-        return (dt.date.fromisoformat(self.cycle) - opened).days
-
-    @property
-    def weekday(self) -> str:
-        """Weekday of the opening (New York), ``-`` if never opened."""
-        if self.opened_ns is None:
-            return "-"
-        return WEEKDAYS[dt.datetime.fromtimestamp(self.opened_ns / NS, NEW_YORK).weekday()]
-
 
 def _structures(
     store: StateStore, where: str, params: tuple[Any, ...], limit: int
@@ -128,36 +115,77 @@ def positions(store: StateStore) -> list[StructureRow]:
 
 @dataclass(frozen=True, slots=True)
 class JournalFilter:
-    """Journal filters; empty fields do not filter."""
+    """Journal filters (the trade journal's fields); empty fields do not filter.
 
+    ``weekday`` is the entry session's full name (``Monday``); ``dte`` the days to the nearest
+    expiration at entry; ``kind`` ``trade`` (default), ``entry_blocked`` or ``entry_reduced``.
+    """
+
+    kind: str = "trade"
     underlying: str = ""
-    strategy: str = ""
+    structure: str = ""
+    reason_tag: str = ""
+    error_class: str = ""
     weekday: str = ""
     dte_min: int | None = None
     dte_max: int | None = None
 
 
-def journal(store: StateStore, flt: JournalFilter, limit: int = 200) -> list[StructureRow]:
-    """Return closed structures, newest first, filtered (weekday, DTE at opening: New York)."""
-    where, params = "status = 'closed'", list[str]()
-    if flt.underlying:
-        where, params = where + " AND underlying = ?", [*params, flt.underlying.upper()]
-    if flt.strategy:
-        where, params = where + " AND strategy_id = ?", [*params, flt.strategy]
-    rows = _structures(store, where, tuple(params), 20 * limit)
-    out = []
-    for row in rows:
-        if flt.weekday and row.weekday != flt.weekday:
-            continue
-        dte = row.dte_at_open
-        if flt.dte_min is not None and (dte is None or dte < flt.dte_min):
-            continue
-        if flt.dte_max is not None and (dte is None or dte > flt.dte_max):
-            continue
-        out.append(row)
-        if len(out) >= limit:
-            break
-    return out
+@dataclass(frozen=True, slots=True)
+class JournalView:
+    """One page of the journal: newest rows first, and the totals over every matching row."""
+
+    rows: list[JournalRow]
+    matched: int
+    total_pnl: float
+    structures: list[str]
+
+
+def journal(store: StateStore, flt: JournalFilter, limit: int = 100) -> JournalView:
+    """Return the journal rows matching `flt` (``journal`` table, :mod:`statestore.journal`)."""
+    where: list[str] = ["kind = ?"]
+    params: list[Any] = [flt.kind or "trade"]
+    fields = (
+        ("underlying = ?", flt.underlying.upper()),
+        ("json_extract(record, '$.structure') = ?", flt.structure),
+        ("json_extract(record, '$.error_class') = ?", flt.error_class),
+        ("json_extract(record, '$.weekday') = ?", flt.weekday),
+        (
+            "EXISTS (SELECT 1 FROM json_each(record, '$.reason_tags') WHERE value = ?)",
+            flt.reason_tag,
+        ),
+    )
+    for clause, value in fields:
+        if value:
+            where.append(clause)
+            params.append(value)
+    if flt.dte_min is not None:
+        where.append("json_extract(record, '$.dte') >= ?")
+        params.append(flt.dte_min)
+    if flt.dte_max is not None:
+        where.append("json_extract(record, '$.dte') <= ?")
+        params.append(flt.dte_max)
+    condition = " AND ".join(where)  # literals only; every value is bound
+    conn = store._conn
+    matched, total = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(json_extract(record, '$.pnl')), 0) FROM journal "  # noqa: S608
+        f"WHERE {condition}",
+        params,
+    ).fetchone()
+    found = conn.execute(
+        f"SELECT * FROM journal WHERE {condition} ORDER BY entry_ns DESC LIMIT ?",  # noqa: S608
+        (*params, limit),
+    ).fetchall()
+    structures = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT json_extract(record, '$.structure') FROM journal "
+            "WHERE kind = 'trade' ORDER BY 1"
+        ).fetchall()
+        if r[0]
+    ]
+    rows = [JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in found]
+    return JournalView(rows, int(matched), float(total or 0.0), structures)
 
 
 def risk(store: StateStore) -> dict[str, Any]:

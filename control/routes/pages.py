@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from control import views
 from control.deps import NowDep, OwnerDep, SettingsDep, StoreDep
 from control.templating import templates
+from journal.taxonomy import ERROR_CLASSES
 
 router = APIRouter()
 
@@ -58,23 +59,29 @@ async def journal(
     _owner: OwnerDep,
     cfg: SettingsDep,
     store: StoreDep,
+    kind: Annotated[str, Query(max_length=16)] = "trade",
     underlying: Annotated[str, Query(max_length=16)] = "",
-    strategy: Annotated[str, Query(max_length=64)] = "",
-    weekday: Annotated[str, Query(max_length=3)] = "",
+    structure: Annotated[str, Query(max_length=64)] = "",
+    reason_tag: Annotated[str, Query(max_length=64)] = "",
+    error_class: Annotated[str, Query(max_length=32)] = "",
+    weekday: Annotated[str, Query(max_length=9)] = "",
     dte_min: Annotated[int | None, Query(ge=0, le=3650)] = None,
     dte_max: Annotated[int | None, Query(ge=0, le=3650)] = None,
 ) -> Response:
-    """List closed structures with filters (underlying, strategy, weekday, DTE at opening)."""
-    flt = views.JournalFilter(underlying, strategy, weekday, dte_min, dte_max)
-    rows = views.journal(store, flt)
+    """List journal rows, newest first, filtered by structure, tag, error class, weekday, DTE."""
+    flt = views.JournalFilter(
+        kind, underlying, structure, reason_tag, error_class, weekday, dte_min, dte_max
+    )
     return _page(
         request,
         "journal.html",
         cfg.read_only,
         page="journal",
-        rows=rows,
+        view=views.journal(store, flt),
         flt=flt,
-        weekdays=views.WEEKDAYS[:5],
+        weekdays=views.WEEKDAYS,
+        kinds=views.JOURNAL_KINDS,
+        error_classes=ERROR_CLASSES,
     )
 
 
