@@ -146,6 +146,20 @@ def _session_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"was {text!r}; expected YYYY-MM-DD") from exc
 
 
+def _chains(args: argparse.Namespace) -> int:
+    return _run(
+        args,
+        ingest_eod_chains,
+        layout=args.layout,
+        bar_files=args.bars,
+        ticker=args.ticker,
+        bar_layout=args.bars_layout,
+        quote_date=args.quote_date,
+        audit_rate=args.audit_rate,
+        audit_dividend_yield=args.audit_dividend_yield,
+    )
+
+
 def _bars(args: argparse.Namespace) -> int:
     return _run(args, ingest_underlying_bars, ticker=args.ticker, layout=args.layout)
 
@@ -206,7 +220,21 @@ def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         "opened at the time their 'Date:' line names)",
     )
     _add_bars_options(chains)
-    _add_common(chains, partial(_options, ingest_eod_chains))
+    chains.add_argument(
+        "--audit-rate",
+        type=float,
+        default=0.0,
+        metavar="R",
+        help="flat risk-free rate (decimal per year) for the vendor-greeks audit (default 0)",
+    )
+    chains.add_argument(
+        "--audit-dividend-yield",
+        type=float,
+        default=0.0,
+        metavar="Q",
+        help="flat dividend yield (decimal per year) for the vendor-greeks audit (default 0)",
+    )
+    _add_common(chains, _chains)
 
     aggs = sources.add_parser(
         "option-bars",

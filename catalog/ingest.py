@@ -10,7 +10,7 @@ per file.
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -18,6 +18,12 @@ from nautilus_trader.model.instruments import OptionContract
 from tqdm import tqdm
 
 from catalog.eod_chains import load_eod_chain
+from catalog.greeks_audit import (
+    AUDIT_DIVIDEND_YIELD,
+    AUDIT_RATE,
+    audit_vendor_greeks,
+    header_line,
+)
 from catalog.lean_minute import load_lean_minute
 from catalog.nautilus_tables import option_tables
 from catalog.option_bars import load_option_bars
@@ -76,6 +82,9 @@ class IngestReport:
         values (e.g. the same day's bar from another vendor); the stored row is kept.
     file_counts : tuple[FileCount, ...]
         Rows read and rejected per input file, in the order read.
+    audit_lines : tuple[str, ...]
+        The vendor-greeks audit summary (:mod:`catalog.greeks_audit`), one line each; empty
+        when the input had no vendor greeks.
 
     """
 
@@ -89,6 +98,7 @@ class IngestReport:
     instruments_written: int
     conflicting_rows: int
     file_counts: tuple[FileCount, ...] = ()
+    audit_lines: tuple[str, ...] = ()
 
     @property
     def rows_rejected(self) -> int:
@@ -120,7 +130,7 @@ class IngestReport:
         # File paths may be long: they do not widen the table (their counts come later).
         width = max(len(label) for label, _ in rows if not label.startswith("  rows "))
         table = [f"{label:<{width}}  {count:>10,}" for label, count in rows]
-        return "\n".join([f"catalog: {self.catalog_dir}", *table])
+        return "\n".join([f"catalog: {self.catalog_dir}", *table, *self.audit_lines])
 
     def failures(self) -> list[str]:
         """Return why the ingest failed, one line each (empty when it succeeded).
@@ -236,8 +246,13 @@ def _ingest_options(
     ticker: str | None,
     bar_layout: str | None,
     show_progress: bool,
+    audit: tuple[float, float] = (AUDIT_RATE, AUDIT_DIVIDEND_YIELD),
 ) -> IngestReport:
-    """Load option files, then the underlying's bar files, then write once."""
+    """Load option files, then the underlying's bar files, then write once; audit the greeks.
+
+    The vendor-greeks audit records go into the catalog in a second atomic write right after
+    the data (they are derived from it; a re-ingest writes any that are missing).
+    """
     counts: list[FileCount] = []
     with _read([*files, *bar_files], show_progress) as bar:
         loaded = _load_files(
@@ -252,7 +267,13 @@ def _ingest_options(
                 counts,
             )
         )
-    return _write(catalog_dir, [*files, *bar_files], loaded, show_progress, counts)
+    report = _write(catalog_dir, [*files, *bar_files], loaded, show_progress, counts)
+    records, summaries = audit_vendor_greeks(loaded.instruments, loaded.data, *audit)
+    if not summaries:
+        return report
+    write_to_catalog(catalog_dir, records)
+    lines = (header_line(*audit), *(summary.line() for summary in summaries))
+    return replace(report, audit_lines=lines)
 
 
 def ingest_eod_chains(
@@ -264,8 +285,14 @@ def ingest_eod_chains(
     bar_layout: str | None = None,
     show_progress: bool = True,
     quote_date: dt.date | None = None,
+    audit_rate: float = AUDIT_RATE,
+    audit_dividend_yield: float = AUDIT_DIVIDEND_YIELD,
 ) -> IngestReport:
     """Ingest end-of-day option chain files (and optionally the underlying's daily bars).
+
+    The vendor IV and delta of every row with a quote are recomputed from its mid and
+    compared (:mod:`catalog.greeks_audit`); the report ends with the summary, and the
+    compared rows are stored in the catalog with those beyond the thresholds flagged.
 
     Parameters
     ----------
@@ -287,6 +314,8 @@ def ingest_eod_chains(
     quote_date : datetime.date, optional
         The session of ``cboe-quotetable`` snapshots, instead of the one their ``Date:`` line
         names.
+    audit_rate, audit_dividend_yield : float, default 0.0
+        The flat rate and dividend yield (decimals per year) of the greeks audit.
 
     Returns
     -------
@@ -304,7 +333,15 @@ def ingest_eod_chains(
     """
     load = partial(load_eod_chain, quote_date=quote_date)
     return _ingest_options(
-        catalog_dir, files, load, layout, bar_files, ticker, bar_layout, show_progress
+        catalog_dir,
+        files,
+        load,
+        layout,
+        bar_files,
+        ticker,
+        bar_layout,
+        show_progress,
+        (audit_rate, audit_dividend_yield),
     )
 
 

@@ -8,7 +8,8 @@ underlying (an option's ``underlying``; an equity or index is its own) and by ki
 - ``quote_tick`` / ``option_greeks`` / ``bar 1-DAY-LAST`` / ``bar 1-MINUTE-LAST`` / custom
   types, each split into ``options`` and ``underlying`` rows;
 - its span (first and last New York session with a row), and the NYSE sessions
-  (``exchange_calendars`` XNYS) inside the span without any row of that kind.
+  (``exchange_calendars`` XNYS) inside the span without any row of that kind;
+- the vendor-greeks audit summary (:mod:`catalog.greeks_audit`) of the rows stored.
 
 """
 
@@ -21,8 +22,10 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow.parquet as pq
 from nautilus_trader.model.instruments import Instrument, OptionContract
+from nautilus_trader.persistence.funcs import class_to_filename
 
 from catalog.access import open_catalog
+from catalog.greeks_audit import VendorGreeksAudit, audit_summary_lines
 from options.market_calendar import NEW_YORK, sessions_between
 
 MISSING_SHOWN = 5
@@ -220,7 +223,7 @@ def describe_catalog(path: Path) -> CatalogInventory:
     data_root = path / "data"
     type_dirs = sorted(p for p in data_root.iterdir() if p.is_dir()) if data_root.is_dir() else []
     for type_dir in type_dirs:
-        if type_dir.name in _INSTRUMENT_DIRS:
+        if type_dir.name in _INSTRUMENT_DIRS or type_dir.name == _AUDIT_DIR:
             continue
         for id_dir in sorted(p for p in type_dir.iterdir() if p.is_dir()):
             owner = _underlying_of(id_dir.name, instruments) or (id_dir.name.split(".")[0], "other")
@@ -237,9 +240,10 @@ def describe_catalog(path: Path) -> CatalogInventory:
         (s for s in spans.values() if s.rows),
         key=lambda s: (s.underlying, s.scope != "underlying", s.data_type),
     )
-    return CatalogInventory(path, dict(counts), underlyings, ordered)
+    return CatalogInventory(path, dict(counts), underlyings, ordered, audit_summary_lines(catalog))
 
 
+_AUDIT_DIR = str(class_to_filename(VendorGreeksAudit))
 _INSTRUMENT_DIRS = frozenset(
     {"option_contract", "equity", "index_instrument", "futures_contract", "currency_pair"}
 )
