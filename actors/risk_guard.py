@@ -8,7 +8,10 @@ millisecond after each daily bar of ``underlying`` (after the session's close da
 the strategies decide at 1 ms) and, when ``interval_secs`` is set, on a timer. A ``flatten``
 decision asks the strategies to close their trades at their next decision. Entries that a
 strategy blocked or resized arrive on :data:`risk.RISK_ENTRY_TOPIC` and are written to the
-risk log.
+risk log; admitted ones are kept as the open entries the pre-trade checks count (``entry``,
+published in the cache for :func:`risk.check_entry`). Rejected or denied orders and entries
+blocked by data-quality breakers are counted by the kill switch, which trips at its
+configured counts; closed trades feed the performance gates.
 
 The guard also applies the owner's commands (``tradefly risk``, the control app): the rules
 apply theirs (reset, kill switch, ``pause_entries``/``resume_entries`` through the always-on
@@ -33,6 +36,7 @@ from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.data import Bar
+from nautilus_trader.model.events import OrderDenied, OrderRejected
 
 from adapters.alphavantage.data_types import EarningsEvent
 from options.instruments import VENUE, daily_bar_type, equity_id
@@ -54,17 +58,18 @@ from risk.gate import (
     save_entries,
     stored_entries,
 )
-from risk.kill_switch import KillSwitch, KillSwitchConfig
+from risk.kill_switch import DATA_BREAK, REJECT, KillSwitch, KillSwitchConfig
 from risk.milestones import EquityMilestones, MilestonesConfig
 from risk.notify import NotifyConfig, build_notifier
 from risk.owner_pause import OwnerPause
+from risk.performance import ClosedTrade, PerformanceGate, PerformanceGateConfig
 from risk.pretrade import PreTradeConfig
 from risk.proposal import OpenEntry
 from risk.rules import Rule
 from risk.trading_window import EventDay
 from statestore import StateStore
 from statestore.control import ControlLedger
-from statestore.risk import OwnerCommand, RiskLedger
+from statestore.risk import OwnerCommand, RiskEvent, RiskLedger
 from strategies.short_option import DECISION_DELAY_NS
 from strategies.toolkit.equity import marked_equity
 
@@ -91,6 +96,8 @@ class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[c
         See :class:`risk.kill_switch.KillSwitchConfig`.
     milestones : MilestonesConfig | None
         See :class:`risk.milestones.MilestonesConfig`.
+    performance : PerformanceGateConfig | None
+        See :class:`risk.performance.PerformanceGateConfig`.
     entry : PreTradeConfig | None
         Pre-trade checks of each proposed entry (sizing, greeks, stress, trading window,
         order rate, data quality); see :class:`risk.pretrade.PreTradeConfig`.
@@ -110,6 +117,7 @@ class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[c
     drawdown: DrawdownTiersConfig | None = None
     kill_switch: KillSwitchConfig | None = None
     milestones: MilestonesConfig | None = None
+    performance: PerformanceGateConfig | None = None
     entry: PreTradeConfig | None = None
     state_store: str | None = None
     notify: NotifyConfig | None = None
@@ -147,6 +155,26 @@ def load_earnings(catalog: str | Path, underlyings: list[str] | None = None) -> 
     return out
 
 
+def closed_trades(cache: Any) -> list[ClosedTrade]:
+    """Return the closed trades of venue ``US``: positions opened in the same instant.
+
+    A trade closes with its last position; its P&L is the positions' realised P&L (USD,
+    commissions included). Shares delivered by assignment open later, so they count as a
+    trade of their own.
+    """
+    groups: dict[int, list[Any]] = {}
+    for position in cache.positions(venue=VENUE):
+        groups.setdefault(int(position.ts_opened), []).append(position)
+    out = []
+    for opened, positions in groups.items():
+        if any(p.is_open for p in positions):
+            continue
+        pnl = sum(p.realized_pnl.as_double() for p in positions if p.realized_pnl is not None)
+        closed = max(int(p.ts_closed) for p in positions)
+        out.append(ClosedTrade(str(opened), closed, float(pnl)))
+    return out
+
+
 def build_rules(config: RiskGuardConfig) -> list[Rule]:
     """Return the rules a configuration turns on, and the owner's pause (always on).
 
@@ -170,9 +198,12 @@ def build_rules(config: RiskGuardConfig) -> list[Rule]:
         rules.append(KillSwitch(config.kill_switch))
     if config.milestones is not None:
         rules.append(EquityMilestones(config.milestones))
+    if config.performance is not None:
+        rules.append(PerformanceGate(config.performance))
     if not rules and config.entry is None:
         raise ValueError(
-            "no risk rule configured (daily_loss, drawdown, kill_switch, milestones, entry)"
+            "no risk rule configured (daily_loss, drawdown, kill_switch, milestones, performance, "
+            "entry)"
         )
     rules.append(OwnerPause())
     return rules
@@ -209,6 +240,10 @@ class RiskGuard(Actor):
         assert self._evaluator is not None, "the risk guard has not started"
         return self._evaluator
 
+    def risk_events(self) -> list[RiskEvent]:
+        """Return the risk log of the guard's store (empty before it started)."""
+        return [] if self._evaluator is None else self._evaluator.ledger.events()
+
     def on_start(self) -> None:
         """Open the store, publish the last decision, subscribe, and evaluate once."""
         if self._evaluator is None:
@@ -219,6 +254,7 @@ class RiskGuard(Actor):
         self.cache.add(RISK_CACHE_KEY, self._evaluator.last_decision().to_bytes())
         self._publish_pretrade()
         self.msgbus.subscribe(topic=RISK_ENTRY_TOPIC, handler=self._on_entry_gated)
+        self.msgbus.subscribe(topic="events.order.*", handler=self._on_order_event)
         if self._cfg.underlying is not None:
             self.subscribe_bars(daily_bar_type(equity_id(self._cfg.underlying)))
         if self._cfg.interval_secs is not None:
@@ -256,7 +292,8 @@ class RiskGuard(Actor):
             return None
         equity = marked_equity(self.cache, self.portfolio, VENUE)
         now = self.clock.timestamp_ns()
-        decision = self.evaluator.update(now, equity)
+        trades = closed_trades(self.cache) if self._cfg.performance is not None else []
+        decision = self.evaluator.update(now, equity, trades)
         self.cache.add(RISK_CACHE_KEY, decision.to_bytes())
         if now - self._last_snapshot_ns >= SNAPSHOT_EVERY_NS:
             account = self.portfolio.account(VENUE)
@@ -330,3 +367,14 @@ class RiskGuard(Actor):
                 message.wanted,
                 message.allowed,
             )
+            if DATA_BREAK in message.decision.rule.split(","):
+                self._incident(DATA_BREAK, message.ts_ns, message.decision.reason)
+
+    def _on_order_event(self, event: Any) -> None:
+        if isinstance(event, OrderRejected | OrderDenied):
+            detail = f"{event.client_order_id}: {event.reason}"
+            self._incident(REJECT, int(event.ts_event), detail)
+
+    def _incident(self, kind: str, ts_ns: int, detail: str) -> None:
+        if self.evaluator.record_incident(kind, ts_ns, detail):
+            self.evaluate()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from risk.decision import ALLOW, Action, RiskDecision, combine
 from risk.notify import Notifier
+from risk.performance import ClosedTrade
 from risk.rules import Rule
 from statestore.audit import AuditLog
 from statestore.risk import OwnerCommand, RiskLedger
@@ -73,7 +74,9 @@ class RiskEvaluator:
             return ALLOW
         return RiskDecision(Action(event.action), event.factor, event.reason, event.rules)
 
-    def update(self, now_ns: int, equity: float) -> RiskDecision:
+    def update(
+        self, now_ns: int, equity: float, closed_trades: Sequence[ClosedTrade] = ()
+    ) -> RiskDecision:
         """Apply pending owner commands, evaluate every rule and return the combined decision.
 
         Parameters
@@ -82,6 +85,8 @@ class RiskEvaluator:
             UNIX nanoseconds.
         equity : float
             Account equity (cash plus positions at their marks), USD.
+        closed_trades : Sequence[ClosedTrade]
+            Trades closed so far (rules with ``record_trades`` count those not yet counted).
 
         """
         with self.ledger.transaction():
@@ -89,7 +94,12 @@ class RiskEvaluator:
             decisions = []
             for rule in self.rules:
                 state = self.ledger.rule_state(rule.name)
+                record_trades = getattr(rule, "record_trades", None)
+                before = state
+                if record_trades is not None and closed_trades:
+                    state = record_trades(state, closed_trades)
                 result = rule.evaluate(now_ns, equity, state)
+                state = before
                 if result.state != state:
                     reason = result.decision.reason or f"equity {equity:,.2f}"
                     self.ledger.save_rule_state(rule.name, result.state, reason, now_ns)
@@ -106,13 +116,39 @@ class RiskEvaluator:
         self._notify_milestones(now_ns)
         return combined
 
+    def record_incident(self, kind: str, now_ns: int, detail: str) -> bool:
+        """Let rules with ``observe`` count an incident; return whether a rule's state changed.
+
+        Parameters
+        ----------
+        kind : str
+            ``reject`` (an order rejected or denied) or ``data_quality`` (an entry blocked by
+            a data-quality breaker).
+        now_ns : int
+            UNIX nanoseconds.
+        detail : str
+            What happened, kept as the reason of the state change.
+
+        """
+        changed = False
+        with self.ledger.transaction():
+            for rule in self.rules:
+                observe = getattr(rule, "observe", None)
+                if observe is None:
+                    continue
+                new_state = observe(kind, now_ns, self.ledger.rule_state(rule.name))
+                if new_state is not None:
+                    self.ledger.save_rule_state(rule.name, new_state, f"{kind}: {detail}", now_ns)
+                    changed = True
+        return changed
+
     def record_entry(
         self, now_ns: int, who: str, decision: RiskDecision, wanted: int, allowed: int
     ) -> None:
         """Append a risk event for an entry the decision blocked or resized."""
         action = "entry_blocked" if allowed < 1 else "entry_reduced"
         reason = f"{who}: {wanted} -> {allowed} contracts ({decision.rule}: {decision.reason})"
-        self.ledger.add_event(now_ns, ENTRY, action, decision.factor, reason)
+        self.ledger.add_event(now_ns, ENTRY, action, decision.factor, reason, decision.rule)
 
     def _record_if_changed(self, rule: str, decision: RiskDecision, now_ns: int) -> bool:
         # A changed action, factor or set of deciding rules is an event; a reason whose

@@ -1,4 +1,9 @@
-"""Kill switch: no new entries while a file exists or the owner has switched it on."""
+"""Kill switch: no new entries while a file exists, the owner switched it on, or it tripped.
+
+It trips by itself (and stays on until the owner's ``kill_switch_off`` or ``reset``, across
+restarts) when `max_rejects` orders were rejected or denied, or `max_data_breaks` entries
+waited on data-quality breaks, within `incident_window_secs`.
+"""
 
 from __future__ import annotations
 
@@ -20,19 +25,44 @@ class KillSwitchConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
         While a file exists at this path the switch is on (``touch`` it to stop entries).
     flatten : bool, default False
         Also close open positions while the switch is on.
+    max_rejects : int | None
+        Trip after this many rejected or denied orders within the window; >= 1.
+    max_data_breaks : int | None
+        Trip after this many entries blocked by data-quality breakers within the window; >= 1.
+    incident_window_secs : float, default 3600
+        The window, seconds; > 0.
 
     """
 
     file: str | None = None
     flatten: bool = False
+    max_rejects: int | None = None
+    max_data_breaks: int | None = None
+    incident_window_secs: float = 3_600.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_rejects", "max_data_breaks"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"kill_switch.{name} was {value!r}, not >= 1")
+        if not self.incident_window_secs > 0:
+            raise ValueError(
+                f"kill_switch.incident_window_secs was {self.incident_window_secs!r}, not > 0"
+            )
+
+
+REJECT = "reject"
+DATA_BREAK = "data_quality"
+NS_PER_SECOND = 1_000_000_000
 
 
 class KillSwitch:
     """Block entries (and optionally flatten) while the switch is on.
 
-    On when the configured file exists or the owner's last command was ``kill_switch_on``
-    (state ``owner_on``, persisted); ``kill_switch_off`` and ``reset`` switch the owner's
-    switch off (the file keeps it on until it is removed).
+    On when the configured file exists, the owner's last command was ``kill_switch_on``
+    (state ``owner_on``, persisted) or incidents tripped it (state ``tripped``, the reason;
+    ``incidents``: recent incident times per kind); ``kill_switch_off`` and ``reset`` switch
+    the owner's switch off and release a trip (the file keeps it on until it is removed).
 
     Parameters
     ----------
@@ -62,7 +92,9 @@ class KillSwitch:
             causes.append(f"file {self.config.file} exists")
         if state.get("owner_on", False):
             causes.append("switched on by the owner")
-        new_state = {"owner_on": bool(state.get("owner_on", False))}
+        if state.get("tripped"):
+            causes.append(str(state["tripped"]))
+        new_state = {**state, "owner_on": bool(state.get("owner_on", False))}
         if not causes:
             return RuleResult(ALLOW, new_state)
         action = Action.FLATTEN if self.config.flatten else Action.BLOCK
@@ -72,7 +104,26 @@ class KillSwitch:
     def apply_command(self, command: str, now_ns: int, equity: float, state: State) -> State | None:
         """Owner switch: on for ``kill_switch_on``, off for ``kill_switch_off`` and ``reset``."""
         if command == "kill_switch_on":
-            return {"owner_on": True}
+            return {**state, "owner_on": True}
         if command in ("kill_switch_off", "reset"):
             return {"owner_on": False}
         return None
+
+    def observe(self, kind: str, now_ns: int, state: State) -> State | None:
+        """Count an incident (``reject`` or ``data_quality``); trip at the configured count.
+
+        Returns the new state, or ``None`` when this switch does not count `kind`.
+        """
+        limit = {REJECT: self.config.max_rejects, DATA_BREAK: self.config.max_data_breaks}.get(kind)
+        if limit is None:
+            return None
+        since = now_ns - int(self.config.incident_window_secs * NS_PER_SECOND)
+        incidents = dict(state.get("incidents", {}))
+        times = [t for t in incidents.get(kind, []) if t > since] + [now_ns]
+        incidents[kind] = times
+        new_state = {**state, "incidents": incidents}
+        if len(times) >= limit and not state.get("tripped"):
+            what = "orders rejected" if kind == REJECT else "entries blocked by data quality"
+            window = f"{self.config.incident_window_secs:g} s"
+            new_state["tripped"] = f"tripped: {len(times)} {what} within {window}"
+        return new_state

@@ -1,11 +1,16 @@
-"""The risk guard on the real SPY 2021 chains: the daily cap and the drawdown tiers act.
+"""The risk guard on the real SPY 2021 chains: the daily cap, drawdown tiers and entry checks act.
 
 Data: the real SPY 2021 EOD chain and SPY daily bars in ../shared/data, ingested into a
 temporary catalog. Config: ``configs/backtest/spy2021_weekly_put_risk.yaml`` (5 puts a week,
 tight thresholds), with the guard's state store in a temporary file so its risk log can be read.
+The pre-trade checks' run replaces the guard's rules by: at most 3 open trades, net delta
+within ±600 shares, data-quality breakers on (the real data passes them).
 """
 
+import csv
 import datetime as dt
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +20,10 @@ import pytest
 from options.market_calendar import session_of_ns
 from statestore import StateStore
 from statestore.risk import RiskEvent, RiskLedger
-from tests.backtest.test_reference_spy2021 import spy2021_catalog  # noqa: F401 (fixture)
-from tests.conftest import PROJECT_ROOT
+from tests.backtest.test_reference_spy2021 import CHAIN, spy2021_catalog  # noqa: F401
+from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import RunConfig, load_run_config
+from tradefly.backtest.report import write_report
 from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import run_backtest
 from tradefly.cli import main
@@ -117,3 +123,108 @@ def test_a_latched_halt_survives_a_new_run_on_the_store_until_the_owner_resets(
         ledger = RiskLedger(opened)
         assert [c.outcome for c in ledger.commands()] == ["applied to daily_loss, drawdown"]
         assert _sessions(ledger.events(), "entry", "entry_blocked") == blocked
+
+
+ENTRY_CHECKS = {
+    "entry": {
+        "sizing": {"max_concurrent_trades": 3},
+        "greeks": {"max_delta_shares": 600.0},
+        "data_quality": {},
+    }
+}
+
+
+def _vendor_delta(symbol: str, day: str) -> float:
+    with shared_data_path(CHAIN).open(newline="") as f:
+        for row in csv.DictReader(f):
+            if (row["optionroot"], row["quotedate"]) == (symbol, day):
+                return float(row["delta"])
+    raise AssertionError(f"{symbol} not quoted on {day}")
+
+
+@pytest.mark.slow
+def test_entry_checks_cap_open_trades_and_net_delta_on_real_chains(
+    spy2021_catalog: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    result, events = _run(spy2021_catalog, tmp_path / "risk.sqlite", ENTRY_CHECKS)
+    options = [t for t in result.trades if t.symbol != "SPY"]
+    for trade in options:  # never more than 3 open: each entry found at most 2 others
+        others = [
+            o
+            for o in options
+            if o is not trade
+            and o.entry_time < trade.entry_time
+            and (o.exit_time is None or o.exit_time > trade.entry_time)
+        ]
+        assert len(others) <= 2, trade.entry_time
+
+    gated = {session_of_ns(e.ts_ns).isoformat(): e for e in events if e.rule == "entry"}
+    cap = [d for d, e in gated.items() if "sizing: 3 open trades, the limit is 3" in e.reason]
+    assert cap[:3] == ["2021-01-25", "2021-02-01", "2021-02-08"]
+    assert all(gated[d].action == "entry_blocked" for d in cap)
+
+    # a resized entry enters exactly what the delta limit allowed, and its per-unit delta is
+    # the vendor delta of the put sold (x 100 shares, sold: positive)
+    reduced = {d: e for d, e in gated.items() if e.action == "entry_reduced"}
+    assert list(reduced)[:2] == ["2021-01-19", "2021-03-22"]
+    entered = {t.entry_time[:10]: t for t in options}
+    for day, event in reduced.items():
+        fit = re.search(r"5 -> (\d+) contracts", event.reason)
+        assert fit is not None
+        assert entered[day].quantity == int(fit.group(1))
+        assert "greeks: net delta" in event.reason
+    sold = entered["2021-01-19"].symbol
+    per_unit = -100 * _vendor_delta(sold, "2021-01-19")
+    assert f"with +{per_unit:,.2f} per unit, limit ±600.00" in reduced["2021-01-19"].reason
+    assert entered["2021-01-19"].quantity == 3  # (600 - 419.43) / 47.59 = 3.8
+
+    assert result.n_trades == len(options) == 21  # of the reference run's 42 weekly entries
+    assert not [e for e in events if "data quality" in e.reason]
+
+    # the report shows which gate stopped what: 21 entries blocked or resized, by gate
+    run_dir = write_report(result, tmp_path / "reports")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["risk_gates"] == {
+        "greeks": {"blocked": 4, "reduced": 7},
+        "sizing,greeks": {"blocked": 11, "reduced": 0},
+        "sizing": {"blocked": 6, "reduced": 0},
+    }
+    with (run_dir / "risk.csv").open(newline="") as f:
+        logged = [row for row in csv.DictReader(f) if row["rule"] == "entry"]
+    assert len(logged) == 28
+    assert logged[0]["time"].startswith("2021-01-19T21:00:00")
+    assert logged[0]["rules"] == "greeks"
+    page = (run_dir / "report.html").read_text()
+    assert "<h2>Risk gates (28 entries)</h2>" in page
+    assert 'id="risk-gates"' in page
+
+
+@pytest.mark.slow
+def test_performance_gate_blocks_entries_after_losing_trades_on_real_chains(
+    spy2021_catalog: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    guard = {
+        "performance": {
+            "window_trades": 4,
+            "min_trades": 4,
+            "min_profit_factor": 1.0,
+            "action": "block",
+        }
+    }
+    result, events = _run(spy2021_catalog, tmp_path / "risk.sqlite", guard)
+    # 2021-09-17: puts expire or are assigned; the 1,000 delivered shares (two positions
+    # opened in the same instant: one trade) are sold on 09-20 for -6,980 - 5,480. The last
+    # four trades then are those shares and three of the 09-17 puts (+3,481.75, +2,951.75,
+    # +3,011.75, after fees): profit factor 9,445.25 / 12,460 = 0.758.
+    shares = [t for t in result.trades if t.symbol == "SPY" and t.entry_time[:10] == "2021-09-17"]
+    assert sum(t.pnl for t in shares) == pytest.approx(-12_460.0)
+    tripped = [e for e in events if (e.rule, e.action) == ("performance", "block")]
+    assert [session_of_ns(e.ts_ns).isoformat() for e in tripped] == ["2021-09-21"]
+    assert tripped[0].reason == "performance: profit factor 0.76 over 4 trades < 1"
+    assert _sessions(events, "entry", "entry_blocked") == ["2021-10-04", "2021-10-11"]
+    assert _sessions(events, "performance", "allow") == ["2021-10-15"]  # puts expired: won
+    entries = [t.entry_time[:10] for t in result.trades if t.symbol != "SPY"]
+    assert entries[-2:] == ["2021-10-18", "2021-10-25"]
+    assert result.n_trades == 40  # the reference run's 42 weekly entries less the blocked two

@@ -80,7 +80,8 @@ def report_html(result: BacktestResult, summary: Mapping[str, Any]) -> str:
         One HTML document with no external resources: key figures (table
         ``#key-figures``), charts (``<svg>`` ``#equity-curve`` with the buy-and-hold
         benchmark scaled to the starting equity, ``#drawdown-curve``, ``#trade-pnl``), monthly
-        and yearly returns, breakdowns, the trades (table ``#trades``) and the run's resolved
+        and yearly returns, breakdowns, the trades (table ``#trades``), with a risk guard the
+        entries its gates blocked or resized (table ``#risk-gates``), and the run's resolved
         config. Text from the run is HTML-escaped.
 
     """
@@ -123,11 +124,26 @@ def report_html(result: BacktestResult, summary: Mapping[str, Any]) -> str:
 {_breakdown_tables(summary)}
 <h2>Trades ({len(trades)})</h2>
 {trade_table}
+{_risk_section(result)}
 <h2>Run</h2>
 <pre>{run}</pre>
 </body>
 </html>
 """
+
+
+def _risk_section(result: BacktestResult) -> str:
+    if not result.risk_events:
+        return ""
+    rows = [
+        [e.time, e.action.removeprefix("entry_"), e.rules, e.reason]
+        for e in result.risk_events
+        if e.rule == "entry"
+    ]
+    if not rows:
+        return '<h2>Risk gates</h2>\n<p id="risk-gates">No entry was blocked or resized.</p>'
+    table = _table(["Time", "Entry", "Gate", "Reason"], rows, "risk-gates")
+    return f"<h2>Risk gates ({len(rows)} entries)</h2>\n{table}"
 
 
 def _charts(result: BacktestResult, summary: Mapping[str, Any]) -> str:

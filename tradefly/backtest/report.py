@@ -1,6 +1,7 @@
 """Report of a backtest run: JSON-ready summary, terminal table, and ``reports/<run-id>/`` files.
 
-The run folder holds ``summary.json`` (:func:`summary_dict`), ``trades.csv`` (one row per owner
+The run folder holds ``summary.json`` (:func:`summary_dict`), ``risk.csv`` (the risk guard's
+log, columns :data:`RISK_COLUMNS`, when a guard ran), ``trades.csv`` (one row per owner
 trade, columns :data:`TRADE_COLUMNS`), ``legs.csv`` (one row per position, columns
 :data:`LEG_COLUMNS`), ``equity.csv`` (the mark-to-market curve, columns
 :data:`EQUITY_COLUMNS`) and ``report.html`` (:func:`tradefly.backtest.html_report.report_html`).
@@ -74,6 +75,8 @@ TRADES_FILE = "trades.csv"
 LEGS_FILE = "legs.csv"
 EQUITY_FILE = "equity.csv"
 HTML_FILE = "report.html"
+RISK_FILE = "risk.csv"
+RISK_COLUMNS = ("time", "rule", "action", "factor", "rules", "reason")
 
 _PRICE_DECIMALS = 4  # catalog price precision (underlyings 4 decimals, options 2)
 _MONEY_FIGURES = frozenset(
@@ -119,6 +122,7 @@ def summary_dict(result: BacktestResult) -> dict[str, Any]:
         (:func:`~tradefly.backtest.statistics.benchmark_statistics` of ``result.underlying``,
         ``None`` without closes); ``monthly_returns``, ``yearly_returns``; ``breakdowns``;
         ``run`` (``result.run_info``: resolved config, catalog, data span, versions);
+        ``risk_gates`` (:func:`risk_gate_counts`: entries each gate blocked or resized);
         ``trades``: one dict per owner trade with the keys of :data:`TRADE_COLUMNS` (``symbols``
         a list) and ``legs``, one dict per position with the keys of :data:`LEG_COLUMNS`.
 
@@ -178,8 +182,28 @@ def summary_dict(result: BacktestResult) -> dict[str, Any]:
             for name, rows in breakdowns(trades).items()
         },
         "run": result.run_info,
+        "risk_gates": risk_gate_counts(result),
         "trades": [_trade_dict(trade) for trade in trades],
     }
+
+
+def risk_gate_counts(result: BacktestResult) -> dict[str, dict[str, int]]:
+    """Return, per gate (the deciding rules of an entry event), the entries it stopped.
+
+    Returns
+    -------
+    dict[str, dict[str, int]]
+        ``{rules: {"blocked": n, "reduced": n}}``, e.g. ``{"sizing,greeks": {"blocked": 9,
+        "reduced": 0}}``; empty without a risk guard or gated entries.
+
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for event in result.risk_events:
+        if event.rule != "entry":
+            continue
+        row = counts.setdefault(event.rules, {"blocked": 0, "reduced": 0})
+        row["blocked" if event.action == "entry_blocked" else "reduced"] += 1
+    return counts
 
 
 def format_summary_table(summary: Mapping[str, Any]) -> str:
@@ -235,6 +259,7 @@ def write_report(result: BacktestResult, reports_dir: Path) -> Path:
     """Write ``summary.json``, ``trades.csv``, ``legs.csv``, ``equity.csv``, ``report.html``.
 
     Also the trade journal, ``journal.csv`` and ``journal.parquet`` (:mod:`journal.export`).
+    With a risk guard in the run also ``risk.csv``, its log.
 
     Each file is written to a temporary name and then renamed, so a failed write never
     leaves a half-written report file. Existing files of the same run are replaced.
@@ -274,6 +299,9 @@ def write_report(result: BacktestResult, reports_dir: Path) -> Path:
     _write_atomically(run_dir / EQUITY_FILE, _csv(EQUITY_COLUMNS, _equity_rows(result)))
     _write_atomically(run_dir / HTML_FILE, report_html(result, summary))
     write_journal(result.journal, run_dir)
+    if result.risk_events:
+        risk_rows = [{c: getattr(e, c) for c in RISK_COLUMNS} for e in result.risk_events]
+        _write_atomically(run_dir / RISK_FILE, _csv(RISK_COLUMNS, risk_rows))
     return run_dir
 
 

@@ -87,6 +87,37 @@ class ClosePoint:
     close: float
 
 
+@dataclass(frozen=True, slots=True)
+class RiskGateRecord:
+    """One row of the risk guard's log in a backtest (see :class:`statestore.risk.RiskEvent`).
+
+    Parameters
+    ----------
+    time : str
+        ISO-8601 UTC.
+    rule : str
+        Who wrote it: a rule, ``combined`` (the decision strategies read), ``entry`` (an entry
+        blocked or resized) or ``owner``.
+    action : str
+        ``allow``, ``reduce``, ``block``, ``flatten``, ``entry_blocked``, ``entry_reduced`` or
+        an owner command.
+    factor : float
+        Size factor (1 allows full size, 0 blocks).
+    rules : str
+        The gates that decided (comma separated), e.g. ``drawdown`` or ``sizing,greeks``.
+    reason : str
+        Why, in words.
+
+    """
+
+    time: str
+    rule: str
+    action: str
+    factor: float
+    rules: str
+    reason: str
+
+
 @dataclass(slots=True)
 class BacktestResult:
     """The outcome of one backtest run.
@@ -130,6 +161,9 @@ class BacktestResult:
         ``data_span`` (first and last session replayed), ``versions``.
     journal : list[dict[str, Any]]
         The trade journal's records, trades and gated entries (see :mod:`actors.journal`).
+    risk_events : list[RiskGateRecord]
+        The risk guards' logs (empty without a guard): decision changes and every entry a gate
+        blocked or resized.
 
     """
 
@@ -151,3 +185,4 @@ class BacktestResult:
     run_info: dict[str, Any] = field(default_factory=dict)
     slippage: float = 0.0
     journal: list[dict[str, Any]] = field(default_factory=list)
+    risk_events: list[RiskGateRecord] = field(default_factory=list)

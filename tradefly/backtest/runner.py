@@ -41,6 +41,7 @@ from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from actors.journal import TradeJournal, TradeJournalConfig
+from actors.risk_guard import RiskGuard
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from catalog.access import open_catalog
 from options.instruments import (
@@ -62,7 +63,13 @@ from tradefly.backtest.index_settlement import (
     minute_settlement_prices,
     with_index_expiry,
 )
-from tradefly.backtest.results import BacktestResult, EquityPoint, TradeRecord
+from tradefly.backtest.results import (
+    BacktestResult,
+    EquityPoint,
+    RiskGateRecord,
+    TradeRecord,
+    iso_utc,
+)
 from tradefly.backtest.run_info import run_info
 from tradefly.backtest.trades import group_trades
 
@@ -377,7 +384,17 @@ def _collect(
             (actor.rows() for actor in engine.trader.actors() if isinstance(actor, TradeJournal)),
             [],
         ),
+        risk_events=_risk_events(engine),
     )
+
+
+def _risk_events(engine: BacktestEngine) -> list[RiskGateRecord]:
+    return [
+        RiskGateRecord(iso_utc(e.ts_ns), e.rule, e.action, e.factor, e.rules, e.reason)
+        for actor in engine.trader.actors()
+        if isinstance(actor, RiskGuard)
+        for e in actor.risk_events()
+    ]
 
 
 def _is_option_symbol(engine: BacktestEngine, symbol: str) -> bool:

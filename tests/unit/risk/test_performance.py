@@ -1,0 +1,143 @@
+"""Rolling performance gates and the kill switch's automatic trips, alone and over the store."""
+
+from pathlib import Path
+
+import empyrical
+import numpy as np
+import pytest
+
+from risk.decision import ALLOW, Action
+from risk.evaluator import RiskEvaluator
+from risk.kill_switch import KillSwitch, KillSwitchConfig
+from risk.performance import (
+    ClosedTrade,
+    PerformanceGate,
+    PerformanceGateConfig,
+    profit_factor,
+    ulcer_index,
+    win_rate,
+)
+from statestore import StateStore
+from statestore.risk import RiskLedger
+from tests.unit.risk.test_evaluator import RecordingNotifier
+from tests.unit.risk.test_rules import ny_ns
+
+SECOND_NS = 1_000_000_000
+SESSIONS = [f"2021-03-{d:02d}" for d in (1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 15, 16)]
+
+
+def _run_days(rule: PerformanceGate, equities: list[float], state: dict | None = None):  # type: ignore[no-untyped-def, type-arg]
+    state = state or {}
+    result = None
+    for day, equity in zip(SESSIONS, equities, strict=False):
+        result = rule.evaluate(ny_ns(day), equity, state)
+        state = result.state
+    return result
+
+
+def test_the_statistics_by_hand() -> None:
+    assert ulcer_index([100.0, 90.0, 100.0]) == pytest.approx(np.sqrt((0 + 100 + 0) / 3))
+    assert profit_factor([300.0, -100.0, -50.0]) == pytest.approx(2.0)
+    assert profit_factor([1.0]) == float("inf")
+    assert win_rate([1.0, -1.0, 0.0, 2.0]) == 0.5
+
+
+def test_sharpe_gate_reduces_below_its_threshold_only_once_enough_days_are_in() -> None:
+    config = PerformanceGateConfig(window_days=10, min_days=3, min_sharpe=0.0)
+    rule = PerformanceGate(config)
+    falling = [100_000.0, 99_000.0, 98_500.0, 98_600.0]
+    assert _run_days(rule, falling[:3]).decision == ALLOW  # two returns: not judged yet
+    result = _run_days(rule, falling)
+    returns = np.diff(falling) / np.asarray(falling[:-1])
+    sharpe = empyrical.sharpe_ratio(returns, annualization=252)
+    assert result.decision.action == Action.REDUCE
+    assert result.decision.factor == 0.5
+    assert f"Sharpe {sharpe:.2f} over 3 days < 0" in result.decision.reason
+    rising = [100_000.0, 100_500.0, 101_000.0, 100_900.0]
+    assert _run_days(rule, rising).decision == ALLOW
+
+
+def test_the_last_equity_of_a_session_counts_and_the_window_slides() -> None:
+    rule = PerformanceGate(PerformanceGateConfig(window_days=3, min_days=3, max_ulcer=1.0))
+    state = rule.evaluate(ny_ns("2021-03-01", 10), 100_000.0, {}).state
+    state = rule.evaluate(ny_ns("2021-03-01", 16), 101_000.0, state).state
+    assert state["days"] == [["2021-03-01", 101_000.0]]
+    result = _run_days(rule, [100_000.0, 97_000.0, 96_000.0, 99_000.0, 100_000.0, 101_000.0])
+    assert [d[0] for d in result.state["days"]] == SESSIONS[2:6]
+    assert result.decision == ALLOW  # the -4% days slid out of the window
+    deep = _run_days(rule, [100_000.0, 97_000.0, 96_000.0, 99_000.0])
+    assert deep.decision.action == Action.REDUCE
+    assert "Ulcer index" in deep.decision.reason
+
+
+def test_trade_gates_count_each_closed_trade_once_and_block() -> None:
+    config = PerformanceGateConfig(
+        window_trades=4, min_trades=4, min_profit_factor=1.0, min_win_rate=0.5, action="block"
+    )
+    rule = PerformanceGate(config)
+    trades = [ClosedTrade(str(i), i, pnl) for i, pnl in enumerate([100.0, -300.0, 50.0, -20.0])]
+    state = rule.record_trades({}, trades[:3])
+    assert rule.evaluate(ny_ns("2021-03-01"), 1e5, state).decision == ALLOW  # 3 < min_trades
+    state = rule.record_trades(state, trades)  # the first three are not counted again
+    assert state["trades"] == [100.0, -300.0, 50.0, -20.0]
+    blocked = rule.evaluate(ny_ns("2021-03-01"), 1e5, state).decision
+    assert blocked.action == Action.BLOCK
+    assert "profit factor 0.47 over 4 trades < 1" in blocked.reason
+    assert "win rate" not in blocked.reason  # 2 of 4 won: exactly 50%
+    wins = [ClosedTrade(str(i), i, 400.0) for i in range(4, 6)]
+    state = rule.record_trades(state, wins)  # the window keeps the last four
+    assert state["trades"] == [50.0, -20.0, 400.0, 400.0]
+    assert rule.evaluate(ny_ns("2021-03-01"), 1e5, state).decision == ALLOW
+
+
+def test_a_bad_performance_value_names_the_field() -> None:
+    with pytest.raises(ValueError, match=r"performance\.min_days was 30"):
+        PerformanceGateConfig(window_days=20, min_days=30)
+
+
+# -- kill switch trips -----------------------------------------------------------------------
+
+
+def test_kill_switch_trips_on_the_nth_reject_within_the_window_and_holds() -> None:
+    rule = KillSwitch(KillSwitchConfig(max_rejects=3, incident_window_secs=60), exists=bool)
+    now = ny_ns("2021-03-01", 11)
+    state = rule.observe("reject", now - 61 * SECOND_NS, {})  # aged out by the third
+    assert state is not None
+    state = rule.observe("reject", now - 30 * SECOND_NS, state)
+    state = rule.observe("reject", now, state)
+    assert state is not None
+    assert rule.evaluate(now, 1e5, state).decision == ALLOW  # 2 within 60 s
+    state = rule.observe("reject", now + SECOND_NS, state)
+    assert state is not None
+    decision = rule.evaluate(now + 2 * SECOND_NS, 1e5, state).decision
+    assert decision.action == Action.BLOCK
+    assert "tripped: 3 orders rejected within 60 s" in decision.reason
+    a_day_later = rule.evaluate(now + 86_400 * SECOND_NS, 1e5, state).decision
+    assert a_day_later.action == Action.BLOCK  # until the owner releases it
+    released = rule.apply_command("kill_switch_off", now, 1e5, state)
+    assert released is not None
+    assert rule.evaluate(now, 1e5, released).decision == ALLOW
+    assert rule.observe("data_quality", now, {}) is None  # not counted by this switch
+
+
+def test_data_quality_trips_flatten_through_the_evaluator_and_survive_a_restart(
+    tmp_path: Path,
+) -> None:
+    config = KillSwitchConfig(max_data_breaks=2, flatten=True)
+    now = ny_ns("2021-03-01", 16)
+    with StateStore(tmp_path / "s.sqlite") as store:
+        evaluator = RiskEvaluator(
+            [KillSwitch(config, exists=bool)], RiskLedger(store), RecordingNotifier()
+        )
+        assert evaluator.record_incident("data_quality", now, "SPY... stale")
+        assert evaluator.update(now, 1e5) == ALLOW
+        evaluator.record_incident("data_quality", now + SECOND_NS, "SPY... crossed")
+        assert evaluator.update(now + SECOND_NS, 1e5).action == Action.FLATTEN
+        assert not evaluator.record_incident("reject", now, "not counted")
+    with StateStore(tmp_path / "s.sqlite") as store:
+        ledger = RiskLedger(store)
+        evaluator = RiskEvaluator([KillSwitch(config, exists=bool)], ledger, RecordingNotifier())
+        later = evaluator.update(now + 86_400 * SECOND_NS, 1e5)
+        assert later.action == Action.FLATTEN
+        assert "2 entries blocked by data quality" in later.reason
+        assert ledger.rule_states()["kill_switch"][1] == "data_quality: SPY... crossed"
