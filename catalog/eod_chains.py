@@ -193,7 +193,8 @@ def load_eod_chain(
         If the file cannot be read.
     ValueError
         If the file is empty or its header matches no layout (the message lists the expected
-        headers), or as :func:`catalog.cboe_quotes.load_cboe_quotetable`.
+        headers), `quote_date` is given for another layout than ``cboe-quotetable``, or as
+        :func:`catalog.cboe_quotes.load_cboe_quotetable`.
 
     """
     if layout == CBOE_QUOTETABLE.name or (layout is None and is_cboe_quotetable(path)):
@@ -201,6 +202,11 @@ def load_eod_chain(
     result = LoadResult()
     with open_csv(path) as (header, rows):
         chosen = detect_layout(header, LAYOUTS, path, layout)
+        if quote_date is not None:
+            raise ValueError(
+                f"{path}: a quote date was given ({quote_date}), but this {chosen.name} file "
+                "dates its own rows; --quote-date is for cboe-quotetable files only"
+            )
         parser = _ChainRowParser if chosen is HISTORICALOPTIONDATA else RawIvRowParser
         validate_rows(rows, result, parser(header, result), progress)
     return result

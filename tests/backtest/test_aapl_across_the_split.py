@@ -146,6 +146,7 @@ def test_the_ten_year_aapl_run_reported_in_the_readme(
     assert (counts["rows read"], counts["split-adjusted"]) == (21350, 8575)
     assert counts["catalog rows written"] == 21350 - 8575
     assert main(["ingest", "bars", str(shared_data_path(AAPL_DAILY)), *ingest]) == 0
+    capsys.readouterr()
     assert main(["ingest", "bars", nasdaq, "--ticker", "AAPL", *ingest]) == 0
     counts = _counts(capsys.readouterr().out)
     assert counts["rows refused: conflict with a stored row"] == 1320

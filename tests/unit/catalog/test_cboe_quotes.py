@@ -123,3 +123,9 @@ def test_a_file_that_is_not_a_quote_table_is_not_read_as_one(tmp_path: Path) -> 
     path.write_text("\nname,Last: 1\nDate: 2 May 2023\nsomething,else\n")
     with pytest.raises(ValueError, match="line 4 was 'something,else'"):
         load_eod_chain(path, layout="cboe-quotetable")
+
+
+def test_a_quote_date_for_a_file_that_dates_its_rows_is_refused() -> None:
+    path = shared_data_path("options_chains/ivolatility/spx_sample_ivolatility.csv")
+    with pytest.raises(ValueError, match="--quote-date is for cboe-quotetable files only"):
+        load_eod_chain(path, quote_date=dt.date(2011, 1, 3))
