@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from statestore import StateStore
+from statestore.control import ControlLedger
+from statestore.journal import JournalLedger
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.cli import main
 
@@ -64,6 +67,11 @@ def test_demo_runs_end_to_end_on_a_short_synthetic_horizon(
     run_dir = tmp_path / "reports" / summary["run_id"]
     assert {p.name for p in run_dir.iterdir()} >= {"summary.json", "trades.csv", "report.html"}
     assert "SYNTHETIC" in (run_dir / "report.html").read_text()
+    # ... and leaves a state store for `tradefly control --demo`: its journal and equity curve.
+    with StateStore(tmp_path / "reports" / "demo-state.sqlite") as store:
+        trades = JournalLedger(store).rows(kind="trade")
+        assert len({r.journal_id for r in trades}) == summary["n_trades"]
+        assert len(ControlLedger(store).snapshots()) > 50
 
     # A second run reuses the generated catalog and gives the same numbers.
     again = _run_json(argv, capsys)

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from tradefly.backtest.report import (
     summary_dict,
     write_report,
 )
+from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import CatalogDataMissingError, run_backtest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -151,7 +153,14 @@ def _demo(args: argparse.Namespace) -> int:
         write_demo_catalog(partial, seed=args.seed, start=start, end=end)
         (partial / marker.name).touch()
         partial.rename(catalog_dir)
-    return _run(config, catalog_dir, args)
+    return _run(config, catalog_dir, args, after=lambda result: _leave_demo_store(result, args))
+
+
+def _leave_demo_store(result: BacktestResult, args: argparse.Namespace) -> None:
+    from tradefly.backtest.demo_store import DEMO_STORE_NAME, write_demo_store
+
+    path = write_demo_store(result, args.reports / DEMO_STORE_NAME)
+    print(f"State store: {path} (browse it: tradefly control --demo)", file=sys.stderr)
 
 
 def _clear_demo_catalog(catalog_dir: Path) -> None:
@@ -160,7 +169,12 @@ def _clear_demo_catalog(catalog_dir: Path) -> None:
     shutil.rmtree(catalog_dir)
 
 
-def _run(config: RunConfig, catalog_dir: Path, args: argparse.Namespace) -> int:
+def _run(
+    config: RunConfig,
+    catalog_dir: Path,
+    args: argparse.Namespace,
+    after: Callable[[BacktestResult], None] | None = None,
+) -> int:
     problem = _unwritable(args.reports)
     if problem:
         print(f"error: reports folder {args.reports}: {problem}", file=sys.stderr)
@@ -177,6 +191,8 @@ def _run(config: RunConfig, catalog_dir: Path, args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     run_dir = write_report(result, args.reports)
+    if after is not None:
+        after(result)
     summary = summary_dict(result)
     if not result.trades:
         span = result.run_info["data_span"]
