@@ -24,6 +24,7 @@ from catalog.ingest import (
     ingest_option_bars,
     ingest_underlying_bars,
 )
+from catalog.layout_hints import COMMAND_LAYOUTS, command_hint
 from catalog.validation import Layout
 
 CATALOG_ENV = "TRADEFLY_CATALOG"
@@ -115,7 +116,11 @@ def _run(args: argparse.Namespace, ingest: Callable[..., IngestReport], **option
             **options,
         )
     except (OSError, ValueError) as exc:
-        sys.stderr.write(f"tradefly ingest: error: {exc}\nnothing was written\n")
+        sys.stderr.write(f"tradefly ingest: error: {exc}\n")
+        if args.source in COMMAND_LAYOUTS:
+            for hint in command_hint(args.source, list(args.files)):
+                sys.stderr.write(f"tradefly ingest: hint: {hint}\n")
+        sys.stderr.write("nothing was written\n")
         return 1
     sys.stdout.write(report.summary() + "\n")
     failures = report.failures()

@@ -70,3 +70,35 @@ def test_nasdaq_bars_need_a_ticker(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "the nasdaq layout has no ticker column" in capsys.readouterr().err
     assert _ingest(catalog_dir, "bars", path, "--ticker", "AAPL") == 0
     assert _counts(capsys.readouterr().out)["catalog rows written"] == 2515
+
+
+@pytest.mark.parametrize(
+    ("command", "relative", "hint"),
+    [
+        (
+            "eod-chains",
+            LEAN_SPY.format(day="20231228"),
+            "lean-universe file: ingest it with tradefly ingest option-bars",
+        ),
+        (
+            "option-bars",
+            CBOE_UNDATED,
+            "cboe-quotetable file: ingest it with tradefly ingest eod-chains",
+        ),
+        (
+            "bars",
+            "options_chains/polygon_dayaggs_monthly/AAPL/2020_options_pessimistic.csv",
+            "polygon-dayaggs file: ingest it with tradefly ingest option-bars",
+        ),
+    ],
+)
+def test_a_file_given_to_the_wrong_command_names_the_right_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, relative: str, hint: str
+) -> None:
+    path = shared_data_path(relative)
+    extra = ["--ticker", "AAPL"] if command == "bars" else []
+    assert _ingest(tmp_path / "catalog", command, str(path), *extra) == 1
+    err = capsys.readouterr().err
+    assert "matches no known layout" in err
+    assert f"tradefly ingest: hint: {path} is a {hint}\n" in err
+    assert err.endswith("nothing was written\n")
