@@ -44,6 +44,21 @@ def session_close_ns(day: dt.date) -> int:
     return int(nyse_calendar().session_close(pd.Timestamp(day)).value)
 
 
+@lru_cache(maxsize=65_536)
+def session_open_ns(day: dt.date) -> int:
+    """Return the open of the NYSE session on `day` as UNIX nanoseconds (09:30 New York).
+
+    Raises
+    ------
+    ValueError
+        If `day` is not a NYSE session.
+
+    """
+    if not is_session(day):
+        raise ValueError(f"day was not a NYSE session: {day}")
+    return int(nyse_calendar().session_open(pd.Timestamp(day)).value)
+
+
 def _expiration_session(day: dt.date) -> pd.Timestamp:
     """Return the session of an expiration date, rolled back to the previous session if needed."""
     cal = nyse_calendar()

@@ -9,8 +9,10 @@ derive quotes for trade-only data:
   the first data point at or past ``expiration_ns``).
 - With ``fill_model: trade_close_half_spread`` each option trade bar becomes a quote at
   ``close ± half_spread`` (the bars themselves are not sent to the venue).
-- With ``data.resolution: minute`` the underlying's 1-minute bars replace its daily bars and
-  the option quotes are the minute quotes of the run's sessions, replayed before the bar of
+- With ``data.resolution: minute`` the underlying's 1-minute bars replace its daily bars
+  (plus one daily bar per session derived from them, :mod:`tradefly.backtest.session_bars`,
+  for the recorder and end-of-day strategies) and the option quotes are the minute quotes
+  of the run's sessions, replayed before the bar of
   their minute (an order sent on the 10:00 bar fills against the 10:00 quotes); index
   options get explicit settlement prices from the index's minute bars (a 0DTE SPXW contract
   settles at that day's close).
@@ -71,6 +73,7 @@ from tradefly.backtest.results import (
     iso_utc,
 )
 from tradefly.backtest.run_info import run_info
+from tradefly.backtest.session_bars import session_bars
 from tradefly.backtest.trades import group_trades
 
 DERIVED_QUOTE_SIZE = Quantity.from_int(EOD_QUOTE_SIZE)
@@ -168,12 +171,16 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
     _warn_about_option_gaps(config, bars, quotes)
     quoted_ids = {q.instrument_id for q in quotes}
     traded = [o for o in options if o.id in quoted_ids]
+    is_index = isinstance(underlying, IndexInstrument)
     settle = minute_settlement_prices if minute else am_settlement_prices
+    settlement_prices = settle(traded, bars) if is_index else {}
+    if minute:
+        bars = [*bars, *session_bars(bars, daily_bar_type(underlying.id), is_index)]
     return RunData(
         underlying=underlying,
         options=traded,
         data=replay_order(bars, quotes, greeks, bars_first=not minute),
-        settlement_prices=(settle(traded, bars) if isinstance(underlying, IndexInstrument) else {}),
+        settlement_prices=settlement_prices,
     )
 
 
