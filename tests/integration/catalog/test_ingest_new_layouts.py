@@ -1,11 +1,13 @@
 """``tradefly ingest`` on the LEAN, Cboe and nasdaq.com layouts, read back from the catalog."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from nautilus_trader.model.data import OptionGreeks
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from options.market_calendar import session_close_ns
 from tests.conftest import shared_data_path
 from tests.integration.catalog.test_ingest_cli import _counts
 from tradefly.cli import main
@@ -102,3 +104,28 @@ def test_a_file_given_to_the_wrong_command_names_the_right_one(
     assert "matches no known layout" in err
     assert f"tradefly ingest: hint: {path} is a {hint}\n" in err
     assert err.endswith("nothing was written\n")
+
+
+def test_nasdaq_after_lean_daily_keeps_the_raw_bars_before_the_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    catalog_dir = tmp_path / "catalog"
+    lean = str(shared_data_path("underlying_daily/lean/equity/usa/daily/aapl.zip"))
+    nasdaq = str(shared_data_path("underlying_daily/nasdaq_com/HistoricalData_AAPL.csv"))
+
+    assert _ingest(catalog_dir, "bars", lean) == 0
+    capsys.readouterr()
+    assert _ingest(catalog_dir, "bars", nasdaq, "--ticker", "AAPL") == 0
+
+    counts = _counts(capsys.readouterr().out)
+    # nasdaq.com's split-adjusted sessions up to 2021-03-31 differ from LEAN's raw bars.
+    assert counts["rows refused: conflict with a stored row"] == 1320
+    assert counts["catalog rows written"] == 1195
+    closes = {
+        str(b.close)
+        for b in ParquetDataCatalog(str(catalog_dir)).bars(
+            bar_types=["AAPL.US-1-DAY-LAST-EXTERNAL"]
+        )
+        if b.ts_event == session_close_ns(dt.date(2020, 8, 28))
+    }
+    assert closes == {"499.2300"}  # the traded close, not nasdaq.com's $124.8075
