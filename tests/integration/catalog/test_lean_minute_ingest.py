@@ -64,6 +64,9 @@ def test_spxw_day_with_its_index_bars(tmp_path: Path) -> None:
     # official SPX close of 2021-01-04 (3700.65); the file runs to 15:20 Central
     close_minute = next(b for b in bars if b.ts_event == _utc("2021-01-04 21:01"))
     assert str(close_minute.close) == "3700.6500"
+    # "53940000,3701.54,3702.02,3697.48,3701.38,60": the 15:59-16:00 minute
+    last_regular = next(b for b in bars if b.ts_event == _utc("2021-01-04 21:00"))
+    assert str(last_regular.close) == "3701.3800"
     assert bars[-1].ts_event == _utc("2021-01-04 21:21")
 
     # quote "34200000,3500,4000,3500,3500,463,5000,5500,5000,5000,272": 09:30-09:31 New York
