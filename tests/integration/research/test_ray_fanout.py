@@ -1,8 +1,16 @@
-"""Ray fan-out on a local Ray: results equal the same work run one by one."""
+"""Ray fan-out on a local Ray: results equal the same work run one by one.
+
+Starting a local Ray and its workers takes a minute or more on a busy 2-core machine, so these
+run only with ``TRADEFLY_RAY_TESTS=1``:
+
+    TRADEFLY_RAY_TESTS=1 PYTHONPATH=$PWD .venv/bin/python -m pytest \
+        tests/integration/research/test_ray_fanout.py
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +28,17 @@ from research.training import (
     make_dataset,
     train,
 )
+from tests.conftest import shared_data_path
+from tradefly.cli import main
+from tradefly.sweep import parse_grid, run_sweep, sweep_configs
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("TRADEFLY_RAY_TESTS") != "1", reason="Ray tests run with TRADEFLY_RAY_TESTS=1"
+)
+
+CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
+BARS_2021 = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
+REFERENCE = Path(__file__).resolve().parents[3] / "configs" / "backtest" / "spy2021_weekly_put.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +46,41 @@ def ray_local() -> Iterator[Any]:
     ray = init_ray(None)
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def spy2021_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    catalog = tmp_path_factory.mktemp("spy2021") / "catalog"
+    argv = [
+        "ingest",
+        "eod-chains",
+        str(shared_data_path(CHAIN)),
+        "--bars",
+        str(shared_data_path(BARS_2021)),
+    ]
+    assert main([*argv, "--catalog", str(catalog), "--no-progress"]) == 0
+    return catalog
+
+
+def test_a_two_parameter_sweep_on_ray_equals_the_runs_one_by_one(
+    ray_local: Any, spy2021_catalog: Path
+) -> None:
+    grid = parse_grid(
+        REFERENCE, ["strategy.target_delta=-0.3,-0.5", "venue.commission_per_contract=0.65,1.0"]
+    )
+    configs = sweep_configs(REFERENCE, grid, dt.date(2021, 1, 4), dt.date(2021, 3, 31))
+    assert [a for a, _ in configs] == [
+        {"strategy.target_delta": d, "venue.commission_per_contract": c}
+        for d in ("-0.3", "-0.5")
+        for c in ("0.65", "1.0")
+    ]
+    on_ray = run_sweep(configs, spy2021_catalog, use_ray=True)
+    one_by_one = run_sweep(configs, spy2021_catalog, use_ray=False)
+    assert on_ray == one_by_one
+    pnl = [s["realized_pnl"] for s in on_ray]
+    assert len(set(pnl)) == 4  # every parameter moves the result
+    trades = on_ray[2]["n_trades"]
+    assert pnl[2] - pnl[3] == pytest.approx(0.35 * trades, abs=0.011)  # commission per contract
 
 
 def test_walk_forward_folds_on_ray_equal_the_sequential_run(
