@@ -174,9 +174,16 @@ def _lean(args: argparse.Namespace) -> int:
 
 
 def _describe(args: argparse.Namespace) -> int:
+    from catalog.access import open_catalog
+    from catalog.greeks_audit import flagged_lines, stored_audit
     from catalog.inventory import describe_catalog
 
-    sys.stdout.write(describe_catalog(resolve_catalog_dir(args.path)).render() + "\n")
+    path = resolve_catalog_dir(args.path)
+    sys.stdout.write(describe_catalog(path).render() + "\n")
+    if args.flagged:
+        lines = flagged_lines(stored_audit(open_catalog(path)))
+        sys.stdout.write(f"flagged rows ({len(lines):,}):\n")
+        sys.stdout.writelines(line + "\n" for line in lines)
     return 0
 
 
@@ -194,6 +201,12 @@ def add_catalog_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         metavar="PATH",
         nargs="?",
         help=f"catalog directory (default: ${CATALOG_ENV}, else {DEFAULT_CATALOG})",
+    )
+    parser.add_argument(
+        "--flagged",
+        action="store_true",
+        help="also list the rows the vendor-greeks audit flagged (date, option, mid, vendor "
+        "and model IV and delta)",
     )
     parser.set_defaults(handler=_describe)
 

@@ -26,6 +26,7 @@ catalog as a :class:`VendorGreeksAudit` record (custom data, one directory per u
 stamped like the row), so ``tradefly catalog`` can summarise and list the flagged rows.
 """
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from options.american import american_implied_vol_array, american_price_delta_array
 from options.index_options import is_index
 from options.instruments import equity_id
+from options.market_calendar import NEW_YORK
 from options.pricing import NS_PER_YEAR, bs_delta_array, implied_vol_array
 
 if TYPE_CHECKING:
@@ -284,20 +286,39 @@ def summarise(
     )
 
 
+def stored_audit(catalog: ParquetDataCatalog) -> list[VendorGreeksAudit]:
+    """Return the audit records stored in `catalog`, by time (empty if none)."""
+    try:
+        stored = catalog.query(VendorGreeksAudit)
+    except (FileNotFoundError, KeyError, ValueError):
+        return []
+    # the catalog returns CustomData wrappers
+    return [getattr(item, "data", item) for item in stored]
+
+
+def flagged_lines(records: Sequence[VendorGreeksAudit]) -> list[str]:
+    """Return one line per flagged record: date, option, mid, vendor and model IV and delta."""
+    lines = []
+    for r in records:
+        if not r.flagged:
+            continue
+        day = dt.datetime.fromtimestamp(r.ts_init / 1e9, tz=NEW_YORK).date()
+        lines.append(
+            f"  {day} {r.option}: mid {r.mid:.2f}; IV vendor {r.vendor_iv:.4f} model "
+            f"{r.model_iv:.4f}; delta vendor {r.vendor_delta:.4f} model {r.model_delta:.4f}"
+        )
+    return lines
+
+
 def audit_summary_lines(catalog: ParquetDataCatalog) -> list[str]:
     """Return the audit summary of the records stored in `catalog` (empty if none).
 
     The row counts are of compared rows (rows not compared are not stored).
     """
-    try:
-        stored = catalog.query(VendorGreeksAudit)
-    except (FileNotFoundError, KeyError, ValueError):
-        return []
     groups: dict[tuple[float, float], dict[str, list[VendorGreeksAudit]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for item in stored:
-        record = getattr(item, "data", item)  # the catalog returns CustomData wrappers
+    for record in stored_audit(catalog):
         key = (record.rate, record.dividend_yield)
         groups[key][record.instrument_id.symbol.value].append(record)
     lines = []

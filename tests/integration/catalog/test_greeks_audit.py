@@ -11,6 +11,7 @@ An independent check recomputes one row's IV with a textbook Black-Scholes put w
 (``math.erf``, bisection), not with :mod:`options.pricing`.
 """
 
+import datetime as dt
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from catalog.greeks_audit import (
     VendorGreeksAudit,
     audit_vendor_greeks,
 )
+from options.market_calendar import session_close_ns
 from options.pricing import implied_vol_array
 from tests.conftest import shared_data_path
 from tradefly.cli import main
@@ -158,6 +160,19 @@ def test_index_chain_audited_on_ingest_flagged_in_the_catalog(
     # the catalog stores compared rows only, so its count is of those
     assert catalog_lines[-1] == replace(summary, rows=summary.compared).line()
     assert not any("custom" in line for line in catalog_lines)
+
+    assert main(["catalog", str(catalog), "--flagged"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    start = listed.index(f"flagged rows ({summary.flagged:,}):")
+    rows = listed[start + 1 :]
+    assert len(rows) == summary.flagged
+    first = min((r for r in stored if r.flagged), key=lambda r: r.ts_init)
+    assert first.ts_init == session_close_ns(dt.date(2011, 1, 4))  # none flagged on 01-03
+    assert rows[0] == (
+        f"  2011-01-04 {first.option}: mid {first.mid:.2f}; IV vendor {first.vendor_iv:.4f} "
+        f"model {first.model_iv:.4f}; delta vendor {first.vendor_delta:.4f} "
+        f"model {first.model_delta:.4f}"
+    )
 
 
 def test_whole_spx_week_summary() -> None:
