@@ -17,8 +17,9 @@ theta per calendar day, vega per volatility point):
   ``weekday`` (of the New York entry session), ``dte`` (calendar days to the nearest leg's
   expiration), ``days_held``;
 - market at entry: ``spot``, ``iv`` (our IV of the short leg's mid), ``vendor_iv``,
-  ``iv_rank`` (``None``: no IV-rank source yet), ``regime``, ``trend``, ``greeks`` (the
-  structure's net delta in shares, gamma, vega, theta, all times quantity and 100), ``legs``
+  ``iv_rank`` (0-100, of the underlying's 30-day ATM IV over up to 252 sessions),
+  ``regime``, ``trend``, ``greeks`` (the structure's net delta in shares, gamma, vega,
+  theta, all times quantity and 100), ``legs``
   (each: quote, open interest, IV and greeks at entry, fill and exit prices, slippage);
 - execution: ``limit_price`` (the net credit the strategy expected), ``fill_price`` (net
   credit filled), ``entry_slippage``, ``exit_price`` (net debit paid to close; ``None`` for an
@@ -208,7 +209,7 @@ class TradeJournal(Actor):
             "spot": context.spot,
             "iv": short.iv,
             "vendor_iv": short.vendor_iv,
-            "iv_rank": None,
+            "iv_rank": context.iv_rank,
             "regime": vol_regime(short.iv),
             "trend": trend(context.spot, sma),
             "greeks": _net_greeks(context),

@@ -89,6 +89,7 @@ from strategies.toolkit.book import Leg, Trade, TradeBook
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
 from strategies.toolkit.equity import marked_equity
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason, ExitRules
+from strategies.toolkit.iv_history import AtmIvHistory
 from strategies.toolkit.journal_entry import (
     JOURNAL_ENTRY_TOPIC,
     EntryContext,
@@ -102,6 +103,7 @@ from strategies.toolkit.selection import (
     nearest_expiration_only,
     wing_for,
 )
+from strategies.toolkit.signal import latest_signal
 from strategies.toolkit.sizing import contracts_for_risk, max_loss_per_contract
 
 SUBSCRIBE_AHEAD_DAYS = 7
@@ -113,6 +115,7 @@ SPREAD_CHECK_NS = 500_000_000  # how often a pending spread instrument is looked
 SPREAD_CHECKS = 20
 RISK_FLATTEN_TAG = ExitReason.RISK_FLATTEN.value
 OWNER_FLATTEN_TAG = ExitReason.OWNER_FLATTEN.value
+SIGNAL_NAMES = {-1: "bearish", 0: "neutral", 1: "bullish"}
 JOURNALLED_PARAMETERS = (
     "option_kind",
     "entry_schedule",
@@ -352,6 +355,7 @@ class ShortOptionStrategy(Strategy):
         self._share_orders: set[ClientOrderId] = set()
         self._unsubscribed: list[OptionContract] = []
         self._subscribed: deque[OptionContract] = deque()
+        self._atm_ivs = AtmIvHistory(rate=config.rate, div_yield=config.dividend_yield)
 
     @property
     def _trades(self) -> list[Trade]:
@@ -582,6 +586,7 @@ class ShortOptionStrategy(Strategy):
             return
         session = session_of_ns(self.clock.timestamp_ns())
         snapshot = self._build_snapshot(session, self._spot)
+        self._atm_ivs.add(snapshot, self._vendor_ivs(session))
         self._abandon_spread_requests()
         self._subscribe_upcoming(session)
         self._close_received_shares(session)
@@ -617,6 +622,14 @@ class ShortOptionStrategy(Strategy):
                 )
             )
         return ChainSnapshot(session=session, spot=spot, quotes=tuple(quotes))
+
+    def _vendor_ivs(self, session: dt.date) -> dict[InstrumentId, float]:
+        # The vendor's IV of each contract whose greeks are stamped in this session.
+        return {
+            instrument_id: float(greeks.mark_iv)
+            for instrument_id, greeks in self._greeks.items()
+            if session_of_ns(greeks.ts_event) == session and greeks.mark_iv > 0
+        }
 
     def _delta(self, instrument: OptionContract, tick: QuoteTick, spot: float) -> float | None:
         greeks = self._greeks.get(instrument.id)
@@ -716,6 +729,7 @@ class ShortOptionStrategy(Strategy):
             for name in JOURNALLED_PARAMETERS
             if getattr(cfg, name) is not None
         }
+        signal = latest_signal(self.cache, cfg.underlying)
         return EntryContext(
             ts_ns=self.clock.timestamp_ns(),
             strategy_id=self.id.value,
@@ -731,11 +745,15 @@ class ShortOptionStrategy(Strategy):
             max_loss=max_loss,
             equity=equity,
             risk_fraction=max_loss / equity if max_loss is not None and equity > 0 else None,
+            iv_rank=self._atm_ivs.rank(),
             risk_action=decision.action.value,
             risk_factor=decision.factor,
             risk_reason=decision.reason,
+            signal=SIGNAL_NAMES[signal.direction] if signal is not None else None,
+            confidence=signal.confidence if signal is not None else None,
             reason_tags=(
                 f"schedule:{cfg.entry_schedule}",
+                *([f"model:{signal.model_version}"] if signal is not None else []),
                 "target_delta" if cfg.target_delta is not None else "target_moneyness",
                 *(["risk_reduced"] if quantity < wanted else []),
             ),

@@ -123,6 +123,10 @@ class EntryContext:
         Account equity at the decision (cash plus marked positions), dollars.
     risk_fraction : float | None
         ``max_loss / equity``.
+    iv_rank : float | None
+        IV rank (0-100) of the underlying's 30-day ATM IV over the sessions the strategy has
+        seen, up to 252 (:class:`strategies.toolkit.iv_history.AtmIvHistory`); ``None`` before
+        two sessions.
     risk_action, risk_factor, risk_reason : str, float, str
         The risk decision applied to the entry (``allow`` 1.0 "" when none).
     signal : str | None
@@ -148,6 +152,7 @@ class EntryContext:
     max_loss: float | None
     equity: float
     risk_fraction: float | None
+    iv_rank: float | None = None
     risk_action: str = "allow"
     risk_factor: float = 1.0
     risk_reason: str = ""

@@ -1,5 +1,6 @@
-"""The journal on a crafted credit spread (quotes made up, not market data), its reject
-notifications and its daily summary, sent through apprise to a channel on 127.0.0.1."""
+"""The journal on a crafted credit spread (quotes made up, not market data) with a model signal
+in the cache, its reject notifications and its daily summary, sent through apprise to a channel
+on 127.0.0.1."""
 
 import datetime as dt
 
@@ -21,6 +22,7 @@ from options.market_calendar import session_close_ns
 from options.occ import parse_occ
 from risk.notify import AppriseNotifier
 from strategies.short_option import ShortOptionConfig, ShortOptionStrategy
+from strategies.toolkit.signal import Signal, store_latest_signal
 from tests.unit.risk.channel_server import channel_server
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.runner import RunData, new_engine, replay_order
@@ -63,6 +65,16 @@ def test_spread_entry_is_journalled_and_the_owner_gets_rejects_and_a_daily_summa
             )
         )
     )
+    signal = Signal(
+        underlying="SPY",
+        ts_ns=ts,
+        direction=1,
+        probability=0.8,
+        confidence=0.6,
+        model_version="v1",
+        features_hash="0" * 64,
+    )
+    store_latest_signal(engine.cache, signal)
     journal = TradeJournal(TradeJournalConfig(underlying="SPY"))
     engine.add_actor(journal)
     with channel_server() as channel:
@@ -91,6 +103,8 @@ def test_spread_entry_is_journalled_and_the_owner_gets_rejects_and_a_daily_summa
     assert round(record["entry_slippage"], 6) == 20.0
     assert round(record["max_loss"], 6) == round((10 - (11.28 - 8.11)) * 100 * 5, 6)
     assert record["size"] == 5 and record["exit_time"] is None
+    assert (record["signal"], record["confidence"]) == ("bullish", 0.6)
+    assert "model:v1" in record["reason_tags"]
     # No vendor greeks in this data: Black-Scholes greeks of our IV of each mid
     assert record["greeks"]["delta"] == pytest.approx(
         -100 * 5 * (legs[0]["delta"] - legs[1]["delta"])

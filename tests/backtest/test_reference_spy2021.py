@@ -292,7 +292,10 @@ def test_journal_holds_every_reference_trade_with_its_fields(
             assert last_day == hand.expiration
         assert "schedule:weekly" in record["reason_tags"]
         assert record["signal"] is None and record["confidence"] is None
-        assert record["iv_rank"] is None  # no IV-rank source yet
+        if record is trades[0]:
+            assert record["iv_rank"] is None  # the first session: no history to rank in
+        else:
+            assert 0.0 <= record["iv_rank"] <= 100.0
         if record["pnl"] < 0:
             assert record["error_class"] in ERROR_CLASSES
         else:

@@ -1,0 +1,59 @@
+"""The session-by-session 30-day ATM IV history behind the journal's IV rank."""
+
+import datetime as dt
+
+import pytest
+from nautilus_trader.model.enums import OptionKind
+from nautilus_trader.model.identifiers import InstrumentId
+
+from strategies.toolkit.chain import ChainQuote, ChainSnapshot
+from strategies.toolkit.iv_history import AtmIvHistory
+
+DAY = dt.date(2021, 6, 1)
+
+
+def _snapshot(day: dt.date) -> ChainSnapshot:
+    quotes = []
+    for dte in (21, 42):
+        for strike in (415.0, 420.0, 425.0):
+            expiration = day + dt.timedelta(days=dte)
+            quotes.append(
+                ChainQuote(
+                    instrument_id=InstrumentId.from_str(f"P{dte}-{strike:g}.US"),
+                    kind=OptionKind.PUT,
+                    strike=strike,
+                    expiration=expiration,
+                    dte=dte,
+                    bid=5.0,
+                    ask=5.2,
+                    bid_size=10,
+                    ask_size=10,
+                    delta=None,
+                )
+            )
+    return ChainSnapshot(session=day, spot=420.0, quotes=tuple(quotes))
+
+
+def test_rank_of_flat_vendor_ivs_over_the_sessions_seen() -> None:
+    history = AtmIvHistory()
+    assert history.rank() is None
+    for offset, vol in enumerate((0.20, 0.30, 0.25)):
+        snapshot = _snapshot(DAY + dt.timedelta(days=offset))
+        history.add(snapshot, {q.instrument_id: vol for q in snapshot.quotes})
+        if offset == 0:
+            assert history.rank() is None  # one session: nothing to rank against
+    assert list(history.values) == pytest.approx([0.20, 0.30, 0.25])
+    assert history.rank() == pytest.approx(50.0)
+
+
+def test_without_vendor_ivs_the_mids_are_used_and_a_bad_quote_is_skipped() -> None:
+    history = AtmIvHistory()
+    snapshot = _snapshot(DAY)
+    crossed = ChainQuote(
+        InstrumentId.from_str("X.US"), OptionKind.PUT, 420.0, DAY, 0, 3.0, 2.0, 1, 1, None
+    )
+    history.add(ChainSnapshot(DAY, 420.0, (*snapshot.quotes, crossed)), {})
+    (value,) = history.values
+    assert 0.05 < value < 1.0
+    history.add(ChainSnapshot(DAY, 420.0, ()), {})
+    assert len(history.values) == 1
