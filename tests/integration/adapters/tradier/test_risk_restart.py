@@ -75,7 +75,7 @@ def rows(store: Path, sql: str) -> list[tuple[Any, ...]]:
         return db.execute(sql).fetchall()
 
 
-async def until(condition: Any, timeout: float = 30.0) -> None:
+async def until(condition: Any, timeout: float = 60.0) -> None:
     async def poll() -> None:
         while not condition():
             await asyncio.sleep(0.1)
@@ -100,7 +100,7 @@ async def test_latched_breaker_and_notified_milestone_survive_sigkill(tmp_path: 
 
             # Life 1: sell the put, notify the milestone, trip and latch the tier, SIGKILL.
             child = await start_child(config, tmp_path, 1)
-            await wait_ready(child)
+            await wait_ready(child, timeout=60.0)
             await until(lambda: SHORT_PUT in server.positions)
             await until(lambda: "equity milestone 2x" in channel.titles())
             server.set_quote(SHORT_PUT, *LOSS)
@@ -115,7 +115,7 @@ async def test_latched_breaker_and_notified_milestone_survive_sigkill(tmp_path: 
             # Life 2: the exit goes out and fills; every later entry is blocked.
             server.set_quote(SHORT_PUT, *TAKE_PROFIT)
             child = await start_child(config, tmp_path, 2)
-            await wait_ready(child)
+            await wait_ready(child, timeout=60.0)
             await until(lambda: SHORT_PUT not in server.positions)
             blocked_after = (
                 "SELECT reason FROM risk_events WHERE action = 'entry_blocked'"
