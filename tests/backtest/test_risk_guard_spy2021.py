@@ -195,6 +195,10 @@ def test_entry_checks_cap_open_trades_and_net_delta_on_real_chains(
     assert len(logged) == 28
     assert logged[0]["time"].startswith("2021-01-19T21:00:00")
     assert logged[0]["rules"] == "greeks"
+    with StateStore(tmp_path / "risk.sqlite") as opened:  # admitted entries, in the store
+        state, reason, _ = RiskLedger(opened).rule_states()["entries"]
+    assert state == {"entries": []}  # the last three puts expired on 2021-11-19
+    assert reason == "3 entry(ies) no longer hold a position"
     page = (run_dir / "report.html").read_text()
     assert "<h2>Risk gates (28 entries)</h2>" in page
     assert 'id="risk-gates"' in page
