@@ -35,7 +35,7 @@ import pandas as pd
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
 from nautilus_trader.config import LoggingConfig
 from nautilus_trader.model.currencies import USD
-from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
+from nautilus_trader.model.data import Bar, BarSpecification, OptionGreeks, QuoteTick
 from nautilus_trader.model.enums import AccountType, OmsType, OptionKind
 from nautilus_trader.model.identifiers import InstrumentId, TraderId
 from nautilus_trader.model.instruments import IndexInstrument, Instrument, OptionContract
@@ -47,7 +47,9 @@ from actors.risk_guard import RiskGuard
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from catalog.access import open_catalog
 from options.instruments import (
+    DAILY_LAST,
     EOD_QUOTE_SIZE,
+    MINUTE_LAST,
     OPTION_PRICE_PRECISION,
     VENUE,
     daily_bar_type,
@@ -164,8 +166,9 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
     if config.data.fill_model == "quotes":
         quotes = _in(catalog.quote_ticks(start=start_ns, end=end_ns), option_ids)
     else:
+        spec = MINUTE_LAST if minute else DAILY_LAST
         quotes = _quotes_from_trade_bars(
-            catalog, option_ids, start_ns, end_ns, config.data.half_spread
+            catalog, option_ids, start_ns, end_ns, config.data.half_spread, spec
         )
     greeks = _in(_option_greeks(catalog, start_ns, end_ns), option_ids)
     _warn_about_option_gaps(config, bars, quotes)
@@ -333,13 +336,18 @@ def _quotes_from_trade_bars(
     start_ns: int,
     end_ns: int,
     half_spread: float,
+    spec: BarSpecification,
 ) -> list[QuoteTick]:
-    """Turn each option's daily trade bar into a quote at ``close ± half_spread``."""
+    """Turn each option's trade bar of `spec` into a quote at ``close ± half_spread``.
+
+    Bars of other specifications (minute bars in a daily run, daily bars in a minute run)
+    are left out, so one catalog can hold both.
+    """
     half = Decimal(str(half_spread))
     quotes = []
     for bar in catalog.bars(start=start_ns, end=end_ns):
         instrument_id = bar.bar_type.instrument_id
-        if instrument_id not in option_ids:
+        if instrument_id not in option_ids or bar.bar_type.spec != spec:
             continue
         close = bar.close.as_decimal()
         bid = max(close - half, Decimal(0))
