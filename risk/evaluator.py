@@ -6,6 +6,9 @@ every rule on its stored state, save each changed state with its reason, append 
 each decision whose action, factor or deciding rules changed (per rule and combined), and record
 new milestones. After the commit, every milestone not yet notified is notified and marked, so a
 milestone is notified once; only a kill between the notification and its mark repeats it.
+A rule whose evaluation raises (a broken breaker) fails closed: its decision for that
+evaluation is ``block`` with the error as reason, its state is kept, and the kill switch
+counts the failure (``max_breaker_failures``; a trip acts from the next evaluation on).
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from risk.decision import ALLOW, Action, RiskDecision, combine
+from risk.kill_switch import BROKEN
 from risk.notify import Notifier
 from risk.performance import ClosedTrade
-from risk.rules import Rule
+from risk.rules import Rule, RuleResult, State
 from statestore.audit import AuditLog
 from statestore.risk import OwnerCommand, RiskLedger
 
@@ -92,14 +96,15 @@ class RiskEvaluator:
         with self.ledger.transaction():
             self._apply_commands(now_ns, equity)
             decisions = []
+            broken = []
             for rule in self.rules:
                 state = self.ledger.rule_state(rule.name)
-                record_trades = getattr(rule, "record_trades", None)
-                before = state
-                if record_trades is not None and closed_trades:
-                    state = record_trades(state, closed_trades)
-                result = rule.evaluate(now_ns, equity, state)
-                state = before
+                try:
+                    result = self._evaluate(rule, now_ns, equity, state, closed_trades)
+                except Exception as exc:  # a broken breaker fails closed
+                    reason = f"{rule.name} failed ({exc!r}): no entries until it evaluates again"
+                    result = RuleResult(RiskDecision(Action.BLOCK, 0.0, reason, rule.name), state)
+                    broken.append(f"{rule.name}: {exc!r}")
                 if result.state != state:
                     reason = result.decision.reason or f"equity {equity:,.2f}"
                     self.ledger.save_rule_state(rule.name, result.state, reason, now_ns)
@@ -109,12 +114,35 @@ class RiskEvaluator:
                         rule.name, m.key, m.multiple, m.baseline, m.equity, now_ns
                     )
                 decisions.append(result.decision)
+            for detail in broken:
+                self._observe(BROKEN, now_ns, detail)
             combined = combine(decisions)
             changed = self._record_if_changed(COMBINED, combined, now_ns)
         if changed and combined.action != Action.ALLOW:
             self.notifier.notify(f"risk: {combined.action.value}", combined.reason)
         self._notify_milestones(now_ns)
         return combined
+
+    @staticmethod
+    def _evaluate(
+        rule: Rule, now_ns: int, equity: float, state: State, trades: Sequence[ClosedTrade]
+    ) -> RuleResult:
+        record_trades = getattr(rule, "record_trades", None)
+        if record_trades is not None and trades:
+            state = record_trades(state, trades)
+        return rule.evaluate(now_ns, equity, state)
+
+    def _observe(self, kind: str, now_ns: int, detail: str) -> bool:
+        changed = False
+        for rule in self.rules:
+            observe = getattr(rule, "observe", None)
+            if observe is None:
+                continue
+            new_state = observe(kind, now_ns, self.ledger.rule_state(rule.name))
+            if new_state is not None:
+                self.ledger.save_rule_state(rule.name, new_state, f"{kind}: {detail}", now_ns)
+                changed = True
+        return changed
 
     def record_incident(self, kind: str, now_ns: int, detail: str) -> bool:
         """Let rules with ``observe`` count an incident; return whether a rule's state changed.
@@ -130,17 +158,8 @@ class RiskEvaluator:
             What happened, kept as the reason of the state change.
 
         """
-        changed = False
         with self.ledger.transaction():
-            for rule in self.rules:
-                observe = getattr(rule, "observe", None)
-                if observe is None:
-                    continue
-                new_state = observe(kind, now_ns, self.ledger.rule_state(rule.name))
-                if new_state is not None:
-                    self.ledger.save_rule_state(rule.name, new_state, f"{kind}: {detail}", now_ns)
-                    changed = True
-        return changed
+            return self._observe(kind, now_ns, detail)
 
     def record_entry(
         self, now_ns: int, who: str, decision: RiskDecision, wanted: int, allowed: int

@@ -19,7 +19,8 @@ and live:
       if units >= 1:
           ...  # submit the legs, `units` of each ratio
 
-Without a risk guard both return ``allow`` (a node without a guard trades unrestricted).
+Without a risk guard both return ``allow`` (a node without a guard trades unrestricted). A
+check that raises (a bug, data it cannot handle) blocks the entry with the error as reason.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 import msgspec
 
 from options.instruments import VENUE, daily_bar_type, equity_id
-from risk.decision import ALLOW, RiskDecision
+from risk.decision import ALLOW, Action, RiskDecision
 from risk.pretrade import PreTradeConfig, evaluate_entry
 from risk.proposal import Book, BookPosition, EntryProposal, OpenEntry
 
@@ -225,13 +226,19 @@ def check_entry(cache: Any, proposal: EntryProposal, msgbus: Any = None) -> Risk
     """
     standing = current_decision(cache)
     config = pretrade_config(cache)
+    entries: list[OpenEntry] | None = None
     if config is None:
         decision = evaluate_entry(PreTradeConfig(), proposal, Book(0.0, 0.0), standing)
-        entries: list[OpenEntry] | None = None
     else:
-        book = book_from_cache(cache, proposal.ts_ns, {proposal.underlying}, config.pending_secs)
-        decision = evaluate_entry(config, proposal, book, standing)
-        entries = list(book.entries)
+        try:
+            book = book_from_cache(
+                cache, proposal.ts_ns, {proposal.underlying}, config.pending_secs
+            )
+            decision = evaluate_entry(config, proposal, book, standing)
+            entries = list(book.entries)
+        except Exception as exc:  # a broken check fails closed
+            reason = f"pre-trade checks failed ({exc!r}): entry skipped"
+            decision = RiskDecision(Action.BLOCK, 0.0, reason, "pretrade")
     allowed = decision.sized(proposal.quantity)
     if allowed < proposal.quantity and msgbus is not None:
         gated = EntryGated(

@@ -29,6 +29,9 @@ class KillSwitchConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
         Trip after this many rejected or denied orders within the window; >= 1.
     max_data_breaks : int | None
         Trip after this many entries blocked by data-quality breakers within the window; >= 1.
+    max_breaker_failures : int | None
+        Trip after this many failed rule evaluations within the window; >= 1 (each failure
+        already blocks entries for that evaluation).
     incident_window_secs : float, default 3600
         The window, seconds; > 0.
 
@@ -38,10 +41,11 @@ class KillSwitchConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     flatten: bool = False
     max_rejects: int | None = None
     max_data_breaks: int | None = None
+    max_breaker_failures: int | None = None
     incident_window_secs: float = 3_600.0
 
     def __post_init__(self) -> None:
-        for name in ("max_rejects", "max_data_breaks"):
+        for name in ("max_rejects", "max_data_breaks", "max_breaker_failures"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"kill_switch.{name} was {value!r}, not >= 1")
@@ -53,6 +57,12 @@ class KillSwitchConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
 
 REJECT = "reject"
 DATA_BREAK = "data_quality"
+BROKEN = "breaker"
+_WHAT = {
+    REJECT: "orders rejected",
+    DATA_BREAK: "entries blocked by data quality",
+    BROKEN: "failed rule evaluations",
+}
 NS_PER_SECOND = 1_000_000_000
 
 
@@ -110,11 +120,16 @@ class KillSwitch:
         return None
 
     def observe(self, kind: str, now_ns: int, state: State) -> State | None:
-        """Count an incident (``reject`` or ``data_quality``); trip at the configured count.
+        """Count an incident (``reject``, ``data_quality``, ``breaker``); trip at its count.
 
         Returns the new state, or ``None`` when this switch does not count `kind`.
         """
-        limit = {REJECT: self.config.max_rejects, DATA_BREAK: self.config.max_data_breaks}.get(kind)
+        limits = {
+            REJECT: self.config.max_rejects,
+            DATA_BREAK: self.config.max_data_breaks,
+            BROKEN: self.config.max_breaker_failures,
+        }
+        limit = limits.get(kind)
         if limit is None:
             return None
         since = now_ns - int(self.config.incident_window_secs * NS_PER_SECOND)
@@ -123,7 +138,7 @@ class KillSwitch:
         incidents[kind] = times
         new_state = {**state, "incidents": incidents}
         if len(times) >= limit and not state.get("tripped"):
-            what = "orders rejected" if kind == REJECT else "entries blocked by data quality"
+            what = _WHAT[kind]
             window = f"{self.config.incident_window_secs:g} s"
             new_state["tripped"] = f"tripped: {len(times)} {what} within {window}"
         return new_state

@@ -3,6 +3,7 @@
 from typing import Any
 
 import msgspec
+import pytest
 from nautilus_trader.cache.cache import Cache
 
 from risk import RISK_CACHE_KEY, Action, EntryAdmitted, EntryGated, RiskDecision, check_entry
@@ -54,3 +55,21 @@ def test_admitted_entries_count_until_they_hold_no_position_past_the_pending_tim
     third = check_entry(cache, short_put(1, ts_ns=NOW + 61 * SECOND_NS), bus)
     assert third.sized(1) == 1
     assert len(stored_entries(cache)) == 1
+
+
+def test_a_check_that_raises_blocks_the_entry_with_the_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache, bus = Cache(), Bus()
+    cache.add(PRETRADE_CACHE_KEY, msgspec.json.encode(PreTradeConfig()))
+
+    def broken(*_args: Any) -> RiskDecision:
+        raise ValueError("spot was not positive: 0.0")
+
+    monkeypatch.setattr("risk.gate.evaluate_entry", broken)
+    decision = check_entry(cache, short_put(2), bus)
+    assert decision.action == Action.BLOCK
+    assert decision.rule == "pretrade"
+    assert "pre-trade checks failed (ValueError('spot was not positive: 0.0'))" in decision.reason
+    assert isinstance(bus.sent[-1], EntryGated)
+    assert stored_entries(cache) == []

@@ -141,3 +141,32 @@ def test_data_quality_trips_flatten_through_the_evaluator_and_survive_a_restart(
         assert later.action == Action.FLATTEN
         assert "2 entries blocked by data quality" in later.reason
         assert ledger.rule_states()["kill_switch"][1] == "data_quality: SPY... crossed"
+
+
+class Broken:
+    name = "broken"
+
+    def evaluate(self, now_ns: int, equity: float, state: dict) -> None:  # type: ignore[type-arg]
+        raise ZeroDivisionError("no equity")
+
+    def apply_command(self, command: str, now_ns: int, equity: float, state: dict) -> None:  # type: ignore[type-arg]
+        return None
+
+
+def test_a_broken_rule_blocks_entries_and_trips_the_kill_switch_at_its_count(
+    tmp_path: Path,
+) -> None:
+    switch = KillSwitch(KillSwitchConfig(max_breaker_failures=2), exists=bool)
+    now = ny_ns("2021-03-01", 16)
+    with StateStore(tmp_path / "s.sqlite") as store:
+        evaluator = RiskEvaluator([Broken(), switch], RiskLedger(store), RecordingNotifier())  # type: ignore[list-item]
+        first = evaluator.update(now, 1e5)
+        assert first.action == Action.BLOCK
+        assert first.reason == (
+            "broken failed (ZeroDivisionError('no equity')): no entries until it evaluates again"
+        )
+        assert first.rule == "broken"
+        evaluator.update(now + SECOND_NS, 1e5)  # the second failure trips the switch
+        third = evaluator.update(now + 2 * SECOND_NS, 1e5)  # which acts from the next one on
+        assert third.rule == "broken,kill_switch"
+        assert "tripped: 2 failed rule evaluations within 3600 s" in third.reason
