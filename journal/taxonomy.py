@@ -12,7 +12,8 @@ Every losing trade (P&L below zero once closed) gets exactly one error class fro
 taxonomy; winners and open trades get none. The rules run in this order and the first that
 holds decides (:func:`classify`):
 
-1. ``risk_policy``: the risk guard flattened the trade (exit ``risk_flatten``), or the loss
+1. ``risk_policy``: the risk guard or the owner flattened the trade (exit ``risk_flatten``,
+   ``owner_flatten``), or the loss
    exceeded :data:`MAX_LOSS_FRACTION` (2%) of the equity at entry (the owner's "at most 1-2%
    loss per trade").
 2. ``liquidity_execution``: the entry filled only some legs (exit ``broken_entry``), or the
@@ -48,6 +49,7 @@ LOW_VOL = 0.15
 HIGH_VOL = 0.25
 TREND_SESSIONS = 20
 EARLY_EXITS = frozenset({"stop_loss", "dte_exit"})
+FLATTENS = frozenset({"risk_flatten", "owner_flatten"})
 
 
 def vol_regime(iv: float | None) -> str | None:
@@ -89,7 +91,7 @@ def classify(record: Mapping[str, Any]) -> str | None:
     loss = -float(pnl)
     exit_reason = record.get("exit_reason")
     equity = record.get("equity") or 0.0
-    if exit_reason == "risk_flatten" or (equity > 0 and loss > MAX_LOSS_FRACTION * equity):
+    if exit_reason in FLATTENS or (equity > 0 and loss > MAX_LOSS_FRACTION * equity):
         return RISK_POLICY
     slippage = (record.get("entry_slippage") or 0.0) + (record.get("exit_slippage") or 0.0)
     if (

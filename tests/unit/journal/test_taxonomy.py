@@ -50,6 +50,7 @@ def test_risk_policy_at_two_percent_of_equity_or_on_a_flatten() -> None:
     assert classify(loser(pnl=-2_000.0)) != RISK_POLICY  # exactly 2%: within the rule
     assert classify(loser(pnl=-2_000.01)) == RISK_POLICY
     assert classify(loser(exit_reason="risk_flatten")) == RISK_POLICY
+    assert classify(loser(exit_reason="owner_flatten")) == RISK_POLICY
 
 
 def test_liquidity_and_execution() -> None:

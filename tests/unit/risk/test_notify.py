@@ -142,3 +142,26 @@ def test_risk_guard_and_journal_configs_name_a_missing_secret_in_one_line(
         TradeJournal(TradeJournalConfig(underlying="SPY", notify=notify))
     monkeypatch.setenv("TRADEFLY_TEST_CHAT", "42")
     RiskGuard(RiskGuardConfig(underlying="SPY", daily_loss=daily, notify=notify))
+
+
+def test_tradefly_check_names_a_missing_notify_secret_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import PROJECT_ROOT
+    from tradefly.cli import main
+
+    monkeypatch.delenv("TRADEFLY_NO_SUCH_TOKEN", raising=False)
+    config = tmp_path / "run.yaml"
+    base = (PROJECT_ROOT / "configs/backtest/spy2021_weekly_put_risk.yaml").read_text()
+    config.write_text(
+        base
+        + "  - actor_path: actors.journal:TradeJournal\n"
+        + "    config_path: actors.journal:TradeJournalConfig\n"
+        + '    config: {notify: {urls: ["tgram://${TRADEFLY_NO_SUCH_TOKEN}/1"]}}\n'
+    )
+    assert main(["check", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {config}: actors[1].config: notify.urls: environment variable "
+        "TRADEFLY_NO_SUCH_TOKEN is not set\n"
+    )
