@@ -87,6 +87,17 @@ def test_drawdown_flatten_tier_closes_positions_and_halts_entries(
     assert len(blocked) == 38  # every weekly entry session from 2021-02-01 to 2021-10-25
     assert all("drawdown" in e.reason for e in events if e.action == "entry_blocked")
 
+    # The trade journal holds every blocked entry, and the flattened trades as risk-policy losses.
+    journal_blocked = [r for r in result.journal if r["kind"] == "entry_blocked"]
+    assert [r["entry_time"][:10] for r in journal_blocked] == blocked
+    assert all((r["wanted_size"], r["size"]) == (5, 0) for r in journal_blocked)
+    assert all(r["risk_rule"] == "drawdown" for r in journal_blocked)
+    flattened = [r for r in result.journal if r.get("exit_reason") == "risk_flatten"]
+    assert {r["legs"][0]["instrument_id"] for r in flattened} == {
+        f"{t.symbol}.US" for t in closed_by_flatten
+    }
+    assert all(r["error_class"] == "risk_policy" for r in flattened if r["pnl"] < 0)
+
 
 def _window(config: RunConfig, start: str, end: str, store: Path) -> RunConfig:
     guard = dict(config.actors[0].config, state_store=str(store))
