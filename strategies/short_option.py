@@ -857,8 +857,12 @@ class ShortOptionStrategy(Strategy):
     def _proposed_leg(self, quote: ChainQuote, ratio: int) -> ProposedLeg:
         tick = self._quotes.get(quote.instrument_id)
         greeks = self._greeks.get(quote.instrument_id)
-        if greeks is not None and tick is not None and greeks.ts_event != tick.ts_event:
-            greeks = None  # greeks of another close than the quote
+        if (
+            greeks is not None
+            and tick is not None
+            and session_of_ns(greeks.ts_event) != session_of_ns(tick.ts_event)
+        ):
+            greeks = None  # greeks of another session than the quote (live polls them slower)
         instrument = self.cache.instrument(quote.instrument_id)
         return ProposedLeg(
             instrument_id=quote.instrument_id.value,
