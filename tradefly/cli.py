@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     from control.cli import add_control_parser
     from tradefly.backtest.cli import add_backtest_parser, add_demo_parser
     from tradefly.check import add_check_parser
+    from tradefly.journal_cli import add_journal_parser
     from tradefly.risk_cli import add_risk_parser
     from tradefly.sweep import add_sweep_parser
     from tradefly.train import add_train_parser
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_live_parser(commands)
     add_check_parser(commands)
     add_risk_parser(commands)
+    add_journal_parser(commands)
     add_train_parser(commands)
     add_sweep_parser(commands)
     add_control_parser(commands)
