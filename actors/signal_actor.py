@@ -16,6 +16,7 @@ when its history starts at the same bar: give it the catalog the model was train
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -148,14 +149,10 @@ class SignalActor(Actor):
             return
         if isinstance(data, NewsSentiment):
             articles = pd.concat([self._inputs.articles, news_frame([data])], ignore_index=True)
-            self._inputs = FeatureInputs(
-                self._inputs.bars, self._inputs.vix, articles, self._inputs.earnings
-            )
+            self._inputs = replace(self._inputs, articles=articles)
         elif isinstance(data, EarningsEvent):
             events = pd.concat([self._inputs.earnings, earnings_frame([data])], ignore_index=True)
-            self._inputs = FeatureInputs(
-                self._inputs.bars, self._inputs.vix, self._inputs.articles, events
-            )
+            self._inputs = replace(self._inputs, earnings=events)
 
     def on_bar(self, bar: Bar) -> None:
         """Append the bar, compute its session's features, predict and publish."""
@@ -165,9 +162,7 @@ class SignalActor(Actor):
         if len(bars) and bar.ts_event <= int(bars["ts_ns"].iloc[-1]):
             return  # already in the history (preloaded)
         bars = pd.concat([bars, bars_frame([bar])])
-        self._inputs = FeatureInputs(
-            bars, self._inputs.vix, self._inputs.articles, self._inputs.earnings
-        )
+        self._inputs = replace(self._inputs, bars=bars)
         row = build_features(self._inputs, regime_seed=self._cfg.regime_seed).iloc[-1]
         self.features[bar.ts_event] = row
         try:

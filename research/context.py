@@ -151,6 +151,7 @@ def _fitted_mixture(history: np.ndarray, seed: int) -> GaussianMixture:
         model = GaussianMixture(
             n_components=VOL_REGIME_COMPONENTS,
             random_state=seed,
+            init_params="random_from_data",  # replaced by means_init; avoids a k-means run
             means_init=quantiles.reshape(-1, 1),
         )
         model.fit(history.reshape(-1, 1))

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from nautilus_trader.model.data import Bar
+from nautilus_trader.model.data import Bar, OptionGreeks
+from nautilus_trader.model.instruments import OptionContract
 
 from adapters.alphavantage.data_types import EarningsEvent, NewsSentiment
 from catalog.access import open_catalog
 from options.instruments import daily_bar_type, make_underlying
 from research.context import earnings_days, load_cboe_vix, trend_regime, vix_features, vol_regime
 from research.news import news_features
+from research.option_features import chain_frame, empty_chains, option_features
 from research.technical import technical_features
 
 MARKET_TZ = "America/New_York"
@@ -49,6 +51,9 @@ class FeatureInputs:
         News for the ticker (:func:`news_frame`).
     earnings : pandas.DataFrame
         Earnings events for the ticker (:func:`earnings_frame`).
+    chains : pandas.DataFrame
+        End-of-day option chain snapshots
+        (:func:`research.option_features.chain_frame`); empty: option features ``nan``.
 
     """
 
@@ -56,6 +61,7 @@ class FeatureInputs:
     vix: pd.Series | None = None
     articles: pd.DataFrame = field(default_factory=_empty_articles)
     earnings: pd.DataFrame = field(default_factory=_empty_earnings)
+    chains: pd.DataFrame = field(default_factory=empty_chains)
 
 
 def build_features(inputs: FeatureInputs, regime_seed: int = 0) -> pd.DataFrame:
@@ -92,6 +98,15 @@ def build_features(inputs: FeatureInputs, regime_seed: int = 0) -> pd.DataFrame:
     parts.append(vol_regime(tech["tech_rv_21"], seed=regime_seed))
     parts.append(earnings_days(sessions, decision_ns, inputs.earnings))
     parts.append(news_features(decision_ns, sessions, inputs.articles))
+    parts.append(
+        option_features(
+            sessions,
+            decision_ns,
+            bars["close"].to_numpy(dtype=np.float64),
+            tech["tech_rv_21"].to_numpy(),
+            inputs.chains,
+        )
+    )
     return pd.concat(parts, axis=1).astype(np.float64)
 
 
@@ -166,9 +181,23 @@ def load_inputs(
     ticker_id = f"{underlying}.US"
     news = [d.data if hasattr(d, "data") else d for d in catalog.query(NewsSentiment)]
     events = [d.data if hasattr(d, "data") else d for d in catalog.query(EarningsEvent)]
+    contracts = [
+        c
+        for c in catalog.instruments()
+        if isinstance(c, OptionContract) and c.underlying == underlying
+    ]
+    chains = empty_chains()
+    if contracts:
+        ids = [str(c.id) for c in contracts]
+        chains = chain_frame(
+            contracts,
+            catalog.quote_ticks(instrument_ids=ids),
+            catalog.query(OptionGreeks, identifiers=ids),
+        )
     return FeatureInputs(
         bars=bars_frame(bars),
         vix=load_cboe_vix(vix_csv) if vix_csv is not None else None,
         articles=news_frame(r for r in news if str(r.instrument_id) == ticker_id),
         earnings=earnings_frame(e for e in events if str(e.instrument_id) == ticker_id),
+        chains=chains,
     )

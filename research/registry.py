@@ -29,7 +29,7 @@ import pandas as pd
 
 from research.training import TrainConfig, TrainResult
 
-FEATURE_MODULES = ("technical.py", "context.py", "news.py", "dataset.py")
+FEATURE_MODULES = ("technical.py", "context.py", "news.py", "option_features.py", "dataset.py")
 
 
 def feature_code_version() -> str:

@@ -104,12 +104,17 @@ class TrainConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 @dataclass(frozen=True)
 class Dataset:
-    """The labelled rows of a training span: features, binary label, forward return."""
+    """The labelled rows of a training span: features, binary label, forward return.
+
+    ``session_positions`` gives each row's session number when rows of several underlyings
+    share sessions (a panel, rows in session order); None: one row per session.
+    """
 
     features: pd.DataFrame
     label: pd.Series
     forward_return: pd.Series
     horizon: int
+    session_positions: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,7 @@ def make_dataset(inputs: FeatureInputs, config: TrainConfig) -> Dataset:
         vix=None if inputs.vix is None else inputs.vix.loc[:end],
         articles=inputs.articles[inputs.articles["known_ns"] <= decision_end],
         earnings=inputs.earnings[inputs.earnings["known_ns"] <= decision_end],
+        chains=inputs.chains[inputs.chains["ts_ns"] <= decision_end],
     )
     features = build_features(clipped, regime_seed=config.seed)
     fwd = forward_log_return(bars["close"].astype(np.float64), config.label.horizon)
@@ -178,8 +184,12 @@ def make_dataset(inputs: FeatureInputs, config: TrainConfig) -> Dataset:
 def make_folds(dataset: Dataset, validation: ValidationConfig) -> list[Fold]:
     """Return the config's folds over the dataset's rows (label windows ``t .. t+horizon``)."""
     n = len(dataset.label)
-    starts = np.arange(n, dtype=np.int64)
-    ends = label_window_end(n, dataset.horizon)
+    if dataset.session_positions is None:
+        starts = np.arange(n, dtype=np.int64)
+        ends = label_window_end(n, dataset.horizon)
+    else:
+        starts = np.asarray(dataset.session_positions, dtype=np.int64)
+        ends = starts + dataset.horizon
     split = walk_forward if validation.scheme == "walk_forward" else purged_kfold
     return split(starts, ends, validation.n_splits, validation.embargo)
 

@@ -1,6 +1,8 @@
-"""One catalog of real SPY daily bars (yfinance file, sessions from 2008 on) for these tests.
+"""Catalogs of real data for these tests.
 
-The bars before 2008 are left out only to keep the yearly volatility-regime fits few.
+``spy_catalog``: SPY daily bars (yfinance file, sessions from 2008 on; the bars before 2008
+are left out only to keep the yearly volatility-regime fits few). ``spy2021_catalog``: the
+2021 SPY chain with its daily bars (lambdaclass files).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from tests.conftest import shared_data_path
 SPY_BARS = "underlying_daily/yfinance_rjdabest/daily_SPY.csv"
 VIX = "underlying_daily/cboe_VIX_History.csv"
 FIRST_SESSION = "2008-01-02"
+CHAIN_2021 = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
+BARS_2021 = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
 
 
 @pytest.fixture(scope="session")
@@ -27,4 +31,15 @@ def spy_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     catalog = root / "catalog"
     ingest_underlying_bars(catalog, [trimmed], ticker="SPY", show_progress=False)
+    return catalog
+
+
+@pytest.fixture(scope="session")
+def spy2021_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tradefly.cli import main
+
+    catalog = tmp_path_factory.mktemp("spy2021") / "catalog"
+    chain, bars = shared_data_path(CHAIN_2021), shared_data_path(BARS_2021)
+    argv = ["ingest", "eod-chains", str(chain), "--bars", str(bars), "--catalog", str(catalog)]
+    assert main([*argv, "--no-progress"]) == 0
     return catalog

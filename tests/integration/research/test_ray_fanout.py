@@ -28,16 +28,12 @@ from research.training import (
     make_dataset,
     train,
 )
-from tests.conftest import shared_data_path
-from tradefly.cli import main
 from tradefly.sweep import parse_grid, run_sweep, sweep_configs
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("TRADEFLY_RAY_TESTS") != "1", reason="Ray tests run with TRADEFLY_RAY_TESTS=1"
 )
 
-CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
-BARS_2021 = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
 REFERENCE = Path(__file__).resolve().parents[3] / "configs" / "backtest" / "spy2021_weekly_put.yaml"
 
 
@@ -46,20 +42,6 @@ def ray_local() -> Iterator[Any]:
     ray = init_ray(None)
     yield ray
     ray.shutdown()
-
-
-@pytest.fixture(scope="module")
-def spy2021_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    catalog = tmp_path_factory.mktemp("spy2021") / "catalog"
-    argv = [
-        "ingest",
-        "eod-chains",
-        str(shared_data_path(CHAIN)),
-        "--bars",
-        str(shared_data_path(BARS_2021)),
-    ]
-    assert main([*argv, "--catalog", str(catalog), "--no-progress"]) == 0
-    return catalog
 
 
 def test_a_two_parameter_sweep_on_ray_equals_the_runs_one_by_one(

@@ -7,28 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_data_path
 from tradefly.cli import main
 from tradefly.config_fields import ConfigError
 from tradefly.sweep import parse_grid
 
 REFERENCE = Path(__file__).resolve().parents[3] / "configs" / "backtest" / "spy2021_weekly_put.yaml"
-CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
-BARS_2021 = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
 
 
 def test_a_serial_sweep_prints_one_row_per_run_with_a_monte_carlo(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    spy2021_catalog: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    catalog = tmp_path / "catalog"
-    ingest = [
-        "ingest",
-        "eod-chains",
-        str(shared_data_path(CHAIN)),
-        "--bars",
-        str(shared_data_path(BARS_2021)),
-    ]
-    assert main([*ingest, "--catalog", str(catalog), "--no-progress"]) == 0
+    catalog = spy2021_catalog
     capsys.readouterr()
     argv = ["sweep", str(REFERENCE), "--grid", "strategy.quantity=1,2", "--end", "2021-02-26"]
     code = main([*argv, "--catalog", str(catalog), "--serial", "--json", "--monte-carlo", "1000"])
