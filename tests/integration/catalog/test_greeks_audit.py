@@ -187,3 +187,15 @@ def test_whole_spx_week_summary() -> None:
     )
     assert (round(summary.iv_median, 2), round(summary.iv_p90, 2)) == (1.09, 6.94)
     assert (round(summary.delta_median, 3), round(summary.delta_p90, 3)) == (0.010, 0.056)
+
+
+def test_cboe_snapshot_disagreement_depends_on_the_stated_rate() -> None:
+    """Cboe's delayed-quote download of SPX (2023-04-14 commit; rates were near 5% then):
+    at the default zero rate the median IV gap is 2.18 vol points, at 5% it is 0.57."""
+    path = "options_chains/cboe_quotedata_snapshots/spx_quotedata_commit2023-04-14_ceb5fc9.csv"
+    loaded = load_eod_chain(shared_data_path(path))
+    _, (at_zero,) = audit_vendor_greeks(loaded.instruments, loaded.data)
+    _, (at_five,) = audit_vendor_greeks(loaded.instruments, loaded.data, rate=0.05)
+    assert (at_zero.model, at_zero.rows) == ("european", 17_059)
+    assert (at_zero.compared, round(at_zero.iv_median, 2), at_zero.flagged) == (14_770, 2.18, 4_483)
+    assert (at_five.compared, round(at_five.iv_median, 2), at_five.flagged) == (14_727, 0.57, 1_598)
