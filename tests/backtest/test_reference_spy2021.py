@@ -58,11 +58,15 @@ def _cents(value: float) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def test_reference_totals_equal_hand_computation(
-    spy2021_catalog: Path, reference_config: RunConfig
-) -> None:
+@pytest.fixture(scope="module")
+def reference_result(spy2021_catalog: Path, reference_config: RunConfig) -> BacktestResult:
+    """The reference run, once for the module (its totals and its journal are checked)."""
+    return run_backtest(reference_config, spy2021_catalog, run_id="test")
+
+
+def test_reference_totals_equal_hand_computation(reference_result: BacktestResult) -> None:
     expected = hand_trades(shared_data_path(CHAIN), shared_data_path(SPY_BARS))
-    result = run_backtest(reference_config, spy2021_catalog, run_id="test")
+    result = reference_result
 
     premium = sum(t.bid * 100 for t in expected)
     fees = COMMISSION * len(expected)
@@ -232,11 +236,6 @@ JOURNAL_LEG_FIELDS = (
     "vega",
     "theta",
 )
-
-
-@pytest.fixture(scope="module")
-def reference_result(spy2021_catalog: Path, reference_config: RunConfig) -> BacktestResult:
-    return run_backtest(reference_config, spy2021_catalog, run_id="journal")
 
 
 def _raw_rows() -> dict[tuple[str, str], dict[str, str]]:
