@@ -281,7 +281,8 @@ class TradeJournal(Actor):
             return
         if not isinstance(event, OrderFilled):
             return
-        record = self._trade_of_fill(event)
+        order = self._order(event.client_order_id)
+        record = self._trade_of_fill(event, order)
         if record is None:
             return
         leg = next(
@@ -310,10 +311,13 @@ class TradeJournal(Actor):
             leg["exited"] = leg.get("exited", 0) + quantity
             record["exit_slippage"] += slippage
             record["exit_price"] = _net(record["legs"], "exit_price")
+            tags = set(order.tags or []) if order is not None else set()
+            tagged = [reason.value for reason in ExitReason if reason.value in tags]
+            if tagged and record["exit_reason"] is None:
+                record["exit_reason"] = tagged[0]  # a combo leg's position knows no order tag
         self._save(record, None)
 
-    def _trade_of_fill(self, event: OrderFilled) -> dict[str, Any] | None:
-        order = self._order(event.client_order_id)
+    def _trade_of_fill(self, event: OrderFilled, order: Order | None) -> dict[str, Any] | None:
         structure_id = structure_of(order.tags if order is not None else None)
         if structure_id is not None:
             return self._open.get(structure_id)
@@ -383,7 +387,7 @@ class TradeJournal(Actor):
         instrument = self.cache.instrument(event.instrument_id)
         if isinstance(instrument, OptionContract):
             reason = exit_reason(self.cache, event)
-            if record["exit_reason"] is None or reason in DELIVERY:
+            if (record["exit_reason"] is None and reason != ExitReason.OPEN) or reason in DELIVERY:
                 record["exit_reason"] = reason.value
             if reason in DELIVERY:
                 self._await_shares(record["id"], event.ts_closed)
@@ -411,6 +415,7 @@ class TradeJournal(Actor):
         record["days_held"] = (session_of_ns(ts_ns) - entry).days
         record["exit_spot"] = mark_price(self.cache, equity_id(record["underlying"]))
         record["pnl"] = round(record["pnl"] or 0.0, 2)
+        record["exit_reason"] = record["exit_reason"] or ExitReason.OPEN.value  # untagged close
         record["error_class"] = classify(record)
         if record["exit_reason"] and record["exit_reason"] not in record["reason_tags"]:
             record["reason_tags"].append(f"exit:{record['exit_reason']}")

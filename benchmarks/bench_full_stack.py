@@ -9,8 +9,9 @@ Polygon day aggregates as quotes, 2016-2025) in one process:
   difference is the cost of asking) and the `TradeJournal`, both on in-memory state stores.
 
 Reported: events, wall seconds of `engine.run()` each, throughput (events/s) each, and the
-ratio full stack ÷ strategy alone (1.0 = free). Positions opened are printed for both runs to
-show they traded alike.
+ratio full stack ÷ strategy alone (1.0 = free); also the process CPU seconds of each run and
+their ratio, which other work on a shared machine disturbs less than wall time. Positions
+opened are printed for both runs to show they traded alike.
 
 Usage: .venv/bin/python benchmarks/bench_full_stack.py [--catalog DIR]
 (without --catalog it ingests the decade into a temporary folder first, a few minutes)
@@ -73,13 +74,13 @@ GUARD: dict[str, Any] = {
 }
 
 
-def _run(engine: Any) -> tuple[float, int]:
-    start = time.perf_counter()
+def _run(engine: Any) -> tuple[float, float, int]:
+    start, cpu_start = time.perf_counter(), time.process_time()
     engine.run()
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     positions = len(engine.cache.positions())
     engine.dispose()
-    return seconds, positions
+    return seconds, cpu, positions
 
 
 def compare(catalog: Path) -> dict[str, Any]:
@@ -89,14 +90,14 @@ def compare(catalog: Path) -> dict[str, Any]:
 
     alone = new_engine(config, run_data)
     alone.add_strategy(ShortOptionStrategy(strategy_config(config)))
-    alone_seconds, alone_positions = _run(alone)
+    alone_seconds, alone_cpu, alone_positions = _run(alone)
 
     full = new_engine(config, run_data)
     full.add_strategy(ShortOptionStrategy(strategy_config(config)))
     full.add_actor(RiskGuard(msgspec.convert(GUARD, RiskGuardConfig)))
     journal = TradeJournal(TradeJournalConfig(underlying="SPY"))
     full.add_actor(journal)
-    full_seconds, full_positions = _run(full)
+    full_seconds, full_cpu, full_positions = _run(full)
     return {
         "events": events,
         "strategy_alone_seconds": round(alone_seconds, 2),
@@ -104,6 +105,9 @@ def compare(catalog: Path) -> dict[str, Any]:
         "strategy_alone_events_per_s": round(events / alone_seconds),
         "full_stack_events_per_s": round(events / full_seconds),
         "ratio_full_stack_to_strategy_alone": round(alone_seconds / full_seconds, 3),
+        "strategy_alone_cpu_seconds": round(alone_cpu, 2),
+        "full_stack_cpu_seconds": round(full_cpu, 2),
+        "cpu_ratio_full_stack_to_strategy_alone": round(alone_cpu / full_cpu, 3),
         "positions_strategy_alone": alone_positions,
         "positions_full_stack": full_positions,
     }
