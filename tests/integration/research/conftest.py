@@ -7,11 +7,22 @@ are left out only to keep the yearly volatility-regime fits few). ``spy2021_cata
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from catalog.ingest import ingest_underlying_bars
+from research.dataset import load_inputs
+from research.registry import register
+from research.training import (
+    LabelConfig,
+    ModelConfig,
+    TrainConfig,
+    ValidationConfig,
+    make_dataset,
+    train,
+)
 from tests.conftest import shared_data_path
 
 SPY_BARS = "underlying_daily/yfinance_rjdabest/daily_SPY.csv"
@@ -43,3 +54,24 @@ def spy2021_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     argv = ["ingest", "eod-chains", str(chain), "--bars", str(bars), "--catalog", str(catalog)]
     assert main([*argv, "--no-progress"]) == 0
     return catalog
+
+
+@pytest.fixture(scope="session")
+def trained(spy_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small model trained on SPY 2016-2020 with VIX: ``(catalog, model folder)``."""
+    root = tmp_path_factory.mktemp("signal")
+    catalog = spy_catalog
+    config = TrainConfig(
+        name="actor-test",
+        underlying="SPY",
+        start=dt.date(2016, 1, 4),
+        end=dt.date(2020, 12, 31),
+        vix_csv=str(shared_data_path(VIX)),
+        seed=7,
+        label=LabelConfig(horizon=5),
+        validation=ValidationConfig(n_splits=2, embargo=5),
+        model=ModelConfig(n_estimators=30, num_leaves=7),
+    )
+    dataset = make_dataset(load_inputs(catalog, "SPY", shared_data_path(VIX)), config)
+    folder = register(train(dataset, config), config, dataset.features, root / "models")
+    return catalog, folder

@@ -14,15 +14,6 @@ from actors.signal_actor import SignalActor, SignalActorConfig
 from catalog.access import open_catalog
 from options.instruments import daily_bar_type, make_equity
 from research.dataset import build_features, load_inputs
-from research.registry import register
-from research.training import (
-    LabelConfig,
-    ModelConfig,
-    TrainConfig,
-    ValidationConfig,
-    make_dataset,
-    train,
-)
 from strategies.toolkit.signal import Signal, latest_signal, signal_topic
 from tests.conftest import shared_data_path
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
@@ -30,26 +21,6 @@ from tradefly.backtest.runner import RunData, new_engine, replay_order
 
 VIX = "underlying_daily/cboe_VIX_History.csv"
 FIRST, LAST = dt.date(2021, 3, 1), dt.date(2021, 3, 12)
-
-
-@pytest.fixture(scope="module")
-def trained(spy_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("signal")
-    catalog = spy_catalog
-    config = TrainConfig(
-        name="actor-test",
-        underlying="SPY",
-        start=dt.date(2016, 1, 4),
-        end=dt.date(2020, 12, 31),
-        vix_csv=str(shared_data_path(VIX)),
-        seed=7,
-        label=LabelConfig(horizon=5),
-        validation=ValidationConfig(n_splits=2, embargo=5),
-        model=ModelConfig(n_estimators=30, num_leaves=7),
-    )
-    dataset = make_dataset(load_inputs(catalog, "SPY", shared_data_path(VIX)), config)
-    folder = register(train(dataset, config), config, dataset.features, root / "models")
-    return catalog, folder
 
 
 def _run(
