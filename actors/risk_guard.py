@@ -18,9 +18,9 @@ apply theirs (reset, kill switch, ``pause_entries``/``resume_entries`` through t
 :class:`risk.owner_pause.OwnerPause`); ``flatten`` is published on
 :data:`risk.OWNER_FLATTEN_TOPIC` (a structure id or ``*``) once the evaluation has committed,
 and ``test_notification`` goes to the notifier. Every applied command is recorded in the audit
-log. Each evaluation also records equity and cash in ``account_snapshots`` (at most one row a
-minute, :data:`SNAPSHOT_EVERY_NS`), the control app's equity curve. The same actor runs in
-backtests (an in-memory store unless ``state_store`` is set) and live (``tradefly live``
+log. Each evaluation also records equity and cash in ``account_snapshots`` (at most one row
+every 15 minutes, :data:`SNAPSHOT_EVERY_NS`), the control app's equity curve. The same actor
+runs in backtests (an in-memory store unless ``state_store`` is set) and live (``tradefly live``
 passes the node's store file).
 """
 
@@ -76,7 +76,7 @@ from strategies.toolkit.equity import marked_equity
 EVALUATE_DELAY_NS = DECISION_DELAY_NS // 2
 ENTRIES_STATE = "entries"
 NS_PER_SECOND = 1_000_000_000
-SNAPSHOT_EVERY_NS = 60 * NS_PER_SECOND
+SNAPSHOT_EVERY_NS = 15 * 60 * NS_PER_SECOND
 
 
 class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]

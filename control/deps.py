@@ -1,5 +1,8 @@
 """Request dependencies: the store, the owner's session, the client address.
 
+All are coroutines, so FastAPI runs them, like the routes, on the event loop's thread: the one
+SQLite connection is never used from two threads at once.
+
 ``OwnerDep`` is on every route except login and static files: without a live session a page
 request is redirected to ``/login`` (303) and any other request answered 401.
 """
@@ -23,40 +26,40 @@ class LoginRequired(Exception):  # noqa: N818 (a control-flow signal, not an err
     """Raised by :func:`owner` when the request has no live session."""
 
 
-def settings(request: Request) -> ControlSettings:
+async def settings(request: Request) -> ControlSettings:
     """Return the app's settings."""
     value: ControlSettings = request.app.state.settings
     return value
 
 
-def store(request: Request) -> StateStore:
+async def store(request: Request) -> StateStore:
     """Return the app's open state store."""
     value: StateStore = request.app.state.store
     return value
 
 
-def now(request: Request) -> int:
+async def now(request: Request) -> int:
     """Return the app clock's time, UNIX ns (``time.time_ns`` unless a test injects one)."""
     return int(request.app.state.clock())
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """Return the client's IP address (the socket peer; no proxy header is trusted)."""
     return request.client.host if request.client else "unknown"
 
 
-def owner(request: Request) -> Session | None:
+async def owner(request: Request) -> Session | None:
     """Return the owner's live session, touching it; raise :class:`LoginRequired` without one.
 
     In demo mode (read-only) there is no login and the session is ``None``.
     """
-    cfg = settings(request)
+    cfg: ControlSettings = request.app.state.settings
     if cfg.read_only:
         return None
     token = request.cookies.get(COOKIE)
     if not token:
         raise LoginRequired
-    ledger = ControlLedger(store(request))
+    ledger = ControlLedger(request.app.state.store)
     key = token_hash(token)
     session = ledger.session(key)
     now = request.app.state.clock()

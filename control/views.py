@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,38 +22,56 @@ NEW_YORK = ZoneInfo("America/New_York")
 NS = 1_000_000_000
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 JOURNAL_KINDS = KINDS
+MEMO_SIZE = 64
+CHART_DAYS = 365
+CHART_POINTS = 400
 HEALTH_KEYS = ("trader", "market_data", "account_updates", "heartbeat")
+
+
+def cached[T](store: StateStore, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """Return ``compute()``, memoised per store until another connection commits to it.
+
+    SQLite's ``PRAGMA data_version`` changes when another connection (the node) commits, so a
+    page built from the store is reused until the node writes again (its heartbeat: every
+    5 s); the app's own writes (sessions, commands) do not touch the tables cached here.
+    """
+    version = store._conn.execute("PRAGMA data_version").fetchone()[0]
+    return memoised(store, (version, *key), compute)
+
+
+def memoised[T](store: StateStore, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """Return ``compute()`` memoised per store under `key` (which must say what it depends on)."""
+    memo: dict[tuple[Any, ...], Any] = store.__dict__.setdefault("_control_memo", {})
+    full = key
+    if full not in memo:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[full] = compute()
+    value: T = memo[full]
+    return value
 
 
 def dashboard(store: StateStore, now_ns: int) -> dict[str, Any]:
     """Equity, cash, today's P&L, the equity and drawdown charts, and node health.
 
     Today's P&L is the equity now less the last equity recorded before today's New York
-    midnight (the first of today when none is older).
+    midnight (the first of today when none is older). The charts cover the
+    :data:`CHART_DAYS` days up to the newest snapshot, at most :data:`CHART_POINTS` points
+    (evenly thinned, the newest kept); the drawdown counts from the peak of the whole history.
     """
     ledger = ControlLedger(store)
-    snapshots = ledger.snapshots()
-    last = snapshots[-1] if snapshots else None
+    last = ledger.last_snapshot()
     today_pnl = None
     if last is not None:
         midnight = dt.datetime.fromtimestamp(now_ns / NS, NEW_YORK).replace(
             hour=0, minute=0, second=0, microsecond=0
         )
         start_ns = int(midnight.timestamp() * NS)
-        before = [s for s in snapshots if s.ts_ns < start_ns]
-        base = before[-1] if before else next((s for s in snapshots if s.ts_ns >= start_ns), None)
+        base = ledger.snapshot_before(start_ns) or next(iter(ledger.snapshots(start_ns)), None)
         today_pnl = last.equity - base.equity if base is not None else None
-    equity_svg = drawdown_svg = None
-    if len(snapshots) >= 2:
-        times = pd.DatetimeIndex([pd.Timestamp(s.ts_ns, tz="UTC") for s in snapshots])
-        equity = pd.Series([s.equity for s in snapshots], index=times)
-        drawdown = equity / equity.cummax() - 1.0
-        equity_svg = line_chart(
-            "equity", "Equity", times, [Line(list(equity), "#1f6feb", "equity")], dollars
-        )
-        drawdown_svg = line_chart(
-            "drawdown", "Drawdown", times, [Line(list(drawdown), "#cf222e", "drawdown")], percent
-        )
+    # The charts change only with a new snapshot (append-only, one every 15 minutes).
+    marker = (last.ts_ns, last.equity) if last is not None else None
+    equity_svg, drawdown_svg = memoised(store, ("charts", marker), lambda: _charts(ledger))
     status = store.status()
     health = {key: status[key] for key in HEALTH_KEYS if key in status}
     heartbeat = status.get("heartbeat")
@@ -65,6 +84,32 @@ def dashboard(store: StateStore, now_ns: int) -> dict[str, Any]:
         "heartbeat_age_s": (now_ns - heartbeat[1]) / NS if heartbeat else None,
         "decision": RiskLedger(store).last_event("combined"),
     }
+
+
+def _charts(ledger: ControlLedger) -> tuple[str | None, str | None]:
+    last = ledger.last_snapshot()
+    if last is None:
+        return None, None
+    since = last.ts_ns - CHART_DAYS * 86_400 * NS
+    snapshots = ledger.snapshots(since)
+    if len(snapshots) < 2:
+        return None, None
+    step = max(1, -(-len(snapshots) // CHART_POINTS))
+    snapshots = snapshots[::-1][::step][::-1]
+    times = pd.DatetimeIndex([pd.Timestamp(s.ts_ns, tz="UTC") for s in snapshots])
+    equity = pd.Series([s.equity for s in snapshots], index=times)
+    peak = equity.cummax()
+    earlier_peak = ledger.peak_before(since)
+    if earlier_peak is not None:
+        peak = peak.clip(lower=earlier_peak)
+    drawdown = equity / peak - 1.0
+    equity_svg = line_chart(
+        "equity", "Equity", times, [Line(list(equity), "#1f6feb", "equity")], dollars
+    )
+    drawdown_svg = line_chart(
+        "drawdown", "Drawdown", times, [Line(list(drawdown), "#cf222e", "drawdown")], percent
+    )
+    return equity_svg, drawdown_svg
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +186,15 @@ class JournalView:
     structures: list[str]
 
 
-def journal(store: StateStore, flt: JournalFilter, limit: int = 100) -> JournalView:
-    """Return the journal rows matching `flt` (``journal`` table, :mod:`statestore.journal`)."""
+def journal(store: StateStore, flt: JournalFilter, limit: int = 50) -> JournalView:
+    """Return the journal rows matching `flt` (``journal`` table, :mod:`statestore.journal`).
+
+    Memoised until the node next commits (:func:`cached`).
+    """
+    return cached(store, ("journal", flt, limit), lambda: _journal(store, flt, limit))
+
+
+def _journal(store: StateStore, flt: JournalFilter, limit: int) -> JournalView:
     where: list[str] = ["kind = ?"]
     params: list[Any] = [flt.kind or "trade"]
     fields = (
@@ -166,10 +218,13 @@ def journal(store: StateStore, flt: JournalFilter, limit: int = 100) -> JournalV
         where.append("json_extract(record, '$.dte') <= ?")
         params.append(flt.dte_max)
     condition = " AND ".join(where)  # literals only; every value is bound
+    # Unfiltered, the totals come from the (kind, pnl) index alone; SQLite's planner would
+    # rather take the structure index and parse every record.
+    hint = "INDEXED BY journal_kind_pnl " if len(where) == 1 else ""
     conn = store._conn
     matched, total = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(json_extract(record, '$.pnl')), 0) FROM journal "  # noqa: S608
-        f"WHERE {condition}",
+        "SELECT COUNT(*), COALESCE(SUM(json_extract(record, '$.pnl')), 0) "  # noqa: S608
+        f"FROM journal {hint}WHERE {condition}",
         params,
     ).fetchone()
     found = conn.execute(
@@ -180,7 +235,7 @@ def journal(store: StateStore, flt: JournalFilter, limit: int = 100) -> JournalV
         r[0]
         for r in conn.execute(
             "SELECT DISTINCT json_extract(record, '$.structure') FROM journal "
-            "WHERE kind = 'trade' ORDER BY 1"
+            "INDEXED BY journal_kind_structure WHERE kind = 'trade' ORDER BY 1"
         ).fetchall()
         if r[0]
     ]

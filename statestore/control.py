@@ -161,6 +161,20 @@ class ControlLedger:
         ).fetchone()
         return AccountSnapshot(*row) if row else None
 
+    def snapshot_before(self, ts_ns: int) -> AccountSnapshot | None:
+        """Return the newest snapshot older than `ts_ns`, if any."""
+        row = self._conn.execute(
+            "SELECT * FROM account_snapshots WHERE ts_ns < ? ORDER BY ts_ns DESC LIMIT 1", (ts_ns,)
+        ).fetchone()
+        return AccountSnapshot(*row) if row else None
+
+    def peak_before(self, ts_ns: int) -> float | None:
+        """Return the highest equity recorded before `ts_ns`, if any."""
+        row = self._conn.execute(
+            "SELECT MAX(equity) FROM account_snapshots WHERE ts_ns < ?", (ts_ns,)
+        ).fetchone()
+        return None if row[0] is None else float(row[0])
+
     def snapshots(self, since_ns: int = 0) -> list[AccountSnapshot]:
         """Return the snapshots from `since_ns` on, oldest first."""
         rows = self._conn.execute(

@@ -151,4 +151,11 @@ MIGRATIONS: tuple[str, ...] = (
         cash REAL NOT NULL
     );
     """,
+    # 5: indexes for the control app's journal page: newest rows of a kind, totals and the list
+    # of structures without parsing every record
+    """
+    CREATE INDEX journal_kind_entry ON journal (kind, entry_ns);
+    CREATE INDEX journal_kind_pnl ON journal (kind, json_extract(record, '$.pnl'));
+    CREATE INDEX journal_kind_structure ON journal (kind, json_extract(record, '$.structure'));
+    """,
 )

@@ -106,3 +106,19 @@ def test_positions_dashboard_and_risk_show_the_store(
     assert "polling" in dashboard
     risk = client.get("/risk").text
     assert "Entries not paused" in risk
+
+
+def test_a_page_shows_what_the_node_wrote_since_the_last_request(
+    client: TestClient, owner: Owner, settings: ControlSettings
+) -> None:
+    fill_journal(settings)
+    login(client, owner)
+    assert "4 rows match" in client.get("/journal").text
+    assert "4 rows match" in client.get("/journal").text  # served again from the memo
+    with StateStore(settings.store) as store:  # the node's connection commits a new trade
+        JournalLedger(store).put(trade(5, "2024-01-17", "short_put", 30, 10.0, None, []))
+    assert "5 rows match" in client.get("/journal").text
+    with StateStore(settings.store) as store:
+        ControlLedger(store).add_snapshot(1, 90_000.0, 90_000.0)
+        ControlLedger(store).add_snapshot(2, 95_000.0, 90_000.0)
+    assert '<svg id="equity"' in client.get("/").text
