@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from nautilus_trader.core.data import Data
 from nautilus_trader.model.instruments import OptionContract
 from tqdm import tqdm
 
@@ -183,9 +184,10 @@ def _write(
     loaded: LoadResult,
     show_progress: bool,
     file_counts: Sequence[FileCount],
+    derived: Sequence[Data] = (),
 ) -> IngestReport:
-    """Write everything `loaded` holds in one atomic write and report."""
-    objects = [*loaded.instruments.values(), *loaded.data]
+    """Write everything `loaded` holds and the `derived` records in one atomic write; report."""
+    objects = [*loaded.instruments.values(), *loaded.data, *derived]
     with tqdm(
         total=len(objects),
         desc="writing",
@@ -193,7 +195,12 @@ def _write(
         file=sys.stderr,
         disable=not show_progress,
     ) as bar:
-        stats = write_to_catalog(catalog_dir, objects, progress=bar.update)
+        stats = write_to_catalog(
+            catalog_dir,
+            objects,
+            progress=bar.update,
+            derived_types=tuple({type(record) for record in derived}),
+        )
     return IngestReport(
         catalog_dir=catalog_dir,
         files=tuple(paths),
@@ -250,8 +257,8 @@ def _ingest_options(
 ) -> IngestReport:
     """Load option files, then the underlying's bar files, then write once; audit the greeks.
 
-    The vendor-greeks audit records go into the catalog in a second atomic write right after
-    the data (they are derived from it; a re-ingest writes any that are missing).
+    The vendor-greeks audit records go into the catalog in the same atomic write as the data
+    they are computed from, so a kill never leaves one without the other.
     """
     counts: list[FileCount] = []
     with _read([*files, *bar_files], show_progress) as bar:
@@ -267,11 +274,10 @@ def _ingest_options(
                 counts,
             )
         )
-    report = _write(catalog_dir, [*files, *bar_files], loaded, show_progress, counts)
     records, summaries = audit_vendor_greeks(loaded.instruments, loaded.data, *audit)
+    report = _write(catalog_dir, [*files, *bar_files], loaded, show_progress, counts, records)
     if not summaries:
         return report
-    write_to_catalog(catalog_dir, records)
     lines = (header_line(*audit), *(summary.line() for summary in summaries))
     return replace(report, audit_lines=lines)
 

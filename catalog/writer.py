@@ -105,6 +105,9 @@ class WriteStats:
         Market data rows and instruments not written because a stored row (or an earlier one
         of the same input) has the same type, identifier and ``ts_init`` but other values, e.g.
         one day's bar from two vendors. The stored row is kept.
+    derived_rows_written : int
+        Rows of the write's `derived_types` (records computed from the data, such as the
+        vendor-greeks audit) newly stored; not counted in the fields above.
 
     """
 
@@ -113,6 +116,7 @@ class WriteStats:
     instruments_written: int = 0
     instruments_already_present: int = 0
     conflicting_rows: int = 0
+    derived_rows_written: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +319,7 @@ def write_to_catalog(
     progress: WriteProgress | None = None,
     *,
     tables: Sequence[CatalogTable] = (),
+    derived_types: tuple[type, ...] = (),
 ) -> WriteStats:
     """Write instruments and data into the catalog at `catalog_dir`, atomically and idempotently.
 
@@ -335,6 +340,9 @@ def write_to_catalog(
     tables : Sequence[CatalogTable], default ()
         Rows already in Nautilus's stored layout, at most one table per directory and none
         for a directory `data` also writes to.
+    derived_types : tuple[type, ...], default ()
+        Types of `data` computed from the rest of it (written in the same atomic write, so a
+        kill never leaves the data without them), counted apart in the stats.
 
     Returns
     -------
@@ -366,11 +374,14 @@ def write_to_catalog(
     target.parent.mkdir(parents=True, exist_ok=True)
     with catalog_lock(target):
         repair_locked(target)
-        return _write_locked(target, groups, progress)
+        return _write_locked(target, groups, progress, derived_types)
 
 
 def _write_locked(
-    target: Path, groups: list[CatalogTable], progress: WriteProgress | None
+    target: Path,
+    groups: list[CatalogTable],
+    progress: WriteProgress | None,
+    derived_types: tuple[type, ...] = (),
 ) -> WriteStats:
     """Plan, stage and commit `groups` into the catalog at `target`, whose lock is held."""
     root = target if target.exists() else None
@@ -382,6 +393,9 @@ def _write_locked(
     plans = _in_threads(groups, lambda group: _plan(root, group), planned)
     stats = {field.name: 0 for field in fields(WriteStats)}
     for group, plan in zip(groups, plans, strict=True):
+        if issubclass(group.data_cls, derived_types):
+            stats["derived_rows_written"] += plan.written
+            continue
         kind = "instruments" if issubclass(group.data_cls, Instrument) else "rows"
         stats[f"{kind}_written"] += plan.written
         stats[f"{kind}_already_present"] += plan.present
