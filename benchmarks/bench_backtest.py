@@ -4,16 +4,21 @@
    bare Nautilus engine replaying the same catalog data with an empty strategy, in one process,
    reported as a ratio.
 2. The same ratio on the 2016-2025 monthly run (trade bars turned into quotes), and that run's
-   wall time and peak memory (max RSS) through `tradefly backtest`, in a child process.
+   wall time and peak memory through `tradefly backtest` in a fresh child process: the wall
+   time from spawn to exit (interpreter start, imports, catalog load, run, report), the peak
+   memory the child's own high-water mark (VmHWM, read by the child itself at its end, so
+   nothing of this process is counted).
 
-Usage: .venv/bin/python benchmarks/bench_backtest.py [--skip-decade]
+Usage: .venv/bin/python benchmarks/bench_backtest.py [--skip-decade] [--decade-catalog DIR]
+(--decade-catalog: a catalog already holding the Polygon SPY option bars and SPY daily bars,
+ingested as configs/backtest/spy_monthly_atm_call_2016_2025.yaml says; skips that ingest)
 """
 
 import argparse
 import contextlib
 import io
 import json
-import resource
+import re
 import subprocess
 import sys
 import tempfile
@@ -70,27 +75,49 @@ def throughput(config_path: Path, catalog: Path) -> dict[str, float]:
     }
 
 
-def decade_run(catalog: Path) -> dict[str, float]:
+def decade_run(catalog: Path, config: Path = DECADE) -> dict[str, float]:
     start = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tradefly.cli",
-            "backtest",
-            str(DECADE),
-            "--catalog",
-            str(catalog),
-            "--json",
-            "--reports",
-            str(catalog.parent / "reports"),
-        ],
+    child = subprocess.run(
+        [sys.executable, str(Path(__file__)), "--child-run", str(config), str(catalog)],
         check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
     wall = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"wall_seconds": round(wall, 1), "peak_rss_mib": round(peak_kib / 1024, 1)}
+    summary = json.loads(child.stdout.splitlines()[-1])
+    return {
+        "wall_seconds": round(wall, 1),
+        "peak_rss_mib": summary["vmhwm_mib"],
+        "n_trades": summary["n_trades"],
+        "realized_pnl": summary["realized_pnl"],
+    }
+
+
+def child_run(config: Path, catalog: Path) -> None:
+    """Run `tradefly backtest` in this process; print its result and this process's VmHWM."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = tradefly(
+            [
+                "backtest",
+                str(config),
+                "--catalog",
+                str(catalog),
+                "--json",
+                "--reports",
+                str(catalog.parent / "reports"),
+            ]
+        )
+    assert code == 0
+    result = json.loads(out.getvalue())
+    status = Path("/proc/self/status").read_text().splitlines()
+    (hwm,) = (int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    summary = {
+        "vmhwm_mib": round(hwm / 1024, 1),
+        "n_trades": result["n_trades"],
+        "realized_pnl": result["realized_pnl"],
+    }
+    print(json.dumps(summary))
 
 
 def _ingest(argv: list[str]) -> None:
@@ -101,8 +128,15 @@ def _ingest(argv: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-decade", action="store_true", help="skip the 2016-2025 run")
+    parser.add_argument("--decade-catalog", type=Path, help="reuse this ingested catalog")
+    parser.add_argument(
+        "--child-run", nargs=2, metavar=("CONFIG", "CATALOG"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+    if args.child_run:
+        child_run(Path(args.child_run[0]), Path(args.child_run[1]))
+        return
     results: dict[str, object] = {}
     chains = SHARED / "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
     spy_2021 = SHARED / "underlying_daily/lambdaclass_SPY_daily_2021.csv"
@@ -117,11 +151,17 @@ def main() -> None:
         )
         results["reference_throughput"] = throughput(REFERENCE, ref)
         if not args.skip_decade:
-            decade = Path(tmp) / "decade"
-            _ingest(["ingest", "option-bars", *option_bars, "--catalog", str(decade)])
-            _ingest(["ingest", "bars", str(spy_daily), "--ticker", "SPY", "--catalog", str(decade)])
+            decade = args.decade_catalog or Path(tmp) / "decade"
+            if args.decade_catalog is None:
+                _ingest(["ingest", "option-bars", *option_bars, "--catalog", str(decade)])
+                spy = ["ingest", "bars", str(spy_daily), "--ticker", "SPY"]
+                _ingest([*spy, "--catalog", str(decade)])
             results["decade_throughput"] = throughput(DECADE, decade)
             results["decade_run"] = decade_run(decade)
+            every_strike = Path(tmp) / "decade_every_strike.yaml"
+            text = DECADE.read_text(encoding="utf-8")
+            every_strike.write_text(re.sub(r"  strike_band: .*\n", "", text), encoding="utf-8")
+            results["decade_run_every_strike"] = decade_run(decade, every_strike)
     print(json.dumps(results, indent=2))
 
 

@@ -36,8 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from actors.journal import TradeJournal, TradeJournalConfig  # noqa: E402
 from actors.risk_guard import RiskGuard, RiskGuardConfig  # noqa: E402
-from strategies.short_option import ShortOptionStrategy  # noqa: E402
-from tradefly.backtest.config import load_run_config, strategy_config  # noqa: E402
+from tradefly.backtest.config import load_run_config  # noqa: E402
 from tradefly.backtest.runner import RunData, load_run_data, new_engine  # noqa: E402
 from tradefly.cli import main as tradefly  # noqa: E402
 
@@ -89,11 +88,13 @@ def compare(catalog: Path) -> dict[str, Any]:
     events = len(run_data.data)
 
     alone = new_engine(config, run_data)
-    alone.add_strategy(ShortOptionStrategy(strategy_config(config)))
+    (strategy,) = config.build_strategies()
+    alone.add_strategy(strategy)
     alone_seconds, alone_cpu, alone_positions = _run(alone)
 
     full = new_engine(config, run_data)
-    full.add_strategy(ShortOptionStrategy(strategy_config(config)))
+    (strategy,) = config.build_strategies()
+    full.add_strategy(strategy)
     full.add_actor(RiskGuard(msgspec.convert(GUARD, RiskGuardConfig)))
     journal = TradeJournal(TradeJournalConfig(underlying="SPY"))
     full.add_actor(journal)

@@ -32,8 +32,6 @@ LIVE_MARKERS = frozenset(
         "timeouts",
         "claim_held_options",
         "state_store",
-        "strategies",
-        "actors",
         "trader_id",
         "log_level",
     }
@@ -99,10 +97,12 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 def config_kind(raw: Mapping[str, Any]) -> ConfigKind | None:
     """Return which kind of config a mapping is by its top-level keys, or None if unclear.
 
-    A backtest config has ``name``/``venue``/``strategy``; a Nautilus node config
-    ``data_clients``/``exec_clients``; a Tradier live config ``strategies``, ``environment``,
+    A backtest config has ``name``/``venue`` (or the retired ``strategy``); a Nautilus node
+    config ``data_clients``/``exec_clients``; a Tradier live config ``environment``,
     ``instruments``, ``execution`` and the like. The kind with the most such keys wins; a tie
-    or no such key is None.
+    is None. ``strategies``/``actors``/``data`` are in both backtest and live configs: with
+    none of the marker keys, a config holding ``strategies`` or ``actors`` is a live one (a
+    backtest needs ``name`` and ``venue``), anything else None.
     """
     keys = set(raw)
     scores: dict[ConfigKind, int] = {
@@ -111,6 +111,8 @@ def config_kind(raw: Mapping[str, Any]) -> ConfigKind | None:
         "live": len(keys & LIVE_MARKERS),
     }
     best = max(scores.values())
+    if best == 0 and keys & {"strategies", "actors"}:
+        return "live"
     winners = [kind for kind, score in scores.items() if score == best]
     return winners[0] if best > 0 and len(winners) == 1 else None
 

@@ -16,22 +16,20 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from nautilus_trader.common.config import ActorFactory, ImportableActorConfig
 from nautilus_trader.config import (
     LiveExecEngineConfig,
     LiveRiskEngineConfig,
     TradingNodeConfig,
 )
 from nautilus_trader.model.identifiers import InstrumentId
-from nautilus_trader.trading.config import ImportableStrategyConfig, StrategyFactory
 
 from adapters.tradier.config import TradierDataClientConfig, TradierExecClientConfig
+from tradefly.components import actor_problems, strategy_problems
 from tradefly.config_fields import (
     ConfigError,
     check_section,
     config_kind,
     field_path,
-    import_class,
     mapping_at,
     read_config_yaml,
     struct_fields,
@@ -114,8 +112,8 @@ def live_config_problems(raw: Mapping[str, Any]) -> list[str]:
     problems += _choice_problems(scalars, "log_level", LOG_LEVELS, str.upper)
     problems += _trader_id_problems(scalars.get("trader_id"))
     problems += _section_problems(raw)
-    problems += _component_problems(raw, "strategies", "strategy_path", _build_strategy)
-    problems += _component_problems(raw, "actors", "actor_path", _build_actor)
+    problems += strategy_problems(raw)
+    problems += actor_problems(raw)
     return problems
 
 
@@ -193,65 +191,3 @@ def _load_id_problems(load_ids: list[str]) -> list[str]:
         except ValueError as exc:
             problems.append(f"instruments.load_ids[{index}]: {exc}")
     return problems
-
-
-def _component_problems(
-    raw: Mapping[str, Any],
-    key: str,
-    class_key: str,
-    build: Callable[[str, str, dict[str, Any]], None],
-) -> list[str]:
-    entries = raw.get(key) or []
-    if not isinstance(entries, list):
-        return [f"{key}: expected a list, got {type(entries).__name__}"]
-    problems = []
-    for index, entry in enumerate(entries):
-        where = field_path(key, index)
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: expected a mapping, got {type(entry).__name__}")
-            continue
-        problems += _entry_problems(entry, where, class_key, build)
-    return problems
-
-
-def _entry_problems(
-    entry: Mapping[str, Any],
-    where: str,
-    class_key: str,
-    build: Callable[[str, str, dict[str, Any]], None],
-) -> list[str]:
-    problems = unknown_keys(entry, (class_key, "config_path", "config"), where)
-    problems += [
-        f"{field_path(where, k)}: missing" for k in (class_key, "config_path") if k not in entry
-    ]
-    config, problem = mapping_at(entry, "config", where)
-    problems += [problem] if problem else []
-    if problems:
-        return problems
-    component_cls, problem = import_class(entry[class_key], field_path(where, class_key))
-    config_cls, config_problem = import_class(entry["config_path"], f"{where}.config_path")
-    problems = [p for p in (problem, config_problem) if p]
-    if problems or component_cls is None or config_cls is None:
-        return problems
-    problems = check_section(config, config_cls, f"{where}.config")
-    if problems:
-        return problems
-    try:
-        build(entry[class_key], entry["config_path"], config)
-    except (ValueError, TypeError) as exc:
-        return [f"{where}.config: {' '.join(str(exc).split())}"]
-    return []
-
-
-def _build_strategy(strategy_path: str, config_path: str, config: dict[str, Any]) -> None:
-    importable = ImportableStrategyConfig(
-        strategy_path=strategy_path, config_path=config_path, config=config
-    )
-    StrategyFactory.create(importable)
-
-
-def _build_actor(actor_path: str, config_path: str, config: dict[str, Any]) -> None:
-    importable = ImportableActorConfig(
-        actor_path=actor_path, config_path=config_path, config=config
-    )
-    ActorFactory.create(importable)

@@ -108,11 +108,11 @@ def test_aapl_2020_trades_only_real_contracts_and_warns_about_the_months_before_
         PROJECT_ROOT / "configs" / "backtest" / "aapl_monthly_atm_call_2016_2025.yaml"
     )
     data = msgspec.structs.replace(base.data, start=START, end=END)
-    strategy = dict(base.strategy, entry_start=START.isoformat(), entry_end=ENTRY_END.isoformat())
+    config = msgspec.structs.replace(base, data=data).with_strategy_fields(
+        entry_start=START.isoformat(), entry_end=ENTRY_END.isoformat()
+    )
     with caplog.at_level(logging.WARNING):
-        result = run_backtest(
-            msgspec.structs.replace(base, data=data, strategy=strategy), catalog, run_id="t"
-        )
+        result = run_backtest(config, catalog, run_id="t")
 
     expected = hand_computation(option_csv, zip_path)
     options = [t for t in result.trades if t.symbol != "AAPL"]

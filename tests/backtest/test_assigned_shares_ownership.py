@@ -60,11 +60,11 @@ def test_only_the_shares_the_strategy_received_are_sold() -> None:
     quote = QuoteTick(PUT.id, Price.from_str("2.00"), Price.from_str("2.10"), size, size, ts, ts)
     config = RunConfig(
         name="crafted",
-        data=DataSection(underlying="SPY", start=SESSIONS[0], end=SESSIONS[-1]),
+        data=DataSection(underlyings=["SPY"], start=SESSIONS[0], end=SESSIONS[-1]),
         venue=VenueSection(starting_balance=1_000_000),
-        strategy={},
+        strategies=[],
     )
-    engine = new_engine(config, RunData(SPY, [PUT], replay_order(bars, [quote])))
+    engine = new_engine(config, RunData([SPY], [PUT], replay_order(bars, [quote])))
     engine.add_strategy(ShareHolder())
     put_strategy = ShortOptionStrategy(
         ShortOptionConfig(

@@ -38,13 +38,13 @@ def _catalog(tmp_path: Path) -> Path:
 def _config(index_roots: list[str]) -> RunConfig:
     return RunConfig(
         name="djx",
-        data=DataSection(underlying="DJX", start=DAY, end=DAY, index_roots=index_roots),
+        data=DataSection(underlyings=["DJX"], start=DAY, end=DAY, index_roots=index_roots),
         venue=VenueSection(starting_balance=100_000),
-        strategy={},
+        strategies=[],
     )
 
 
 def test_listed_root_becomes_an_index_underlying(tmp_path: Path) -> None:
     catalog = _catalog(tmp_path)
-    assert isinstance(load_run_data(_config(["DJX"]), catalog).underlying, IndexInstrument)
-    assert isinstance(load_run_data(_config([]), catalog).underlying, Equity)
+    assert isinstance(load_run_data(_config(["DJX"]), catalog).underlyings[0], IndexInstrument)
+    assert isinstance(load_run_data(_config([]), catalog).underlyings[0], Equity)

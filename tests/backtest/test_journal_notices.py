@@ -46,11 +46,11 @@ def test_spread_entry_is_journalled_and_the_owner_gets_rejects_and_a_daily_summa
     quotes = [_quote(SHORT, "11.28", "11.33"), _quote(WING, "8.08", "8.11")]
     config = RunConfig(
         name="crafted",
-        data=DataSection(underlying="SPY", start=DAY, end=DAY),
+        data=DataSection(underlyings=["SPY"], start=DAY, end=DAY),
         venue=VenueSection(starting_balance=1_000_000),
-        strategy={},
+        strategies=[],
     )
-    engine = new_engine(config, RunData(SPY, [SHORT, WING], replay_order([bar], quotes)))
+    engine = new_engine(config, RunData([SPY], [SHORT, WING], replay_order([bar], quotes)))
     engine.add_strategy(
         ShortOptionStrategy(
             ShortOptionConfig(

@@ -24,7 +24,7 @@ from catalog.lean_minute import load_lean_minute
 from options.instruments import daily_bar_type, equity_id
 from options.market_calendar import session_close_ns
 from tests.conftest import shared_data_path
-from tradefly.backtest.config import DataSection, RunConfig, VenueSection
+from tradefly.backtest.config import DataSection, RunConfig, StrategyEntry, VenueSection
 from tradefly.backtest.runner import run_backtest
 from tradefly.backtest.session_bars import session_bars
 from tradefly.cli import main
@@ -67,17 +67,24 @@ def test_short_option_strategy_decides_at_the_close_of_a_minute_replay(
     monkeypatch.chdir(tmp_path)  # reports/ go here
     config = RunConfig(
         name="spxw-minute-close",
-        data=DataSection(underlying="SPX", start=DAY, end=DAY, resolution="minute"),
+        data=DataSection(start=DAY, end=DAY, resolution="minute"),
         venue=VenueSection(starting_balance=100_000.0),
-        strategy={
-            "option_kind": "put",
-            "entry_schedule": "daily",
-            "dte_min": 1,
-            "dte_max": 5,
-            "target_delta": None,
-            "target_moneyness": 1.0,
-            "quantity": 1,
-        },
+        strategies=[
+            StrategyEntry(
+                strategy_path="strategies.short_option:ShortOptionStrategy",
+                config_path="strategies.short_option:ShortOptionConfig",
+                config={
+                    "underlying": "SPX",
+                    "option_kind": "put",
+                    "entry_schedule": "daily",
+                    "dte_min": 1,
+                    "dte_max": 5,
+                    "target_delta": None,
+                    "target_moneyness": 1.0,
+                    "quantity": 1,
+                },
+            )
+        ],
     )
     result = run_backtest(config, spxw_catalog)
     assert result.n_trades == 1

@@ -29,7 +29,7 @@ from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.report import write_report
 from tradefly.backtest.results import BacktestResult
-from tradefly.backtest.runner import build_engine, run_backtest
+from tradefly.backtest.runner import build_engine, load_run_data, run_backtest
 from tradefly.cli import main
 
 CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
@@ -92,10 +92,9 @@ def test_reference_totals_equal_hand_computation(reference_result: BacktestResul
 
 
 def _single_trade_config(base: RunConfig, entry_day: dt.date) -> RunConfig:
-    strategy = dict(
-        base.strategy, entry_start=entry_day.isoformat(), entry_end=entry_day.isoformat()
+    return base.with_strategy_fields(
+        entry_start=entry_day.isoformat(), entry_end=entry_day.isoformat()
     )
-    return msgspec.structs.replace(base, strategy=strategy)
 
 
 def _run_until(config: RunConfig, catalog: Path, end_ns: int):  # type: ignore[no-untyped-def]
@@ -160,10 +159,9 @@ def test_put_credit_spread_round_trip_changes_cash_by_leg_pnl_less_fees(
     expected = short_pnl + long_pnl - 4 * COMMISSION
 
     config = _single_trade_config(reference_config, dt.date(2021, 1, 4))
-    strategy = dict(
-        config.strategy, entry_schedule="daily", dte_min=40, dte_max=50, wing_width=10, exit_dte=21
+    config = config.with_strategy_fields(
+        entry_schedule="daily", dte_min=40, dte_max=50, wing_width=10, exit_dte=21
     )
-    config = msgspec.structs.replace(config, strategy=strategy)
     engine = _run_until(config, spy2021_catalog, session_close_ns(dt.date(2021, 2, 1)))
 
     cash = Decimal(str(engine.portfolio.account(VENUE).balance_total(USD).as_decimal()))
@@ -315,3 +313,18 @@ def test_journal_is_exported_next_to_the_report(
     assert legs[0]["open_interest"] > 0
     assert all(not math.isnan(v) for v in from_csv["net_delta"])
     assert set(from_csv["exit_reason"]) == {"assigned", "expired"}
+
+
+def test_a_strike_band_reads_fewer_contracts_and_keeps_the_reference_results(
+    spy2021_catalog: Path, reference_config: RunConfig
+) -> None:
+    banded = msgspec.structs.replace(
+        reference_config, data=msgspec.structs.replace(reference_config.data, strike_band=0.05)
+    )
+    everything = load_run_data(reference_config, spy2021_catalog)
+    narrow = load_run_data(banded, spy2021_catalog)
+    assert 0 < len(narrow.options) < len(everything.options)
+    assert {o.id for o in narrow.options} < {o.id for o in everything.options}
+
+    result = run_backtest(banded, spy2021_catalog, run_id="banded")
+    assert (result.n_trades, result.n_assigned, result.realized_pnl) == (42, 12, 30_688.70)

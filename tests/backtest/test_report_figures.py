@@ -62,7 +62,9 @@ def test_reference_run_figures_equal_an_independent_computation(
     assert sum(t["n_legs"] for t in summary["trades"]) == 54
     assert summary["realized_pnl"] == 30688.70  # the hand computation's total
     assert expected["win_rate"] == pytest.approx(40 / 42)
-    assert summary["run"]["config"]["strategy"]["exit_dte"] is None  # defaults included
+    assert (
+        summary["run"]["config"]["strategies"][0]["config"]["exit_dte"] is None
+    )  # defaults included
     assert summary["run"]["data_span"]["first_session"] == "2021-01-04"
     assert summary["run"]["versions"]["nautilus_trader"] == "1.231.0"
     assert (run_dir / "report.html").stat().st_size < 1_500_000

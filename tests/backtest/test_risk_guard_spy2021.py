@@ -53,7 +53,7 @@ def test_daily_loss_cap_blocks_the_entry_of_a_losing_session(
     spy2021_catalog: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    guard = {"daily_loss": {"max_loss_fraction": 0.005}}
+    guard = {"underlying": "SPY", "daily_loss": {"max_loss_fraction": 0.005}}
     result, events = _run(spy2021_catalog, tmp_path / "risk.sqlite", guard)
     blocked = [e for e in events if e.action == "entry_blocked"]
     assert [session_of_ns(e.ts_ns).isoformat() for e in blocked] == ["2021-09-20"]
@@ -102,11 +102,10 @@ def test_drawdown_flatten_tier_closes_positions_and_halts_entries(
 def _window(config: RunConfig, start: str, end: str, store: Path) -> RunConfig:
     guard = dict(config.actors[0].config, state_store=str(store))
     return msgspec.structs.replace(
-        config,
+        config.with_strategy_fields(entry_start=start, entry_end=end),
         data=msgspec.structs.replace(
             config.data, start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end)
         ),
-        strategy=dict(config.strategy, entry_start=start, entry_end=end),
         actors=[msgspec.structs.replace(config.actors[0], config=guard)],
     )
 

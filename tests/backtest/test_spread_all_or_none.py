@@ -32,11 +32,11 @@ def _run(wing_size: int) -> tuple[list[str], float]:
     quotes = [_quote(SHORT, "11.28", "11.33", 100), _quote(WING, "8.08", "8.11", wing_size)]
     config = RunConfig(
         name="crafted",
-        data=DataSection(underlying="SPY", start=DAY, end=DAY),
+        data=DataSection(underlyings=["SPY"], start=DAY, end=DAY),
         venue=VenueSection(starting_balance=1_000_000),
-        strategy={},
+        strategies=[],
     )
-    engine = new_engine(config, RunData(SPY, [SHORT, WING], replay_order([bar], quotes)))
+    engine = new_engine(config, RunData([SPY], [SHORT, WING], replay_order([bar], quotes)))
     engine.add_strategy(
         ShortOptionStrategy(
             ShortOptionConfig(

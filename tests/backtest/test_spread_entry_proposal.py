@@ -35,11 +35,11 @@ def _run(wing_bid: str) -> tuple[list[str], list[Any], list[Any]]:
     quotes = [_quote(SHORT, "11.28", "11.33", 100), _quote(WING, wing_bid, "8.11", 100)]
     config = RunConfig(
         name="crafted",
-        data=DataSection(underlying="SPY", start=DAY, end=DAY),
+        data=DataSection(underlyings=["SPY"], start=DAY, end=DAY),
         venue=VenueSection(starting_balance=1_000_000),
-        strategy={},
+        strategies=[],
     )
-    engine = new_engine(config, RunData(SPY, [SHORT, WING], replay_order([bar], quotes)))
+    engine = new_engine(config, RunData([SPY], [SHORT, WING], replay_order([bar], quotes)))
     strategy = ShortOptionConfig(
         underlying="SPY",
         entry_schedule="daily",

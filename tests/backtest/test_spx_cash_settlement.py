@@ -31,7 +31,13 @@ from catalog.writer import write_to_catalog
 from options.instruments import VENUE, daily_bar_type, equity_id
 from options.market_calendar import expiration_open_ns, session_close_ns
 from tests.conftest import PROJECT_ROOT, shared_data_path
-from tradefly.backtest.config import DataSection, RunConfig, VenueSection, load_run_config
+from tradefly.backtest.config import (
+    DataSection,
+    RunConfig,
+    StrategyEntry,
+    VenueSection,
+    load_run_config,
+)
 from tradefly.backtest.runner import build_engine, run_backtest
 from tradefly.cli import main
 
@@ -74,19 +80,26 @@ def _config(end: dt.date, dte: tuple[int, int], moneyness: float) -> RunConfig:
     day = ENTRY.isoformat()
     return RunConfig(
         name="spx",
-        data=DataSection(underlying="SPX", start=ENTRY, end=end, option_kinds=["put"]),
+        data=DataSection(start=ENTRY, end=end, option_kinds=["put"]),
         venue=VenueSection(starting_balance=float(START)),
-        strategy={
-            "option_kind": "put",
-            "entry_schedule": "daily",
-            "entry_start": day,
-            "entry_end": day,
-            "dte_min": dte[0],
-            "dte_max": dte[1],
-            "target_delta": None,
-            "target_moneyness": moneyness,
-            "quantity": 1,
-        },
+        strategies=[
+            StrategyEntry(
+                strategy_path="strategies.short_option:ShortOptionStrategy",
+                config_path="strategies.short_option:ShortOptionConfig",
+                config={
+                    "underlying": "SPX",
+                    "option_kind": "put",
+                    "entry_schedule": "daily",
+                    "entry_start": day,
+                    "entry_end": day,
+                    "dte_min": dte[0],
+                    "dte_max": dte[1],
+                    "target_delta": None,
+                    "target_moneyness": moneyness,
+                    "quantity": 1,
+                },
+            )
+        ],
     )
 
 

@@ -98,12 +98,10 @@ def test_trade_close_half_spread_run_equals_hand_computation(tmp_path: Path) -> 
         PROJECT_ROOT / "configs" / "backtest" / "spy_monthly_atm_call_2016_2025.yaml"
     )
     data = msgspec.structs.replace(base.data, start=ENTRY_START, end=dt.date(2021, 12, 31))
-    strategy = dict(
-        base.strategy, entry_start=ENTRY_START.isoformat(), entry_end=ENTRY_END.isoformat()
+    config = msgspec.structs.replace(base, data=data).with_strategy_fields(
+        entry_start=ENTRY_START.isoformat(), entry_end=ENTRY_END.isoformat()
     )
-    result = run_backtest(
-        msgspec.structs.replace(base, data=data, strategy=strategy), catalog, run_id="t"
-    )
+    result = run_backtest(config, catalog, run_id="t")
 
     expected = hand_computation(option_csv, spy_csv)
     options = [t for t in result.trades if t.symbol != "SPY"]

@@ -35,7 +35,7 @@ def _config(resolution: str) -> RunConfig:
     return RunConfig(
         name="bars",
         data=DataSection(
-            underlying="SPY",
+            underlyings=["SPY"],
             start=DAY,
             end=DAY,
             fill_model="trade_close_half_spread",
@@ -43,7 +43,7 @@ def _config(resolution: str) -> RunConfig:
             resolution=resolution,  # type: ignore[arg-type]
         ),
         venue=VenueSection(starting_balance=1.0),
-        strategy={},
+        strategies=[],
     )
 
 

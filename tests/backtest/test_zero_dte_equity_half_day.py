@@ -61,9 +61,9 @@ def goog_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_same_day_expiry_on_a_half_session(goog_catalog: Path) -> None:
     config = RunConfig(
         name="goog-0dte",
-        data=DataSection(underlying="GOOG", start=DAY, end=DAY, resolution="minute"),
+        data=DataSection(underlyings=["GOOG"], start=DAY, end=DAY, resolution="minute"),
         venue=VenueSection(starting_balance=float(START), commission_per_contract=float(FEE)),
-        strategy={},
+        strategies=[],
     )
     data = load_run_data(config, goog_catalog)
     assert data.settlement_prices == {}  # equity options: exercise and assignment, not cash

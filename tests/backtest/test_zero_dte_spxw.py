@@ -82,9 +82,9 @@ def minute_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _config() -> RunConfig:
     return RunConfig(
         name="spxw-0dte",
-        data=DataSection(underlying="SPX", start=DAY, end=DAY, resolution="minute"),
+        data=DataSection(underlyings=["SPX"], start=DAY, end=DAY, resolution="minute"),
         venue=VenueSection(starting_balance=float(START), commission_per_contract=float(FEE)),
-        strategy={},
+        strategies=[],
     )
 
 

@@ -22,12 +22,24 @@ def test_set_start_and_end_change_the_run():
         start=dt.date(2021, 3, 1),
         end=dt.date(2021, 6, 30),
     )
-    assert config.strategy["target_delta"] == -0.3
+    strategy = config.strategies[0].config
+    assert strategy["target_delta"] == -0.3
     assert config.venue.starting_balance == 50_000.0
     assert config.data.half_spread == 0.1
     assert (config.data.start, config.data.end) == (dt.date(2021, 3, 1), dt.date(2021, 6, 30))
-    assert config.strategy["entry_start"] == "2021-03-01"
-    assert config.strategy["entry_end"] == "2021-05-11"  # 50 days (dte_max) before the end
+    assert strategy["entry_start"] == "2021-03-01"
+    assert strategy["entry_end"] == "2021-05-11"  # 50 days (dte_max) before the end
+
+
+def test_set_names_one_of_several_strategies(tmp_path: Path):
+    text = REFERENCE.read_text(encoding="utf-8")
+    second = text[text.index("  - strategy_path:") :].replace("quantity: 1", "quantity: 2")
+    path = tmp_path / "two.yaml"
+    path.write_text(text + second.replace("    config:\n", "    config:\n      order_id_tag: B\n"))
+    config = apply_overrides(load_run_config(path), path, ["strategies[1].config.quantity=3"])
+    assert [e.config["quantity"] for e in config.strategies] == [1, 3]
+    with pytest.raises(ConfigError, match=r"the run has 2 strategies; name one"):
+        apply_overrides(config, path, ["strategy.quantity=3"])
 
 
 @pytest.mark.parametrize(
@@ -35,6 +47,7 @@ def test_set_start_and_end_change_the_run():
     [
         ("strategy.target_delta", r"--set 'strategy.target_delta': expected section.field=value"),
         ("strategy.dte_mn=3", r"--set strategy.dte_mn: unknown key"),
+        ("strategies[1].config.dte_min=3", r"--set strategies\[1\].config.dte_min: unknown key"),
         ("venue.fee=1", r"--set venue.fee: unknown key"),
         ("strategy.target_delta=0.4", r"target_delta was 0.4 for a put"),
         ("venue.starting_balance=lots", r"--set: .*starting_balance"),

@@ -239,13 +239,8 @@ BACKTEST_MUTATIONS: list[tuple[str, Mutation, str]] = [
     ),
     (
         "strategy",
-        lambda r: r["strategy"].update(exit_dt=3),
-        "strategy.exit_dt: unknown key (did you mean exit_dte?)",
-    ),
-    (
-        "strategy-underlying",
-        lambda r: r["strategy"].update(underlying="SPY"),
-        "strategy.underlying: not allowed here; it is data.underlying",
+        lambda r: _strategy(r).update(exit_dt=3),
+        "strategies[0].config.exit_dt: unknown key (did you mean exit_dte?)",
     ),
     (
         "wrong-type",
@@ -254,13 +249,36 @@ BACKTEST_MUTATIONS: list[tuple[str, Mutation, str]] = [
     ),
     (
         "strategy-type",
-        lambda r: r["strategy"].update(dte_max="x"),
-        "strategy.dte_max: expected `int`, got `str`",
+        lambda r: _strategy(r).update(dte_max="x"),
+        "strategies[0].config.dte_max: expected `int`, got `str`",
     ),
     (
         "strategy-validation",
-        lambda r: r["strategy"].update(target_moneyness=1.0),
-        "strategy: exactly one of target_delta and target_moneyness must be set",
+        lambda r: _strategy(r).update(target_moneyness=1.0),
+        "strategies[0].config: exactly one of target_delta and target_moneyness must be set",
+    ),
+    (
+        "strategy-path",
+        lambda r: r["strategies"][0].update(strategy_path="strategies.short_option:Nope"),
+        "strategies[0].strategy_path: cannot import 'strategies.short_option:Nope' "
+        "(module 'strategies.short_option' has no attribute 'Nope')",
+    ),
+    (
+        "retired-strategy-section",
+        lambda r: r.update(strategy={"option_kind": "put"}),
+        "strategy: replaced by a strategies: list of {strategy_path, config_path, config} "
+        "(config: the old strategy: fields plus underlying:), as in configs/backtest/",
+    ),
+    (
+        "retired-data-underlying",
+        lambda r: r["data"].update(underlying="SPY"),
+        "data.underlying: moved; give each strategy's config its underlying (or list them in "
+        "data.underlyings)",
+    ),
+    (
+        "no-strategies",
+        lambda r: r.update(strategies=[]),
+        "strategies: missing; a run needs at least one strategy",
     ),
     ("missing", lambda r: r.pop("venue"), "object missing required field `venue`"),
 ]
@@ -283,9 +301,10 @@ def test_a_broken_backtest_config_fails_with_one_line(
 def test_backtest_command_runs_the_same_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _write(tmp_path, BACKTEST, lambda r: r["strategy"].update(exit_dt=3))
+    path = _write(tmp_path, BACKTEST, lambda r: _strategy(r).update(exit_dt=3))
     assert main(["backtest", str(path), "--catalog", str(tmp_path / "none")]) == 2
-    assert capsys.readouterr().err.startswith(f"error: {path}: strategy.exit_dt: unknown key")
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: strategies[0].config.exit_dt: unknown key")
 
 
 def test_a_broken_node_config_names_the_client_field(
@@ -363,7 +382,8 @@ def test_the_kind_is_told_by_the_most_keys() -> None:
     assert config_kind({"name": "x", "data": {}, "venue": {}, "strategy": {}}) == "backtest"
     assert config_kind({"strategies": [], "data": {}}) == "live"
     assert config_kind({"data_clients": {}, "trader_id": "A-1"}) == "node"
-    assert config_kind({"strategy": {}, "strategies": []}) is None
+    assert config_kind({"strategy": {}, "strategies": []}) == "backtest"  # the retired key
+    assert config_kind({"venue": {}, "environment": "sandbox", "strategies": []}) is None
     assert config_kind({"data": {}}) is None
 
 

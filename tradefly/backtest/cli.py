@@ -54,7 +54,7 @@ def add_backtest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         "--end",
         type=dt.date.fromisoformat,
         default=None,
-        help="last session (ISO date); the last entry day is END less strategy.dte_max days",
+        help="last session (ISO date); each strategy's last entry day is END less its dte_max days",
     )
     parser.add_argument(
         "--set",
@@ -62,7 +62,10 @@ def add_backtest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a config field, e.g. --set strategy.target_delta=-0.3 (repeatable)",
+        help=(
+            "override a config field, e.g. --set strategy.target_delta=-0.3 (one strategy) or "
+            "strategies[1].config.quantity=2 (repeatable)"
+        ),
     )
     _add_run_options(parser)
     parser.set_defaults(handler=_backtest)

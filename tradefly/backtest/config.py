@@ -1,20 +1,26 @@
-"""Backtest run configs: YAML files under ``configs/backtest/`` decoded and validated by msgspec."""
+"""Backtest run configs: YAML files under ``configs/backtest/`` decoded and validated by msgspec.
+
+A run config is the backtest's own sections (``data``: what the catalog replays; ``venue``:
+the simulated account) plus ``strategies:`` and ``actors:`` lists in Nautilus's importable form
+(:mod:`tradefly.components`), identical to a live config's, so a backtested strategy section
+runs live unchanged.
+"""
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from nautilus_trader.common.actor import Actor
-from nautilus_trader.common.config import ActorFactory, ImportableActorConfig
+from nautilus_trader.common.config import resolve_config_path
+from nautilus_trader.trading.strategy import Strategy
 
-from strategies.short_option import ShortOptionConfig, validate_config
+from tradefly.components import actor_problems, build_actors, build_strategies, strategy_problems
 from tradefly.config_fields import (
     ConfigError,
-    check_section,
     config_kind,
+    decode_config,
     field_path,
-    import_class,
     mapping_at,
     read_config_yaml,
     struct_fields,
@@ -23,6 +29,7 @@ from tradefly.config_fields import (
 )
 
 FillModelKind = Literal["quotes", "trade_close_half_spread"]
+REPLAY_MARGIN_DAYS = 10
 
 
 class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -30,13 +37,16 @@ class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     Parameters
     ----------
-    underlying : str
-        Underlying ticker (``SPY``).
     start : date
         First session replayed.
     end : date | None
         Last session replayed. ``None`` runs until every position the entries can open has
-        expired: ``strategy.entry_end + strategy.dte_max`` plus ten days.
+        expired: the latest ``entry_end + dte_max`` of the strategies' configs (their config
+        classes' defaults where the file leaves them out) plus ten days.
+    underlyings : list[str]
+        Underlying tickers replayed (``[SPY, QQQ]``). Empty (the default): the ``underlying``
+        of each strategy's config, in order. The first is the run's benchmark: its daily bars
+        mark the sessions at which equity is recorded and its closes are the buy-and-hold line.
     option_kinds : list[str]
         Option kinds loaded (``put``, ``call``).
     fill_model : str
@@ -56,12 +66,17 @@ class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         quotes from ``tradefly ingest lean-minute``); index options settle in cash at the
         day's last index value (PM) or its first minute's open (AM)
         (:func:`tradefly.backtest.index_settlement.minute_settlement_prices`).
+    strike_band : float | None
+        Read only contracts whose strike lies within this fraction of the underlying's closes
+        over the sessions they could be entered on (``0.10``: 10%); None (the default) reads
+        every strike. Set it wider than any strike a strategy can pick, or the run changes
+        (:mod:`tradefly.backtest.catalog_reads`).
 
     """
 
-    underlying: str
     start: dt.date
     end: dt.date | None = None
+    underlyings: list[str] = msgspec.field(default_factory=list)
     option_kinds: list[Literal["put", "call"]] = msgspec.field(
         default_factory=lambda: ["put", "call"]
     )
@@ -69,6 +84,7 @@ class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     half_spread: float = 0.0
     index_roots: list[str] = msgspec.field(default_factory=list)
     resolution: Literal["daily", "minute"] = "daily"
+    strike_band: Annotated[float, msgspec.Meta(gt=0)] | None = None
 
 
 class VenueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -90,8 +106,27 @@ class VenueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     commission_per_share: float = 0.0
 
 
+class StrategyEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A Nautilus strategy of the run, as ``ImportableStrategyConfig`` reads it.
+
+    Parameters
+    ----------
+    strategy_path : str
+        ``package.module:Class`` of the strategy (``strategies.short_option:ShortOptionStrategy``).
+    config_path : str
+        ``package.module:Class`` of its config.
+    config : dict
+        Fields of the config, exactly as in a live config (``underlying`` included).
+
+    """
+
+    strategy_path: str
+    config_path: str
+    config: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
 class ActorEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """A Nautilus actor added to the run, as in a live config's ``actors:`` list.
+    """A Nautilus actor of the run, as ``ImportableActorConfig`` reads it.
 
     Parameters
     ----------
@@ -100,8 +135,7 @@ class ActorEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     config_path : str
         ``package.module:Class`` of its config.
     config : dict
-        Fields of the config; ``underlying``, when the config class has that field and it is
-        not given, is ``data.underlying``.
+        Fields of the config, exactly as in a live config.
 
     """
 
@@ -123,31 +157,95 @@ class RunConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         True for runs over the seeded synthetic demo market.
     data : DataSection
     venue : VenueSection
-    strategy : dict
-        Fields of :class:`strategies.short_option.ShortOptionConfig` (``underlying`` is taken
-        from ``data``).
+    strategies : list[StrategyEntry]
+        The strategies, as in a live config's ``strategies:`` list (at least one).
     actors : list[ActorEntry]
-        Further actors (risk guards), checked and built as in live configs.
+        Further actors (risk guards), as in a live config's ``actors:`` list.
 
     """
 
     name: str
     data: DataSection
     venue: VenueSection
-    strategy: dict[str, Any]
+    strategies: list[StrategyEntry]
     description: str = ""
     synthetic: bool = False
     actors: list[ActorEntry] = msgspec.field(default_factory=list)
 
+    def underlyings(self) -> list[str]:
+        """Return the underlying tickers replayed, upper case, the benchmark first.
+
+        Raises
+        ------
+        ValueError
+            If neither ``data.underlyings`` nor any strategy's config names an underlying.
+
+        """
+        named = self.data.underlyings or [
+            str(entry.config["underlying"])
+            for entry in self.strategies
+            if entry.config.get("underlying")
+        ]
+        tickers = list(dict.fromkeys(ticker.upper() for ticker in named))
+        if not tickers:
+            raise ValueError(
+                "data.underlyings: no underlying to replay; set it or give a strategy's config "
+                "an underlying"
+            )
+        return tickers
+
     def replay_end(self) -> dt.date:
-        """Return the last session replayed (see :class:`DataSection`)."""
+        """Return the last session replayed (see :class:`DataSection`).
+
+        Raises
+        ------
+        ValueError
+            If ``data.end`` is not set and no strategy's config has ``entry_end``.
+
+        """
         if self.data.end is not None:
             return self.data.end
-        entry_end = self.strategy.get("entry_end")
-        if entry_end is None:
-            raise ValueError("data.end was not set and strategy.entry_end was missing")
-        last_entry = dt.date.fromisoformat(str(entry_end))
-        return last_entry + dt.timedelta(days=int(self.strategy.get("dte_max", 0)) + 10)
+        ends = []
+        for settings in self._strategy_settings():
+            entry_end = getattr(settings, "entry_end", None)
+            if entry_end is not None:
+                days = int(getattr(settings, "dte_max", 0) or 0) + REPLAY_MARGIN_DAYS
+                ends.append(dt.date.fromisoformat(str(entry_end)) + dt.timedelta(days=days))
+        if not ends:
+            raise ValueError("data.end: not set, and no strategy's config has an entry_end")
+        return max(ends)
+
+    def reach_days(self) -> int | None:
+        """Return the largest ``dte_max`` of the strategies, or None if one has no such field.
+
+        No entry of the run can open a contract expiring later than its last session plus
+        this many days.
+        """
+        days = [getattr(settings, "dte_max", None) for settings in self._strategy_settings()]
+        if not days or any(d is None for d in days):
+            return None
+        return max(int(d) for d in days if d is not None)
+
+    def _strategy_settings(self) -> list[Any]:
+        return [
+            decode_config(entry.config, resolve_config_path(entry.config_path))
+            for entry in self.strategies
+        ]
+
+    def with_strategy_fields(self, index: int = 0, **fields: Any) -> "RunConfig":
+        """Return a copy whose strategy `index` has `fields` set in its ``config``."""
+        entry = self.strategies[index]
+        changed = msgspec.structs.replace(entry, config={**entry.config, **fields})
+        strategies = [*self.strategies[:index], changed, *self.strategies[index + 1 :]]
+        return msgspec.structs.replace(self, strategies=strategies)
+
+    def build_strategies(self) -> list[Strategy]:
+        """Build the run's strategies (see :func:`tradefly.components.build_strategies`)."""
+        return build_strategies([msgspec.to_builtins(entry) for entry in self.strategies])
+
+    def build_actors(self) -> list[Actor]:
+        """Build the run's actors (see :func:`tradefly.components.build_actors`)."""
+        return build_actors([msgspec.to_builtins(entry) for entry in self.actors])
 
 
 def load_run_config(path: Path) -> RunConfig:
@@ -158,19 +256,20 @@ def load_run_config(path: Path) -> RunConfig:
     ConfigError
         (a ``ValueError``) If the file is missing, not valid YAML, not a backtest config, or a
         key is missing, unknown, of the wrong type or invalid; one line per problem, each
-        naming the file and the field (``strategy.dte_mn: unknown key (did you mean dte_min?)``).
+        naming the file and the field
+        (``strategies[0].config.dte_mn: unknown key (did you mean dte_min?)``).
 
     """
     raw = read_config_yaml(path)
     if config_kind(raw) in ("live", "node"):
         raise ConfigError(path, ["a live config, not a backtest config (run tradefly live)"])
-    problems = _unknown_key_problems(raw)
+    problems = _section_problems(raw)
     if problems:
         raise ConfigError(path, problems)
     try:
         config = msgspec.convert(raw, RunConfig, strict=False)
-        strategy_config(config)
-        run_actors(config)
+        config.underlyings()
+        config.replay_end()
     except msgspec.ValidationError as exc:
         raise ConfigError(path, [validation_problem(exc, "")]) from None
     except ValueError as exc:
@@ -178,84 +277,25 @@ def load_run_config(path: Path) -> RunConfig:
     return config
 
 
-def _unknown_key_problems(raw: dict[str, Any]) -> list[str]:
+def _section_problems(raw: dict[str, Any]) -> list[str]:
+    if "strategy" in raw:
+        return [
+            "strategy: replaced by a strategies: list of {strategy_path, config_path, config} "
+            "(config: the old strategy: fields plus underlying:), as in configs/backtest/"
+        ]
     problems = unknown_keys(raw, struct_fields(RunConfig), "")
     for name, section_cls in (("data", DataSection), ("venue", VenueSection)):
         section, problem = mapping_at(raw, name)
         problems += (
             [problem] if problem else unknown_keys(section, struct_fields(section_cls), name)
         )
-    strategy, problem = mapping_at(raw, "strategy")
-    if "underlying" in strategy:
-        problems.append("strategy.underlying: not allowed here; it is data.underlying")
-    allowed = struct_fields(ShortOptionConfig)
-    problems += [problem] if problem else unknown_keys(strategy, allowed, "strategy")
-    return problems + _actor_problems(raw)
-
-
-def _actor_problems(raw: dict[str, Any]) -> list[str]:
-    actors = raw.get("actors") or []
-    if not isinstance(actors, list):
-        return [f"actors: expected a list, got {type(actors).__name__}"]
-    problems: list[str] = []
-    for index, entry in enumerate(actors):
-        where = field_path("actors", index)
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: expected a mapping of keys, got {type(entry).__name__}")
-            continue
-        problems += unknown_keys(entry, struct_fields(ActorEntry), where)
-        config, problem = mapping_at(entry, "config", where)
-        _, actor_problem = import_class(entry.get("actor_path"), f"{where}.actor_path")
-        config_cls, config_problem = import_class(entry.get("config_path"), f"{where}.config_path")
-        problems += [p for p in (problem, actor_problem, config_problem) if p]
-        if config_cls is not None and not problem:
-            problems += check_section(config, config_cls, f"{where}.config")
-    return problems
-
-
-def run_actors(config: RunConfig) -> list[Actor]:
-    """Build the run's actors (``underlying`` defaults to ``data.underlying``).
-
-    Raises
-    ------
-    ValueError
-        If an actor refuses its configuration; the message starts with ``actors[i].config``.
-
-    """
-    actors = []
-    for index, entry in enumerate(config.actors):
-        fields = dict(entry.config)
-        config_cls, _ = import_class(entry.config_path, "")
-        if config_cls is not None and "underlying" in struct_fields(config_cls):
-            fields.setdefault("underlying", config.data.underlying)
-        importable = ImportableActorConfig(
-            actor_path=entry.actor_path, config_path=entry.config_path, config=fields
+    data, _ = mapping_at(raw, "data")
+    if "underlying" in data:
+        problems = [p for p in problems if not p.startswith("data.underlying:")]
+        problems.append(
+            f"{field_path('data', 'underlying')}: moved; give each strategy's config its "
+            "underlying (or list them in data.underlyings)"
         )
-        try:
-            actors.append(ActorFactory.create(importable))
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"actors[{index}].config: {' '.join(str(exc).split())}") from None
-    return actors
-
-
-def strategy_config(config: RunConfig) -> ShortOptionConfig:
-    """Return the strategy configuration of a run (``underlying`` taken from ``data``).
-
-    Raises
-    ------
-    ValueError
-        If a strategy field is unknown, of the wrong type, or invalid; the message starts
-        with the field's path (``strategy.target_delta: ...``).
-
-    """
-    fields = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in config.strategy.items()}
-    fields["underlying"] = config.data.underlying
-    try:
-        strategy = msgspec.convert(fields, ShortOptionConfig, strict=False)
-    except msgspec.ValidationError as exc:
-        raise ValueError(validation_problem(exc, "strategy")) from None
-    try:
-        validate_config(strategy)
-    except ValueError as exc:
-        raise ValueError(f"strategy: {exc}") from None
-    return strategy
+    if not raw.get("strategies"):
+        problems.append("strategies: missing; a run needs at least one strategy")
+    return problems + strategy_problems(raw) + actor_problems(raw)

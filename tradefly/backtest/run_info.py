@@ -6,27 +6,33 @@ from typing import Any
 
 import msgspec
 import nautilus_trader
+from nautilus_trader.common.config import msgspec_encoding_hook, resolve_config_path
 
 from options.market_calendar import session_of_ns
-from tradefly.backtest.config import RunConfig, strategy_config
+from tradefly.backtest.config import RunConfig
 from tradefly.backtest.results import ClosePoint
+from tradefly.config_fields import decode_config
 
 
 def resolved_config(config: RunConfig) -> dict[str, Any]:
     """Return every field of a run config, defaults included, as JSON-ready builtins.
 
-    ``strategy`` holds every field of the strategy's config class (``ShortOptionConfig``),
-    not only the ones the YAML file set; dates are ISO strings.
+    Each strategy's and actor's ``config`` holds every field of its config class, not only
+    the ones the YAML file set; dates are ISO strings.
 
     Raises
     ------
-    ValueError
-        If the strategy fields are invalid (see :func:`tradefly.backtest.config.strategy_config`).
+    msgspec.ValidationError
+        If a strategy's or actor's config does not decode (a config that
+        :func:`tradefly.backtest.config.load_run_config` accepted always does).
 
     """
     fields: dict[str, Any] = msgspec.to_builtins(config)
-    strategy: dict[str, Any] = msgspec.to_builtins(strategy_config(config))
-    fields["strategy"] = strategy
+    for entry in [*fields["strategies"], *fields["actors"]]:
+        decoded = decode_config(entry["config"], resolve_config_path(entry["config_path"]))
+        entry["config"] = msgspec.json.decode(
+            msgspec.json.encode(decoded, enc_hook=msgspec_encoding_hook)
+        )
     return fields
 
 

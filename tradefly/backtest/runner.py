@@ -38,7 +38,7 @@ from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.data import Bar, BarSpecification, OptionGreeks, QuoteTick
 from nautilus_trader.model.enums import AccountType, OmsType, OptionKind
 from nautilus_trader.model.identifiers import InstrumentId, TraderId
-from nautilus_trader.model.instruments import IndexInstrument, Instrument, OptionContract
+from nautilus_trader.model.instruments import Equity, IndexInstrument, Instrument, OptionContract
 from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
@@ -57,8 +57,13 @@ from options.instruments import (
     minute_bar_type,
 )
 from options.market_calendar import NEW_YORK, session_of_ns
-from strategies.short_option import ShortOptionStrategy
-from tradefly.backtest.config import RunConfig, run_actors, strategy_config
+from tradefly.backtest.catalog_reads import (
+    ContractFilter,
+    chosen_option_ids,
+    closes_by_ticker,
+    read_by_folder,
+)
+from tradefly.backtest.config import RunConfig
 from tradefly.backtest.data_gaps import gap_warning
 from tradefly.backtest.fees import OptionsCommissionModel
 from tradefly.backtest.index_settlement import (
@@ -131,11 +136,12 @@ def run_backtest(
 class RunData:
     """Instruments and data of a run, in replay order.
 
-    ``settlement_prices`` maps AM-settled index options to their settlement price per share
-    (see :mod:`tradefly.backtest.index_settlement`).
+    ``underlyings`` holds the run's underlyings, the benchmark first; ``settlement_prices``
+    maps AM-settled index options to their settlement price per share (see
+    :mod:`tradefly.backtest.index_settlement`).
     """
 
-    underlying: Instrument
+    underlyings: list[Instrument]
     options: list[OptionContract]
     data: list[Any]
     settlement_prices: dict[InstrumentId, float] = field(default_factory=dict)
@@ -152,35 +158,41 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
     """
     catalog = open_catalog(catalog_dir)
     start_ns, end_ns = _replay_bounds(config)
-    underlying, options = _load_instruments(catalog, config, start_ns)
-    option_ids = {o.id for o in options}
     minute = config.data.resolution == "minute"
-    bar_type = (minute_bar_type if minute else daily_bar_type)(underlying.id)
-    bars = catalog.bars(bar_types=[str(bar_type)], start=start_ns, end=end_ns)
-    if not bars:
-        how = "tradefly ingest lean-minute" if minute else "tradefly ingest bars"
-        raise CatalogDataMissingError(
-            f"no {'minute' if minute else 'daily'} bars of {underlying.id} in {catalog_dir} "
-            f"between the run's dates; ingest them with `{how}`"
-        )
+    bars = _underlying_bars(catalog, catalog_dir, config, start_ns, end_ns)
+    keep = ContractFilter(
+        kinds=frozenset(_KINDS[k] for k in config.data.option_kinds),
+        start=config.data.start,
+        end=config.replay_end(),
+        reach_days=config.reach_days(),
+        strike_band=config.data.strike_band,
+        closes=closes_by_ticker(bars),
+    )
+    underlyings, options = _load_instruments(catalog, config, keep, start_ns)
+    folders = [str(o.id) for o in options]
     if config.data.fill_model == "quotes":
-        quotes = _in(catalog.quote_ticks(start=start_ns, end=end_ns), option_ids)
+        quotes = read_by_folder(catalog, QuoteTick, folders, start_ns, end_ns)
     else:
         spec = MINUTE_LAST if minute else DAILY_LAST
         quotes = _quotes_from_trade_bars(
-            catalog, option_ids, start_ns, end_ns, config.data.half_spread, spec
+            catalog, folders, start_ns, end_ns, config.data.half_spread, spec
         )
-    greeks = _in(_option_greeks(catalog, start_ns, end_ns), option_ids)
-    _warn_about_option_gaps(config, bars, quotes)
+    greeks = read_by_folder(catalog, OptionGreeks, folders, start_ns, end_ns)
+    _warn_about_option_gaps(config, underlyings, options, bars, quotes)
     quoted_ids = {q.instrument_id for q in quotes}
     traded = [o for o in options if o.id in quoted_ids]
-    is_index = isinstance(underlying, IndexInstrument)
     settle = minute_settlement_prices if minute else am_settlement_prices
-    settlement_prices = settle(traded, bars) if is_index else {}
-    if minute:
-        bars = [*bars, *session_bars(bars, daily_bar_type(underlying.id), is_index)]
+    settlement_prices: dict[InstrumentId, float] = {}
+    for underlying in underlyings:
+        own_bars = [b for b in bars if b.bar_type.instrument_id == underlying.id]
+        is_index = isinstance(underlying, IndexInstrument)
+        if is_index:
+            own = [o for o in traded if o.underlying == underlying.id.symbol.value]
+            settlement_prices |= settle(own, own_bars)
+        if minute:
+            bars = [*bars, *session_bars(own_bars, daily_bar_type(underlying.id), is_index)]
     return RunData(
-        underlying=underlying,
+        underlyings=underlyings,
         options=traded,
         data=replay_order(bars, quotes, greeks, bars_first=not minute),
         settlement_prices=settlement_prices,
@@ -193,6 +205,7 @@ def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -
         BacktestEngineConfig(
             trader_id=TraderId("BACKTESTER-001"),
             logging=LoggingConfig(log_level=log_level),
+            run_analysis=False,  # the report computes its own figures
         )
     )
     engine.add_venue(
@@ -206,7 +219,8 @@ def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -
         ),
         settlement_prices=run_data.settlement_prices or None,
     )
-    engine.add_instrument(run_data.underlying)
+    for underlying in run_data.underlyings:
+        engine.add_instrument(underlying)
     for option in run_data.options:
         engine.add_instrument(option)
     engine.add_data(run_data.data, sort=True)
@@ -216,19 +230,21 @@ def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -
 def build_engine(
     config: RunConfig, catalog_dir: Path, log_level: str = "ERROR", journal: bool = True
 ) -> tuple[BacktestEngine, TradeRecorder]:
-    """Build the engine with venue, instruments, data, strategy, actors and recorder.
+    """Build the engine with venue, instruments, data, strategies, actors and recorder.
 
     With `journal` (the default) a :class:`TradeJournal` in memory is added unless the run's
     ``actors:`` already list one; its records end up in the result and the report.
     """
     engine = new_engine(config, load_run_data(config, catalog_dir), log_level)
-    engine.add_strategy(ShortOptionStrategy(strategy_config(config)))
-    actors = run_actors(config)
+    for strategy in config.build_strategies():
+        engine.add_strategy(strategy)
+    actors = config.build_actors()
     for actor in actors:
         engine.add_actor(actor)
+    benchmark = config.underlyings()[0]
     if journal and not any(isinstance(actor, TradeJournal) for actor in actors):
-        engine.add_actor(TradeJournal(TradeJournalConfig(underlying=config.data.underlying)))
-    recorder = TradeRecorder(TradeRecorderConfig(underlying=config.data.underlying))
+        engine.add_actor(TradeJournal(TradeJournalConfig(underlying=benchmark)))
+    recorder = TradeRecorder(TradeRecorderConfig(underlying=benchmark))
     engine.add_actor(recorder)
     return engine, recorder
 
@@ -256,35 +272,87 @@ def _replay_bounds(config: RunConfig) -> tuple[int, int]:
     return int(start.value), int(end.value)
 
 
+def _underlying_bars(
+    catalog: ParquetDataCatalog, catalog_dir: Path, config: RunConfig, start_ns: int, end_ns: int
+) -> list[Bar]:
+    minute = config.data.resolution == "minute"
+    bars: list[Bar] = []
+    for ticker in config.underlyings():
+        bar_type = (minute_bar_type if minute else daily_bar_type)(equity_id(ticker))
+        own = read_by_folder(catalog, Bar, [str(bar_type)], start_ns, end_ns)
+        if not own:
+            how = "tradefly ingest lean-minute" if minute else "tradefly ingest bars"
+            raise CatalogDataMissingError(
+                f"no {'minute' if minute else 'daily'} bars of {equity_id(ticker)} in "
+                f"{catalog_dir} between the run's dates; ingest them with `{how}`"
+            )
+        bars += own
+    return bars
+
+
 def _load_instruments(
-    catalog: ParquetDataCatalog, config: RunConfig, start_ns: int
-) -> tuple[Instrument, list[OptionContract]]:
-    ticker = config.data.underlying.upper()
-    kinds = {OptionKind.PUT if k == "put" else OptionKind.CALL for k in config.data.option_kinds}
-    underlying: Instrument | None = None
-    options: list[OptionContract] = []
-    kinds_held: set[OptionKind] = set()
-    for instrument in catalog.instruments():
-        if instrument.id == equity_id(ticker):
-            underlying = instrument
-        elif (
+    catalog: ParquetDataCatalog, config: RunConfig, keep: ContractFilter, start_ns: int
+) -> tuple[list[Instrument], list[OptionContract]]:
+    tickers = config.underlyings()
+    ids = [str(equity_id(ticker)) for ticker in tickers]
+    found = {
+        i.id.symbol.value: i
+        for cls in (Equity, IndexInstrument)
+        for i in read_by_folder(catalog, cls, ids)
+    }
+    options: dict[str, list[OptionContract]] = {ticker: [] for ticker in tickers}
+    for instrument in read_by_folder(
+        catalog, OptionContract, chosen_option_ids(catalog, tickers, keep)
+    ):
+        if (
             isinstance(instrument, OptionContract)
             and instrument.id.venue == VENUE
-            and instrument.underlying == ticker
+            and instrument.underlying in options
+            and instrument.expiration_ns >= start_ns
+            and keep.keeps(
+                instrument.underlying,
+                instrument.option_kind,
+                session_of_ns(instrument.expiration_ns),
+                instrument.strike_price.as_double(),
+            )
         ):
-            kinds_held.add(instrument.option_kind)
-            if instrument.option_kind in kinds and instrument.expiration_ns >= start_ns:
-                options.append(instrument)
-    if underlying is None:
-        raise CatalogDataMissingError(
-            f"underlying {ticker} is not in the catalog; ingest its daily bars"
-        )
-    if not options:
-        raise CatalogDataMissingError(_no_options_message(ticker, kinds, kinds_held, config))
-    underlying = index_underlying(underlying, config.data.index_roots)
-    if isinstance(underlying, IndexInstrument):
-        options = [with_index_expiry(option) for option in options]
-    return underlying, options
+            options[instrument.underlying].append(instrument)
+    underlyings: list[Instrument] = []
+    chains: list[OptionContract] = []
+    for ticker in tickers:
+        if ticker not in found:
+            raise CatalogDataMissingError(
+                f"underlying {ticker} is not in the catalog; ingest its daily bars"
+            )
+        if not options[ticker]:
+            kinds = set(keep.kinds)
+            raise CatalogDataMissingError(
+                _no_options_message(ticker, kinds, _kinds_held(catalog, ticker), config)
+            )
+        underlying = index_underlying(found[ticker], config.data.index_roots)
+        own = options[ticker]
+        if isinstance(underlying, IndexInstrument):
+            own = [with_index_expiry(option) for option in own]
+        underlyings.append(underlying)
+        chains += own
+    return underlyings, chains
+
+
+def _kinds_held(catalog: ParquetDataCatalog, ticker: str) -> set[OptionKind]:
+    every = ContractFilter(
+        kinds=frozenset(OptionKind),
+        start=dt.date.min,
+        end=dt.date.max - dt.timedelta(days=1),
+        reach_days=None,
+        strike_band=None,
+        closes={},
+    )
+    chosen = chosen_option_ids(catalog, [ticker], every)
+    return {
+        o.option_kind
+        for o in read_by_folder(catalog, OptionContract, chosen)
+        if isinstance(o, OptionContract) and o.underlying == ticker
+    }
 
 
 def _no_options_message(
@@ -308,31 +376,38 @@ def _no_options_message(
 
 
 _KIND_NAMES = {OptionKind.PUT: "puts", OptionKind.CALL: "calls"}
+_KINDS = {"put": OptionKind.PUT, "call": OptionKind.CALL}
 
 
-def _warn_about_option_gaps(config: RunConfig, bars: list[Bar], quotes: list[QuoteTick]) -> None:
-    """Log one warning line naming the sessions up to the last underlying bar without quotes."""
-    last_bar = session_of_ns(max(bar.ts_event for bar in bars))
-    covered = {session_of_ns(quote.ts_event) for quote in quotes}
-    end = min(config.replay_end(), last_bar)
-    warning = gap_warning(config.data.underlying.upper(), config.data.start, end, covered)
-    if warning is not None:
-        _LOG.warning(warning)
-
-
-def _in(data: Iterable[Any], ids: set[InstrumentId]) -> list[Any]:
-    return [d for d in data if d.instrument_id in ids]
-
-
-def _option_greeks(catalog: ParquetDataCatalog, start_ns: int, end_ns: int) -> list[Any]:
-    if "option_greeks" not in catalog.list_data_types():
-        return []  # e.g. trade-only data
-    return list(catalog.query(OptionGreeks, start=start_ns, end=end_ns))
+def _warn_about_option_gaps(
+    config: RunConfig,
+    underlyings: list[Instrument],
+    options: list[OptionContract],
+    bars: list[Bar],
+    quotes: list[QuoteTick],
+) -> None:
+    """Log one warning line per underlying naming its sessions without option quotes."""
+    root = {option.id: option.underlying for option in options}
+    for underlying in underlyings:
+        ticker = underlying.id.symbol.value
+        own_bars = [bar.ts_event for bar in bars if bar.bar_type.instrument_id == underlying.id]
+        if not own_bars:
+            continue
+        last_bar = session_of_ns(max(own_bars))
+        covered = {
+            session_of_ns(quote.ts_event)
+            for quote in quotes
+            if root.get(quote.instrument_id) == ticker
+        }
+        end = min(config.replay_end(), last_bar)
+        warning = gap_warning(ticker, config.data.start, end, covered)
+        if warning is not None:
+            _LOG.warning(warning)
 
 
 def _quotes_from_trade_bars(
     catalog: ParquetDataCatalog,
-    option_ids: set[InstrumentId],
+    option_ids: list[str],
     start_ns: int,
     end_ns: int,
     half_spread: float,
@@ -345,9 +420,11 @@ def _quotes_from_trade_bars(
     """
     half = Decimal(str(half_spread))
     quotes = []
-    for bar in catalog.bars(start=start_ns, end=end_ns):
+    bar_type_of = minute_bar_type if spec == MINUTE_LAST else daily_bar_type
+    bar_types = [str(bar_type_of(InstrumentId.from_str(i))) for i in option_ids]
+    for bar in read_by_folder(catalog, Bar, bar_types, start_ns, end_ns):
         instrument_id = bar.bar_type.instrument_id
-        if instrument_id not in option_ids or bar.bar_type.spec != spec:
+        if bar.bar_type.spec != spec:
             continue
         close = bar.close.as_decimal()
         bid = max(close - half, Decimal(0))
@@ -374,7 +451,7 @@ def _collect(
         key=lambda t: (t.entry_time, t.symbol),
     )
     option_trades = [t for t in trades if _is_option_symbol(engine, t.symbol)]
-    underlying = config.data.underlying.upper()
+    underlying = config.underlyings()[0]
     return BacktestResult(
         run_id=run_id,
         config_name=config.name,

@@ -34,11 +34,11 @@ def _run(
     ]
     config = RunConfig(
         name="signal",
-        data=DataSection(underlying="SPY", start=FIRST, end=LAST),
+        data=DataSection(underlyings=["SPY"], start=FIRST, end=LAST),
         venue=VenueSection(starting_balance=100_000),
-        strategy={},
+        strategies=[],
     )
-    engine = new_engine(config, RunData(spy, [], replay_order(bars)))
+    engine = new_engine(config, RunData([spy], [], replay_order(bars)))
     actor = SignalActor(
         SignalActorConfig(
             underlying="SPY",

@@ -7,7 +7,7 @@ import pytest
 from actors.risk_guard import RiskGuard
 from risk.performance import PerformanceGate
 from tests.unit.risk.test_wiring import BASE, GUARD
-from tradefly.backtest.config import load_run_config, run_actors
+from tradefly.backtest.config import load_run_config
 
 
 def test_a_guard_with_entry_checks_only_builds(tmp_path: Path) -> None:
@@ -15,10 +15,10 @@ def test_a_guard_with_entry_checks_only_builds(tmp_path: Path) -> None:
     path.write_text(
         BASE
         + GUARD
-        + "    config: {entry: {sizing: {max_concurrent_trades: 2}, stress: "
+        + "    config: {underlying: SPY, entry: {sizing: {max_concurrent_trades: 2}, stress: "
         + "{max_loss_fraction: 0.1}}, performance: {min_win_rate: 0.5}}\n"
     )
-    (actor,) = run_actors(load_run_config(path))
+    (actor,) = load_run_config(path).build_actors()
     assert isinstance(actor, RiskGuard)
     assert actor.config.entry is not None
     assert actor.config.entry.stress is not None
@@ -45,7 +45,7 @@ def test_a_bad_check_config_is_one_line_naming_the_field(
     tmp_path: Path, config: str, message: str
 ) -> None:
     path = tmp_path / "run.yaml"
-    path.write_text(BASE + GUARD + f"    config: {config}\n")
+    path.write_text(BASE + GUARD + f"    config: {{underlying: SPY, {config[1:]}\n")
     with pytest.raises(ValueError, match=message) as caught:
         load_run_config(path)
     assert "\n" not in str(caught.value).strip()

@@ -12,12 +12,14 @@ from risk.notify import LoggingNotifier
 from statestore import StateStore
 from statestore.risk import RiskLedger
 from tests.conftest import PROJECT_ROOT
-from tradefly.backtest.config import load_run_config, run_actors
+from tradefly.backtest.config import load_run_config
 from tradefly.cli import main
 
 BASE = (
-    "name: x\ndata: {underlying: SPY, start: 2021-01-04}\nvenue: {starting_balance: 1000}\n"
-    "strategy: {target_delta: -0.5}\n"
+    "name: x\ndata: {start: 2021-01-04, end: 2021-02-01}\nvenue: {starting_balance: 1000}\n"
+    "strategies:\n  - strategy_path: strategies.short_option:ShortOptionStrategy\n"
+    "    config_path: strategies.short_option:ShortOptionConfig\n"
+    "    config: {underlying: SPY, target_delta: -0.5}\n"
 )
 GUARD = (
     "actors:\n  - actor_path: actors.risk_guard:RiskGuard\n"
@@ -25,10 +27,11 @@ GUARD = (
 )
 
 
-def test_a_backtest_config_builds_its_actors_with_the_run_underlying(tmp_path: Path) -> None:
+def test_a_backtest_config_builds_its_actors_as_a_live_config_does(tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
-    path.write_text(BASE + GUARD + "    config: {daily_loss: {max_loss_fraction: 0.05}}\n")
-    actors = run_actors(load_run_config(path))
+    guard = "    config: {underlying: SPY, daily_loss: {max_loss_fraction: 0.05}}\n"
+    path.write_text(BASE + GUARD + guard)
+    actors = load_run_config(path).build_actors()
     assert len(actors) == 1
     assert isinstance(actors[0], RiskGuard)
     assert actors[0].config.underlying == "SPY"
@@ -44,6 +47,7 @@ def test_a_backtest_config_builds_its_actors_with_the_run_underlying(tmp_path: P
             r"actors\[0\].config.drawdown.tiers\[0\].action",
         ),
         ("{underlying: SPY}", r"actors\[0\].config: no risk rule configured"),
+        ("{daily_loss: {max_loss_fraction: 0.05}}", r"actors\[0\].config: .*underlying"),
     ],
 )
 def test_a_bad_guard_config_is_one_line_naming_the_field(
