@@ -25,7 +25,7 @@ JOURNAL_KINDS = KINDS
 MEMO_SIZE = 64
 CHART_DAYS = 365
 CHART_POINTS = 400
-HEALTH_KEYS = ("trader", "market_data", "account_updates", "heartbeat")
+HEALTH_KEYS = ("environment", "trader", "market_data", "account_updates", "heartbeat")
 
 
 def cached[T](store: StateStore, key: tuple[Any, ...], compute: Callable[[], T]) -> T:

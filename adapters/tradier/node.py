@@ -387,7 +387,10 @@ async def build_trading_node(
     node.add_data_client_factory(TRADIER, TradierLiveDataClientFactory)
     node.add_exec_client_factory(TRADIER, TradierLiveExecClientFactory)
     node.build()
-    status = asyncio.get_running_loop().create_task(record_node_status(node, store_path))
+    live = resolve_environment(raw.get("environment")) is TradierEnvironment.LIVE
+    status = asyncio.get_running_loop().create_task(
+        record_node_status(node, store_path, "live" if live else "paper")
+    )
     _status_tasks.add(status)
     status.add_done_callback(_status_tasks.discard)
     return node

@@ -2,7 +2,8 @@
 
 Keys (``node_status`` table, value and update time): ``market_data`` and ``account_updates``
 (``streaming`` or ``polling``: a node degraded to polling says so here as well as in its log),
-``trader`` (the trader's state, e.g. ``RUNNING``), ``rejected_vendor_records`` (JSON counts per
+``trader`` (the trader's state, e.g. ``RUNNING``), ``environment`` (``paper`` for Tradier's
+sandbox, ``live`` for real money), ``rejected_vendor_records`` (JSON counts per
 kind of vendor record dropped at the edge) and ``heartbeat`` (UNIX ns of the last write).
 """
 
@@ -39,8 +40,8 @@ def node_health(node: TradingNode) -> dict[str, str]:
 STATUS_INTERVAL_SECS = 5.0
 
 
-async def record_node_status(node: TradingNode, store_path: str) -> None:
-    """Write :func:`node_health` into the store every ``STATUS_INTERVAL_SECS``.
+async def record_node_status(node: TradingNode, store_path: str, environment: str) -> None:
+    """Write :func:`node_health` and `environment` into the store every ``STATUS_INTERVAL_SECS``.
 
     Stops after a last write once the trader, having run, is stopped. A failed write (e.g. the
     disk is full) is logged and retried at the next interval; it never stops the node.
@@ -53,6 +54,7 @@ async def record_node_status(node: TradingNode, store_path: str) -> None:
                 with store.transaction():
                     for key, value in node_health(node).items():
                         store.set_status(key, value, now)
+                    store.set_status("environment", environment, now)
                     store.set_status("heartbeat", str(now), now)
             except Exception as exc:  # health reporting must never stop trading
                 node.kernel.logger.warning(f"Node status not recorded: {exc}")

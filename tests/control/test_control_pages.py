@@ -95,6 +95,7 @@ def test_positions_dashboard_and_risk_show_the_store(
         control.add_snapshot(clock.ns - 2 * 86_400 * 10**9, 100_000.0, 100_000.0)
         control.add_snapshot(clock.ns - 60 * 10**9, 101_500.0, 99_000.0)
         store.set_status("market_data", "polling", clock.ns)
+        store.set_status("environment", "live", clock.ns)
         store.set_status("heartbeat", str(clock.ns), clock.ns)
     login(client, owner)
     positions = client.get("/positions").text
@@ -104,6 +105,7 @@ def test_positions_dashboard_and_risk_show_the_store(
     assert "$1,500.00" in dashboard  # today's P&L against the last equity before today
     assert '<svg id="equity"' in dashboard and '<svg id="drawdown"' in dashboard
     assert "polling" in dashboard
+    assert '<div class="label">environment</div><div class="value">live</div>' in dashboard
     risk = client.get("/risk").text
     assert "Entries not paused" in risk
 

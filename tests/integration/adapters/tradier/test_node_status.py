@@ -35,6 +35,7 @@ async def test_a_node_degraded_to_polling_says_so_in_its_status(
             await wait_for(lambda: node_status(tmp_path).get("market_data") == "polling")
             current = node_status(tmp_path)
             assert current["account_updates"] == "streaming"
+            assert current["environment"] == "paper"  # the sandbox; the control app shows it
             assert isinstance(json.loads(current["rejected_vendor_records"]), dict)
             assert int(current["heartbeat"]) > 0
         finally:
