@@ -14,7 +14,7 @@ from nautilus_trader.model.enums import OptionKind
 
 from options.chain_selection import ChainQuote
 from options.iv_metrics import atm_iv_30d
-from research.dataset import build_features, load_inputs
+from research.dataset import FeatureInputs, build_features, load_inputs
 from tests.conftest import shared_data_path
 
 CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
@@ -25,9 +25,16 @@ def _vendor_rows(day: str) -> list[dict[str, str]]:
         return [r for r in csv.DictReader(handle) if r["quotedate"] == day]
 
 
-def test_option_features_equal_a_computation_from_the_vendor_file(spy2021_catalog: Path) -> None:
+@pytest.fixture(scope="module")
+def computed(spy2021_catalog: Path) -> tuple[FeatureInputs, pd.DataFrame]:
     inputs = load_inputs(spy2021_catalog, "SPY", None)
-    features = build_features(inputs)
+    return inputs, build_features(inputs)
+
+
+def test_option_features_equal_a_computation_from_the_vendor_file(
+    computed: tuple[FeatureInputs, pd.DataFrame],
+) -> None:
+    inputs, features = computed
     assert len(features) == 252
     day = "2021-03-15"
     rows = _vendor_rows(day)
@@ -58,9 +65,10 @@ def test_option_features_equal_a_computation_from_the_vendor_file(spy2021_catalo
     assert features["opt_skew_25d"].notna().sum() >= 50
 
 
-def test_option_features_of_a_session_ignore_later_snapshots(spy2021_catalog: Path) -> None:
-    inputs = load_inputs(spy2021_catalog, "SPY", None)
-    full = build_features(inputs)
+def test_option_features_of_a_session_ignore_later_snapshots(
+    computed: tuple[FeatureInputs, pd.DataFrame],
+) -> None:
+    inputs, full = computed
     cut = pd.Timestamp("2021-06-30")
     decision = int(inputs.bars.loc[cut, "ts_ns"])
     short = replace(
