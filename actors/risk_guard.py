@@ -17,11 +17,12 @@ The guard also applies the owner's commands (``tradefly risk``, the control app)
 apply theirs (reset, kill switch, ``pause_entries``/``resume_entries`` through the always-on
 :class:`risk.owner_pause.OwnerPause`); ``flatten`` is published on
 :data:`risk.OWNER_FLATTEN_TOPIC` (a structure id or ``*``) once the evaluation has committed,
-and ``test_notification`` goes to the notifier. Every applied command is recorded in the audit
-log. Each evaluation also records equity and cash in ``account_snapshots`` (at most one row
-every 15 minutes, :data:`SNAPSHOT_EVERY_NS`), the control app's equity curve. The same actor
-runs in backtests (an in-memory store unless ``state_store`` is set) and live (``tradefly live``
-passes the node's store file).
+and ``test_notification`` goes to the notifier (and, with ``TRADEFLY_VAPID_*`` keys set on a
+node with a store file, every notification also goes by web push, :mod:`risk.webpush`). Every
+applied command is recorded in the audit log. Each evaluation also records equity and cash in
+``account_snapshots`` (at most one row every 15 minutes, :data:`SNAPSHOT_EVERY_NS`), the control
+app's equity curve. The same actor runs in backtests (an in-memory store unless ``state_store``
+is set) and live (``tradefly live`` passes the node's store file).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from risk.pretrade import PreTradeConfig
 from risk.proposal import OpenEntry
 from risk.rules import Rule
 from risk.trading_window import EventDay
+from risk.webpush import BothNotifiers, VapidKeys, WebPushNotifier
 from statestore import StateStore
 from statestore.control import ControlLedger
 from statestore.risk import OwnerCommand, RiskEvent, RiskLedger
@@ -248,9 +250,12 @@ class RiskGuard(Actor):
         """Open the store, publish the last decision, subscribe, and evaluate once."""
         if self._evaluator is None:
             ledger = RiskLedger(StateStore(self._cfg.state_store or ":memory:"))
-            self._evaluator = RiskEvaluator(
-                self._rules, ledger, self._notifier, self._apply_command
-            )
+            notifier: Any = self._notifier
+            keys = VapidKeys.from_env() if self._cfg.state_store else None
+            if keys is not None:  # the owner's subscribed browsers get every notification too
+                web_push = WebPushNotifier(ledger.store, keys, self.log.warning)
+                notifier = BothNotifiers(self._notifier, web_push)
+            self._evaluator = RiskEvaluator(self._rules, ledger, notifier, self._apply_command)
         self.cache.add(RISK_CACHE_KEY, self._evaluator.last_decision().to_bytes())
         self._publish_pretrade()
         self.msgbus.subscribe(topic=RISK_ENTRY_TOPIC, handler=self._on_entry_gated)

@@ -63,6 +63,16 @@ def add_control_parser(commands: argparse._SubParsersAction[Any]) -> None:
     )
     for sub in (password, totp):
         sub.add_argument("--store", type=Path, required=True, help="the node's state store file")
+    vapid = actions.add_parser(
+        "vapid-keys",
+        help="Print a new VAPID key pair for web push (lines for the .env file).",
+        description=(
+            "Print TRADEFLY_VAPID_PRIVATE_KEY, TRADEFLY_VAPID_PUBLIC_KEY and "
+            "TRADEFLY_VAPID_SUBJECT lines for the git-ignored .env file; the node sends web push "
+            "with them and the app hands the public key to the browser."
+        ),
+    )
+    vapid.add_argument("--subject", required=True, help="contact: mailto:you@example.com")
     parser.set_defaults(handler=_control)
 
 
@@ -86,6 +96,17 @@ def _control(args: argparse.Namespace) -> int:
         with _open_existing(args.store) as store:
             set_password(ControlLedger(store), first, time.time_ns())
         sys.stdout.write(f"owner password set in {args.store}; every session was ended\n")
+        return 0
+    if args.control_command == "vapid-keys":
+        from risk.webpush import ENV_PRIVATE, ENV_PUBLIC, ENV_SUBJECT, VapidKeys
+
+        if not args.subject.startswith(("mailto:", "https:")):
+            sys.stderr.write("error: --subject must start with mailto: or https:\n")
+            return 2
+        keys = VapidKeys.generate(args.subject)
+        sys.stdout.write(
+            f"{ENV_PRIVATE}={keys.private}\n{ENV_PUBLIC}={keys.public}\n{ENV_SUBJECT}={keys.subject}\n"
+        )
         return 0
     if args.control_command == "setup-totp":
         import segno

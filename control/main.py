@@ -20,7 +20,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from control.deps import LoginRequired
-from control.routes import actions, auth, pages, pwa
+from control.routes import actions, auth, pages, push, pwa
 from control.settings import ControlSettings
 from statestore import StateStore
 
@@ -82,6 +82,7 @@ def create_app(settings: ControlSettings, clock: Callable[[], int] = time.time_n
     app.include_router(pages.router)
     app.include_router(actions.router)
     app.include_router(pwa.router)
+    app.include_router(push.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(LoginRequired)

@@ -4,7 +4,8 @@
 accepted TOTP time step (so a code is accepted once); ``control_sessions`` the server-side
 sessions, keyed by the SHA-256 of the session token (the token itself is only in the owner's
 cookie); ``login_attempts`` every login attempt with its address, for throttling and lockout
-across restarts; ``account_snapshots`` the node's equity and cash over time (the dashboard's
+across restarts; ``push_subscriptions`` the browsers subscribed to web push; ``account_snapshots``
+the node's equity and cash over time (the dashboard's
 equity and drawdown chart). Every write commits before it returns.
 """
 
@@ -145,6 +146,24 @@ class ControlLedger:
             (address, since_ns, address),
         ).fetchone()
         return int(row[0])
+
+    # -- Web push subscriptions -----------------------------------------------------------------
+
+    def add_push_subscription(self, endpoint: str, p256dh: str, auth: str, ts_ns: int) -> None:
+        """Store (or renew) a browser's push subscription (keys base64url, RFC 8291)."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO push_subscriptions VALUES (?, ?, ?, ?)",
+            (endpoint, p256dh, auth, ts_ns),
+        )
+
+    def push_subscriptions(self) -> list[tuple[str, str, str]]:
+        """Return ``(endpoint, p256dh, auth)`` of every subscription."""
+        rows = self._conn.execute("SELECT endpoint, p256dh, auth FROM push_subscriptions")
+        return [(r[0], r[1], r[2]) for r in rows.fetchall()]
+
+    def delete_push_subscription(self, endpoint: str) -> None:
+        """Forget a subscription (the push service said it is gone)."""
+        self._conn.execute("DELETE FROM push_subscriptions WHERE endpoint = ?", (endpoint,))
 
     # -- Account snapshots -----------------------------------------------------------------------
 

@@ -158,4 +158,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX journal_kind_pnl ON journal (kind, json_extract(record, '$.pnl'));
     CREATE INDEX journal_kind_structure ON journal (kind, json_extract(record, '$.structure'));
     """,
+    # 6: the owner's browsers subscribed to web push notifications
+    """
+    CREATE TABLE push_subscriptions (
+        endpoint TEXT PRIMARY KEY,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_ns INTEGER NOT NULL
+    );
+    """,
 )

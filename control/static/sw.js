@@ -37,3 +37,24 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   }
 });
+
+// Web push from the node (risk.webpush): the payload is {"title": ..., "body": ...}.
+self.addEventListener("push", (event) => {
+  let message = { title: "Tradefly", body: "" };
+  try {
+    message = event.data ? event.data.json() : message;
+  } catch (error) {
+    message.body = event.data ? event.data.text() : "";
+  }
+  event.waitUntil(
+    self.registration.showNotification(message.title, {
+      body: message.body,
+      icon: "/static/icon-192.png",
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(self.clients.openWindow("/"));
+});
