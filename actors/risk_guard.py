@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -326,7 +327,27 @@ class RiskGuard(Actor):
         if command.command == "test_notification":
             self._after_commit.append(("notify", f"test notification #{command.command_id}"))
             return "test notification sent"
+        if command.command == "milestone_baseline":
+            return self._set_milestone_baseline(command, now_ns)
         return None
+
+    def _set_milestone_baseline(self, command: OwnerCommand, now_ns: int) -> str:
+        try:
+            baseline = float(command.argument or "")
+        except ValueError:
+            baseline = float("nan")
+        if not (baseline > 0 and math.isfinite(baseline)):
+            return f"refused: baseline {command.argument!r} is not a positive amount"
+        ledger = self.evaluator.ledger
+        names = [r.name for r in self._rules if isinstance(r, EquityMilestones)]
+        names = [n for n in names if command.rule in (None, n)]
+        if not names:
+            return "refused: no equity milestones rule runs"
+        for name in names:
+            state = {**ledger.rule_state(name), "baseline": baseline, "level": 0}
+            reason = f"owner command milestone_baseline (#{command.command_id})"
+            ledger.save_rule_state(name, state, reason, now_ns)
+        return f"baseline of {', '.join(names)} set to {baseline:,.2f}; levels count from it"
 
     def _publish_pretrade(self) -> None:
         entry = self._cfg.entry

@@ -21,9 +21,10 @@ RULE_COMMANDS = ("reset", "kill_switch_on", "kill_switch_off", "pause_entries", 
 """Commands the risk rules apply (``reset`` releases latches, of one rule when ``rule`` is set;
 ``pause_entries``/``resume_entries`` switch the ``owner_pause`` rule)."""
 
-CONTROL_COMMANDS = ("flatten", "test_notification")
+CONTROL_COMMANDS = ("flatten", "test_notification", "milestone_baseline")
 """Commands the risk guard applies itself: flatten (``argument``: a structure id or ``*`` for
-all; published on ``tradefly.owner.flatten``) and send a test notification."""
+all; published on ``tradefly.owner.flatten``), send a test notification, and set the equity
+milestones' baseline (``argument``: USD; the levels count again from it)."""
 
 OWNER_COMMANDS = RULE_COMMANDS + CONTROL_COMMANDS
 """Commands the owner can leave for the risk guard."""

@@ -1,7 +1,8 @@
 """Owner actions: each writes one owner command into the store for the node to apply.
 
 Every action needs the form field ``confirm=yes`` (the page's confirmation checkbox). The
-dangerous ones (:data:`DANGEROUS`: flatten, kill switch off, releasing latches) also need a
+dangerous ones (:data:`DANGEROUS`: flatten, kill switch off, releasing latches, the
+milestone baseline) also need a
 fresh TOTP code: one entered with the action, or at login or a previous action within the
 step-up window (5 minutes by default). Each request, carried out or refused, is appended to
 the audit log with who, when, from where and the outcome (``requested #ID``; the node appends
@@ -10,6 +11,7 @@ the applied outcome when it applies the command). Demo mode refuses every action
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -44,10 +46,19 @@ ACTIONS = {
     "release-latch": Action("reset", True, "/risk"),
     "flatten": Action("flatten", True, "/positions"),
     "test-notification": Action("test_notification", False, "/risk"),
+    "milestone-baseline": Action("milestone_baseline", True, "/milestones"),
 }
 """The actions by URL name (``POST /actions/{name}``)."""
 
 DANGEROUS = frozenset(name for name, action in ACTIONS.items() if action.dangerous)
+
+
+def _positive_amount(text: str) -> bool:
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return math.isfinite(value) and 0 < value < 1e12
 
 
 def _refused(request: Request, status: int, message: str) -> Response:
@@ -67,6 +78,7 @@ async def act(
     totp: Annotated[str, Form(max_length=16)] = "",
     target: Annotated[str, Form(max_length=64)] = "",
     rule: Annotated[str, Form(max_length=64)] = "",
+    amount: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Write the owner command of action `name` (see :data:`ACTIONS`) after the checks."""
     action = ACTIONS.get(name)
@@ -85,6 +97,11 @@ async def act(
         return refuse(400, "not confirmed: tick the confirmation box")
     if action.command == "flatten" and not (target == FLATTEN_ALL or target.isalnum()):
         return refuse(400, "flatten needs a structure id or * for all")
+    if action.command == "milestone_baseline":
+        if not _positive_amount(amount):
+            return refuse(400, f"baseline {amount!r} is not a positive amount in dollars")
+        target = f"{float(amount):.2f}"
+        detail = " ".join(v for v in (rule, target) if v)
     if action.dangerous:
         ledger = ControlLedger(store)
         if totp:

@@ -94,3 +94,24 @@ def test_the_node_applies_owner_commands_and_records_each_outcome() -> None:
             ("node", "resume_entries", "#3", "applied to owner_pause"),
         ]
         assert AuditLog(store).verify() is None
+
+
+def test_the_guard_sets_the_milestone_baseline_the_owner_asked_for() -> None:
+    from actors.risk_guard import RiskGuard, RiskGuardConfig
+    from risk.milestones import MilestonesConfig
+    from statestore.risk import OwnerCommand
+
+    guard = RiskGuard(RiskGuardConfig(interval_secs=1.0, milestones=MilestonesConfig()))
+    with StateStore(":memory:") as store:
+        ledger = RiskLedger(store)
+        guard._evaluator = RiskEvaluator(guard._rules, ledger, Recorder(), guard._apply_command)
+        ledger.save_rule_state("milestones", {"baseline": 10_000.0, "level": 2}, "x", 1)
+        ledger.add_command("milestone_baseline", 2, argument="50000.00")
+        ledger.add_command("milestone_baseline", 3, argument="-5")
+        guard.evaluator.update(10, 60_000.0)
+        outcomes = [c.outcome for c in ledger.commands()]
+        assert outcomes[0] == "baseline of milestones set to 50,000.00; levels count from it"
+        assert outcomes[1] == "refused: baseline '-5' is not a positive amount"
+        state = ledger.rule_state("milestones")
+        assert state["baseline"] == 50_000.0 and state["level"] == 0
+        assert ledger.milestones() == []  # 60,000 is not 2x the new baseline

@@ -175,7 +175,7 @@ def test_each_dangerous_action_needs_a_fresh_code(
 ) -> None:
     login(client, owner)
     clock.advance(settings.stepup_window_s + 1)
-    form = {"confirm": "yes", "target": "*"}
+    form = {"confirm": "yes", "target": "*", "amount": "50000"}
     refused = client.post(f"/actions/{name}", data=form, headers=SAME_ORIGIN)
     assert refused.status_code == 403 and "step-up required" in refused.text
     wrong = client.post(f"/actions/{name}", data={**form, "totp": "123456"}, headers=SAME_ORIGIN)
