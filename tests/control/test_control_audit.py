@@ -99,7 +99,6 @@ def test_the_node_applies_owner_commands_and_records_each_outcome() -> None:
 def test_the_guard_sets_the_milestone_baseline_the_owner_asked_for() -> None:
     from actors.risk_guard import RiskGuard, RiskGuardConfig
     from risk.milestones import MilestonesConfig
-    from statestore.risk import OwnerCommand
 
     guard = RiskGuard(RiskGuardConfig(interval_secs=1.0, milestones=MilestonesConfig()))
     with StateStore(":memory:") as store:
