@@ -175,27 +175,48 @@ def option_features(
             snapshot = groups.get(int(ts))
             if snapshot is None:
                 continue
-            today = sessions[i].date()
-            quotes = _quotes(snapshot)
-            atm = atm_iv_30d(quotes, float(close[i]), today)
-            if atm is not None:
+            atm, term_slope, skew, pc_oi = _snapshot_values(
+                snapshot, float(close[i]), sessions[i].date()
+            )
+            if math.isfinite(atm):
                 history.append(atm)
                 out[i, 0] = atm
                 out[i, 1] = _or_nan(iv_rank(history, IV_WINDOW))
                 out[i, 2] = _or_nan(iv_percentile(history, IV_WINDOW))
                 out[i, 6] = atm - rv21[i]
-            term = {
-                e: v
-                for e, v in atm_iv_by_expiration(quotes, float(close[i]), today).items()
-                if 7 < (e - today).days <= 120
-            }
-            if len(term) >= 2:
-                out[i, 3] = term[max(term)] - term[min(term)]
-            out[i, 4] = _skew_25d(snapshot, today)
-            oi_put = snapshot.loc[snapshot["kind"] == "P", "open_interest"].sum()
-            oi_call = snapshot.loc[snapshot["kind"] == "C", "open_interest"].sum()
-            out[i, 5] = oi_put / oi_call if oi_call > 0 else np.nan
+            out[i, 3:6] = (term_slope, skew, pc_oi)
     return pd.DataFrame(out, index=sessions, columns=list(OPTION_FEATURES))
+
+
+_SNAPSHOT_CACHE: dict[tuple[int, float, dt.date], tuple[float, float, float, float]] = {}
+
+
+def _snapshot_values(
+    snapshot: pd.DataFrame, spot: float, today: dt.date
+) -> tuple[float, float, float, float]:
+    """Return ATM 30-day IV, term slope, 25-delta skew and put/call OI of one snapshot.
+
+    Memoised by the snapshot's content hash, spot and day, so the signal actor, which
+    recomputes the whole history after each bar, computes each snapshot once.
+    """
+    key = (int(pd.util.hash_pandas_object(snapshot, index=False).sum()), spot, today)
+    cached = _SNAPSHOT_CACHE.get(key)
+    if cached is not None:
+        return cached
+    quotes = _quotes(snapshot)
+    atm = _or_nan(atm_iv_30d(quotes, spot, today))
+    term = {
+        e: v
+        for e, v in atm_iv_by_expiration(quotes, spot, today).items()
+        if 7 < (e - today).days <= 120
+    }
+    slope = term[max(term)] - term[min(term)] if len(term) >= 2 else math.nan
+    oi_put = snapshot.loc[snapshot["kind"] == "P", "open_interest"].sum()
+    oi_call = snapshot.loc[snapshot["kind"] == "C", "open_interest"].sum()
+    pc = float(oi_put / oi_call) if oi_call > 0 else math.nan
+    values = (atm, slope, _skew_25d(snapshot, today), pc)
+    _SNAPSHOT_CACHE[key] = values
+    return values
 
 
 def _or_nan(value: float | None) -> float:
