@@ -73,7 +73,7 @@ from risk.webpush import BothNotifiers, VapidKeys, WebPushNotifier
 from statestore import StateStore
 from statestore.control import ControlLedger
 from statestore.risk import OwnerCommand, RiskEvent, RiskLedger
-from strategies.short_option import DECISION_DELAY_NS
+from strategies.structure_engine import DECISION_DELAY_NS
 from strategies.toolkit.equity import marked_equity
 
 EVALUATE_DELAY_NS = DECISION_DELAY_NS // 2

@@ -3,7 +3,7 @@
 Both engines replay the same data (`configs/backtest/spy_monthly_atm_call_2016_2025.yaml`,
 Polygon day aggregates as quotes, 2016-2025) in one process:
 
-- strategy alone: the bare engine with `ShortOptionStrategy` and nothing else;
+- strategy alone: the bare engine with `StructureEngine` and nothing else;
 - full stack: the same strategy plus the `RiskGuard` with every rule and every pre-trade check
   on (limits loose enough that no entry is blocked, so both runs trade alike and the
   difference is the cost of asking) and the `TradeJournal`, both on in-memory state stores.

@@ -14,7 +14,7 @@ Quotes without a delta are skipped by :class:`options.structures.StrikeByDelta`.
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise, product
@@ -127,6 +127,7 @@ def resolve(
     spot: float,
     today: dt.date,
     quantity: int = 1,
+    usable: Callable[[LegRule, ChainQuote], bool] | None = None,
 ) -> Resolution:
     """Pick concrete legs for `structure` from `chain`.
 
@@ -143,6 +144,10 @@ def resolve(
         Trade date; days to expiration count from it.
     quantity : int, default 1
         Number of structures.
+    usable : callable or None, default None
+        ``usable(rule, quote)`` says whether a leg with that rule may use that quote (a
+        liquidity filter: a short leg needs a bid, a maximum bid-ask width); every quote is
+        usable when None.
 
     Returns
     -------
@@ -177,7 +182,7 @@ def resolve(
     for dates in product(*candidates):
         if any(later <= earlier for earlier, later in pairwise(dates)):
             continue
-        legs = _resolve_legs(structure, dates, book, spot)
+        legs = _resolve_legs(structure, dates, book, spot, usable)
         if isinstance(legs, str):
             first_reason = first_reason or f"{structure.name}: {legs}"
             continue
@@ -198,11 +203,15 @@ def _resolve_legs(
     dates: tuple[dt.date, ...],
     book: dict[tuple[dt.date, OptionKind], list[ChainQuote]],
     spot: float,
+    usable: Callable[[LegRule, ChainQuote], bool] | None,
 ) -> tuple[Leg, ...] | str:
     legs: list[Leg] = []
     for index, rule in enumerate(structure.legs):
         expiration = dates[rule.expiration]
-        quote = _pick(rule, book.get((expiration, rule.kind), []), spot, legs)
+        quotes = book.get((expiration, rule.kind), [])
+        if usable is not None:
+            quotes = [q for q in quotes if usable(rule, q)]
+        quote = _pick(rule, quotes, spot, legs)
         if isinstance(quote, str):
             side, kind = rule.side.name.lower(), rule.kind.name.lower()
             return f"leg {index} ({side} {kind} {expiration}): {quote}"

@@ -74,50 +74,84 @@ def long_put(delta: float = 0.50, dte: DteWindow = DEFAULT_DTE) -> Structure:
     return _single("long_put", dte, _leg(PUT, LONG, StrikeByDelta(delta)))
 
 
-def bull_call_spread(
-    long_delta: float = 0.50, width: float = 5.0, dte: DteWindow = DEFAULT_DTE
+def short_put(
+    delta: float = 0.30, dte: DteWindow = DEFAULT_DTE, strike: StrikeRule | None = None
 ) -> Structure:
-    """Return a long call by delta and a short call `width` dollars above it (a debit)."""
+    """Return a naked short put by delta, or by `strike` when given (e.g. moneyness).
+
+    Loss: strike - credit (the underlying at zero); profit: the credit. The short version of
+    :func:`long_put`; :func:`cash_secured_put` is the same trade with the cash reserved.
+    """
+    return _single("short_put", dte, _leg(PUT, SHORT, strike or StrikeByDelta(delta)))
+
+
+def short_call(
+    delta: float = 0.30, dte: DteWindow = DEFAULT_DTE, strike: StrikeRule | None = None
+) -> Structure:
+    """Return a naked short call by delta, or by `strike` when given. Loss: unbounded."""
+    return _single("short_call", dte, _leg(CALL, SHORT, strike or StrikeByDelta(delta)))
+
+
+def bull_call_spread(
+    long_delta: float = 0.50,
+    width: float = 5.0,
+    dte: DteWindow = DEFAULT_DTE,
+    strike: StrikeRule | None = None,
+) -> Structure:
+    """Return a long call by delta (or `strike`) and a short call `width` dollars above it.
+
+    A debit. `strike`, when given, picks the first leg instead of `long_delta` (e.g. by
+    moneyness); the same holds for the other vertical spreads.
+    """
     return _single(
         "bull_call_spread",
         dte,
-        _leg(CALL, LONG, StrikeByDelta(long_delta)),
+        _leg(CALL, LONG, strike or StrikeByDelta(long_delta)),
         _leg(CALL, SHORT, StrikeOffset(0, _width(width))),
     )
 
 
 def bear_put_spread(
-    long_delta: float = 0.50, width: float = 5.0, dte: DteWindow = DEFAULT_DTE
+    long_delta: float = 0.50,
+    width: float = 5.0,
+    dte: DteWindow = DEFAULT_DTE,
+    strike: StrikeRule | None = None,
 ) -> Structure:
     """Return a long put by delta and a short put `width` dollars below it (a debit)."""
     return _single(
         "bear_put_spread",
         dte,
-        _leg(PUT, LONG, StrikeByDelta(long_delta)),
+        _leg(PUT, LONG, strike or StrikeByDelta(long_delta)),
         _leg(PUT, SHORT, StrikeOffset(0, -_width(width))),
     )
 
 
 def bull_put_spread(
-    short_delta: float = 0.30, width: float = 5.0, dte: DteWindow = DEFAULT_DTE
+    short_delta: float = 0.30,
+    width: float = 5.0,
+    dte: DteWindow = DEFAULT_DTE,
+    strike: StrikeRule | None = None,
 ) -> Structure:
     """Return a short put by delta and a long put `width` dollars below it (a credit)."""
     return _single(
         "bull_put_spread",
         dte,
-        _leg(PUT, SHORT, StrikeByDelta(short_delta)),
+        _leg(PUT, SHORT, strike or StrikeByDelta(short_delta)),
         _leg(PUT, LONG, StrikeOffset(0, -_width(width))),
     )
 
 
 def bear_call_spread(
-    short_delta: float = 0.30, width: float = 5.0, dte: DteWindow = DEFAULT_DTE
+    short_delta: float = 0.30,
+    width: float = 5.0,
+    dte: DteWindow = DEFAULT_DTE,
+    strike: StrikeRule | None = None,
 ) -> Structure:
     """Return a short call by delta and a long call `width` dollars above it (a credit)."""
     return _single(
         "bear_call_spread",
         dte,
-        _leg(CALL, SHORT, StrikeByDelta(short_delta)),
+        _leg(CALL, SHORT, strike or StrikeByDelta(short_delta)),
         _leg(CALL, LONG, StrikeOffset(0, _width(width))),
     )
 
@@ -298,6 +332,8 @@ PRESETS: Mapping[str, Callable[..., Structure]] = {
     for preset in (
         long_call,
         long_put,
+        short_put,
+        short_call,
         bull_call_spread,
         bear_put_spread,
         bull_put_spread,

@@ -6,7 +6,7 @@ fields the builder sets from the top level), ``reconciliation``/``risk`` against
 ``LiveExecEngineConfig``/``LiveRiskEngineConfig``, ``timeouts`` against the ``timeout_*``
 fields of ``TradingNodeConfig``, and each strategy's and actor's ``config`` against the config
 class its ``config_path`` names. Then the strategy or actor is constructed from its config,
-so its own validation runs (``ShortOptionStrategy`` calls ``validate_config``). No network.
+so its own validation runs (``StructureEngine`` calls ``validate_config``). No network.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ So before building the node the account's positions are read (a GET), and each o
 held is added to the ``external_order_claims`` of the first strategy whose config trades its
 underlying (``underlying``) and kind (``option_kind``, default of the config class included; a
 config class without the field trades both kinds). Reconciled positions in those contracts
-then belong to that strategy, which re-adopts them at start (``ShortOptionStrategy``: exits
+then belong to that strategy, which re-adopts them at start (``StructureEngine``: exits
 keep working). ``claim_held_options: false`` leaves them ``EXTERNAL``.
 
 State store: the node's SQLite file (``state_store``) is passed to every strategy and actor
@@ -245,8 +245,8 @@ def claim_held_options(raw: Mapping[str, Any], held: Iterable[InstrumentId]) -> 
 def _traded_options(strategy: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """Return the underlying and option kind (``PUT``/``CALL``, None: both) a strategy trades.
 
-    Read from its parsed config class, so the class's defaults count (``ShortOptionConfig``
-    trades puts unless ``option_kind`` says otherwise).
+    Read from its parsed config class, so the class's properties count
+    (``StructureEngineConfig.option_kind`` is the kind of every leg of its structure).
     """
     config_cls = resolve_config_path(strategy["config_path"])
     encoded = msgspec.json.encode(strategy.get("config") or {}, enc_hook=msgspec_encoding_hook)

@@ -4,7 +4,7 @@ A strategy publishes one :class:`EntryContext` on :data:`JOURNAL_ENTRY_TOPIC` (N
 bus) when it sends the opening orders of a structure, and tags every order of the structure
 (opening and closing) with :func:`structure_tag` besides its ``entry`` or exit-reason tag. The
 journal (:mod:`actors.journal`) learns everything else from events and the cache: fills,
-positions, P&L and exits. Any strategy (``ShortOptionStrategy`` and the structures engine)
+positions, P&L and exits. Any strategy (``StructureEngine`` and others)
 follows this convention; a strategy that publishes nothing is simply not journalled.
 """
 

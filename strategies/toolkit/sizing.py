@@ -1,20 +1,8 @@
-"""Position sizing for short premium trades."""
+"""Position sizing: contracts that keep a structure's max loss within a fraction of equity."""
 
 import math
 
 OPTION_MULTIPLIER = 100
-
-
-def max_loss_per_contract(short_strike: float, credit: float, wing_strike: float | None) -> float:
-    """Return the worst-case loss of one contract (one spread), dollars per contract.
-
-    A credit spread loses at most ``(width - credit) × 100``; a naked short put at most
-    ``(strike - credit) × 100`` (the underlying going to zero). A naked short call has no
-    bound; it is sized on its notional, ``strike × 100``.
-    """
-    if wing_strike is not None:
-        return max(abs(short_strike - wing_strike) - credit, 0.01) * OPTION_MULTIPLIER
-    return max(short_strike - credit, 0.01) * OPTION_MULTIPLIER
 
 
 def contracts_for_risk(equity: float, risk_fraction: float, loss_per_contract: float) -> int:

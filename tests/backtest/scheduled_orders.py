@@ -1,6 +1,6 @@
 """A test strategy that sends market orders at set minutes: the smallest driver of a replay.
 
-Tradefly's shipped ``ShortOptionStrategy`` decides at the daily close; this strategy lets the
+Tradefly's shipped ``StructureEngine`` decides at the daily close; this strategy lets the
 intraday tests open and close positions at chosen minutes of a minute replay.
 """
 

@@ -16,7 +16,7 @@ from nautilus_trader.trading.strategy import Strategy
 from options.instruments import daily_bar_type, make_equity, make_option_contract
 from options.market_calendar import session_close_ns
 from options.occ import parse_occ
-from strategies.short_option import ShortOptionConfig, ShortOptionStrategy
+from strategies.structure_engine import StructureEngine, StructureEngineConfig
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.runner import RunData, new_engine, replay_order
 
@@ -66,14 +66,15 @@ def test_only_the_shares_the_strategy_received_are_sold() -> None:
     )
     engine = new_engine(config, RunData([SPY], [PUT], replay_order(bars, [quote])))
     engine.add_strategy(ShareHolder())
-    put_strategy = ShortOptionStrategy(
-        ShortOptionConfig(
+    put_strategy = StructureEngine(
+        StructureEngineConfig(
             underlying="SPY",
+            structure="short_put",
+            structure_params={"strike": {"moneyness": 1.0}},
             entry_schedule="daily",
             entry_end="2021-01-04",
             dte_min=0,
             dte_max=10,
-            target_moneyness=1.0,
             quantity=1,
         )
     )

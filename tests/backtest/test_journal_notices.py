@@ -21,7 +21,7 @@ from options.instruments import daily_bar_type, make_equity, make_option_contrac
 from options.market_calendar import session_close_ns
 from options.occ import parse_occ
 from risk.notify import AppriseNotifier
-from strategies.short_option import ShortOptionConfig, ShortOptionStrategy
+from strategies.structure_engine import StructureEngine, StructureEngineConfig
 from strategies.toolkit.signal import Signal, store_latest_signal
 from tests.unit.risk.channel_server import channel_server
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
@@ -52,15 +52,14 @@ def test_spread_entry_is_journalled_and_the_owner_gets_rejects_and_a_daily_summa
     )
     engine = new_engine(config, RunData([SPY], [SHORT, WING], replay_order([bar], quotes)))
     engine.add_strategy(
-        ShortOptionStrategy(
-            ShortOptionConfig(
+        StructureEngine(
+            StructureEngineConfig(
                 underlying="SPY",
+                structure="bull_put_spread",
+                structure_params={"strike": {"moneyness": 1.0}, "width": 10},
                 entry_schedule="daily",
                 dte_min=40,
                 dte_max=50,
-                target_delta=None,
-                target_moneyness=1.0,
-                wing_width=10,
                 quantity=5,
             )
         )
@@ -82,7 +81,7 @@ def test_spread_entry_is_journalled_and_the_owner_gets_rejects_and_a_daily_summa
         engine.run(end=ts + 10**9)
         rejected = OrderRejected(
             TraderId("BACKTESTER-001"),
-            StrategyId("ShortOptionStrategy-000"),
+            StrategyId("StructureEngine-000"),
             SHORT.id,
             ClientOrderId("O-REJECTED-1"),
             AccountId("US-001"),
@@ -91,11 +90,11 @@ def test_spread_entry_is_journalled_and_the_owner_gets_rejects_and_a_daily_summa
             ts,
             ts,
         )
-        engine.kernel.msgbus.publish(topic="events.order.ShortOptionStrategy-000", msg=rejected)
+        engine.kernel.msgbus.publish(topic="events.order.StructureEngine-000", msg=rejected)
         (record,) = journal.rows()
         engine.dispose()
     legs = record["legs"]
-    assert record["structure"] == "put credit spread"
+    assert record["structure"] == "bull put spread"
     assert [leg["side"] for leg in record["legs"]] == ["SELL", "BUY"]
     assert [leg["fill_price"] for leg in record["legs"]] == [11.28, 8.11]
     assert round(record["fill_price"], 6) == round(11.28 - 8.11, 6) == record["limit_price"]

@@ -4,7 +4,7 @@ Real LEAN files: SPXW minute quotes of 2021-01-04 with the SPX minute bars (whic
 16:00 with the official close 3700.65), and SPY's minute trade bars of 2023-08-03 (04:00 to
 20:00 New York, pre- and after-market included).
 
-``ShortOptionStrategy`` (the shipped strategy, deciding just after the session's close bar)
+``StructureEngine`` (the shipped strategy, deciding just after the session's close bar)
 sells the 3700 put nearest 2 days out at the close: the SPXW 2021-01-06 3700 put at the bid of
 its 16:00 quote, ``57540000,283000,301000,271000,280000,30,287000,364000,282000,290000,2``:
 28.00 (ask 29.00). Equity at the close, marked at the mid 28.50: 100,000 + 2,800.00 - 0.65 -
@@ -71,16 +71,16 @@ def test_short_option_strategy_decides_at_the_close_of_a_minute_replay(
         venue=VenueSection(starting_balance=100_000.0),
         strategies=[
             StrategyEntry(
-                strategy_path="strategies.short_option:ShortOptionStrategy",
-                config_path="strategies.short_option:ShortOptionConfig",
+                strategy_path="strategies.structure_engine:StructureEngine",
+                config_path="strategies.structure_engine:StructureEngineConfig",
                 config={
                     "underlying": "SPX",
-                    "option_kind": "put",
+                    "structure": "short_put",
+                    "structure_params": {"strike": {"moneyness": 1.0}},
+                    "expiration_choice": "best_first_leg",
                     "entry_schedule": "daily",
                     "dte_min": 1,
                     "dte_max": 5,
-                    "target_delta": None,
-                    "target_moneyness": 1.0,
                     "quantity": 1,
                 },
             )

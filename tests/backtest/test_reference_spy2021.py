@@ -160,7 +160,12 @@ def test_put_credit_spread_round_trip_changes_cash_by_leg_pnl_less_fees(
 
     config = _single_trade_config(reference_config, dt.date(2021, 1, 4))
     config = config.with_strategy_fields(
-        entry_schedule="daily", dte_min=40, dte_max=50, wing_width=10, exit_dte=21
+        structure="bull_put_spread",
+        structure_params={"short_delta": 0.50, "width": 10},
+        entry_schedule="daily",
+        dte_min=40,
+        dte_max=50,
+        exit_dte=21,
     )
     engine = _run_until(config, spy2021_catalog, session_close_ns(dt.date(2021, 2, 1)))
 

@@ -25,16 +25,17 @@ MARKET = {  # ticker: (close, {put symbol: bid})
     "QQQ": ("360.4000", {"QQQ240719P00360000": "4.20", "QQQ240719P00350000": "2.05"}),
 }
 STRATEGY = """\
-  - strategy_path: strategies.short_option:ShortOptionStrategy
-    config_path: strategies.short_option:ShortOptionConfig
+  - strategy_path: strategies.structure_engine:StructureEngine
+    config_path: strategies.structure_engine:StructureEngineConfig
     config:
       underlying: {ticker}
       order_id_tag: {ticker}
-      option_kind: put
+      structure: short_put
+      structure_params: {{strike: {{moneyness: 1.0}}}}
+      expiration_choice: best_first_leg
       entry_schedule: daily
       dte_min: 30
       dte_max: 60
-      target_moneyness: 1.0
       quantity: 1
 """
 

@@ -9,7 +9,7 @@ from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from options.instruments import daily_bar_type, make_equity, make_option_contract
 from options.market_calendar import session_close_ns
 from options.occ import parse_occ
-from strategies.short_option import ShortOptionConfig, ShortOptionStrategy
+from strategies.structure_engine import StructureEngine, StructureEngineConfig
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.runner import RunData, new_engine, replay_order
 
@@ -38,15 +38,14 @@ def _run(wing_size: int) -> tuple[list[str], float]:
     )
     engine = new_engine(config, RunData([SPY], [SHORT, WING], replay_order([bar], quotes)))
     engine.add_strategy(
-        ShortOptionStrategy(
-            ShortOptionConfig(
+        StructureEngine(
+            StructureEngineConfig(
                 underlying="SPY",
+                structure="bull_put_spread",
+                structure_params={"short_delta": 0.50, "width": 10},
                 entry_schedule="daily",
                 dte_min=40,
                 dte_max=50,
-                target_delta=None,
-                target_moneyness=1.0,
-                wing_width=10,
                 quantity=5,
             )
         )

@@ -17,7 +17,7 @@ from risk.data_quality import DataQualityConfig
 from risk.entry_sizing import EntrySizingConfig
 from risk.gate import stored_entries
 from risk.pretrade import PreTradeConfig
-from strategies.short_option import ShortOptionConfig, ShortOptionStrategy
+from strategies.structure_engine import StructureEngine, StructureEngineConfig
 from tests.backtest.test_spread_all_or_none import DAY, SHORT, SPY, WING, _quote
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.runner import RunData, new_engine, replay_order
@@ -40,17 +40,16 @@ def _run(wing_bid: str) -> tuple[list[str], list[Any], list[Any]]:
         strategies=[],
     )
     engine = new_engine(config, RunData([SPY], [SHORT, WING], replay_order([bar], quotes)))
-    strategy = ShortOptionConfig(
+    strategy = StructureEngineConfig(
         underlying="SPY",
+        structure="bull_put_spread",
+        structure_params={"strike": {"moneyness": 1.0}, "width": 10},
         entry_schedule="daily",
         dte_min=40,
         dte_max=50,
-        target_delta=None,
-        target_moneyness=1.0,
-        wing_width=10,
         quantity=5,
     )
-    engine.add_strategy(ShortOptionStrategy(strategy))
+    engine.add_strategy(StructureEngine(strategy))
     guard = RiskGuard(RiskGuardConfig(underlying="SPY", entry=ENTRY))
     engine.add_actor(guard)
     engine.run(end=ts + 10**9)
@@ -68,7 +67,7 @@ def test_a_spread_is_proposed_with_its_max_loss_and_cut_to_the_risk_budget() -> 
     # worst-case loss of one spread: (10 - (11.28 - 8.11)) x 100 = 683; 2,000 / 683 = 2.9
     assert sorted(fills) == ["BUY SPY210219P00360000 2", "SELL SPY210219P00370000 2"]
     (entry,) = entries
-    assert (entry.structure, entry.underlying, entry.quantity) == ("put_credit_spread", "SPY", 2)
+    assert (entry.structure, entry.underlying, entry.quantity) == ("bull_put_spread", "SPY", 2)
     assert entry.max_loss == 2 * 683.0
     assert entry.instruments == ("SPY210219P00370000.US", "SPY210219P00360000.US")
     (resized,) = events

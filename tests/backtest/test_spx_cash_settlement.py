@@ -84,18 +84,18 @@ def _config(end: dt.date, dte: tuple[int, int], moneyness: float) -> RunConfig:
         venue=VenueSection(starting_balance=float(START)),
         strategies=[
             StrategyEntry(
-                strategy_path="strategies.short_option:ShortOptionStrategy",
-                config_path="strategies.short_option:ShortOptionConfig",
+                strategy_path="strategies.structure_engine:StructureEngine",
+                config_path="strategies.structure_engine:StructureEngineConfig",
                 config={
                     "underlying": "SPX",
-                    "option_kind": "put",
+                    "structure": "short_put",
+                    "structure_params": {"strike": {"moneyness": moneyness}},
+                    "expiration_choice": "best_first_leg",
                     "entry_schedule": "daily",
                     "entry_start": day,
                     "entry_end": day,
                     "dte_min": dte[0],
                     "dte_max": dte[1],
-                    "target_delta": None,
-                    "target_moneyness": moneyness,
                     "quantity": 1,
                 },
             )

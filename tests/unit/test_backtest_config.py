@@ -7,8 +7,8 @@ from tradefly.backtest.config import load_run_config
 
 BASE = "name: x\ndata: {start: 2021-01-04}\nvenue: {starting_balance: 1000}\n"
 PATHS = (
-    "strategy_path: strategies.short_option:ShortOptionStrategy, "
-    "config_path: strategies.short_option:ShortOptionConfig"
+    "strategy_path: strategies.structure_engine:StructureEngine, "
+    "config_path: strategies.structure_engine:StructureEngineConfig"
 )
 
 
@@ -20,17 +20,27 @@ def _strategy(fields: str) -> str:
     ("strategy", "message"),
     [
         (
-            "target_delta: -0.5, dte_mn: 3",
+            "structure: short_put, dte_mn: 3",
             r"strategies\[0\].config.dte_mn: unknown key \(did you mean dte_min\?\)",
         ),
-        ("target_delta: -0.5, stop_loss_multiple: 0.5", "stop_loss_multiple was 0.5"),
-        ("target_delta: -0.5, target_moneyness: 1.0", "exactly one of"),
-        ("target_delta: high", r"strategies\[0\].config.target_delta"),
-        ("target_delta: 0.5", r"target_delta was 0.5 for a put; a put's delta is negative"),
+        ("structure: short_put, stop_loss_multiple: 0.5", "stop_loss_multiple was 0.5"),
+        ("structure: straddle", r"structure was 'straddle', not one of \['bear_"),
         (
-            "option_kind: call, target_delta: -0.3",
-            r"target_delta was -0.3 for a call; a call's delta is positive",
+            "structure: short_put, structure_params: {delta: high}",
+            r"structure_params of short_put: StrikeByDelta.delta must be .* got 'high'",
         ),
+        (
+            "structure: iron_condor, structure_params: {wings: 3}",
+            r"structure_params of iron_condor: .*unexpected keyword argument 'wings'",
+        ),
+        ("structure: covered_call", "holds shares, which the engine does not trade yet"),
+        ("structure: calendar, expiration_choice: nearest", "needs a single-expiration"),
+        ("structure: short_put, max_spread: 0", "max_spread was 0"),
+        (
+            "structure: short_put, choices: [{structure: long_put}]",
+            "exactly one of structure and choices must be set",
+        ),
+        ("choices: [{structure: condor}]", r"choices\[0\]: structure was 'condor'"),
     ],
 )
 def test_invalid_strategy_sections_name_the_field(
@@ -44,7 +54,7 @@ def test_invalid_strategy_sections_name_the_field(
 
 def test_unknown_top_level_field_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
-    path.write_text(BASE + "strategies:\n" + _strategy("target_delta: -0.5") + "fill: bid\n")
+    path.write_text(BASE + "strategies:\n" + _strategy("structure: short_put") + "fill: bid\n")
     with pytest.raises(ValueError, match="fill: unknown key"):
         load_run_config(path)
 
@@ -66,28 +76,28 @@ def test_replay_end_defaults_past_the_last_possible_expiry() -> None:
 
 def test_several_strategies_on_several_underlyings(tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
-    qqq = _strategy("target_delta: -0.3, dte_max: 60, order_id_tag: QQQ").replace("SPY", "QQQ")
-    path.write_text(BASE + "strategies:\n" + _strategy("target_delta: -0.5") + qqq)
+    qqq = _strategy("structure: short_put, dte_max: 60, order_id_tag: QQQ").replace("SPY", "QQQ")
+    path.write_text(BASE + "strategies:\n" + _strategy("structure: short_put") + qqq)
     config = load_run_config(path)
     assert config.underlyings() == ["SPY", "QQQ"]  # the first is the benchmark
     assert config.replay_end().isoformat() == "2022-01-09"  # the later: QQQ, 2021-10-31 + 60 + 10
     assert [s.id.value for s in config.build_strategies()] == [
-        "ShortOptionStrategy-None",
-        "ShortOptionStrategy-QQQ",
+        "StructureEngine-None",
+        "StructureEngine-QQQ",
     ]
 
 
 def test_data_underlyings_names_the_replayed_tickers(tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
     text = BASE.replace("{start:", "{underlyings: [iwm, SPY], start:")
-    path.write_text(text + "strategies:\n" + _strategy("target_delta: -0.5"))
+    path.write_text(text + "strategies:\n" + _strategy("structure: short_put"))
     assert load_run_config(path).underlyings() == ["IWM", "SPY"]
 
 
 def test_a_run_without_an_end_or_entry_end_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
     path.write_text(
-        BASE + f"strategies:\n  - {{{PATHS}, config: {{underlying: SPY, target_delta: -0.5}}}}\n"
+        BASE + f"strategies:\n  - {{{PATHS}, config: {{underlying: SPY, structure: short_put}}}}\n"
     )
     with pytest.raises(ValueError, match=r"data\.end: not set, and no strategy.s config has an"):
         load_run_config(path)

@@ -18,12 +18,12 @@ def test_set_start_and_end_change_the_run():
     config = apply_overrides(
         load_run_config(REFERENCE),
         REFERENCE,
-        ["strategy.target_delta=-0.3", "venue.starting_balance=50000", "data.half_spread=0.1"],
+        ["strategy.quantity=3", "venue.starting_balance=50000", "data.half_spread=0.1"],
         start=dt.date(2021, 3, 1),
         end=dt.date(2021, 6, 30),
     )
     strategy = config.strategies[0].config
-    assert strategy["target_delta"] == -0.3
+    assert strategy["quantity"] == 3
     assert config.venue.starting_balance == 50_000.0
     assert config.data.half_spread == 0.1
     assert (config.data.start, config.data.end) == (dt.date(2021, 3, 1), dt.date(2021, 6, 30))
@@ -45,11 +45,11 @@ def test_set_names_one_of_several_strategies(tmp_path: Path):
 @pytest.mark.parametrize(
     ("assignment", "message"),
     [
-        ("strategy.target_delta", r"--set 'strategy.target_delta': expected section.field=value"),
+        ("strategy.quantity", r"--set 'strategy.quantity': expected section.field=value"),
         ("strategy.dte_mn=3", r"--set strategy.dte_mn: unknown key"),
         ("strategies[1].config.dte_min=3", r"--set strategies\[1\].config.dte_min: unknown key"),
         ("venue.fee=1", r"--set venue.fee: unknown key"),
-        ("strategy.target_delta=0.4", r"target_delta was 0.4 for a put"),
+        ("strategy.structure=straddle", r"structure was 'straddle', not one of"),
         ("venue.starting_balance=lots", r"--set: .*starting_balance"),
     ],
 )

@@ -65,8 +65,8 @@ def test_options_that_all_expired_before_the_start_are_named(
 ) -> None:
     catalog = _catalog_with_calls_only(tmp_path / "catalog")
     argv = ["backtest", str(REFERENCE), "--catalog", str(catalog), "--reports", str(tmp_path)]
-    calls = ["--set", "data.option_kinds=[call]", "--set", "strategy.option_kind=call"]
-    calls += ["--set", "strategy.target_delta=0.5", "--start", "2021-04-01"]
+    calls = ["--set", "data.option_kinds=[call]", "--set", "strategy.structure=short_call"]
+    calls += ["--start", "2021-04-01"]
     assert main([*argv, *calls, "--quiet"]) == 1
     assert capsys.readouterr().err == (
         "error: no SPY calls in the catalog expire on or after 2021-04-01; "

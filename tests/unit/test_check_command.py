@@ -126,8 +126,8 @@ LIVE_MUTATIONS: list[tuple[str, Mutation, str]] = [
     ),
     (
         "strategy-validation",
-        lambda r: _strategy(r).update(option_kind="straddle"),
-        "strategies[0].config: option_kind was 'straddle', not 'put' or 'call'",
+        lambda r: _strategy(r).update(expiration_choice="furthest"),
+        "strategies[0].config: expiration_choice was 'furthest', not one of",
     ),
     (
         "identifier",
@@ -254,14 +254,14 @@ BACKTEST_MUTATIONS: list[tuple[str, Mutation, str]] = [
     ),
     (
         "strategy-validation",
-        lambda r: _strategy(r).update(target_moneyness=1.0),
-        "strategies[0].config: exactly one of target_delta and target_moneyness must be set",
+        lambda r: _strategy(r).update(max_spread=-1),
+        "strategies[0].config: max_spread was -1.0, not positive",
     ),
     (
         "strategy-path",
-        lambda r: r["strategies"][0].update(strategy_path="strategies.short_option:Nope"),
-        "strategies[0].strategy_path: cannot import 'strategies.short_option:Nope' "
-        "(module 'strategies.short_option' has no attribute 'Nope')",
+        lambda r: r["strategies"][0].update(strategy_path="strategies.structure_engine:Nope"),
+        "strategies[0].strategy_path: cannot import 'strategies.structure_engine:Nope' "
+        "(module 'strategies.structure_engine' has no attribute 'Nope')",
     ),
     (
         "retired-strategy-section",

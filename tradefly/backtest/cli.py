@@ -63,7 +63,7 @@ def add_backtest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         default=[],
         metavar="KEY=VALUE",
         help=(
-            "override a config field, e.g. --set strategy.target_delta=-0.3 (one strategy) or "
+            "override a config field, e.g. --set strategy.dte_max=40 (one strategy) or "
             "strategies[1].config.quantity=2 (repeatable)"
         ),
     )

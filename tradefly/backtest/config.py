@@ -112,7 +112,7 @@ class StrategyEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     Parameters
     ----------
     strategy_path : str
-        ``package.module:Class`` of the strategy (``strategies.short_option:ShortOptionStrategy``).
+        ``package.module:Class`` of the strategy (``strategies.structure_engine:StructureEngine``).
     config_path : str
         ``package.module:Class`` of its config.
     config : dict

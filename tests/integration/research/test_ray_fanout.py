@@ -48,12 +48,12 @@ def test_a_two_parameter_sweep_on_ray_equals_the_runs_one_by_one(
     ray_local: Any, spy2021_catalog: Path
 ) -> None:
     grid = parse_grid(
-        REFERENCE, ["strategy.target_delta=-0.3,-0.5", "venue.commission_per_contract=0.65,1.0"]
+        REFERENCE, ["strategy.dte_max=40,50", "venue.commission_per_contract=0.65,1.0"]
     )
     configs = sweep_configs(REFERENCE, grid, dt.date(2021, 1, 4), dt.date(2021, 3, 31))
     assert [a for a, _ in configs] == [
-        {"strategy.target_delta": d, "venue.commission_per_contract": c}
-        for d in ("-0.3", "-0.5")
+        {"strategy.dte_max": d, "venue.commission_per_contract": c}
+        for d in ("40", "50")
         for c in ("0.65", "1.0")
     ]
     on_ray = run_sweep(configs, spy2021_catalog, use_ray=True)

@@ -25,6 +25,19 @@ CASES = [
     ("long_call", presets.long_call(), [(L, C, 100, 1, FRONT)], 3.10, 3.00, INF, 310, (103.10,)),
     # long P100 at 3.10: best case the stock goes to 0: (100 - 3.10) x 100.
     ("long_put", presets.long_put(), [(L, P, 100, 1, FRONT)], 3.10, 3.00, 9690, 310, (96.90,)),
+    # naked short P95 at 1.20: loses (95 - 1.20) x 100 at 0; same trade as the cash-secured put.
+    ("short_put", presets.short_put(), [(S, P, 95, 1, FRONT)], -1.20, -1.25, 120, 9380, (93.80,)),
+    # naked short C105 at 1.20: unbounded loss above 105 + 1.20.
+    (
+        "short_call",
+        presets.short_call(),
+        [(S, C, 105, 1, FRONT)],
+        -1.20,
+        -1.25,
+        120,
+        INF,
+        (106.20,),
+    ),
     # 3.10 - 1.20 = 1.90 debit; profit (5 - 1.90) x 100.
     (
         "bull_call_spread",

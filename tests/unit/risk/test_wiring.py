@@ -17,9 +17,9 @@ from tradefly.cli import main
 
 BASE = (
     "name: x\ndata: {start: 2021-01-04, end: 2021-02-01}\nvenue: {starting_balance: 1000}\n"
-    "strategies:\n  - strategy_path: strategies.short_option:ShortOptionStrategy\n"
-    "    config_path: strategies.short_option:ShortOptionConfig\n"
-    "    config: {underlying: SPY, target_delta: -0.5}\n"
+    "strategies:\n  - strategy_path: strategies.structure_engine:StructureEngine\n"
+    "    config_path: strategies.structure_engine:StructureEngineConfig\n"
+    "    config: {underlying: SPY, structure: short_put}\n"
 )
 GUARD = (
     "actors:\n  - actor_path: actors.risk_guard:RiskGuard\n"

@@ -1,6 +1,6 @@
 """Flatten from the control app closes the position at the (loopback) broker.
 
-A real node (``build_trading_node``, as ``tradefly live`` builds it) runs ``ShortOptionStrategy``
+A real node (``build_trading_node``, as ``tradefly live`` builds it) runs ``StructureEngine``
 and the ``RiskGuard`` (evaluating every 0.3 s) on one state store against the fake Tradier on
 127.0.0.1. The owner logs in to the control app over that store (password and TOTP), and
 posts "Flatten everything" with a fresh code: the app writes the owner command, the guard

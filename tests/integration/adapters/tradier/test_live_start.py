@@ -77,9 +77,9 @@ def _config(tmp_path: Path, url: str, **top: Any) -> Path:
         "execution": {"base_url": url, "max_retries": 0, "http_timeout_secs": 2.0},
         "strategies": [
             {
-                "strategy_path": "strategies.short_option:ShortOptionStrategy",
-                "config_path": "strategies.short_option:ShortOptionConfig",
-                "config": {"underlying": "SPY", "target_delta": -0.3},
+                "strategy_path": "strategies.structure_engine:StructureEngine",
+                "config_path": "strategies.structure_engine:StructureEngineConfig",
+                "config": {"underlying": "SPY", "structure": "bull_put_spread"},
             }
         ],
         **top,

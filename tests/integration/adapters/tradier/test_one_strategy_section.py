@@ -39,15 +39,16 @@ pytestmark = pytest.mark.timeout(60)
 
 SECTION = """\
 strategies:
-  - strategy_path: strategies.short_option:ShortOptionStrategy
-    config_path: strategies.short_option:ShortOptionConfig
+  - strategy_path: strategies.structure_engine:StructureEngine
+    config_path: strategies.structure_engine:StructureEngineConfig
     config:
       underlying: SPY
-      option_kind: put
+      structure: short_put
+      structure_params: {strike: {moneyness: 1.0}}
+      expiration_choice: best_first_leg
       entry_schedule: daily
       dte_min: 0
       dte_max: 400
-      target_moneyness: 1.0
       quantity: 1
       max_open_trades: 1
       assigned_shares: hold

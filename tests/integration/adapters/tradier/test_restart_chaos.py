@@ -1,4 +1,4 @@
-"""Restart chaos: SIGKILL a live ``ShortOptionStrategy`` node at random moments, restart it.
+"""Restart chaos: SIGKILL a live ``StructureEngine`` node at random moments, restart it.
 
 The node runs in a child process (:mod:`tests.integration.adapters.tradier.chaos_node`) built
 by ``build_trading_node`` as ``tradefly live`` builds it; it decides every 0.4 s. The fake
@@ -60,16 +60,23 @@ SETTLE_TIMEOUT_SECS = 60.0
 SUBMITTED = {"working", "filled", "canceled", "expired"}  # intent states that reached the broker
 OPEN_INTENT = {"minted", "working"}
 
+ATM = {"moneyness": 1.0}  # spot 472.6: the 470 put (the spread's wing: the 460 put)
+
 # Entries fill at the high quotes and the take-profit (50% of the credit) triggers at the low.
 OPEN_PRICE = {SHORT_PUT: 3.10, LONG_PUT: 1.90}
 CLOSE_PRICE = {SHORT_PUT: 1.04, LONG_PUT: 0.60}
 HIGH = {SHORT_PUT: (3.10, 3.14), LONG_PUT: (1.88, 1.92)}
 LOW = {SHORT_PUT: (1.00, 1.04), LONG_PUT: (0.60, 0.64)}
 
-VARIANTS = {
-    "combo": {"wing_width": 10, "spread_orders": "combo"},
-    "legs": {"wing_width": 10, "spread_orders": "legs"},
-    "single": {"wing_width": None, "spread_orders": "legs"},
+SPREAD = {"structure": "bull_put_spread", "structure_params": {"strike": ATM, "width": 10}}
+VARIANTS: dict[str, dict[str, object]] = {
+    "combo": {**SPREAD, "spread_orders": "combo"},
+    "legs": {**SPREAD, "spread_orders": "legs"},
+    "single": {
+        "structure": "short_put",
+        "structure_params": {"strike": ATM},
+        "spread_orders": "legs",
+    },
 }
 
 pytestmark = pytest.mark.timeout(900)
@@ -255,8 +262,6 @@ def chaos_config(server: FakeTradier, folder: Path, variant: str) -> Path:
     config = yaml.safe_load(path.read_text())
     strategy = config["strategies"][0]["config"]
     strategy.update(VARIANTS[variant], quantity=QUANTITY, max_open_trades=MAX_OPEN_TRADES)
-    if strategy["wing_width"] is None:
-        del strategy["wing_width"]
     config["state_store"] = str(folder / "state.sqlite")
     config["log_level"] = "INFO"
     path.write_text(yaml.safe_dump(config))

@@ -45,8 +45,13 @@ def risk_config(server: FakeTradier, folder: Path, channel: Channel) -> Path:
     path = combo_config(server, folder)
     config = yaml.safe_load(path.read_text())
     strategy = config["strategies"][0]["config"]
-    del strategy["wing_width"]
-    strategy.update(spread_orders="legs", quantity=1, max_open_trades=1)
+    strategy.update(
+        structure="short_put",
+        structure_params={"strike": {"moneyness": 1.0}},
+        spread_orders="legs",
+        quantity=1,
+        max_open_trades=1,
+    )
     config["state_store"] = str(folder / "state.sqlite")
     config["log_level"] = "INFO"
     config["actors"] = [

@@ -1,4 +1,4 @@
-"""``ShortOptionStrategy`` with ``spread_orders: combo`` on a real node against the fake Tradier.
+"""``StructureEngine`` with ``spread_orders: combo`` on a real node against the fake Tradier.
 
 The strategy's put credit spread opens as ONE ``multileg`` order and closes as another; the
 per-leg fills build per-leg positions and the strategy's trade (both legs, the credit).
@@ -14,7 +14,7 @@ from nautilus_trader.model.identifiers import InstrumentId, is_generic_spread_id
 from nautilus_trader.model.objects import Price, Quantity
 
 from options.instruments import daily_bar_type
-from strategies.short_option import ShortOptionConfig, ShortOptionStrategy, validate_config
+from strategies.structure_engine import StructureEngine, StructureEngineConfig, validate_config
 from tests.integration.adapters.tradier.fake_server import FakeTradier
 from tests.integration.adapters.tradier.node_harness import (
     LONG_ID,
@@ -30,7 +30,7 @@ from tests.integration.adapters.tradier.node_harness import (
 pytestmark = pytest.mark.timeout(60)
 
 SPY_ID = InstrumentId.from_str("SPY.US")
-STRATEGY = "strategies.short_option"
+STRATEGY = "strategies.structure_engine"
 
 
 def combo_config(server: FakeTradier, folder: Path) -> Path:
@@ -41,16 +41,17 @@ def combo_config(server: FakeTradier, folder: Path) -> Path:
     config["data"]["use_streaming"] = False  # quotes are polled, as on the sandbox
     config["strategies"] = [
         {
-            "strategy_path": f"{STRATEGY}:ShortOptionStrategy",
-            "config_path": f"{STRATEGY}:ShortOptionConfig",
+            "strategy_path": f"{STRATEGY}:StructureEngine",
+            "config_path": f"{STRATEGY}:StructureEngineConfig",
             "config": {
                 "underlying": "SPY",
-                "option_kind": "put",
+                "structure": "bull_put_spread",
+                # spot 472.6: the 470 put, and the 460 put 10 below it
+                "structure_params": {"strike": {"moneyness": 1.0}, "width": 10},
+                "expiration_choice": "best_first_leg",
                 "entry_schedule": "daily",
                 "dte_min": 0,
                 "dte_max": 400,
-                "target_moneyness": 1.0,  # spot 472.6: the 470 put
-                "wing_width": 10,  # the 460 put
                 "quantity": 2,
                 "max_open_trades": 1,
                 "take_profit_pct": 0.5,
@@ -79,7 +80,7 @@ def net_position(running: RunningNode, instrument_id: InstrumentId) -> float:
     return float(running.node.portfolio.net_position(instrument_id))
 
 
-def quoted(strategy: ShortOptionStrategy, bids: dict[InstrumentId, float]) -> bool:
+def quoted(strategy: StructureEngine, bids: dict[InstrumentId, float]) -> bool:
     """Whether the strategy holds a quote at each bid for its next session decision."""
     pending = strategy._quotes
     return all(i in pending and pending[i].bid_price.as_double() == bid for i, bid in bids.items())
@@ -143,7 +144,7 @@ async def test_put_credit_spread_opens_and_closes_as_one_multileg_order(
 
 
 def test_spread_orders_must_be_legs_or_combo() -> None:
-    config = ShortOptionConfig(underlying="SPY", target_delta=-0.3, spread_orders="basket")
+    config = StructureEngineConfig(underlying="SPY", structure="short_put", spread_orders="basket")
     with pytest.raises(ValueError, match="spread_orders was 'basket'"):
         validate_config(config)
 

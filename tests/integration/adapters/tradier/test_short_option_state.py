@@ -1,4 +1,4 @@
-"""``ShortOptionStrategy`` state on a real node against the fake Tradier: what a restart keeps,
+"""``StructureEngine`` state on a real node against the fake Tradier: what a restart keeps,
 what a failed entry frees, how trades sharing one netted contract exit, which quotes count.
 """
 
@@ -39,9 +39,15 @@ def single_put_config(server: FakeTradier, folder: Path, **overrides: Any) -> Pa
     path = combo_config(server, folder)
     config = yaml.safe_load(path.read_text())
     strategy = config["strategies"][0]["config"]
-    for key in ("wing_width", "spread_orders"):
-        strategy.pop(key)
-    strategy.update({"quantity": 1, **overrides})
+    strategy.pop("spread_orders")
+    strategy.update(
+        {
+            "structure": "short_put",
+            "structure_params": {"strike": {"moneyness": 1.0}},
+            "quantity": 1,
+            **overrides,
+        }
+    )
     path.write_text(yaml.safe_dump(config))
     return path
 

@@ -82,7 +82,7 @@ def test_sandbox_yaml_builds_a_node_config() -> None:
     assert provider.filters["monthly_only"] is True
     assert InstrumentId.from_str("SPY.US") in provider.load_ids
     (strategy,) = config.strategies
-    assert strategy.strategy_path == "strategies.short_option:ShortOptionStrategy"
+    assert strategy.strategy_path == "strategies.structure_engine:StructureEngine"
     assert config.exec_engine.reconciliation
 
 
@@ -112,8 +112,8 @@ def test_live_command_refuses_unarmed_live(
 
 def _strategy(**config: object) -> dict[str, object]:
     return {
-        "strategy_path": "strategies.short_option:ShortOptionStrategy",
-        "config_path": "strategies.short_option:ShortOptionConfig",
+        "strategy_path": "strategies.structure_engine:StructureEngine",
+        "config_path": "strategies.structure_engine:StructureEngineConfig",
         "config": config,
     }
 
@@ -127,9 +127,9 @@ QQQ_PUT = InstrumentId.from_str("QQQ260116P00400000.US")
 def test_held_options_are_claimed_by_the_strategy_trading_their_underlying_and_kind() -> None:
     raw = {
         "strategies": [
-            _strategy(underlying="SPY", option_kind="put"),
-            _strategy(underlying="SPY", option_kind="call"),
-            _strategy(underlying="SPX"),  # ShortOptionConfig's default kind: puts
+            _strategy(underlying="SPY", structure="short_put"),
+            _strategy(underlying="SPY", structure="bear_call_spread"),
+            _strategy(underlying="SPX", structure="bull_put_spread"),  # puts only
         ]
     }
     spxw_call = InstrumentId.from_str("SPXW260116C05200000.US")
@@ -145,8 +145,10 @@ def test_held_options_are_claimed_by_the_strategy_trading_their_underlying_and_k
 def test_a_held_option_is_claimed_once_and_configured_claims_are_kept() -> None:
     raw = {
         "strategies": [
-            _strategy(underlying="SPY", option_kind="put", external_order_claims=[str(SPY_PUT)]),
-            _strategy(underlying="spy", option_kind="PUT"),
+            _strategy(
+                underlying="SPY", structure="short_put", external_order_claims=[str(SPY_PUT)]
+            ),
+            _strategy(underlying="spy", structure="cash_secured_put"),
         ]
     }
     put_2 = InstrumentId.from_str("SPY260116P00460000.US")

@@ -1,18 +1,23 @@
-"""Short puts (or calls) and their credit spreads, entered on a schedule and held to an exit.
+"""One strategy engine for every option structure: entries on a schedule, exits, restarts.
 
-Each session close the strategy sees the chain quoted at that close, then in order:
+The engine trades one structure (a preset of :mod:`options.presets` named in the config,
+e.g. ``iron_condor``) on one underlying. Each session close it sees the chain quoted at that
+close, then in order:
 
 1. closes shares received by assignment (``assigned_shares="close_next_session"``) once a
    later session has closed;
-2. checks open trades against the exit rules (take-profit, stop-loss, DTE) using the natural
-   price to close (pay the ask on shorts, receive the bid on longs), only when every leg is
-   quoted at this close; while the risk guard's decision is ``flatten`` every such trade is
-   closed (tag ``risk_flatten``); the owner's flatten command, published by the risk guard on
-   :data:`risk.OWNER_FLATTEN_TOPIC` (a structure id or ``*``), closes the named open trades at
-   once with market orders (tag ``owner_flatten``), quoted or not;
-3. enters a new trade when the schedule says so: expiration by a DTE window, short strike by
-   delta or moneyness, optional long wing by width. All legs are checked for a two-sided quote
-   with enough size before any order is sent. Sells fill at the bid and buys at the ask.
+2. checks open trades against the exit rules (:class:`strategies.toolkit.exits.ExitRules`:
+   take-profit, stop-loss, DTE, a short leg's delta, the underlying through a short strike)
+   using the natural price to close (pay the ask on shorts, receive the bid on longs), only
+   when every leg is quoted at this close; while the risk guard's decision is ``flatten``
+   every such trade is closed (tag ``risk_flatten``); the owner's flatten command, published
+   by the risk guard on :data:`risk.OWNER_FLATTEN_TOPIC` (a structure id or ``*``), closes the
+   named open trades at once with market orders (tag ``owner_flatten``), quoted or not;
+3. enters a new trade when the schedule says so: the structure's legs are resolved on the
+   chain (:func:`strategies.toolkit.structure_selection.select`: expiration window, strikes by
+   delta, moneyness or offset, liquidity filters), sized (fixed, or a fraction of equity
+   against the structure's max loss; cash reserved for cash-secured puts) and checked for
+   quoted size before any order is sent. Sells fill at the bid and buys at the ask.
    Before every entry (never before an exit) the risk layer is asked with an
    :class:`risk.EntryProposal` (:func:`risk.check_entry`; ``allow`` when no risk guard
    runs): ``block`` and ``flatten`` skip the entry, ``reduce`` shrinks the contracts to the
@@ -21,7 +26,7 @@ Each session close the strategy sees the chain quoted at that close, then in ord
    greeks, IV, size, max loss, risk decision) and every order of a trade carries its structure
    tag (:mod:`strategies.toolkit.journal_entry`).
 
-A spread's legs are sent one of two ways (``spread_orders``):
+A trade of several legs is sent one of two ways (``spread_orders``):
 
 - ``legs``: one market order per leg, all in the same instant. In the simulation every leg was
   pre-checked for quoted size, so a spread fills all legs or none; at a broker one leg can fail
@@ -29,13 +34,12 @@ A spread's legs are sent one of two ways (``spread_orders``):
 - ``combo``: one market order on the generic spread instrument of the legs
   (:func:`nautilus_trader.model.identifiers.new_generic_spread_id`), which a multileg venue
   fills as a whole (the Tradier adapter sends one ``multileg`` order). The spread is the legs
-  with ratio ``-1`` for each short and ``+1`` for each wing, so BUYING it opens the trade
-  (``sell_to_open`` shorts, ``buy_to_open`` wings) and SELLING it closes it. The venue reports
-  one fill per leg with client order id ``{order}-LEG-{symbol}``; positions, the credit and the
-  exits are tracked from those leg fills. The spread instrument is requested from the data
-  client when it is not cached yet. The backtest venue fills spread orders only against
-  aggregated spread quotes, which this strategy does not subscribe to, so backtests use
-  ``legs``.
+  with ratio ``-r`` for a short leg of ``r`` contracts per structure and ``+r`` for a long
+  one, so BUYING it opens the trade and SELLING it closes it. The venue reports one fill per
+  leg with client order id ``{order}-LEG-{symbol}``; positions, the credit and the exits are
+  tracked from those leg fills. The spread instrument is requested from the data client when
+  it is not cached yet. The backtest venue fills spread orders only against aggregated spread
+  quotes, which this strategy does not subscribe to, so backtests use ``legs``.
 
 Expiry is left to the venue: out-of-the-money options expire worthless, in-the-money equity
 options are assigned (short) or exercised (long) into 100 shares per contract at the strike.
@@ -45,7 +49,9 @@ import datetime as dt
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
+import msgspec
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
@@ -74,6 +80,7 @@ from nautilus_trader.trading.strategy import Strategy
 from options import pricing
 from options.instruments import VENUE, daily_bar_type, equity_id
 from options.market_calendar import is_first_session_of_week, session_of_ns
+from options.structures import DteWindow, Side, StrikeByDelta, Structure
 from risk import (
     FLATTEN_ALL,
     OWNER_FLATTEN_TOPIC,
@@ -96,15 +103,16 @@ from strategies.toolkit.journal_entry import (
     LegContext,
     structure_tag,
 )
-from strategies.toolkit.selection import (
-    by_delta,
-    by_moneyness,
-    candidates,
-    nearest_expiration_only,
-    wing_for,
-)
 from strategies.toolkit.signal import latest_signal
-from strategies.toolkit.sizing import contracts_for_risk, max_loss_per_contract
+from strategies.toolkit.sizing import OPTION_MULTIPLIER, contracts_for_risk
+from strategies.toolkit.structure_selection import (
+    EXPIRATION_CHOICES,
+    Liquidity,
+    SelectedLeg,
+    Selection,
+    select,
+)
+from strategies.toolkit.structure_spec import build_structure
 
 SUBSCRIBE_AHEAD_DAYS = 7
 DECISION_DELAY_NS = 1_000_000  # act 1 ms after the session-close bar, once all close data is in
@@ -117,59 +125,67 @@ RISK_FLATTEN_TAG = ExitReason.RISK_FLATTEN.value
 OWNER_FLATTEN_TAG = ExitReason.OWNER_FLATTEN.value
 SIGNAL_NAMES = {-1: "bearish", 0: "neutral", 1: "bullish"}
 JOURNALLED_PARAMETERS = (
-    "option_kind",
+    "structure",
+    "structure_params",
     "entry_schedule",
     "dte_min",
     "dte_max",
+    "expiration_choice",
     "monthly_only",
-    "target_delta",
-    "target_moneyness",
-    "wing_width",
     "quantity",
     "risk_fraction",
     "take_profit_pct",
     "stop_loss_multiple",
+    "stop_loss_pct",
     "exit_dte",
+    "short_delta_limit",
 )
 
 
-class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
-    """Configuration of :class:`ShortOptionStrategy`.
+class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
+    """Configuration of :class:`StructureEngine`.
 
     Parameters
     ----------
     underlying : str
         Underlying ticker, e.g. ``SPY``; options are those with this underlying on venue ``US``.
-    option_kind : str, default "put"
-        ``put`` or ``call``: the kind sold (and bought as the wing).
-    entry_schedule : str, default "weekly"
-        ``daily`` (every session), ``weekly`` (first session of each ISO week) or
-        ``once_per_expiration`` (the first session an untraded expiration is quoted in the DTE
-        window; use with ``monthly_only`` for one trade per monthly cycle).
-    entry_start, entry_end : str | None
-        First and last session (ISO dates, inclusive) on which entries may happen.
+    structure : str
+        The preset traded, a key of :data:`options.presets.PRESETS` (``cash_secured_put``,
+        ``iron_condor``, ...).
+    structure_params : dict
+        The preset's keyword arguments as plain values (deltas, widths, ``kind``, ``strike``
+        as ``{delta: x}`` or ``{moneyness: x}``, ``front``/``back`` windows); see
+        :mod:`strategies.toolkit.structure_spec`.
     dte_min, dte_max : int
-        DTE window (calendar days) of the expiration to sell.
+        Expiration window (calendar days) of single-expiration presets.
+    dte_target : int | None
+        Preferred days to expiration inside the window (``expiration_choice: window``);
+        ``None`` is the middle of the window.
+    expiration_choice : str, default "window"
+        ``window``, ``nearest`` or ``best_first_leg``; see
+        :mod:`strategies.toolkit.structure_selection`.
     monthly_only : bool, default False
         Only standard monthly expirations (third Friday).
-    nearest_expiration : bool, default False
-        Restrict the strike choice to the nearest expiration inside the window.
-    target_delta : float | None
-        Pick the short strike whose delta (per share) is closest to this, e.g. ``-0.50``.
-        Vendor delta when the data has one, else computed from the mid (Black-Scholes).
-    target_moneyness : float | None
-        Pick the short strike closest to ``spot × target_moneyness`` (1.0 = nearest the money).
-        Exactly one of ``target_delta`` and ``target_moneyness`` must be set.
-    wing_width : float | None
-        Dollars between the short strike and the long wing; ``None`` sells the option alone.
+    max_spread, max_spread_fraction : float | None
+        Liquidity filters: widest bid-ask accepted on any leg, dollars per share and as a
+        fraction of the mid.
+    entry_schedule : str, default "weekly"
+        ``daily`` (every session), ``weekly`` (first session of each ISO week) or
+        ``once_per_expiration`` (one trade per expiration: a traded cycle is never entered
+        again; with ``expiration_choice: nearest`` and ``monthly_only`` one trade per monthly
+        cycle).
+    entry_start, entry_end : str | None
+        First and last session (ISO dates, inclusive) on which entries may happen.
     quantity : int, default 1
-        Contracts per trade when ``risk_fraction`` is not set.
+        Structures per trade when ``risk_fraction`` is not set.
     risk_fraction : float | None
-        Size each trade so its worst-case loss is at most this fraction of current equity.
+        Size each trade so its max loss at the natural price is at most this fraction of
+        current equity (structures with unbounded loss cannot be sized this way).
     max_open_trades : int | None
         Skip entries while this many trades are open.
-    take_profit_pct, stop_loss_multiple, exit_dte
-        Exit rules, see :class:`strategies.toolkit.exits.ExitRules`; ``None`` holds to expiry.
+    take_profit_pct, stop_loss_multiple, stop_loss_pct, exit_dte, short_delta_limit,
+    exit_on_short_strike
+        Exit rules, see :class:`strategies.toolkit.exits.ExitRules`; unset rules hold to expiry.
     assigned_shares : str, default "close_next_session"
         What happens to shares from assignment or exercise: ``close_next_session`` (a market
         order at the next session's close) or ``hold``.
@@ -187,28 +203,41 @@ class ShortOptionConfig(StrategyConfig, frozen=True, kw_only=True):  # type: ign
     """
 
     underlying: str
-    option_kind: str = "put"
+    structure: str
+    structure_params: dict[str, Any] = msgspec.field(default_factory=dict)
+    dte_min: int = 30
+    dte_max: int = 45
+    dte_target: int | None = None
+    expiration_choice: str = "window"
+    monthly_only: bool = False
+    max_spread: float | None = None
+    max_spread_fraction: float | None = None
     entry_schedule: str = "weekly"
     entry_start: str | None = None
     entry_end: str | None = None
-    dte_min: int = 25
-    dte_max: int = 50
-    monthly_only: bool = False
-    nearest_expiration: bool = False
-    target_delta: float | None = None
-    target_moneyness: float | None = None
-    wing_width: float | None = None
     quantity: int = 1
     risk_fraction: float | None = None
     max_open_trades: int | None = None
     take_profit_pct: float | None = None
     stop_loss_multiple: float | None = None
+    stop_loss_pct: float | None = None
     exit_dte: int | None = None
+    short_delta_limit: float | None = None
+    exit_on_short_strike: bool = False
     assigned_shares: str = "close_next_session"
     rate: float = 0.0
     dividend_yield: float = 0.0
     spread_orders: str = "legs"
     state_store: str | None = None
+
+    @property
+    def option_kind(self) -> str | None:
+        """Return ``put`` or ``call`` when every leg is of that kind, else None (both kinds).
+
+        The live node claims held options for the strategy trading their kind.
+        """
+        kinds = {leg.kind for leg in config_structure(self).legs}
+        return next(iter(kinds)).name.lower() if len(kinds) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,13 +307,45 @@ def rebuild_trades(legs: list[OpenLeg]) -> list[Trade]:
     return list(trades.values())
 
 
-def validate_config(config: ShortOptionConfig) -> None:
+def exit_rules(config: StructureEngineConfig) -> ExitRules:
+    """Return the exit rules of `config` (raising ``ValueError`` naming a bad field)."""
+    return ExitRules(
+        take_profit_pct=config.take_profit_pct,
+        stop_loss_multiple=config.stop_loss_multiple,
+        exit_dte=config.exit_dte,
+        stop_loss_pct=config.stop_loss_pct,
+        short_delta_limit=config.short_delta_limit,
+        exit_on_short_strike=config.exit_on_short_strike,
+    )
+
+
+def config_structure(config: StructureEngineConfig) -> Structure:
+    """Return the structure `config` trades (raising ``ValueError`` naming a bad field)."""
+    if not 0 <= config.dte_min <= config.dte_max:
+        raise ValueError(f"DTE window was [{config.dte_min}, {config.dte_max}]")
+    window = DteWindow(config.dte_min, config.dte_max, config.dte_target)
+    return build_structure(config.structure, config.structure_params, window)
+
+
+def validate_config(config: StructureEngineConfig) -> None:
     """Raise ``ValueError`` naming the first invalid field of `config`."""
-    if config.option_kind not in ("put", "call"):
-        raise ValueError(f"option_kind was {config.option_kind!r}, not 'put' or 'call'")
+    structure = config_structure(config)
+    if structure.stock_shares:
+        raise ValueError(
+            f"structure {config.structure!r} holds shares, which the engine does not trade yet"
+        )
     if config.entry_schedule not in ENTRY_SCHEDULES:
         raise ValueError(
             f"entry_schedule was {config.entry_schedule!r}, not one of {ENTRY_SCHEDULES}"
+        )
+    if config.expiration_choice not in EXPIRATION_CHOICES:
+        raise ValueError(
+            f"expiration_choice was {config.expiration_choice!r}, not one of {EXPIRATION_CHOICES}"
+        )
+    if config.expiration_choice != "window" and len(structure.expirations) > 1:
+        raise ValueError(
+            f"expiration_choice {config.expiration_choice!r} needs a single-expiration "
+            f"structure; {config.structure} has {len(structure.expirations)} expirations"
         )
     if config.assigned_shares not in ASSIGNED_SHARE_POLICIES:
         raise ValueError(
@@ -294,27 +355,17 @@ def validate_config(config: ShortOptionConfig) -> None:
         raise ValueError(
             f"spread_orders was {config.spread_orders!r}, not one of {SPREAD_ORDER_MODES}"
         )
-    if (config.target_delta is None) == (config.target_moneyness is None):
-        raise ValueError("exactly one of target_delta and target_moneyness must be set")
-    if config.target_delta is not None and (config.target_delta > 0) == (
-        config.option_kind == "put"
-    ):
-        sign = "negative" if config.option_kind == "put" else "positive"
-        raise ValueError(
-            f"target_delta was {config.target_delta} for a {config.option_kind}; "
-            f"a {config.option_kind}'s delta is {sign}"
-        )
-    if not 0 <= config.dte_min <= config.dte_max:
-        raise ValueError(f"DTE window was [{config.dte_min}, {config.dte_max}]")
     if config.quantity < 1:
         raise ValueError(f"quantity was {config.quantity!r}, not >= 1")
-    if config.wing_width is not None and config.wing_width <= 0:
-        raise ValueError(f"wing_width was {config.wing_width!r}, not positive")
-    ExitRules(config.take_profit_pct, config.stop_loss_multiple, config.exit_dte)
+    for name in ("max_spread", "max_spread_fraction"):
+        value = getattr(config, name)
+        if value is not None and not value > 0:
+            raise ValueError(f"{name} was {value!r}, not positive")
+    exit_rules(config)
 
 
-class ShortOptionStrategy(Strategy):
-    """Sell puts or calls (optionally as credit spreads) on a schedule; see the module docstring.
+class StructureEngine(Strategy):
+    """Trade one option structure on a schedule; see the module docstring.
 
     What must survive a restart lives in the state store (``state_store``): open trades and
     their legs, traded expirations, each order intent (minted before its order is submitted)
@@ -324,7 +375,7 @@ class ShortOptionStrategy(Strategy):
 
     Parameters
     ----------
-    config : ShortOptionConfig
+    config : StructureEngineConfig
         The configuration.
 
     Raises
@@ -334,18 +385,23 @@ class ShortOptionStrategy(Strategy):
 
     """
 
-    def __init__(self, config: ShortOptionConfig) -> None:
+    def __init__(self, config: StructureEngineConfig) -> None:
         validate_config(config)
         super().__init__(config)
         self._cfg = config
-        self._kind = OptionKind.PUT if config.option_kind == "put" else OptionKind.CALL
-        self._exits = ExitRules(config.take_profit_pct, config.stop_loss_multiple, config.exit_dte)
+        self._structure = config_structure(config)
+        self._kinds = {leg.kind for leg in self._structure.legs}
+        self._horizon_days = max(window.max_dte for window in self._structure.expirations)
+        self._liquidity = Liquidity(config.max_spread, config.max_spread_fraction)
+        self._exits = exit_rules(config)
         self._underlying_id = equity_id(config.underlying)
         self._entry_start = (
             dt.date.fromisoformat(config.entry_start) if config.entry_start else None
         )
         self._entry_end = dt.date.fromisoformat(config.entry_end) if config.entry_end else None
-        self._needs_delta = config.target_delta is not None
+        self._needs_delta = config.short_delta_limit is not None or any(
+            isinstance(leg.strike, StrikeByDelta) for leg in self._structure.legs
+        )
         self._quotes: dict[InstrumentId, QuoteTick] = {}
         self._greeks: dict[InstrumentId, OptionGreeks] = {}
         self._spot: float | None = None
@@ -382,7 +438,7 @@ class ShortOptionStrategy(Strategy):
         options = [
             instrument
             for instrument in self.cache.instruments(venue=VENUE, underlying=self._cfg.underlying)
-            if isinstance(instrument, OptionContract) and instrument.option_kind == self._kind
+            if isinstance(instrument, OptionContract) and instrument.option_kind in self._kinds
         ]
         self._unsubscribed = sorted(options, key=lambda o: o.expiration_ns, reverse=True)
         self._subscribe_upcoming(session_of_ns(self.clock.timestamp_ns()))
@@ -544,7 +600,7 @@ class ShortOptionStrategy(Strategy):
         # Subscribe contracts as their expiration enters the DTE window (plus a week), not the
         # whole chain at once: a ten-year catalog lists tens of thousands of contracts.
         # Expired contracts are unsubscribed: each subscription slows the next one down.
-        horizon = session + dt.timedelta(days=self._cfg.dte_max + SUBSCRIBE_AHEAD_DAYS)
+        horizon = session + dt.timedelta(days=self._horizon_days + SUBSCRIBE_AHEAD_DAYS)
         while self._subscribed and session_of_ns(self._subscribed[0].expiration_ns) < session:
             instrument = self._subscribed.popleft()
             self.unsubscribe_quote_ticks(instrument.id)
@@ -666,42 +722,37 @@ class ShortOptionStrategy(Strategy):
         excluded = (
             self._book.traded_cycles if cfg.entry_schedule == "once_per_expiration" else set()
         )
-        pool = candidates(
-            snapshot, self._kind, cfg.dte_min, cfg.dte_max, cfg.monthly_only, excluded
+        selection = select(
+            self._structure,
+            snapshot,
+            expiration_choice=cfg.expiration_choice,
+            liquidity=self._liquidity,
+            monthly_only=cfg.monthly_only,
+            excluded=excluded,
         )
-        if cfg.nearest_expiration or cfg.entry_schedule == "once_per_expiration":
-            pool = nearest_expiration_only(pool)
-        if cfg.target_delta is not None:
-            short = by_delta(pool, cfg.target_delta)
-        else:
-            short = by_moneyness(pool, snapshot.spot, cfg.target_moneyness or 1.0)
-        if short is None:
-            self.log.info(f"{snapshot.session}: no contract matched the entry rules")
+        if isinstance(selection, str):
+            self.log.info(f"{snapshot.session}: no entry ({selection})")
             return
-        wing = None
-        if cfg.wing_width is not None:
-            wing = wing_for(snapshot, short, cfg.wing_width)
-            if wing is None:
-                self.log.info(
-                    f"{snapshot.session}: no wing {cfg.wing_width} from {short.instrument_id}"
-                )
-                return
-        wanted = self._entry_quantity(short, wing)
+        wanted = self._entry_quantity(selection)
         if wanted < 1:
             self.log.info(f"{snapshot.session}: sizing gave no contracts")
             return
-        quantity, decision = self._risk_gated(snapshot, short, wing, wanted)
+        quantity, decision = self._risk_gated(snapshot, selection, wanted)
         if quantity < 1:
             return
-        if short.bid_size < quantity or (wing is not None and wing.ask_size < quantity):
-            self.log.info(f"{snapshot.session}: quoted size too small for {quantity} contracts")
-            return
-        legs = [Leg(short.instrument_id, OrderSide.SELL, quantity)]
-        if wing is not None:
-            legs.append(Leg(wing.instrument_id, OrderSide.BUY, quantity))
-        trade = Trade(expiration=short.expiration, legs=legs)
+        for leg in selection.legs:
+            size = leg.quote.bid_size if leg.side == Side.SHORT else leg.quote.ask_size
+            if size < quantity * leg.ratio:
+                self.log.info(
+                    f"{snapshot.session}: quoted size too small for {quantity} structures"
+                )
+                return
+        legs = [
+            Leg(leg.instrument_id, _order_side(leg), quantity * leg.ratio) for leg in selection.legs
+        ]
+        trade = Trade(expiration=selection.expiration, legs=legs)
         self._book.add(trade)
-        context = self._entry_context(snapshot, trade, short, wing, wanted, decision)
+        context = self._entry_context(snapshot, trade, selection, wanted, decision)
         self.msgbus.publish(topic=JOURNAL_ENTRY_TOPIC, msg=context)
         self._submit(trade, opening=True, tag=ENTRY_TAG)
 
@@ -709,25 +760,20 @@ class ShortOptionStrategy(Strategy):
         self,
         snapshot: ChainSnapshot,
         trade: Trade,
-        short: ChainQuote,
-        wing: ChainQuote | None,
+        selection: Selection,
         wanted: int,
         decision: RiskDecision,
     ) -> EntryContext:
         # What the journal keeps of this entry (see strategies.toolkit.journal_entry).
         cfg = self._cfg
-        quantity = trade.legs[0].quantity
-        credit = short.bid - (wing.ask if wing is not None else 0.0)
-        unbounded = wing is None and self._kind == OptionKind.CALL
-        per_contract = max_loss_per_contract(short.strike, credit, wing.strike if wing else None)
-        max_loss = None if unbounded else per_contract * quantity
+        quantity = _structure_units(trade)
+        per_structure = selection.priced.max_loss()
+        max_loss = per_structure * quantity if math.isfinite(per_structure) else None
         equity = marked_equity(self.cache, self.portfolio, VENUE)
-        kind = cfg.option_kind
-        legs = [(short, OrderSide.SELL)] + ([(wing, OrderSide.BUY)] if wing is not None else [])
         parameters = {
             name: getattr(cfg, name)
             for name in JOURNALLED_PARAMETERS
-            if getattr(cfg, name) is not None
+            if getattr(cfg, name) not in (None, {})
         }
         signal = latest_signal(self.cache, cfg.underlying)
         return EntryContext(
@@ -735,13 +781,16 @@ class ShortOptionStrategy(Strategy):
             strategy_id=self.id.value,
             structure_id=trade.structure_id,
             underlying=cfg.underlying,
-            structure=f"{kind} credit spread" if wing is not None else f"short {kind}",
+            structure=self._structure.name.replace("_", " "),
             parameters=parameters,
             spot=snapshot.spot,
-            legs=tuple(self._leg_context(q, side, quantity, snapshot) for q, side in legs),
+            legs=tuple(
+                self._leg_context(leg.quote, _order_side(leg), quantity * leg.ratio, snapshot)
+                for leg in selection.legs
+            ),
             quantity=quantity,
             wanted_quantity=wanted,
-            limit_price=credit,
+            limit_price=-selection.priced.natural,
             max_loss=max_loss,
             equity=equity,
             risk_fraction=max_loss / equity if max_loss is not None and equity > 0 else None,
@@ -754,7 +803,8 @@ class ShortOptionStrategy(Strategy):
             reason_tags=(
                 f"schedule:{cfg.entry_schedule}",
                 *([f"model:{signal.model_version}"] if signal is not None else []),
-                "target_delta" if cfg.target_delta is not None else "target_moneyness",
+                f"structure:{self._structure.name}",
+                f"expiration:{cfg.expiration_choice}",
                 *(["risk_reduced"] if quantity < wanted else []),
             ),
         )
@@ -809,19 +859,54 @@ class ShortOptionStrategy(Strategy):
             theta=theta,
         )
 
-    def _entry_quantity(self, short: ChainQuote, wing: ChainQuote | None) -> int:
-        if self._cfg.risk_fraction is None:
-            return self._cfg.quantity
-        credit = short.bid - (wing.ask if wing is not None else 0.0)
-        loss = max_loss_per_contract(short.strike, credit, wing.strike if wing else None)
-        equity = marked_equity(self.cache, self.portfolio, VENUE)
-        return contracts_for_risk(equity, self._cfg.risk_fraction, loss)
+    def _entry_quantity(self, selection: Selection) -> int:
+        # Fixed, or sized on the structure's max loss at the natural price; a cash-secured
+        # put also needs its strike x 100 in cash not yet reserved by the open ones.
+        priced = selection.priced
+        quantity = self._cfg.quantity
+        if self._cfg.risk_fraction is not None:
+            loss = priced.max_loss()
+            if not math.isfinite(loss):
+                self.log.warning(f"{priced.name}: unbounded loss, risk_fraction cannot size it")
+                return 0
+            equity = marked_equity(self.cache, self.portfolio, VENUE)
+            quantity = contracts_for_risk(equity, self._cfg.risk_fraction, max(loss, 1.0))
+        if self._structure.cash_secured:
+            quantity = min(quantity, self._cash_securable(priced.cash_reserve))
+        return quantity
+
+    def _cash_securable(self, reserve: float) -> int:
+        # Structures whose reserve the free cash holds, after the short puts already open.
+        account = self.portfolio.account(VENUE)
+        if account is None or reserve <= 0:
+            return 0
+        currency = self.cache.instrument(self._underlying_id).quote_currency
+        free = float(account.balance_free(currency).as_double())
+        reserved = sum(
+            self._strike(leg.instrument_id)
+            * OPTION_MULTIPLIER
+            * (leg.quantity - leg.closed_quantity)
+            for trade in self._trades
+            for leg in trade.legs
+            if leg.side == OrderSide.SELL and self._kind_of(leg.instrument_id) == OptionKind.PUT
+        )
+        return max(math.floor((free - reserved) / reserve), 0)
+
+    def _strike(self, instrument_id: InstrumentId) -> float:
+        instrument = self.cache.instrument(instrument_id)
+        if isinstance(instrument, OptionContract):
+            return float(instrument.strike_price.as_double())
+        return 0.0
+
+    def _kind_of(self, instrument_id: InstrumentId) -> OptionKind | None:
+        instrument = self.cache.instrument(instrument_id)
+        return instrument.option_kind if isinstance(instrument, OptionContract) else None
 
     def _risk_gated(
-        self, snapshot: ChainSnapshot, short: ChainQuote, wing: ChainQuote | None, quantity: int
+        self, snapshot: ChainSnapshot, selection: Selection, quantity: int
     ) -> tuple[int, RiskDecision]:
         # Asked before every entry (never before an exit): the risk guard and its checks.
-        proposal = self._proposal(snapshot, short, wing, quantity)
+        proposal = self._proposal(snapshot, selection, quantity)
         decision = check_entry(self.cache, proposal, self.msgbus)
         allowed = decision.sized(quantity)
         if allowed < quantity:
@@ -831,30 +916,25 @@ class ShortOptionStrategy(Strategy):
         return allowed, decision
 
     def _proposal(
-        self, snapshot: ChainSnapshot, short: ChainQuote, wing: ChainQuote | None, quantity: int
+        self, snapshot: ChainSnapshot, selection: Selection, quantity: int
     ) -> EntryProposal:
-        credit = short.bid - (wing.ask if wing is not None else 0.0)
-        loss = max_loss_per_contract(short.strike, credit, wing.strike if wing else None)
-        legs = [self._proposed_leg(short, -1)]
-        if wing is not None:
-            legs.append(self._proposed_leg(wing, +1))
-        kind = self._cfg.option_kind
-        structure = f"{kind}_credit_spread" if wing is not None else f"short_{kind}"
-        greeks = self._greeks.get(short.instrument_id)
+        first = selection.legs[0].instrument_id
+        greeks = self._greeks.get(first)
         chain_spot = float(greeks.underlying_price) if greeks is not None else 0.0
         return EntryProposal(
             ts_ns=self.clock.timestamp_ns(),
             strategy_id=self.id.value,
             underlying=self._cfg.underlying,
-            structure=structure,
+            structure=self._structure.name,
             quantity=quantity,
-            max_loss_per_unit=loss,
-            legs=tuple(legs),
+            max_loss_per_unit=max(selection.priced.max_loss(), 1.0),
+            legs=tuple(self._proposed_leg(leg) for leg in selection.legs),
             underlying_price=snapshot.spot,
             chain_underlying_price=chain_spot if chain_spot > 0 else None,
         )
 
-    def _proposed_leg(self, quote: ChainQuote, ratio: int) -> ProposedLeg:
+    def _proposed_leg(self, leg: SelectedLeg) -> ProposedLeg:
+        quote = leg.quote
         tick = self._quotes.get(quote.instrument_id)
         greeks = self._greeks.get(quote.instrument_id)
         if (
@@ -866,7 +946,7 @@ class ShortOptionStrategy(Strategy):
         instrument = self.cache.instrument(quote.instrument_id)
         return ProposedLeg(
             instrument_id=quote.instrument_id.value,
-            ratio=ratio,
+            ratio=leg.ratio * leg.side.value,
             kind="call" if quote.kind == OptionKind.CALL else "put",
             strike=quote.strike,
             expiration_ns=int(instrument.expiration_ns),
@@ -889,13 +969,30 @@ class ShortOptionStrategy(Strategy):
             quotes = [snapshot.get(leg.instrument_id) for leg in trade.legs]
             if any(q is None for q in quotes):
                 continue  # some leg unquoted at this close: no honest price to exit at
+            units = _structure_units(trade)
             debit = sum(
-                (q.ask if leg.side == OrderSide.SELL else -q.bid)
+                (q.ask if leg.side == OrderSide.SELL else -q.bid) * leg.quantity / units
                 for leg, q in zip(trade.legs, quotes, strict=True)
                 if q is not None
             )
+            shorts = [
+                (leg, q)
+                for leg, q in zip(trade.legs, quotes, strict=True)
+                if q is not None and leg.side == OrderSide.SELL
+            ]
             reason = self._exits.check(
-                trade.credit, debit, (trade.expiration - snapshot.session).days
+                trade.credit,
+                debit,
+                (trade.expiration - snapshot.session).days,
+                short_deltas=tuple(q.delta for _, q in shorts if q.delta is not None),
+                strike_breached=any(
+                    (
+                        q.strike > snapshot.spot
+                        if q.kind == OptionKind.PUT
+                        else q.strike < snapshot.spot
+                    )
+                    for _, q in shorts
+                ),
             )
             tag = RISK_FLATTEN_TAG if flatten else (reason.value if reason else None)
             if tag is not None:
@@ -969,11 +1066,19 @@ class ShortOptionStrategy(Strategy):
             )
 
     def _submit_combo(self, trade: Trade, opening: bool, tag: str) -> None:
-        # Ratio -1 per short and +1 per wing: BUYING the spread sells the shorts to open and
-        # buys the wings to open; SELLING it buys the shorts to close and sells the wings.
+        # Ratio -r per short leg and +r per long leg (r contracts per structure): BUYING the
+        # spread opens every leg; SELLING it closes them.
+        units = _structure_units(trade)
         spread_id = new_generic_spread_id(
-            [(leg.instrument_id, 1 if leg.side == OrderSide.BUY else -1) for leg in trade.legs]
+            [
+                (
+                    leg.instrument_id,
+                    (1 if leg.side == OrderSide.BUY else -1) * leg.quantity // units,
+                )
+                for leg in trade.legs
+            ]
         )
+
         if self.cache.instrument(spread_id) is not None:
             self._send_combo(trade, spread_id, opening, tag)
             return
@@ -1027,13 +1132,15 @@ class ShortOptionStrategy(Strategy):
             self._book.save(request.trade)
 
     def _send_combo(self, trade: Trade, spread_id: InstrumentId, opening: bool, tag: str) -> None:
-        # One spread per contract of each leg (all legs share the trade's quantity). A closing
-        # order is not reduce-only: the spread holds no position of its own, and the venue
-        # closes each leg against the position held in it.
+        # One spread per structure (each leg's contracts over its ratio). A closing order is
+        # not reduce-only: the spread holds no position of its own, and the venue closes each
+        # leg against the position held in it.
+        first, units = trade.legs[0], _structure_units(trade)
+        remaining = (first.quantity - first.closed_quantity) * units // first.quantity
         order = self.order_factory.market(
             instrument_id=spread_id,
             order_side=OrderSide.BUY if opening else OrderSide.SELL,
-            quantity=Quantity.from_int(trade.legs[0].quantity - trade.legs[0].closed_quantity),
+            quantity=Quantity.from_int(remaining),
             tags=[tag, structure_tag(trade.structure_id)],
         )
         self._mint_and_submit(order, trade, "entry" if opening else "exit")
@@ -1245,9 +1352,19 @@ class ShortOptionStrategy(Strategy):
         """Leave positions as they are: expiry and the run's end settle them."""
 
 
+def _structure_units(trade: Trade) -> int:
+    """Return the number of structures in `trade`: the greatest common divisor of its legs."""
+    return math.gcd(*(leg.quantity for leg in trade.legs)) or 1
+
+
 _FINAL_STATE = {
     OrderStatus.REJECTED: IntentState.REJECTED,
     OrderStatus.DENIED: IntentState.REJECTED,
     OrderStatus.CANCELED: IntentState.CANCELED,
     OrderStatus.EXPIRED: IntentState.EXPIRED,
 }
+
+
+def _order_side(leg: SelectedLeg) -> OrderSide:
+    """Return the opening side of a resolved leg (``SELL`` for a short leg)."""
+    return OrderSide.SELL if leg.side == Side.SHORT else OrderSide.BUY
