@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from nautilus_trader.common.component import TestClock
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
@@ -78,7 +79,9 @@ from nautilus_trader.model.orders import Order
 from nautilus_trader.trading.strategy import Strategy
 
 from options import pricing
+from options.chain_selection import ChainQuote as IvQuote
 from options.instruments import VENUE, daily_bar_type, equity_id
+from options.iv_metrics import atm_iv_30d
 from options.market_calendar import is_first_session_of_week, session_of_ns
 from options.structures import DteWindow, Side, StrikeByDelta, Structure
 from risk import (
@@ -105,6 +108,13 @@ from strategies.toolkit.journal_entry import (
 )
 from strategies.toolkit.signal import latest_signal
 from strategies.toolkit.sizing import OPTION_MULTIPLIER, contracts_for_risk
+from strategies.toolkit.structure_choice import (
+    DIRECTIONS,
+    Condition,
+    Regime,
+    RegimeTracker,
+    StructureChoice,
+)
 from strategies.toolkit.structure_selection import (
     EXPIRATION_CHOICES,
     Liquidity,
@@ -156,6 +166,18 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
         The preset's keyword arguments as plain values (deltas, widths, ``kind``, ``strike``
         as ``{delta: x}`` or ``{moneyness: x}``, ``front``/``back`` windows); see
         :mod:`strategies.toolkit.structure_spec`.
+    choices : list[StructureChoice]
+        Instead of ``structure``: structures with the regime in which each is traded (IV
+        rank and percentile, trend, signal), the first that holds wins; see
+        :mod:`strategies.toolkit.structure_choice`. Exactly one of ``structure`` and
+        ``choices`` is set.
+    iv_window, iv_min_sessions : int
+        Sessions of 30-day ATM IV in the IV rank and percentile look-back, and needed before
+        they are given (the history is the sessions this strategy has seen).
+    trend_sessions : int
+        Closes in the trend's simple moving average.
+    trend_band : float
+        Fraction of the average the close must clear for an ``up`` or ``down`` trend.
     dte_min, dte_max : int
         Expiration window (calendar days) of single-expiration presets.
     dte_target : int | None
@@ -203,8 +225,13 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
     """
 
     underlying: str
-    structure: str
+    structure: str = ""
     structure_params: dict[str, Any] = msgspec.field(default_factory=dict)
+    choices: list[StructureChoice] = msgspec.field(default_factory=list)
+    iv_window: int = 252
+    iv_min_sessions: int = 20
+    trend_sessions: int = 50
+    trend_band: float = 0.02
     dte_min: int = 30
     dte_max: int = 45
     dte_target: int | None = None
@@ -236,7 +263,7 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
 
         The live node claims held options for the strategy trading their kind.
         """
-        kinds = {leg.kind for leg in config_structure(self).legs}
+        kinds = {leg.kind for structure, _ in config_structures(self) for leg in structure.legs}
         return next(iter(kinds)).name.lower() if len(kinds) == 1 else None
 
 
@@ -319,21 +346,36 @@ def exit_rules(config: StructureEngineConfig) -> ExitRules:
     )
 
 
-def config_structure(config: StructureEngineConfig) -> Structure:
-    """Return the structure `config` trades (raising ``ValueError`` naming a bad field)."""
+def config_structures(config: StructureEngineConfig) -> list[tuple[Structure, Condition]]:
+    """Return the structures `config` trades and when (raising ``ValueError`` naming a field).
+
+    One structure (``structure``) always applies; ``choices`` give one per choice, in order.
+    """
     if not 0 <= config.dte_min <= config.dte_max:
         raise ValueError(f"DTE window was [{config.dte_min}, {config.dte_max}]")
+    if bool(config.structure) == bool(config.choices):
+        raise ValueError("exactly one of structure and choices must be set")
     window = DteWindow(config.dte_min, config.dte_max, config.dte_target)
-    return build_structure(config.structure, config.structure_params, window)
+    if config.structure:
+        return [(build_structure(config.structure, config.structure_params, window), Condition())]
+    structures = []
+    for index, choice in enumerate(config.choices):
+        try:
+            structure = build_structure(choice.structure, choice.structure_params, window)
+        except ValueError as error:
+            raise ValueError(f"choices[{index}]: {error}") from None
+        structures.append((structure, choice.when))
+    return structures
 
 
 def validate_config(config: StructureEngineConfig) -> None:
     """Raise ``ValueError`` naming the first invalid field of `config`."""
-    structure = config_structure(config)
-    if structure.stock_shares:
-        raise ValueError(
-            f"structure {config.structure!r} holds shares, which the engine does not trade yet"
-        )
+    structures = [structure for structure, _ in config_structures(config)]
+    for structure in structures:
+        if structure.stock_shares:
+            raise ValueError(
+                f"structure {structure.name!r} holds shares, which the engine does not trade yet"
+            )
     if config.entry_schedule not in ENTRY_SCHEDULES:
         raise ValueError(
             f"entry_schedule was {config.entry_schedule!r}, not one of {ENTRY_SCHEDULES}"
@@ -342,11 +384,12 @@ def validate_config(config: StructureEngineConfig) -> None:
         raise ValueError(
             f"expiration_choice was {config.expiration_choice!r}, not one of {EXPIRATION_CHOICES}"
         )
-    if config.expiration_choice != "window" and len(structure.expirations) > 1:
-        raise ValueError(
-            f"expiration_choice {config.expiration_choice!r} needs a single-expiration "
-            f"structure; {config.structure} has {len(structure.expirations)} expirations"
-        )
+    for structure in structures:
+        if config.expiration_choice != "window" and len(structure.expirations) > 1:
+            raise ValueError(
+                f"expiration_choice {config.expiration_choice!r} needs a single-expiration "
+                f"structure; {structure.name} has {len(structure.expirations)} expirations"
+            )
     if config.assigned_shares not in ASSIGNED_SHARE_POLICIES:
         raise ValueError(
             f"assigned_shares was {config.assigned_shares!r}, not one of {ASSIGNED_SHARE_POLICIES}"
@@ -362,6 +405,9 @@ def validate_config(config: StructureEngineConfig) -> None:
         if value is not None and not value > 0:
             raise ValueError(f"{name} was {value!r}, not positive")
     exit_rules(config)
+    RegimeTracker(
+        config.iv_window, config.iv_min_sessions, config.trend_sessions, config.trend_band
+    )
 
 
 class StructureEngine(Strategy):
@@ -389,9 +435,19 @@ class StructureEngine(Strategy):
         validate_config(config)
         super().__init__(config)
         self._cfg = config
-        self._structure = config_structure(config)
-        self._kinds = {leg.kind for leg in self._structure.legs}
-        self._horizon_days = max(window.max_dte for window in self._structure.expirations)
+        self._choices = config_structures(config)
+        legs = [leg for structure, _ in self._choices for leg in structure.legs]
+        self._kinds = {leg.kind for leg in legs}
+        self._horizon_days = max(
+            window.max_dte for structure, _ in self._choices for window in structure.expirations
+        )
+        self._regimes = (
+            RegimeTracker(
+                config.iv_window, config.iv_min_sessions, config.trend_sessions, config.trend_band
+            )
+            if config.choices
+            else None
+        )
         self._liquidity = Liquidity(config.max_spread, config.max_spread_fraction)
         self._exits = exit_rules(config)
         self._underlying_id = equity_id(config.underlying)
@@ -400,7 +456,7 @@ class StructureEngine(Strategy):
         )
         self._entry_end = dt.date.fromisoformat(config.entry_end) if config.entry_end else None
         self._needs_delta = config.short_delta_limit is not None or any(
-            isinstance(leg.strike, StrikeByDelta) for leg in self._structure.legs
+            isinstance(leg.strike, StrikeByDelta) for leg in legs
         )
         self._quotes: dict[InstrumentId, QuoteTick] = {}
         self._greeks: dict[InstrumentId, OptionGreeks] = {}
@@ -412,6 +468,8 @@ class StructureEngine(Strategy):
         self._unsubscribed: list[OptionContract] = []
         self._subscribed: deque[OptionContract] = deque()
         self._atm_ivs = AtmIvHistory(rate=config.rate, div_yield=config.dividend_yield)
+        self._replay = False
+        self._window: set[InstrumentId] = set()
 
     @property
     def _trades(self) -> list[Trade]:
@@ -441,6 +499,9 @@ class StructureEngine(Strategy):
             if isinstance(instrument, OptionContract) and instrument.option_kind in self._kinds
         ]
         self._unsubscribed = sorted(options, key=lambda o: o.expiration_ns, reverse=True)
+        self._replay = isinstance(self.clock, TestClock)
+        if self._replay:
+            self._listen_to_replay(options)
         self._subscribe_upcoming(session_of_ns(self.clock.timestamp_ns()))
         self._settle_open_intents()
         self._release_orphans()
@@ -448,7 +509,9 @@ class StructureEngine(Strategy):
         self._adopt_open_positions()
         for trade in self._trades:
             for leg in trade.legs:
-                if not any(s.id == leg.instrument_id for s in self._subscribed):
+                if self._replay:
+                    self._window.add(leg.instrument_id)
+                elif not any(s.id == leg.instrument_id for s in self._subscribed):
                     self.subscribe_quote_ticks(leg.instrument_id)
 
     def on_dispose(self) -> None:
@@ -596,25 +659,52 @@ class StructureEngine(Strategy):
         for trade in adopted:
             self._book.add(trade)
 
+    def _listen_to_replay(self, options: list[OptionContract]) -> None:
+        # A backtest publishes every quote and greeks record on its topic whether or not a
+        # data client was asked for it, and each per-contract subscription costs more than the
+        # last (the message bus matches it against every topic so far): one wildcard
+        # subscription per OCC root instead, kept to the contracts in the window.
+        for root in sorted({instrument.id.symbol.value[:-15] for instrument in options}):
+            self.msgbus.subscribe(topic=f"data.quotes.{VENUE}.{root}*", handler=self._on_quote)
+            if self._needs_delta:
+                self.msgbus.subscribe(
+                    topic=f"data.option_greeks.{VENUE}.{root}*", handler=self._on_greeks
+                )
+
+    def _on_quote(self, tick: QuoteTick) -> None:
+        if tick.instrument_id in self._window:
+            self._quotes[tick.instrument_id] = tick
+
+    def _on_greeks(self, greeks: OptionGreeks) -> None:
+        if greeks.instrument_id in self._window:
+            self._greeks[greeks.instrument_id] = greeks
+
     def _subscribe_upcoming(self, session: dt.date) -> None:
-        # Subscribe contracts as their expiration enters the DTE window (plus a week), not the
+        # Take in contracts as their expiration enters the DTE window (plus a week), not the
         # whole chain at once: a ten-year catalog lists tens of thousands of contracts.
-        # Expired contracts are unsubscribed: each subscription slows the next one down.
+        # Expired contracts are let go: live, each subscription slows the next one down.
         horizon = session + dt.timedelta(days=self._horizon_days + SUBSCRIBE_AHEAD_DAYS)
         while self._subscribed and session_of_ns(self._subscribed[0].expiration_ns) < session:
             instrument = self._subscribed.popleft()
-            self.unsubscribe_quote_ticks(instrument.id)
             self._quotes.pop(instrument.id, None)
+            self._greeks.pop(instrument.id, None)
+            self._window.discard(instrument.id)
+            if self._replay:
+                continue
+            self.unsubscribe_quote_ticks(instrument.id)
             if self._needs_delta:
                 self.unsubscribe_option_greeks(instrument.id)
         while self._unsubscribed and session_of_ns(self._unsubscribed[-1].expiration_ns) <= horizon:
             instrument = self._unsubscribed.pop()
             if session_of_ns(instrument.expiration_ns) < session:
                 continue
+            self._subscribed.append(instrument)
+            self._window.add(instrument.id)
+            if self._replay:
+                continue
             self.subscribe_quote_ticks(instrument.id)
             if self._needs_delta:  # greeks subscriptions are costly; only delta rules use them
                 self.subscribe_option_greeks(instrument.id)
-            self._subscribed.append(instrument)
 
     # -- Data ------------------------------------------------------------------------------------
 
@@ -629,6 +719,8 @@ class StructureEngine(Strategy):
     def on_bar(self, bar: Bar) -> None:
         """Schedule the session decision just after the underlying's close."""
         self._spot = bar.close.as_double()
+        if self._regimes is not None:
+            self._regimes.add_close(self._spot)
         self.clock.set_time_alert_ns(
             name=f"session-close-{bar.ts_event}",
             alert_time_ns=bar.ts_event + DECISION_DELAY_NS,
@@ -647,8 +739,50 @@ class StructureEngine(Strategy):
         self._subscribe_upcoming(session)
         self._close_received_shares(session)
         self._check_exits(snapshot, flatten=current_decision(self.cache).action == Action.FLATTEN)
+        if self._regimes is not None:
+            self._regimes.add_iv(self._atm_iv(snapshot))
         if self._entry_due(session):
             self._enter(snapshot)
+
+    def _atm_iv(self, snapshot: ChainSnapshot) -> float | None:
+        # The session's 30-day ATM IV: the vendor's IV where its greeks are of this close,
+        # else Black-Scholes from the mid (options.iv_metrics).
+        quotes = []
+        for quote in snapshot.quotes:
+            greeks = self._greeks.get(quote.instrument_id)
+            tick = self._quotes.get(quote.instrument_id)
+            vendor = None
+            if greeks is not None and tick is not None and greeks.ts_event == tick.ts_event:
+                vendor = _finite(greeks, "mark_iv")
+            quotes.append(
+                IvQuote(
+                    quote.expiration,
+                    quote.kind,
+                    quote.strike,
+                    quote.bid,
+                    quote.ask,
+                    implied_vol=vendor if vendor is not None and vendor > 0 else None,
+                )
+            )
+        cfg = self._cfg
+        return atm_iv_30d(
+            quotes, snapshot.spot, snapshot.session, rate=cfg.rate, div_yield=cfg.dividend_yield
+        )
+
+    def _chosen(self, session: dt.date) -> tuple[Structure, Regime] | None:
+        # The structure to trade now: the only one, or the first choice whose regime holds.
+        if self._regimes is None:
+            return self._choices[0][0], Regime()
+        signal = latest_signal(self.cache, self._cfg.underlying)
+        regime = self._regimes.regime(
+            DIRECTIONS[signal.direction] if signal is not None else None,
+            signal.confidence if signal is not None else None,
+        )
+        for structure, condition in self._choices:
+            if condition.holds(regime):
+                return structure, regime
+        self.log.info(f"{session}: no choice holds ({' '.join(regime.tags()) or 'no inputs'})")
+        return None
 
     def _build_snapshot(self, session: dt.date, spot: float) -> ChainSnapshot:
         # A quote counts on the session it was stamped in (an unchanged live quote keeps
@@ -722,8 +856,12 @@ class StructureEngine(Strategy):
         excluded = (
             self._book.traded_cycles if cfg.entry_schedule == "once_per_expiration" else set()
         )
+        chosen = self._chosen(snapshot.session)
+        if chosen is None:
+            return
+        structure, regime = chosen
         selection = select(
-            self._structure,
+            structure,
             snapshot,
             expiration_choice=cfg.expiration_choice,
             liquidity=self._liquidity,
@@ -752,7 +890,7 @@ class StructureEngine(Strategy):
         ]
         trade = Trade(expiration=selection.expiration, legs=legs)
         self._book.add(trade)
-        context = self._entry_context(snapshot, trade, selection, wanted, decision)
+        context = self._entry_context(snapshot, trade, selection, wanted, decision, regime)
         self.msgbus.publish(topic=JOURNAL_ENTRY_TOPIC, msg=context)
         self._submit(trade, opening=True, tag=ENTRY_TAG)
 
@@ -763,6 +901,7 @@ class StructureEngine(Strategy):
         selection: Selection,
         wanted: int,
         decision: RiskDecision,
+        regime: Regime,
     ) -> EntryContext:
         # What the journal keeps of this entry (see strategies.toolkit.journal_entry).
         cfg = self._cfg
@@ -781,7 +920,7 @@ class StructureEngine(Strategy):
             strategy_id=self.id.value,
             structure_id=trade.structure_id,
             underlying=cfg.underlying,
-            structure=self._structure.name.replace("_", " "),
+            structure=selection.priced.name.replace("_", " "),
             parameters=parameters,
             spot=snapshot.spot,
             legs=tuple(
@@ -803,8 +942,9 @@ class StructureEngine(Strategy):
             reason_tags=(
                 f"schedule:{cfg.entry_schedule}",
                 *([f"model:{signal.model_version}"] if signal is not None else []),
-                f"structure:{self._structure.name}",
+                f"structure:{selection.priced.name}",
                 f"expiration:{cfg.expiration_choice}",
+                *regime.tags(),
                 *(["risk_reduced"] if quantity < wanted else []),
             ),
         )
@@ -871,7 +1011,7 @@ class StructureEngine(Strategy):
                 return 0
             equity = marked_equity(self.cache, self.portfolio, VENUE)
             quantity = contracts_for_risk(equity, self._cfg.risk_fraction, max(loss, 1.0))
-        if self._structure.cash_secured:
+        if priced.cash_secured:
             quantity = min(quantity, self._cash_securable(priced.cash_reserve))
         return quantity
 
@@ -925,7 +1065,7 @@ class StructureEngine(Strategy):
             ts_ns=self.clock.timestamp_ns(),
             strategy_id=self.id.value,
             underlying=self._cfg.underlying,
-            structure=self._structure.name,
+            structure=selection.priced.name,
             quantity=quantity,
             max_loss_per_unit=max(selection.priced.max_loss(), 1.0),
             legs=tuple(self._proposed_leg(leg) for leg in selection.legs),

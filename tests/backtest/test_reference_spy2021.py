@@ -19,11 +19,12 @@ import msgspec
 import pandas as pd
 import pytest
 from nautilus_trader.model.currencies import USD
+from nautilus_trader.model.enums import OrderSide
 
 from journal.export import COLUMNS, CSV_FILE, PARQUET_FILE
 from journal.taxonomy import ERROR_CLASSES
 from options.instruments import VENUE, equity_id
-from options.market_calendar import session_close_ns
+from options.market_calendar import session_close_ns, session_of_ns
 from tests.backtest.hand_computation import COMMISSION, hand_trades
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import RunConfig, load_run_config
@@ -333,3 +334,115 @@ def test_a_strike_band_reads_fewer_contracts_and_keeps_the_reference_results(
 
     result = run_backtest(banded, spy2021_catalog, run_id="banded")
     assert (result.n_trades, result.n_assigned, result.realized_pnl) == (42, 12, 30_688.70)
+
+
+def test_structure_chosen_by_iv_rank_matches_the_rank_from_the_raw_file(
+    spy2021_catalog: Path, reference_config: RunConfig
+) -> None:
+    """Weekly entries Jan-Apr 2021: a short put when IV rank >= 50, else a long put.
+
+    The rank is recomputed here from the raw file: each session's 30-day ATM IV from the
+    vendor's IVs (:func:`options.iv_metrics.atm_iv_30d`, tested by hand on its own) over the
+    contracts the engine holds in its window at that close (the run loads puts only,
+    ``data.option_kinds``; expiring no later than the previous session plus dte_max + 7 days),
+    ranked against the last 10 sessions once 5 are in.
+    """
+    last_entry = dt.date(2021, 4, 30)
+    config = reference_config.with_strategy_fields(
+        structure="",
+        structure_params={},
+        entry_end=last_entry.isoformat(),
+        choices=[
+            {
+                "structure": "short_put",
+                "structure_params": {"delta": 0.5},
+                "when": {"iv_rank_min": 50},
+            },
+            {
+                "structure": "long_put",
+                "structure_params": {"delta": 0.5},
+                "when": {"iv_rank_max": 50},
+            },
+        ],
+        iv_window=10,
+        iv_min_sessions=5,
+    )
+    engine = _run_until(config, spy2021_catalog, session_close_ns(dt.date(2021, 5, 3)))
+    entries = {
+        session_of_ns(o.ts_init): (o.side, o.instrument_id.symbol.value[9])
+        for o in engine.cache.orders()
+        if "entry" in o.tags
+    }
+    engine.dispose()
+
+    ranks = _iv_ranks_from_the_raw_file(window=10, min_sessions=5, horizon=50 + 7)
+    assert len(entries) >= 8 and {side for side, _ in entries.values()} == {
+        OrderSide.SELL,
+        OrderSide.BUY,
+    }
+    for day, (side, right) in entries.items():
+        rank = ranks[day]
+        assert rank is not None, day
+        assert (side, right) == ((OrderSide.SELL, "P") if rank >= 50 else (OrderSide.BUY, "P")), (
+            day,
+            rank,
+        )
+    unranked = {d for d in ranks if ranks[d] is None}
+    assert unranked and not unranked & set(entries)  # no rank yet: no entry
+
+
+def _iv_ranks_from_the_raw_file(
+    window: int, min_sessions: int, horizon: int
+) -> dict[dt.date, float | None]:
+    import csv
+    from collections import defaultdict
+
+    from nautilus_trader.model.enums import OptionKind
+
+    from options.chain_selection import ChainQuote
+    from options.iv_metrics import atm_iv_30d, iv_rank
+
+    sessions: dict[dt.date, list[dict[str, str]]] = defaultdict(list)
+    spots: dict[dt.date, float] = {}
+    with shared_data_path(CHAIN).open() as f:
+        for row in csv.DictReader(f):
+            if row["type"] == "put" and _valid_row(row):
+                day = dt.date.fromisoformat(row["quotedate"])
+                sessions[day].append(row)
+    with shared_data_path(SPY_BARS).open() as f:
+        spots = {
+            dt.date.fromisoformat(r["date"][:10]): float(r["close"]) for r in csv.DictReader(f)
+        }
+    ranks: dict[dt.date, float | None] = {}
+    history: list[float] = []
+    previous: dt.date | None = None
+    for day in sorted(sessions):
+        limit = (previous or day) + dt.timedelta(days=horizon)
+        quotes = []
+        for row in sessions[day]:
+            expiration = dt.date.fromisoformat(row["expiration"])
+            if not (previous or day) <= expiration <= limit:
+                continue
+            iv = float(row["impliedvol"])
+            quotes.append(
+                ChainQuote(
+                    expiration,
+                    OptionKind.CALL if row["type"] == "call" else OptionKind.PUT,
+                    float(row["strike"]),
+                    float(row["bid"]),
+                    float(row["ask"]),
+                    implied_vol=iv if iv > 0 else None,
+                )
+            )
+        current = atm_iv_30d(quotes, spots[day], day)
+        if current is not None:
+            history.append(current)
+        ranked = current is not None and len(history[-window:]) >= min_sessions
+        ranks[day] = iv_rank(history, window) if ranked else None
+        previous = day
+    return ranks
+
+
+def _valid_row(row: dict[str, str]) -> bool:
+    bid, ask = Decimal(row["bid"]), Decimal(row["ask"])
+    return 0 <= bid <= ask and row["expiration"] >= row["quotedate"]

@@ -27,7 +27,7 @@ from options.market_calendar import session_close_ns
 from options.structures import Side
 from strategies.toolkit.structure_spec import build_structure
 from tests.conftest import shared_data_path
-from tradefly.backtest.config import DataSection, RunConfig, VenueSection
+from tradefly.backtest.config import DataSection, RunConfig, StrategyEntry, VenueSection
 from tradefly.backtest.runner import build_engine
 from tradefly.cli import main
 
@@ -98,18 +98,25 @@ def _date(text: str) -> dt.date:
 def _config(structure: str, params: dict[str, object]) -> RunConfig:
     return RunConfig(
         name=structure,
-        data=DataSection(underlying="SPX", start=ENTRY, end=dt.date(2011, 1, 7)),
+        data=DataSection(start=ENTRY, end=dt.date(2011, 1, 7)),
         venue=VenueSection(starting_balance=float(START)),
-        strategy={
-            "structure": structure,
-            "structure_params": params,
-            "dte_min": MONTHLY[0],
-            "dte_max": MONTHLY[1],
-            "entry_schedule": "daily",
-            "entry_start": ENTRY.isoformat(),
-            "entry_end": ENTRY.isoformat(),
-            "exit_dte": 100,
-        },
+        strategies=[
+            StrategyEntry(
+                strategy_path="strategies.structure_engine:StructureEngine",
+                config_path="strategies.structure_engine:StructureEngineConfig",
+                config={
+                    "underlying": "SPX",
+                    "structure": structure,
+                    "structure_params": params,
+                    "dte_min": MONTHLY[0],
+                    "dte_max": MONTHLY[1],
+                    "entry_schedule": "daily",
+                    "entry_start": ENTRY.isoformat(),
+                    "entry_end": ENTRY.isoformat(),
+                    "exit_dte": 100,
+                },
+            )
+        ],
     )
 
 
