@@ -4,6 +4,8 @@ training pipeline's to 1e-9, and it publishes the signal on the topic and in the
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ from actors.signal_actor import SignalActor, SignalActorConfig
 from catalog.access import open_catalog
 from options.instruments import daily_bar_type, make_equity
 from research.dataset import build_features, load_inputs
+from research.registry import load_model
 from strategies.toolkit.signal import Signal, latest_signal, signal_topic
 from tests.conftest import shared_data_path
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
@@ -88,3 +91,26 @@ def test_a_news_gate_without_news_known_leaves_entries_allowed(trained: tuple[Pa
     actor, received, _ = _run(catalog, model, gate_news_score_floor=0.0)
     assert all(s.entries_allowed for s in received)
     assert np.isnan(actor.features[received[0].ts_ns]["news_score_decayed"])
+
+
+def test_a_model_of_other_feature_code_is_refused(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, model = trained
+    copy = tmp_path / "old-model"
+    shutil.copytree(model, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["feature_code_version"] = "0" * 16
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match=r"feature_code_version was '0{16}'.*retrain"):
+        load_model(copy)
+    with pytest.raises(FileNotFoundError):
+        load_model(tmp_path / "missing")
+
+
+def test_the_actor_stops_alone_when_its_model_cannot_load(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    catalog, _ = trained
+    actor, received, latest = _run(catalog, tmp_path / "missing")
+    assert received == [] and latest is None and actor.features == {}
