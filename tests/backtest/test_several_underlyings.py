@@ -71,5 +71,6 @@ def test_each_strategy_trades_its_own_underlying(tmp_path: Path) -> None:
         ("SPY240719P00470000", "SELL", 1, 3.10),
     ]
     assert result.premium_collected == pytest.approx((4.20 + 3.10) * 100)
+    assert result.n_trades == 2  # one trade per underlying, though opened at the same instant
     assert result.underlying == "SPY"  # the first strategy's underlying is the benchmark
     assert [p.close for p in result.underlying_closes] == [472.60]

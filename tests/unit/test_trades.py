@@ -37,7 +37,7 @@ def test_spread_legs_opened_together_are_one_trade():
     short = _leg("SPY240119P00470000", "SELL", 1, 2.0, -300.0, exit_reason="stop_loss")
     long = _leg("SPY240119P00465000", "BUY", 1, 1.0, 150.0, exit_reason="stop_loss")
     later = _leg("SPY240119P00460000", "SELL", 1, 1.5, 149.35, entry_time=T1)
-    trades = group_trades([later, long, short], "SPY")
+    trades = group_trades([later, long, short])
     assert [len(t.legs) for t in trades] == [2, 1]
     spread = trades[0]
     assert spread.structure == "put credit spread"
@@ -62,7 +62,7 @@ def test_assigned_option_and_its_shares_are_one_trade():
         exit_time=SOLD,
         exit_reason="assigned_shares_sold",
     )
-    (trade,) = group_trades([shares, put], "SPY")
+    (trade,) = group_trades([shares, put])
     assert trade.legs == (put, shares)
     assert trade.pnl == 199.35 - 500.0
     assert trade.exit_reason == "assigned"
@@ -79,13 +79,13 @@ def test_shares_go_to_each_trade_assigned_at_that_instant_up_to_its_contracts():
         _leg("SPY", "BUY", 100, 470.0, -10.0, entry_time=EXPIRY, exit_time=SOLD),
         _leg("SPY", "BUY", 200, 475.0, -20.0, entry_time=EXPIRY, exit_time=SOLD),
     ]
-    trades = group_trades([first, second, *delivered], "SPY")
+    trades = group_trades([first, second, *delivered])
     assert [[leg.quantity for leg in t.legs] for t in trades] == [[1, 100], [2, 200]]
 
 
 def test_shares_nothing_delivered_are_a_trade_of_their_own():
     shares = _leg("SPY", "BUY", 100, 470.0, 5.0, entry_time=T1, exit_reason="open", exit_time=None)
-    (trade,) = group_trades([shares], "SPY")
+    (trade,) = group_trades([shares])
     assert trade.structure == "shares"
     assert trade.exit_reason == "open"
     assert trade.exit_time is None
@@ -108,3 +108,13 @@ def test_structure_names():
     )
     put = _leg("SPY240119P00470000", "SELL", 1, 2.0, 0.0)
     assert structure([put, call, wing]) == "3-leg mixed"
+
+
+def test_legs_of_two_underlyings_opened_together_are_two_trades() -> None:
+    spy = _leg("SPY240119P00470000", "SELL", 1, 2.0, 200.0)
+    qqq = _leg("QQQ240119P00400000", "SELL", 1, 3.0, 300.0)
+    trades = group_trades([spy, qqq])
+    assert [(t.structure, [leg.symbol for leg in t.legs]) for t in trades] == [
+        ("short put", ["QQQ240119P00400000"]),
+        ("short put", ["SPY240119P00470000"]),
+    ]

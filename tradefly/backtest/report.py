@@ -133,7 +133,7 @@ def summary_dict(result: BacktestResult) -> dict[str, Any]:
 
     """
     equity = equity_series(result.equity_curve)
-    trades = group_trades(result.trades, result.underlying)
+    trades = group_trades(result.trades)
     local_dates = equity.index.tz_convert(SESSION_TIMEZONE)
     ending_equity = float(equity.iloc[-1]) if len(equity) else None
     final_value = ending_equity if ending_equity is not None else result.ending_balance

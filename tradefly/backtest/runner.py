@@ -462,7 +462,7 @@ def _collect(
         fees=round(recorder.fees, 2),
         slippage=round(recorder.slippage, 2),
         realized_pnl=round(sum(t.pnl for t in trades), 2),
-        n_trades=len(group_trades(trades, underlying)),
+        n_trades=len(group_trades(trades)),
         n_assigned=sum(1 for t in option_trades if t.exit_reason == "assigned"),
         equity_curve=[
             EquityPoint(start_ns, config.venue.starting_balance),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from nautilus_trader.model.enums import OptionKind
 
+from options.index_options import index_of_root
 from options.market_calendar import NEW_YORK
 from options.occ import OccSymbol, parse_occ
 from tradefly.backtest.results import TradeRecord
@@ -110,11 +111,13 @@ class Trade:
         return self.option_legs[0].quantity
 
 
-def group_trades(legs: Sequence[TradeRecord], underlying: str) -> list[Trade]:
+def group_trades(legs: Sequence[TradeRecord]) -> list[Trade]:
     """Group position records into owner trades.
 
-    Option legs with the same ``entry_time`` form one trade. A share position of `underlying`
-    opened at the exit time of an assigned or exercised option leg joins that leg's trade;
+    Option legs on the same underlying with the same ``entry_time`` form one trade (a run of
+    several underlyings opens one trade per underlying at an instant). A share position opened
+    at the exit time of an assigned or exercised option leg on those shares (the root, less
+    the digits of an adjusted root: ``AAPL1`` delivers ``AAPL`` shares) joins that leg's trade;
     when several trades delivered shares at that instant, share positions go to them in entry
     order, each taking positions until its delivered quantity (contracts × 100) is covered.
     Share positions nothing delivered (and legs that are neither) form one-leg trades.
@@ -123,8 +126,6 @@ def group_trades(legs: Sequence[TradeRecord], underlying: str) -> list[Trade]:
     ----------
     legs : Sequence[TradeRecord]
         Every position of a run, in any order.
-    underlying : str
-        Ticker of the shares options deliver (``SPY``).
 
     Returns
     -------
@@ -132,17 +133,18 @@ def group_trades(legs: Sequence[TradeRecord], underlying: str) -> list[Trade]:
         Trades in entry order, numbered from 1.
 
     """
-    opened: dict[str, list[TradeRecord]] = {}
+    opened: dict[tuple[str, str], list[TradeRecord]] = {}
     shares: list[TradeRecord] = []
     for leg in sorted(legs, key=lambda t: (t.entry_time, t.symbol)):
-        if _occ(leg.symbol) is not None:
-            opened.setdefault(leg.entry_time, []).append(leg)
+        occ = _occ(leg.symbol)
+        if occ is not None:
+            opened.setdefault((leg.entry_time, _deliverable(occ)), []).append(leg)
         else:
             shares.append(leg)
     groups = list(opened.values())
     unclaimed: list[TradeRecord] = []
     for share in shares:
-        group = _delivering_group(groups, share, underlying)
+        group = _delivering_group(groups, share)
         (group if group is not None else unclaimed).append(share)
     ordered = sorted([*groups, *([s] for s in unclaimed)], key=lambda g: g[0].entry_time)
     return [
@@ -171,12 +173,16 @@ def structure(legs: Sequence[TradeRecord]) -> str:
     return f"{len(options)}-leg {kind}"
 
 
+def _deliverable(occ: OccSymbol) -> str:
+    return index_of_root(occ.root) or occ.root.rstrip("0123456789")
+
+
 def _delivering_group(
-    groups: list[list[TradeRecord]], share: TradeRecord, underlying: str
+    groups: list[list[TradeRecord]], share: TradeRecord
 ) -> list[TradeRecord] | None:
-    if share.symbol != underlying:
-        return None
     for group in groups:
+        if _deliverable(_parsed(group[0].symbol)) != share.symbol:
+            continue
         delivered = sum(
             leg.quantity * 100
             for leg in group
@@ -185,7 +191,7 @@ def _delivering_group(
         taken = sum(
             leg.quantity
             for leg in group
-            if leg.symbol == underlying and leg.entry_time == share.entry_time
+            if leg.symbol == share.symbol and leg.entry_time == share.entry_time
         )
         if taken < delivered:
             return group
