@@ -22,6 +22,11 @@ COOKIE = "__Host-tradefly-session"
 """The session cookie (``__Host-``: Secure, path ``/``, no domain, so no subdomain sets it)."""
 
 
+BACKGROUND_PATHS = frozenset({"/health"})
+"""Requests a page makes on its own (the dashboard's refresh): they do not count as activity, so
+a phone left open on the dashboard still reaches the idle timeout."""
+
+
 class LoginRequired(Exception):  # noqa: N818 (a control-flow signal, not an error)
     """Raised by :func:`owner` when the request has no live session."""
 
@@ -70,7 +75,8 @@ async def owner(request: Request) -> Session | None:
     if idle or old:
         ledger.delete_session(key)
         raise LoginRequired
-    ledger.touch_session(key, now)
+    if request.url.path not in BACKGROUND_PATHS:
+        ledger.touch_session(key, now)
     return session
 
 
