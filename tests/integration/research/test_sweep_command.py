@@ -44,3 +44,24 @@ def test_a_bad_grid_is_one_line(grid: list[str], message: str) -> None:
     with pytest.raises(ConfigError, match=message) as error:
         parse_grid(REFERENCE, grid)
     assert len(error.value.lines) == 1 and error.value.lines[0].startswith(str(REFERENCE))
+
+
+def test_the_reference_combination_equals_the_reference_run(
+    spy2021_catalog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    argv = [
+        "sweep",
+        str(REFERENCE),
+        "--grid",
+        "strategy.dte_max=50",
+        "--grid",
+        "venue.commission_per_contract=0.65",
+    ]
+    assert main([*argv, "--catalog", str(spy2021_catalog), "--serial", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["n_trades"], row["realized_pnl"], row["ending_balance"]) == (
+        42,
+        30688.70,
+        1030688.70,
+    )
