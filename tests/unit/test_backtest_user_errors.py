@@ -5,10 +5,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from nautilus_trader.model.data import Bar
 from nautilus_trader.model.enums import OptionKind
+from nautilus_trader.model.objects import Price, Quantity
 
 from catalog.writer import write_to_catalog
-from options.instruments import make_equity, make_option_contract
+from options.instruments import daily_bar_type, equity_id, make_equity, make_option_contract
+from options.market_calendar import session_close_ns, sessions_between
 from options.occ import format_occ, parse_occ
 from tests.conftest import PROJECT_ROOT
 from tradefly.cli import main
@@ -17,12 +20,20 @@ REFERENCE = PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put.yaml"
 
 
 def _catalog_with_calls_only(root: Path) -> Path:
+    """SPY calls and daily bars of every 2021 session (crafted, not vendor data)."""
     expirations = [dt.date(2021, 2, 19), dt.date(2021, 3, 19)]
     calls = [
         make_option_contract(parse_occ(format_occ("SPY", day, OptionKind.CALL, Decimal(380))))
         for day in expirations
     ]
-    write_to_catalog(root, [make_equity("SPY"), *calls])
+    price, volume = Price.from_str("380.00"), Quantity.from_int(1_000_000)
+    bars = [
+        Bar(daily_bar_type(equity_id("SPY")), price, price, price, price, volume, ts, ts)
+        for ts in map(
+            session_close_ns, sessions_between(dt.date(2021, 1, 4), dt.date(2021, 12, 31))
+        )
+    ]
+    write_to_catalog(root, [make_equity("SPY"), *calls, *bars])
     return root
 
 
@@ -34,7 +45,7 @@ def _catalog_with_calls_only(root: Path) -> Path:
         ("nam: x\n", "nam: unknown key"),
     ],
 )
-def test_demo_with_a_missing_or_bad_config_is_one_line(
+def test_demo_with_a_missing_or_bad_config_is_one_line_per_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str | None, problem: str
 ) -> None:
     config = tmp_path / "run.yaml"
@@ -43,8 +54,8 @@ def test_demo_with_a_missing_or_bad_config_is_one_line(
     catalog = tmp_path / "demo_catalog"
     assert main(["demo", "--config", str(config), "--catalog", str(catalog)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {config}: ") and problem in err
-    assert err.count("\n") == 1
+    assert problem in err
+    assert all(line.startswith(f"error: {config}: ") for line in err.splitlines())
     assert not catalog.exists()  # refused before the demo market is generated
 
 
