@@ -102,7 +102,7 @@ class EntryContext:
     underlying : str
         Ticker.
     structure : str
-        What is opened: ``short put``, ``put credit spread``, or a preset's name.
+        What is opened: the preset's name in words (``short put``, ``bull put spread``).
     parameters : dict[str, Any]
         The strategy parameters that chose it (JSON values): schedule, DTE window, target
         delta, wing width, exit rules ...

@@ -49,9 +49,10 @@ def test_short_calls_sell_at_the_universe_bar_close_less_the_half_spread(tmp_pat
     base = load_run_config(
         PROJECT_ROOT / "configs" / "backtest" / "spy_monthly_atm_call_2016_2025.yaml"
     )
-    data = msgspec.structs.replace(base.data, start=dt.date(2023, 12, 28), end=dt.date(2024, 1, 3))
-    strategy = dict(
-        base.strategy,
+    data = msgspec.structs.replace(
+        base.data, start=dt.date(2023, 12, 28), end=dt.date(2024, 1, 3), strike_band=None
+    )
+    config = msgspec.structs.replace(base, data=data).with_strategy_fields(
         entry_start="2023-12-28",
         entry_end="2024-01-03",
         entry_schedule="daily",
@@ -59,9 +60,7 @@ def test_short_calls_sell_at_the_universe_bar_close_less_the_half_spread(tmp_pat
         dte_min=0,
         dte_max=30,
     )
-    result = run_backtest(
-        msgspec.structs.replace(base, data=data, strategy=strategy), catalog, run_id="t"
-    )
+    result = run_backtest(config, catalog, run_id="t")
 
     closes = _closes(paths)
     options = [t for t in result.trades if t.symbol != "SPY"]

@@ -136,11 +136,12 @@ def test_a_latched_halt_survives_a_new_run_on_the_store_until_the_owner_resets(
 
 
 ENTRY_CHECKS = {
+    "underlying": "SPY",
     "entry": {
         "sizing": {"max_concurrent_trades": 3},
         "greeks": {"max_delta_shares": 600.0},
         "data_quality": {},
-    }
+    },
 }
 
 
@@ -220,12 +221,13 @@ def test_performance_gate_blocks_entries_after_losing_trades_on_real_chains(
     tmp_path: Path,
 ) -> None:
     guard = {
+        "underlying": "SPY",
         "performance": {
             "window_trades": 4,
             "min_trades": 4,
             "min_profit_factor": 1.0,
             "action": "block",
-        }
+        },
     }
     result, events = _run(spy2021_catalog, tmp_path / "risk.sqlite", guard)
     # 2021-09-17: puts expire or are assigned; the 1,000 delivered shares (two positions

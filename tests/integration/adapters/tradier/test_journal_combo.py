@@ -60,7 +60,7 @@ async def test_combo_spread_round_trip_is_journalled(server: FakeTradier, tmp_pa
         (record,) = journal.rows()
     finally:
         await running.stop()
-    assert record["structure"] == "put credit spread"
+    assert record["structure"] == "bull put spread"
     assert record["size"] == 2
     assert [(leg["fill_price"], leg["exit_price"]) for leg in record["legs"]] == [
         (3.10, 1.04),
