@@ -17,7 +17,9 @@ theta per calendar day, vega per volatility point):
   ``weekday`` (of the New York entry session), ``dte`` (calendar days to the nearest leg's
   expiration), ``days_held``;
 - market at entry: ``spot``, ``iv`` (our IV of the short leg's mid), ``vendor_iv``,
-  ``iv_rank`` (0-100, of the underlying's 30-day ATM IV over up to 252 sessions),
+  ``iv_rank`` (0-100, of the underlying's 30-day ATM IV over the strategy's ``iv_window``
+  sessions, once ``iv_min_sessions`` are in), ``iv_rank_note`` (``unknown until 20 sessions
+  (3 seen)`` while it is not known),
   ``regime``, ``trend``, ``greeks`` (the structure's net delta in shares, gamma, vega,
   theta, all times quantity and 100), ``legs``
   (each: quote, open interest, IV and greeks at entry, fill and exit prices, slippage);
@@ -210,6 +212,7 @@ class TradeJournal(Actor):
             "iv": short.iv,
             "vendor_iv": short.vendor_iv,
             "iv_rank": context.iv_rank,
+            "iv_rank_note": context.iv_rank_note,
             "regime": vol_regime(short.iv),
             "trend": trend(context.spot, sma),
             "greeks": _net_greeks(context),

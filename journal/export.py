@@ -36,6 +36,7 @@ COLUMNS = (
     "iv",
     "vendor_iv",
     "iv_rank",
+    "iv_rank_note",
     "regime",
     "trend",
     "net_delta",

@@ -467,7 +467,9 @@ class StructureEngine(Strategy):
         self._share_orders: set[ClientOrderId] = set()
         self._unsubscribed: list[OptionContract] = []
         self._subscribed: deque[OptionContract] = deque()
-        self._atm_ivs = AtmIvHistory(rate=config.rate, div_yield=config.dividend_yield)
+        self._atm_ivs = AtmIvHistory(
+            config.iv_window, config.iv_min_sessions, config.rate, config.dividend_yield
+        )
         self._replay = False
         self._window: set[InstrumentId] = set()
 
@@ -934,6 +936,7 @@ class StructureEngine(Strategy):
             equity=equity,
             risk_fraction=max_loss / equity if max_loss is not None and equity > 0 else None,
             iv_rank=self._atm_ivs.rank(),
+            iv_rank_note=self._atm_ivs.rank_note(),
             risk_action=decision.action.value,
             risk_factor=decision.factor,
             risk_reason=decision.reason,

@@ -3,9 +3,9 @@
 Each session close adds the constant-maturity ATM IV of the chain the strategy sees
 (:func:`options.iv_metrics.atm_iv_30d`: the vendor's IV of a contract when the data has one at
 that close, else the Black-Scholes IV of its mid), and :meth:`AtmIvHistory.rank` is
-:func:`options.iv_metrics.iv_rank` of the latest value over the sessions kept (at most 252, the
-sessions seen since the strategy started: a backtest's first session, or a live node's first
-session after a start, has no rank yet).
+:func:`options.iv_metrics.iv_rank` of the latest value over the sessions kept (at most
+`window`, the sessions seen since the strategy started) once `min_sessions` are in; before that
+:meth:`AtmIvHistory.rank_note` says ``unknown until N sessions (k seen)``.
 """
 
 from __future__ import annotations
@@ -28,16 +28,30 @@ class AtmIvHistory:
     ----------
     window : int, default 252
         Sessions kept (the IV-rank look-back).
+    min_sessions : int, default 2
+        Sessions needed before a rank is given (at least 2).
     rate, div_yield : float, default 0.0
         Continuously compounded rate and yield (decimals) for IVs computed from mids.
+
+    Raises
+    ------
+    ValueError
+        If `min_sessions` is below 2 or above `window`.
 
     """
 
     def __init__(
-        self, window: int = iv_metrics.DEFAULT_WINDOW, rate: float = 0.0, div_yield: float = 0.0
+        self,
+        window: int = iv_metrics.DEFAULT_WINDOW,
+        min_sessions: int = 2,
+        rate: float = 0.0,
+        div_yield: float = 0.0,
     ) -> None:
+        if not 2 <= min_sessions <= window:
+            raise ValueError(f"min_sessions was {min_sessions!r}, not in [2, window={window}]")
         self.values: deque[float] = deque(maxlen=window)
         self._window = window
+        self._min_sessions = min_sessions
         self._rate = rate
         self._div_yield = div_yield
 
@@ -77,7 +91,24 @@ class AtmIvHistory:
             self.values.append(atm)
 
     def rank(self) -> float | None:
-        """Return the IV rank (0-100) of the latest session, or ``None`` before two sessions."""
-        if len(self.values) < 2:
+        """Return the IV rank (0-100) of the latest session; ``None`` before `min_sessions`."""
+        if len(self.values) < self._min_sessions:
             return None
         return iv_metrics.iv_rank(list(self.values), self._window)
+
+    def rank_note(self) -> str:
+        """Say why :meth:`rank` is ``None`` (``""`` when it is known).
+
+        Returns
+        -------
+        str
+            ``unknown until N sessions (k seen)`` before `min_sessions` sessions of IV, or
+            ``unknown: the IV did not change over k sessions`` (no range to rank in).
+
+        """
+        seen = len(self.values)
+        if seen < self._min_sessions:
+            return f"unknown until {self._min_sessions} sessions ({seen} seen)"
+        if self.rank() is None:
+            return f"unknown: the IV did not change over {seen} sessions"
+        return ""

@@ -125,8 +125,10 @@ class EntryContext:
         ``max_loss / equity``.
     iv_rank : float | None
         IV rank (0-100) of the underlying's 30-day ATM IV over the sessions the strategy has
-        seen, up to 252 (:class:`strategies.toolkit.iv_history.AtmIvHistory`); ``None`` before
-        two sessions.
+        seen, up to its ``iv_window`` (:class:`strategies.toolkit.iv_history.AtmIvHistory`);
+        ``None`` before ``iv_min_sessions`` sessions.
+    iv_rank_note : str
+        Why `iv_rank` is ``None`` (``unknown until 20 sessions (3 seen)``); ``""`` when known.
     risk_action, risk_factor, risk_reason : str, float, str
         The risk decision applied to the entry (``allow`` 1.0 "" when none).
     signal : str | None
@@ -153,6 +155,7 @@ class EntryContext:
     equity: float
     risk_fraction: float | None
     iv_rank: float | None = None
+    iv_rank_note: str = ""
     risk_action: str = "allow"
     risk_factor: float = 1.0
     risk_reason: str = ""

@@ -255,6 +255,7 @@ def test_journal_holds_every_reference_trade_with_its_fields(
     assert len(trades) == len(expected) == 42
     assert [r for r in reference_result.journal if r["kind"] != "trade"] == []
     raw = _raw_rows()
+    iv_ranks = _iv_ranks_from_the_raw_file(window=252, min_sessions=20, horizon=50 + 7)
     for record, hand in zip(trades, expected, strict=True):
         empty = [name for name in JOURNAL_FIELDS if record[name] is None or record[name] == ""]
         assert empty == [], f"{record['id']}: empty {empty}"
@@ -295,14 +296,20 @@ def test_journal_holds_every_reference_trade_with_its_fields(
             assert last_day == hand.expiration
         assert "schedule:weekly" in record["reason_tags"]
         assert record["signal"] is None and record["confidence"] is None
-        if record is trades[0]:
-            assert record["iv_rank"] is None  # the first session: no history to rank in
+        # IV rank of the 30-day ATM IV over the sessions seen, recomputed from the raw file
+        # (the engine's defaults: 252 sessions, a rank once 20 are in)
+        rank = iv_ranks[hand.quote_date]
+        if rank is None:
+            assert record["iv_rank"] is None
+            assert record["iv_rank_note"].startswith("unknown until 20 sessions (")
         else:
-            assert 0.0 <= record["iv_rank"] <= 100.0
+            assert record["iv_rank"] == pytest.approx(rank, abs=1e-6)
+            assert record["iv_rank_note"] == ""
         if record["pnl"] < 0:
             assert record["error_class"] in ERROR_CLASSES
         else:
             assert record["error_class"] is None
+    assert {r["iv_rank"] is None for r in trades} == {True, False}  # before and after 20
     assert sum(_cents(r["pnl"]) for r in trades) == _cents(reference_result.realized_pnl)
 
 

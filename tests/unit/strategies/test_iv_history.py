@@ -57,3 +57,31 @@ def test_without_vendor_ivs_the_mids_are_used_and_a_bad_quote_is_skipped() -> No
     assert 0.05 < value < 1.0
     history.add(ChainSnapshot(DAY, 420.0, ()), {})
     assert len(history.values) == 1
+
+
+def test_rank_is_unknown_until_min_sessions_and_says_so() -> None:
+    history = AtmIvHistory(window=5, min_sessions=3)
+    assert history.rank_note() == "unknown until 3 sessions (0 seen)"
+    for offset, vol in enumerate((0.20, 0.30)):
+        snapshot = _snapshot(DAY + dt.timedelta(days=offset))
+        history.add(snapshot, {q.instrument_id: vol for q in snapshot.quotes})
+    assert history.rank() is None
+    assert history.rank_note() == "unknown until 3 sessions (2 seen)"
+    snapshot = _snapshot(DAY + dt.timedelta(days=2))
+    history.add(snapshot, {q.instrument_id: 0.25 for q in snapshot.quotes})
+    assert history.rank() == pytest.approx(50.0)  # (0.25 - 0.20) / (0.30 - 0.20)
+    assert history.rank_note() == ""
+
+
+def test_flat_iv_has_no_rank_and_says_why() -> None:
+    history = AtmIvHistory(window=5, min_sessions=2)
+    for offset in range(2):
+        snapshot = _snapshot(DAY + dt.timedelta(days=offset))
+        history.add(snapshot, {q.instrument_id: 0.2 for q in snapshot.quotes})
+    assert history.rank() is None
+    assert history.rank_note() == "unknown: the IV did not change over 2 sessions"
+
+
+def test_min_sessions_out_of_range_is_one_clear_error() -> None:
+    with pytest.raises(ValueError, match=r"min_sessions was 1, not in \[2, window=5\]"):
+        AtmIvHistory(window=5, min_sessions=1)
