@@ -19,10 +19,11 @@ apply theirs (reset, kill switch, ``pause_entries``/``resume_entries`` through t
 :data:`risk.OWNER_FLATTEN_TOPIC` (a structure id or ``*``) once the evaluation has committed,
 and ``test_notification`` goes to the notifier (and, with ``TRADEFLY_VAPID_*`` keys set on a
 node with a store file, every notification also goes by web push, :mod:`risk.webpush`). Every
-applied command is recorded in the audit log. Each evaluation also records equity and cash in
-``account_snapshots`` (at most one row every 15 minutes, :data:`SNAPSHOT_EVERY_NS`), the control
-app's equity curve. The same actor runs in backtests (an in-memory store unless ``state_store``
-is set) and live (``tradefly live`` passes the node's store file).
+applied command is recorded in the audit log. Each evaluation also records equity, cash and
+buying power (the account's free balance) in ``account_snapshots`` (at most one row every 15
+minutes, :data:`SNAPSHOT_EVERY_NS`), the control app's equity curve. The same actor runs in
+backtests (an in-memory store unless ``state_store`` is set) and live (``tradefly live``
+passes the node's store file).
 """
 
 from __future__ import annotations
@@ -235,7 +236,7 @@ class RiskGuard(Actor):
         self._evaluator: RiskEvaluator | None = None
         self._notifier = build_notifier(config.notify, self.log.warning)
         self._after_commit: list[tuple[str, str]] = []
-        self._last_snapshot_ns = 0
+        self._last_snapshot_ns: int | None = None
 
     @property
     def evaluator(self) -> RiskEvaluator:
@@ -301,10 +302,12 @@ class RiskGuard(Actor):
         trades = closed_trades(self.cache) if self._cfg.performance is not None else []
         decision = self.evaluator.update(now, equity, trades)
         self.cache.add(RISK_CACHE_KEY, decision.to_bytes())
-        if now - self._last_snapshot_ns >= SNAPSHOT_EVERY_NS:
+        last = self._last_snapshot_ns
+        if last is None or now - last >= SNAPSHOT_EVERY_NS:
             account = self.portfolio.account(VENUE)
             cash = float(account.balance_total(USD).as_double())
-            ControlLedger(self.evaluator.ledger.store).add_snapshot(now, equity, cash)
+            buying_power = float(account.balance_free(USD).as_double())
+            ControlLedger(self.evaluator.ledger.store).add_snapshot(now, equity, cash, buying_power)
             self._last_snapshot_ns = now
         effects, self._after_commit = self._after_commit, []
         for kind, value in effects:

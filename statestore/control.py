@@ -33,11 +33,17 @@ class Session:
 
 @dataclass(frozen=True, slots=True)
 class AccountSnapshot:
-    """Equity (cash plus positions at their marks) and cash, USD, at `ts_ns` (UNIX ns)."""
+    """Equity (cash plus positions at their marks), cash and buying power, USD, at `ts_ns`.
+
+    ``buying_power`` is the account's free balance as the node's Nautilus account holds it
+    (Tradier: the option buying power of a margin account, ``cash_available`` of a cash
+    account; a backtest: the simulated account's free balance); ``None`` when not recorded.
+    """
 
     ts_ns: int
     equity: float
     cash: float
+    buying_power: float | None = None
 
 
 class ControlLedger:
@@ -167,10 +173,13 @@ class ControlLedger:
 
     # -- Account snapshots -----------------------------------------------------------------------
 
-    def add_snapshot(self, ts_ns: int, equity: float, cash: float) -> None:
-        """Record equity and cash (USD) at `ts_ns`."""
+    def add_snapshot(
+        self, ts_ns: int, equity: float, cash: float, buying_power: float | None = None
+    ) -> None:
+        """Record equity, cash and buying power (USD; ``None``: not known) at `ts_ns`."""
         self._conn.execute(
-            "INSERT OR REPLACE INTO account_snapshots VALUES (?, ?, ?)", (ts_ns, equity, cash)
+            "INSERT OR REPLACE INTO account_snapshots VALUES (?, ?, ?, ?)",
+            (ts_ns, equity, cash, buying_power),
         )
 
     def last_snapshot(self) -> AccountSnapshot | None:

@@ -167,4 +167,27 @@ MIGRATIONS: tuple[str, ...] = (
         created_ns INTEGER NOT NULL
     );
     """,
+    # 7: the control app's account figures, capital flows and marks per structure: buying power
+    # in the account snapshots; deposits and withdrawals the owner recorded (one per command);
+    # the newest mark of each open structure (mid value, unrealized P&L, greeks)
+    """
+    ALTER TABLE account_snapshots ADD COLUMN buying_power REAL;
+    CREATE TABLE capital_flows (
+        command_id INTEGER PRIMARY KEY,
+        flow_date TEXT NOT NULL,
+        amount REAL NOT NULL,
+        note TEXT NOT NULL,
+        applied_ns INTEGER NOT NULL
+    );
+    CREATE TABLE structure_marks (
+        structure_id TEXT PRIMARY KEY,
+        ts_ns INTEGER NOT NULL,
+        mark REAL NOT NULL,
+        unrealized_pnl REAL NOT NULL,
+        delta REAL,
+        gamma REAL,
+        vega REAL,
+        theta REAL
+    );
+    """,
 )
