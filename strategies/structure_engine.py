@@ -2,7 +2,7 @@
 
 The engine trades one structure (a preset of :mod:`options.presets` named in the config,
 e.g. ``iron_condor``) on one underlying. Each session close it sees the chain quoted at that
-close, then in order:
+close (with ``entry_times``, also at those minutes of each session: see below), then in order:
 
 1. closes shares received by assignment (``assigned_shares="close_next_session"``) once a
    later session has closed;
@@ -25,6 +25,14 @@ close, then in order:
    Each entry sent is described to the trade journal by an :class:`EntryContext` (quotes,
    greeks, IV, size, max loss, risk decision) and every order of a trade carries its structure
    tag (:mod:`strategies.toolkit.journal_entry`).
+
+Intraday decisions (``entry_times``, New York times such as ``["09:45", "12:00"]``): on minute
+data the engine also listens to the underlying's 1-minute bars and, just after the bar stamped
+at one of those minutes (the minute that ENDS then, Nautilus's convention), decides on the
+latest quote of each contract in the session so far with the bar's close as spot: exits (step
+2), then an entry when the schedule allows. Entries then happen only at those minutes, never at
+the session close; exits are still checked at the close too. A same-day (0DTE) expiry that is
+held to the close settles in cash there (index options) like any expiry.
 
 A trade of several legs is sent one of two ways (``spread_orders``):
 
@@ -80,9 +88,9 @@ from nautilus_trader.trading.strategy import Strategy
 
 from options import pricing
 from options.chain_selection import ChainQuote as IvQuote
-from options.instruments import VENUE, daily_bar_type, equity_id
+from options.instruments import VENUE, daily_bar_type, equity_id, minute_bar_type
 from options.iv_metrics import atm_iv_30d
-from options.market_calendar import is_first_session_of_week, session_of_ns
+from options.market_calendar import NEW_YORK, is_first_session_of_week, session_of_ns
 from options.structures import DteWindow, Side, StrikeByDelta, Structure
 from risk import (
     FLATTEN_ALL,
@@ -138,6 +146,7 @@ JOURNALLED_PARAMETERS = (
     "structure",
     "structure_params",
     "entry_schedule",
+    "entry_times",
     "dte_min",
     "dte_max",
     "expiration_choice",
@@ -196,6 +205,9 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
         ``once_per_expiration`` (one trade per expiration: a traded cycle is never entered
         again; with ``expiration_choice: nearest`` and ``monthly_only`` one trade per monthly
         cycle).
+    entry_times : list[str]
+        New York times ``HH:MM`` at which to decide on minute data (module docstring); empty
+        (the default) decides at each session close.
     entry_start, entry_end : str | None
         First and last session (ISO dates, inclusive) on which entries may happen.
     quantity : int, default 1
@@ -240,6 +252,7 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
     max_spread: float | None = None
     max_spread_fraction: float | None = None
     entry_schedule: str = "weekly"
+    entry_times: list[str] = msgspec.field(default_factory=list)
     entry_start: str | None = None
     entry_end: str | None = None
     quantity: int = 1
@@ -368,6 +381,25 @@ def config_structures(config: StructureEngineConfig) -> list[tuple[Structure, Co
     return structures
 
 
+def entry_minutes(times: list[str]) -> frozenset[dt.time]:
+    """Return the ``entry_times`` as times of day (raising ``ValueError`` naming a bad one).
+
+    Each is ``HH:MM`` (New York), a minute of the regular session: after 09:30, at most 16:00.
+    """
+    minutes = set()
+    for text in times:
+        try:
+            if not (isinstance(text, str) and len(text) == 5 and text[2] == ":"):
+                raise ValueError
+            minute = dt.time.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"entry_times: {text!r} is not HH:MM (New York time)") from None
+        if not dt.time(9, 30) < minute <= dt.time(16, 0):
+            raise ValueError(f"entry_times: {text!r} is not after 09:30 and at most 16:00")
+        minutes.add(minute)
+    return frozenset(minutes)
+
+
 def validate_config(config: StructureEngineConfig) -> None:
     """Raise ``ValueError`` naming the first invalid field of `config`."""
     structures = [structure for structure, _ in config_structures(config)]
@@ -380,6 +412,7 @@ def validate_config(config: StructureEngineConfig) -> None:
         raise ValueError(
             f"entry_schedule was {config.entry_schedule!r}, not one of {ENTRY_SCHEDULES}"
         )
+    entry_minutes(config.entry_times)
     if config.expiration_choice not in EXPIRATION_CHOICES:
         raise ValueError(
             f"expiration_choice was {config.expiration_choice!r}, not one of {EXPIRATION_CHOICES}"
@@ -451,10 +484,12 @@ class StructureEngine(Strategy):
         self._liquidity = Liquidity(config.max_spread, config.max_spread_fraction)
         self._exits = exit_rules(config)
         self._underlying_id = equity_id(config.underlying)
+        self._daily_bars = daily_bar_type(self._underlying_id)
         self._entry_start = (
             dt.date.fromisoformat(config.entry_start) if config.entry_start else None
         )
         self._entry_end = dt.date.fromisoformat(config.entry_end) if config.entry_end else None
+        self._entry_minutes = entry_minutes(config.entry_times)
         self._needs_delta = config.short_delta_limit is not None or any(
             isinstance(leg.strike, StrikeByDelta) for leg in legs
         )
@@ -493,7 +528,9 @@ class StructureEngine(Strategy):
         if self._book is None:
             store = StateStore(self._cfg.state_store or ":memory:")
             self._book = TradeBook(store, self.id.value, self._cfg.underlying)
-        self.subscribe_bars(daily_bar_type(self._underlying_id))
+        self.subscribe_bars(self._daily_bars)
+        if self._entry_minutes:
+            self.subscribe_bars(minute_bar_type(self._underlying_id))
         self.msgbus.subscribe(topic=OWNER_FLATTEN_TOPIC, handler=self._on_owner_flatten)
         options = [
             instrument
@@ -719,7 +756,10 @@ class StructureEngine(Strategy):
         self._greeks[greeks.instrument_id] = greeks
 
     def on_bar(self, bar: Bar) -> None:
-        """Schedule the session decision just after the underlying's close."""
+        """Schedule the decision just after the underlying's close or an entry time's bar."""
+        if bar.bar_type != self._daily_bars:
+            self._on_minute_bar(bar)
+            return
         self._spot = bar.close.as_double()
         if self._regimes is not None:
             self._regimes.add_close(self._spot)
@@ -729,7 +769,29 @@ class StructureEngine(Strategy):
             callback=lambda _event: self._on_session_close(),
         )
 
+    def _on_minute_bar(self, bar: Bar) -> None:
+        stamped = dt.datetime.fromtimestamp(bar.ts_event / 1e9, tz=NEW_YORK)
+        if stamped.time().replace(second=0, microsecond=0) not in self._entry_minutes:
+            return
+        spot = bar.close.as_double()
+        self.clock.set_time_alert_ns(
+            name=f"entry-time-{bar.ts_event}",
+            alert_time_ns=bar.ts_event + DECISION_DELAY_NS,
+            callback=lambda _event: self._on_entry_time(spot),
+        )
+
     # -- Decisions -------------------------------------------------------------------------------
+
+    def _on_entry_time(self, spot: float) -> None:
+        # An intraday decision: exits, then an entry when due, on the session's latest quotes.
+        if self._book is None:
+            return
+        session = session_of_ns(self.clock.timestamp_ns())
+        self._subscribe_upcoming(session)
+        snapshot = self._build_snapshot(session, spot)
+        self._check_exits(snapshot, flatten=current_decision(self.cache).action == Action.FLATTEN)
+        if self._entry_due(session):
+            self._enter(snapshot)
 
     def _on_session_close(self) -> None:
         if self._spot is None or self._book is None:
@@ -743,7 +805,7 @@ class StructureEngine(Strategy):
         self._check_exits(snapshot, flatten=current_decision(self.cache).action == Action.FLATTEN)
         if self._regimes is not None:
             self._regimes.add_iv(self._atm_iv(snapshot))
-        if self._entry_due(session):
+        if not self._entry_minutes and self._entry_due(session):
             self._enter(snapshot)
 
     def _atm_iv(self, snapshot: ChainSnapshot) -> float | None:
@@ -914,7 +976,7 @@ class StructureEngine(Strategy):
         parameters = {
             name: getattr(cfg, name)
             for name in JOURNALLED_PARAMETERS
-            if getattr(cfg, name) not in (None, {})
+            if getattr(cfg, name) not in (None, {}, [])
         }
         signal = latest_signal(self.cache, cfg.underlying)
         return EntryContext(

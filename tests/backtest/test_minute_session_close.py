@@ -27,7 +27,6 @@ from tests.conftest import shared_data_path
 from tradefly.backtest.config import DataSection, RunConfig, StrategyEntry, VenueSection
 from tradefly.backtest.runner import run_backtest
 from tradefly.backtest.session_bars import session_bars
-from tradefly.cli import main
 
 LEAN = "intraday/lean_minute"
 DAY = dt.date(2021, 1, 4)
@@ -49,20 +48,8 @@ def test_equity_session_bar_leaves_out_pre_and_after_market() -> None:
     assert int(daily.volume) == sum(r[5] for r in regular)
 
 
-@pytest.fixture(scope="module")
-def spxw_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    catalog = tmp_path_factory.mktemp("minute_close") / "catalog"
-    files = [
-        shared_data_path(f"{LEAN}/indexoption/usa/minute/spxw/20210104_quote_european.zip"),
-        shared_data_path(f"{LEAN}/index/usa/minute/spx/20210104_trade.zip"),
-    ]
-    args = ["ingest", "lean-minute", *map(str, files), "--catalog", str(catalog)]
-    assert main([*args, "--no-progress"]) == 0
-    return catalog
-
-
 def test_short_option_strategy_decides_at_the_close_of_a_minute_replay(
-    spxw_catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    spxw_minute_catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # reports/ go here
     config = RunConfig(
@@ -86,7 +73,7 @@ def test_short_option_strategy_decides_at_the_close_of_a_minute_replay(
             )
         ],
     )
-    result = run_backtest(config, spxw_catalog)
+    result = run_backtest(config, spxw_minute_catalog)
     assert result.n_trades == 1
     (trade,) = result.trades
     assert trade.symbol == "SPXW210106P03700000"

@@ -38,13 +38,10 @@ from options.instruments import VENUE, equity_id, make_option_contract, minute_b
 from options.market_calendar import expiration_close_ns
 from options.occ import parse_occ
 from tests.backtest.scheduled_orders import ScheduledOrders, ScheduledOrdersConfig
-from tests.conftest import shared_data_path
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.index_settlement import minute_settlement_prices
 from tradefly.backtest.runner import load_run_data, new_engine
-from tradefly.cli import main
 
-LEAN = "intraday/lean_minute"
 DAY = dt.date(2021, 1, 4)
 START = Decimal(100_000)
 FEE = Decimal("0.65")
@@ -65,18 +62,6 @@ ORDERS = (
     (AT_10, PUT_3800, "buy"),
     (AT_14, PUT_3800, "close"),
 )
-
-
-@pytest.fixture(scope="module")
-def minute_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    catalog = tmp_path_factory.mktemp("zero_dte") / "catalog"
-    files = [
-        shared_data_path(f"{LEAN}/indexoption/usa/minute/spxw/20210104_quote_european.zip"),
-        shared_data_path(f"{LEAN}/index/usa/minute/spx/20210104_trade.zip"),
-    ]
-    args = ["ingest", "lean-minute", *map(str, files), "--catalog", str(catalog)]
-    assert main([*args, "--no-progress"]) == 0
-    return catalog
 
 
 def _config() -> RunConfig:
@@ -108,8 +93,8 @@ def _fills(engine) -> list[tuple[str, str, Decimal]]:  # type: ignore[no-untyped
     ]
 
 
-def test_settlement_prices_of_the_day(minute_catalog: Path) -> None:
-    data = load_run_data(_config(), minute_catalog)
+def test_settlement_prices_of_the_day(spxw_minute_catalog: Path) -> None:
+    data = load_run_data(_config(), spxw_minute_catalog)
     prices = {iid.value: price for iid, price in data.settlement_prices.items()}
     # intrinsic at 3700.65: 3700 call 0.65, 3800 put 99.35, the others 0
     assert prices == {
@@ -122,9 +107,9 @@ def test_settlement_prices_of_the_day(minute_catalog: Path) -> None:
     assert all(iid.value.startswith("SPXW210104") for iid in data.settlement_prices)
 
 
-def test_zero_dte_round_trip_cash_positions_and_pnl(minute_catalog: Path) -> None:
+def test_zero_dte_round_trip_cash_positions_and_pnl(spxw_minute_catalog: Path) -> None:
     close_ns = expiration_close_ns(DAY)
-    before = _run(minute_catalog, end_ns=close_ns - 1)
+    before = _run(spxw_minute_catalog, end_ns=close_ns - 1)
     # Hand: +0.85 x 100 - 51.70 x 100 - 53.30 x 100 + 99.50 x 100 - 4 fills x 0.65
     assert (
         _cash(before)
@@ -136,7 +121,7 @@ def test_zero_dte_round_trip_cash_positions_and_pnl(minute_catalog: Path) -> Non
     ]
     before.dispose()
 
-    engine = _run(minute_catalog)
+    engine = _run(spxw_minute_catalog)
     assert _fills(engine) == [
         (PUT_3700, "SELL", Decimal("0.85")),
         (CALL_3700, "BUY", Decimal("51.70")),

@@ -41,6 +41,9 @@ def _strategy(fields: str) -> str:
             "exactly one of structure and choices must be set",
         ),
         ("choices: [{structure: condor}]", r"choices\[0\]: structure was 'condor'"),
+        ("structure: short_put, entry_times: ['9:45pm']", "entry_times: '9:45pm' is not HH:MM"),
+        ("structure: short_put, entry_times: ['09:30']", "'09:30' is not after 09:30"),
+        ("structure: short_put, entry_times: ['16:01']", "and at most 16:00"),
     ],
 )
 def test_invalid_strategy_sections_name_the_field(
