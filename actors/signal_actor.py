@@ -5,10 +5,10 @@ trained by other feature code), the underlying's daily bars before the start fro
 the catalog's news and earnings records and Cboe's VIX file. After each daily bar of the
 underlying it appends the bar, computes the feature row of that session with
 :func:`research.dataset.build_features` (the function ``tradefly train`` uses), predicts,
-applies the entry gate, and publishes a :class:`strategies.toolkit.signal.Signal` on
-``tradefly.signal.<UNDERLYING>`` and into the cache (see :func:`latest_signal`). News arriving
-live (``NewsSentiment`` from the Alpha Vantage data client, when ``news_client_id`` is set) is
-added as it comes.
+applies the entry gate (enforced by :func:`risk.gate.check_entry`), and publishes a
+:class:`strategies.toolkit.signal.Signal` on ``tradefly.signal.<UNDERLYING>`` and into the
+cache (see :func:`latest_signal`). News arriving live (``NewsSentiment`` from the Alpha
+Vantage data client, when ``news_client_id`` is set) is added as it comes.
 
 EMA-type features carry state from the first bar, so the actor's features equal training's
 when its history starts at the same bar: give it the catalog the model was trained on.

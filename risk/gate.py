@@ -5,7 +5,8 @@ and live:
 
 - :func:`current_decision` returns the risk guard's standing decision (``allow`` when no
   guard runs). Strategies read it before exits only to see ``flatten``.
-- :func:`check_entry` judges one proposed entry: the standing decision, then every pre-trade
+- :func:`check_entry` judges one proposed entry: the standing decision, the signal actor's
+  entry gate (:mod:`risk.signal_gate`: earnings and news rules), then every pre-trade
   check the guard configured (:mod:`risk.pretrade`) against the account as the cache holds it
   (equity = cash plus positions at their marks). Call it once per entry with an
   :class:`~risk.proposal.EntryProposal` and pass the strategy's message bus; enter
@@ -36,6 +37,7 @@ from options.instruments import VENUE, daily_bar_type, equity_id
 from risk.decision import ALLOW, Action, RiskDecision
 from risk.pretrade import PreTradeConfig, evaluate_entry
 from risk.proposal import Book, BookPosition, EntryProposal, OpenEntry
+from risk.signal_gate import signal_gate
 
 RISK_CACHE_KEY = "tradefly.risk.decision"
 """Cache key under which the risk guard keeps the combined decision (JSON bytes)."""
@@ -225,6 +227,9 @@ def check_entry(cache: Any, proposal: EntryProposal, msgbus: Any = None) -> Risk
 
     """
     standing = current_decision(cache)
+    signal_block = signal_gate(cache, proposal.underlying)
+    if signal_block is not None and not standing.blocks_entries:
+        standing = signal_block
     config = pretrade_config(cache)
     entries: list[OpenEntry] | None = None
     if config is None:

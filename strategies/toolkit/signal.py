@@ -39,7 +39,7 @@ class Signal(msgspec.Struct, frozen=True, kw_only=True):
         matched to the exact inputs that produced it.
     entries_allowed : bool, default True
         False when the actor's entry gate (earnings or news rule) blocks new entries now;
-        a strategy should open nothing on this underlying then.
+        :func:`risk.gate.check_entry` then blocks every entry on this underlying.
     gate_reason : str, default ""
         Why entries are blocked (``earnings in 2 days``), empty when allowed.
 

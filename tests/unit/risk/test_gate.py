@@ -1,5 +1,6 @@
 """check_entry on a Nautilus cache: the standing decision, the guard's checks, open entries."""
 
+import dataclasses
 from typing import Any
 
 import msgspec
@@ -10,6 +11,7 @@ from risk import RISK_CACHE_KEY, Action, EntryAdmitted, EntryGated, RiskDecision
 from risk.entry_sizing import EntrySizingConfig
 from risk.gate import PRETRADE_CACHE_KEY, stored_entries
 from risk.pretrade import PreTradeConfig
+from strategies.toolkit.signal import Signal, signal_cache_key, store_latest_signal
 from tests.unit.risk.test_pretrade import NOW, SECOND_NS, short_put
 
 
@@ -73,3 +75,42 @@ def test_a_check_that_raises_blocks_the_entry_with_the_error(
     assert "pre-trade checks failed (ValueError('spot was not positive: 0.0'))" in decision.reason
     assert isinstance(bus.sent[-1], EntryGated)
     assert stored_entries(cache) == []
+
+
+def _signal(allowed: bool, reason: str = "", underlying: str = "SPY") -> Signal:
+    return Signal(
+        underlying=underlying,
+        ts_ns=NOW,
+        direction=0,
+        probability=0.5,
+        confidence=0.0,
+        model_version="m/v1",
+        features_hash="0" * 64,
+        entries_allowed=allowed,
+        gate_reason=reason,
+    )
+
+
+def test_the_signal_gate_blocks_entries_of_its_underlying_only() -> None:
+    cache, bus = Cache(), Bus()
+    store_latest_signal(cache, _signal(False, "earnings in 2 days"))
+    decision = check_entry(cache, short_put(3), bus)
+    assert (decision.action, decision.rule) == (Action.BLOCK, "signal_gate")
+    assert decision.reason == "signal gate: earnings in 2 days (SPY)"
+    assert isinstance(bus.sent[-1], EntryGated) and bus.sent[-1].allowed == 0
+    qqq = dataclasses.replace(short_put(3), underlying="QQQ")
+    assert check_entry(cache, qqq, bus).sized(3) == 3
+    store_latest_signal(cache, _signal(True))
+    assert check_entry(cache, short_put(3), bus).sized(3) == 3
+
+
+def test_the_signal_gate_leaves_a_flatten_as_it_is_and_fails_closed_on_a_bad_signal() -> None:
+    cache, bus = Cache(), Bus()
+    store_latest_signal(cache, _signal(False, "news score -0.500 below -0.2"))
+    cache.add(RISK_CACHE_KEY, RiskDecision(Action.FLATTEN, 0.0, "kill", "kill_switch").to_bytes())
+    assert check_entry(cache, short_put(1), bus).action == Action.FLATTEN
+    other = Cache()
+    other.add(signal_cache_key("SPY"), b'{"underlying": "SPY"}')
+    decision = check_entry(other, short_put(1), bus)
+    assert (decision.action, decision.rule) == (Action.BLOCK, "signal_gate")
+    assert "the stored signal of SPY is unreadable" in decision.reason
