@@ -55,7 +55,8 @@ def dashboard(store: StateStore, now_ns: int) -> dict[str, Any]:
     """Equity, cash, today's P&L, the equity and drawdown charts, and node health.
 
     Today's P&L is the equity now less the last equity recorded before today's New York
-    midnight (the first of today when none is older). The charts cover the
+    midnight (the first of today when none is older), less the deposits and plus the
+    withdrawals applied since that record. The charts cover the
     :data:`CHART_DAYS` days up to the newest snapshot, at most :data:`CHART_POINTS` points
     (evenly thinned, the newest kept); the drawdown counts from the peak of the whole history.
     """
@@ -68,7 +69,9 @@ def dashboard(store: StateStore, now_ns: int) -> dict[str, Any]:
         )
         start_ns = int(midnight.timestamp() * NS)
         base = ledger.snapshot_before(start_ns) or next(iter(ledger.snapshots(start_ns)), None)
-        today_pnl = last.equity - base.equity if base is not None else None
+        if base is not None:
+            flows = RiskLedger(store).capital_flows(base.ts_ns + 1)
+            today_pnl = last.equity - base.equity - sum(f.amount for f in flows)
     # The charts change only with a new snapshot (append-only, one every 15 minutes).
     marker = (last.ts_ns, last.equity) if last is not None else None
     equity_svg, drawdown_svg = memoised(store, ("charts", marker), lambda: _charts(ledger))
@@ -270,6 +273,14 @@ def milestones(store: StateStore) -> dict[str, Any]:
         if "baseline" in state
     }
     return {"reached": ledger.milestones(), "states": states}
+
+
+def capital(store: StateStore) -> dict[str, Any]:
+    """Deposits and withdrawals the node applied, newest first, and their net sum (USD)."""
+    ledger = RiskLedger(store)
+    flows = ledger.capital_flows()[::-1]
+    pending = [c for c in ledger.commands(pending_only=True) if c.command == "capital_flow"]
+    return {"flows": flows, "net": sum(f.amount for f in flows), "pending": pending}
 
 
 def orders(store: StateStore, limit: int = 200) -> list[Any]:

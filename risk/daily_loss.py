@@ -40,7 +40,8 @@ class DailyLossCap:
 
     The session's starting equity is the last equity seen before the session (the previous
     close), else the first equity seen in it. Once tripped, the cap holds until the next
-    session even if equity recovers; an owner reset releases it sooner. State (persist it):
+    session even if equity recovers; an owner reset releases it sooner; a deposit or withdrawal
+    moves the start by its amount (:meth:`apply_capital_flow`). State (persist it):
     ``session`` (ISO date), ``start_equity``, ``last_equity``, ``tripped``.
 
     Parameters
@@ -77,6 +78,21 @@ class DailyLossCap:
         return RuleResult(
             RiskDecision(Action(self.config.action), 0.0, reason, self.name), new_state
         )
+
+    def apply_capital_flow(self, amount: float, state: State) -> State | None:
+        """Move the session's start (and last) equity by a deposit or withdrawal, USD.
+
+        A 3,000 withdrawal from 10,000 is no loss of the session: the start becomes 7,000.
+        A start the flow takes to zero or below starts the session afresh. ``None`` before
+        the first evaluation.
+        """
+        if "start_equity" not in state:
+            return None
+        start = float(state["start_equity"]) + amount
+        last = float(state.get("last_equity") or state["start_equity"]) + amount
+        if start <= 0 or last <= 0:
+            return {}
+        return {**state, "start_equity": start, "last_equity": last}
 
     def apply_command(self, command: str, now_ns: int, equity: float, state: State) -> State | None:
         """Release the cap on ``reset`` (the session's start becomes the current equity)."""

@@ -83,6 +83,7 @@ class DrawdownTiers:
     non-latched tier stays in force) and ``latched`` (tier indexes tripped until the owner's
     reset). A restart that restores the state keeps latches and cooldowns; only
     ``apply_command("reset", ...)`` clears them, and it makes the current equity the new peak.
+    A deposit or withdrawal moves the peak by its amount (:meth:`apply_capital_flow`).
 
     Parameters
     ----------
@@ -137,6 +138,20 @@ class DrawdownTiers:
                 decisions.append(RiskDecision(Action(tier.action), 0.0, reason, self.name))
         decision = combine(decisions)
         return RiskDecision(decision.action, decision.factor, reason, self.name)
+
+    def apply_capital_flow(self, amount: float, state: State) -> State | None:
+        """Move the peak by a deposit (`amount` > 0) or withdrawal (< 0), USD.
+
+        Drawdown stays what trading made it: a 10,000 peak and equity after a 3,000
+        withdrawal of 7,000 is no drawdown. A peak the flow takes to zero or below is
+        dropped (the next equity is the peak). ``None`` before the first evaluation.
+        """
+        if "peak" not in state:
+            return None
+        peak = float(state["peak"]) + amount
+        if peak > 0:
+            return {**state, "peak": peak}
+        return {k: v for k, v in state.items() if k != "peak"}
 
     def apply_command(self, command: str, now_ns: int, equity: float, state: State) -> State | None:
         """Clear latches and cooldowns on ``reset``; the current equity becomes the peak."""

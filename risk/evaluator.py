@@ -1,7 +1,8 @@
 """Evaluate the configured rules on an equity update and keep their state in the store.
 
 One :meth:`RiskEvaluator.update` call, in one store transaction: apply the owner's pending
-commands (each recorded with its outcome in the audit log, :mod:`statestore.audit`), evaluate
+commands (each recorded with its outcome in the audit log, :mod:`statestore.audit`; a deposit
+or withdrawal moves the equity references of the rules that keep one, :mod:`risk.capital`), evaluate
 every rule on its stored state, save each changed state with its reason, append a risk event for
 each decision whose action, factor or deciding rules changed (per rule and combined), and record
 new milestones. After the commit, every milestone not yet notified is notified and marked, so a
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from risk.capital import CAPITAL_FLOW, CapitalFlow
 from risk.decision import ALLOW, Action, RiskDecision, combine
 from risk.kill_switch import BROKEN
 from risk.notify import Notifier
@@ -189,19 +191,10 @@ class RiskEvaluator:
 
     def _apply_commands(self, now_ns: int, equity: float) -> None:
         for command in self.ledger.commands(pending_only=True):
-            applied = []
-            for rule in self.rules:
-                if command.rule not in (None, rule.name):
-                    continue
-                state = self.ledger.rule_state(rule.name)
-                new_state = rule.apply_command(command.command, now_ns, equity, state)
-                if new_state is not None:
-                    reason = f"owner command {command.command} (#{command.command_id})"
-                    self.ledger.save_rule_state(rule.name, new_state, reason, now_ns)
-                    applied.append(rule.name)
-            outcome = f"applied to {', '.join(applied)}" if applied else "no rule concerned"
-            if not applied and self.command_handler is not None:
-                outcome = self.command_handler(command, now_ns) or outcome
+            if command.command == CAPITAL_FLOW:
+                outcome = self._apply_capital_flow(command, now_ns)
+            else:
+                outcome = self._apply_rule_command(command, now_ns, equity)
             self.ledger.mark_command_applied(command.command_id, now_ns, outcome)
             target = " ".join(t for t in (command.rule, command.argument) if t)
             self.ledger.add_event(
@@ -214,6 +207,41 @@ class RiskEvaluator:
             )
             detail = f"#{command.command_id}{' ' + target if target else ''}"
             self.audit.append(now_ns, "node", "node", command.command, detail, outcome)
+
+    def _apply_rule_command(self, command: OwnerCommand, now_ns: int, equity: float) -> str:
+        applied = []
+        for rule in self.rules:
+            if command.rule not in (None, rule.name):
+                continue
+            state = self.ledger.rule_state(rule.name)
+            new_state = rule.apply_command(command.command, now_ns, equity, state)
+            if new_state is not None:
+                reason = f"owner command {command.command} (#{command.command_id})"
+                self.ledger.save_rule_state(rule.name, new_state, reason, now_ns)
+                applied.append(rule.name)
+        outcome = f"applied to {', '.join(applied)}" if applied else "no rule concerned"
+        if not applied and self.command_handler is not None:
+            outcome = self.command_handler(command, now_ns) or outcome
+        return outcome
+
+    def _apply_capital_flow(self, command: OwnerCommand, now_ns: int) -> str:
+        try:
+            flow = CapitalFlow.from_argument(command.argument)
+        except ValueError as exc:
+            return f"refused: {exc}"
+        moved = []
+        for rule in self.rules:
+            apply_flow = getattr(rule, "apply_capital_flow", None)
+            if apply_flow is None:
+                continue
+            new_state = apply_flow(flow.amount, self.ledger.rule_state(rule.name))
+            if new_state is not None:
+                reason = f"{flow.kind} {abs(flow.amount):,.2f} (#{command.command_id})"
+                self.ledger.save_rule_state(rule.name, new_state, reason, now_ns)
+                moved.append(rule.name)
+        self.ledger.add_capital_flow(command.command_id, flow.date, flow.amount, flow.note, now_ns)
+        where = ", ".join(moved) if moved else "no rule keeps an equity reference yet"
+        return f"{flow.kind} {abs(flow.amount):,.2f} on {flow.date} recorded; moved: {where}"
 
     def _notify_milestones(self, now_ns: int) -> None:
         for m in self.ledger.milestones(pending_only=True):

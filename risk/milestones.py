@@ -47,7 +47,8 @@ class EquityMilestones:
 
     State (persist it): ``baseline`` (USD), ``level`` (k of the last milestone reached),
     ``scaled`` (milestones counted for ``scale``) and ``paused``. A level once reached is
-    never reported again, even when equity falls back and rises past it.
+    never reported again, even when equity falls back and rises past it. A deposit or
+    withdrawal moves the baseline by its amount (:meth:`apply_capital_flow`).
 
     Parameters
     ----------
@@ -65,7 +66,8 @@ class EquityMilestones:
     def evaluate(self, now_ns: int, equity: float, state: State) -> RuleResult:
         """Return the decision and the milestones newly reached at `equity` (USD)."""
         cfg = self.config
-        baseline = float(state.get("baseline", cfg.baseline if cfg.baseline else equity))
+        stored = state.get("baseline", cfg.baseline)
+        baseline = equity if stored is None else float(stored)
         level = int(state.get("level", 0))
         scaled = int(state.get("scaled", 0))
         paused = bool(state.get("paused", False))
@@ -91,6 +93,19 @@ class EquityMilestones:
             factor = self.config.scale_factor**scaled
             return reduce(factor, f"{scaled} equity milestone(s): size x{factor:g}", self.name)
         return ALLOW
+
+    def apply_capital_flow(self, amount: float, state: State) -> State | None:
+        """Move the baseline by a deposit (`amount` > 0) or withdrawal (< 0), USD.
+
+        A 10,000 baseline with a 5,000 deposit becomes 15,000: the 2x milestone is then at
+        30,000, not 20,000. A baseline the flow takes to zero or below is dropped (the next
+        equity is the baseline). ``None`` while there is no baseline yet.
+        """
+        stored = state.get("baseline", self.config.baseline)
+        if stored is None:
+            return None
+        baseline = float(stored) + amount
+        return {**state, "baseline": baseline if baseline > 0 else None}
 
     def apply_command(self, command: str, now_ns: int, equity: float, state: State) -> State | None:
         """Resume entries after a ``pause`` on ``reset`` (levels reached stay reached)."""

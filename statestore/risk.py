@@ -21,10 +21,11 @@ RULE_COMMANDS = ("reset", "kill_switch_on", "kill_switch_off", "pause_entries", 
 """Commands the risk rules apply (``reset`` releases latches, of one rule when ``rule`` is set;
 ``pause_entries``/``resume_entries`` switch the ``owner_pause`` rule)."""
 
-CONTROL_COMMANDS = ("flatten", "test_notification", "milestone_baseline")
+CONTROL_COMMANDS = ("flatten", "test_notification", "milestone_baseline", "capital_flow")
 """Commands the risk guard applies itself: flatten (``argument``: a structure id or ``*`` for
-all; published on ``tradefly.owner.flatten``), send a test notification, and set the equity
-milestones' baseline (``argument``: USD; the levels count again from it)."""
+all; published on ``tradefly.owner.flatten``), send a test notification, set the equity
+milestones' baseline (``argument``: USD; the levels count again from it), and record a deposit
+or withdrawal (``argument``: JSON amount, date, note; :mod:`risk.capital`)."""
 
 OWNER_COMMANDS = RULE_COMMANDS + CONTROL_COMMANDS
 """Commands the owner can leave for the risk guard."""
@@ -91,6 +92,17 @@ class OwnerCommand:
     applied_ns: int | None
     outcome: str | None
     argument: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CapitalFlowRecord:
+    """A deposit (``amount`` > 0) or withdrawal (< 0), USD, as the risk guard applied it."""
+
+    command_id: int
+    flow_date: str
+    amount: float
+    note: str
+    applied_ns: int
 
 
 class RiskLedger:
@@ -222,3 +234,22 @@ class RiskLedger:
             "UPDATE owner_commands SET applied_ns = ?, outcome = ? WHERE command_id = ?",
             (ts_ns, outcome, command_id),
         )
+
+    # -- Capital flows ---------------------------------------------------------------------------
+
+    def add_capital_flow(
+        self, command_id: int, flow_date: str, amount: float, note: str, ts_ns: int
+    ) -> None:
+        """Record a deposit or withdrawal applied by the command `command_id`."""
+        self._write(
+            "INSERT OR REPLACE INTO capital_flows VALUES (?, ?, ?, ?, ?)",
+            (command_id, flow_date, amount, note, ts_ns),
+        )
+
+    def capital_flows(self, since_ns: int = 0) -> list[CapitalFlowRecord]:
+        """Return the flows applied from `since_ns` (UNIX ns) on, oldest first."""
+        rows = self._conn.execute(
+            "SELECT * FROM capital_flows WHERE applied_ns >= ? ORDER BY applied_ns, command_id",
+            (since_ns,),
+        )
+        return [CapitalFlowRecord(*row) for row in rows.fetchall()]

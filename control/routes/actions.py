@@ -2,7 +2,7 @@
 
 Every action needs the form field ``confirm=yes`` (the page's confirmation checkbox). The
 dangerous ones (:data:`DANGEROUS`: flatten, kill switch off, releasing latches, the
-milestone baseline) also need a
+milestone baseline, a deposit or withdrawal) also need a
 fresh TOTP code: one entered with the action, or at login or a previous action within the
 step-up window (5 minutes by default). Each request, carried out or refused, is appended to
 the audit log with who, when, from where and the outcome (``requested #ID``; the node appends
@@ -11,9 +11,11 @@ the applied outcome when it applies the command). Demo mode refuses every action
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -22,6 +24,7 @@ from control.deps import AddressDep, NowDep, OwnerDep, SettingsDep, StoreDep
 from control.security import NS, accept_totp
 from control.templating import templates
 from risk import FLATTEN_ALL
+from risk.capital import CAPITAL_FLOW, CapitalFlow
 from statestore.audit import AuditLog
 from statestore.control import ControlLedger
 from statestore.risk import RiskLedger
@@ -47,10 +50,31 @@ ACTIONS = {
     "flatten": Action("flatten", True, "/positions"),
     "test-notification": Action("test_notification", False, "/risk"),
     "milestone-baseline": Action("milestone_baseline", True, "/milestones"),
+    "capital-flow": Action(CAPITAL_FLOW, True, "/capital"),
 }
 """The actions by URL name (``POST /actions/{name}``)."""
 
 DANGEROUS = frozenset(name for name, action in ACTIONS.items() if action.dangerous)
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def capital_flow(kind: str, amount: str, flow_date: str, note: str, now_ns: int) -> CapitalFlow:
+    """Return the flow of the capital form (date: today in New York when left empty).
+
+    Raises
+    ------
+    ValueError
+        If `kind` is not ``deposit``/``withdrawal``, the amount not a positive number of
+        dollars, or the flow is invalid (:class:`risk.capital.CapitalFlow`).
+
+    """
+    if kind not in ("deposit", "withdrawal"):
+        raise ValueError(f"kind {kind!r} is not deposit or withdrawal")
+    if not _positive_amount(amount):
+        raise ValueError(f"amount {amount!r} is not a positive amount in dollars")
+    day = flow_date or dt.datetime.fromtimestamp(now_ns / 1e9, NEW_YORK).date().isoformat()
+    value = round(float(amount), 2)
+    return CapitalFlow(value if kind == "deposit" else -value, day, note.strip())
 
 
 def _positive_amount(text: str) -> bool:
@@ -79,6 +103,9 @@ async def act(
     target: Annotated[str, Form(max_length=64)] = "",
     rule: Annotated[str, Form(max_length=64)] = "",
     amount: Annotated[str, Form(max_length=32)] = "",
+    kind: Annotated[str, Form(max_length=16)] = "deposit",
+    flow_date: Annotated[str, Form(max_length=16)] = "",
+    note: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Write the owner command of action `name` (see :data:`ACTIONS`) after the checks."""
     action = ACTIONS.get(name)
@@ -102,6 +129,13 @@ async def act(
             return refuse(400, f"baseline {amount!r} is not a positive amount in dollars")
         target = f"{float(amount):.2f}"
         detail = " ".join(v for v in (rule, target) if v)
+    if action.command == CAPITAL_FLOW:
+        try:
+            flow = capital_flow(kind, amount, flow_date, note, now)
+        except ValueError as exc:
+            return refuse(400, str(exc))
+        target = flow.to_argument()
+        detail = f"{flow.kind} {abs(flow.amount):.2f} on {flow.date}"
     if action.dangerous:
         ledger = ControlLedger(store)
         if totp:

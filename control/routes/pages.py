@@ -1,7 +1,7 @@
 """The owner's pages, server-rendered and read-only.
 
-Dashboard, positions, journal, risk, milestones, orders, audit log; the action forms on the
-risk and positions pages post to :mod:`control.routes.actions`.
+Dashboard, positions, journal, risk, milestones, capital, orders, audit log; the action forms
+on the risk, positions, milestones and capital pages post to :mod:`control.routes.actions`.
 """
 
 from __future__ import annotations
@@ -98,6 +98,15 @@ async def milestones(
     """Equity milestones: baseline, reached, next target."""
     data = views.milestones(store)
     return _page(request, "milestones.html", cfg.read_only, page="milestones", **data)
+
+
+@router.get("/capital")
+async def capital(
+    request: Request, _owner: OwnerDep, cfg: SettingsDep, store: StoreDep
+) -> Response:
+    """Deposits and withdrawals, and the form that records one."""
+    data = views.capital(store)
+    return _page(request, "capital.html", cfg.read_only, page="capital", **data)
 
 
 @router.get("/orders")
