@@ -35,7 +35,10 @@ theta per calendar day, vega per volatility point):
 The journal lives in the node's state store (``state_store``), so after a restart it goes on
 with the trades still open; backtests keep it in memory and export it next to the report.
 Live, an order that reconciliation rebuilt after a restart has lost its tags: its fills are
-matched to the open trade holding that contract.
+matched to the open trade holding that contract. Trades sharing a contract the broker nets
+into one position keep their own fills and P&L: a trade whose own orders closed its part
+leaves the position with the P&L of its fills, and the trade still holding the position when
+it closes gets the rest of its realized P&L.
 
 With ``notify`` set, the journal also notifies the owner of every rejected or denied order and
 sends a daily summary after each session close of ``underlying``.
@@ -59,8 +62,9 @@ from nautilus_trader.model.events import (
     PositionClosed,
     PositionOpened,
 )
-from nautilus_trader.model.identifiers import ClientOrderId
+from nautilus_trader.model.identifiers import ClientOrderId, InstrumentId, PositionId
 from nautilus_trader.model.instruments import OptionContract
+from nautilus_trader.model.objects import Price
 from nautilus_trader.model.orders import Order
 
 from actors.trade_recorder import exit_reason
@@ -130,7 +134,7 @@ class TradeJournal(Actor):
             build_notifier(config.notify) if config.notify is not None else None
         )
         self._open: dict[str, dict[str, Any]] = {}
-        self._position_trade: dict[str, str] = {}
+        self._position_trades: dict[str, list[str]] = {}  # open trades holding it, oldest first
         self._awaiting_shares: list[tuple[int, str]] = []
         self._unclaimed_shares: list[tuple[int, str]] = []
         self._sma = SimpleMovingAverage(TREND_SESSIONS)
@@ -156,7 +160,7 @@ class TradeJournal(Actor):
         for row in self._ledger.open_trades():
             self._open[row.journal_id] = row.record
             for position_id in row.record["positions_open"]:
-                self._position_trade[position_id] = row.journal_id
+                self._position_trades.setdefault(position_id, []).append(row.journal_id)
         self.msgbus.subscribe(topic=JOURNAL_ENTRY_TOPIC, handler=self._on_entry)
         self.msgbus.subscribe(topic=RISK_ENTRY_TOPIC, handler=self._on_entry_gated)
         self.msgbus.subscribe(topic="events.order.*", handler=self._on_order_event)
@@ -191,7 +195,15 @@ class TradeJournal(Actor):
             return
         session = session_of_ns(context.ts_ns)
         legs = [
-            {**asdict(leg), "mid": leg.mid, "fill_price": None, "filled": 0, "exit_price": None}
+            {
+                **asdict(leg),
+                "mid": leg.mid,
+                "fill_price": None,
+                "filled": 0,
+                "exit_price": None,
+                "exited": 0,
+                "fees": 0.0,
+            }
             for leg in context.legs
         ]
         short = next((leg for leg in context.legs if leg.side == "SELL"), context.legs[0])
@@ -240,6 +252,7 @@ class TradeJournal(Actor):
             "error_class": None,
             "positions_open": [],
             "positions_seen": 0,
+            "booked_by_others": {},
             "awaiting_shares": False,
         }
         self._open[context.structure_id] = record
@@ -295,7 +308,9 @@ class TradeJournal(Actor):
             return  # a combo order's own fill: its legs report their fills
         price = event.last_px.as_double()
         quantity = event.last_qty.as_double()
-        record["fees"] += float(event.commission.as_double())
+        fee = float(event.commission.as_double())
+        record["fees"] += fee
+        leg["fees"] = leg.get("fees", 0.0) + fee
         slippage = self._slippage(event)
         if event.order_side.name == leg["side"]:
             leg["fill_price"] = _average(leg["fill_price"], leg["filled"], price, quantity)
@@ -307,7 +322,7 @@ class TradeJournal(Actor):
             ):
                 record["positions_open"].append(event.position_id.value)
                 record["positions_seen"] += 1
-                self._position_trade[event.position_id.value] = record["id"]
+                self._position_trades.setdefault(event.position_id.value, []).append(record["id"])
             record["fill_price"] = _net(record["legs"], "fill_price")
         else:
             leg["exit_price"] = _average(leg["exit_price"], leg.get("exited", 0), price, quantity)
@@ -318,6 +333,10 @@ class TradeJournal(Actor):
             tagged = [reason.value for reason in ExitReason if reason.value in tags]
             if tagged and record["exit_reason"] is None:
                 record["exit_reason"] = tagged[0]  # a combo leg's position knows no order tag
+            if all(lg.get("exited", 0) >= lg["filled"] for lg in record["legs"]):
+                self._leave_shared_positions(record, event.ts_event)
+                if record["id"] not in self._open:
+                    return
         self._save(record, None)
 
     def _trade_of_fill(self, event: OrderFilled, order: Order | None) -> dict[str, Any] | None:
@@ -377,22 +396,42 @@ class TradeJournal(Actor):
             return
         record["positions_open"].append(position_id)
         record["awaiting_shares"] = False
-        self._position_trade[position_id] = structure_id
+        self._position_trades.setdefault(position_id, []).append(structure_id)
         self._save(record, None)
 
     def _on_position_closed(self, event: PositionClosed) -> None:
-        structure_id = self._position_trade.pop(event.position_id.value, None)
-        record = self._open.get(structure_id) if structure_id is not None else None
-        if record is None:
+        position_id = event.position_id.value
+        holders = [
+            self._open[trade_id]
+            for trade_id in self._position_trades.get(position_id, [])
+            if trade_id in self._open
+        ]
+        if not holders:
+            self._position_trades.pop(position_id, None)
             return
-        record["pnl"] = (record["pnl"] or 0.0) + float(event.realized_pnl.as_double())
-        record["positions_open"].remove(event.position_id.value)
+        # Several trades in one netted position: each but the last gets the P&L of its own
+        # fills closed at the position's last price, the last gets the rest of the position's.
+        *others, last = holders
+        for record in others:
+            self._book_own_pnl(record, position_id, event.instrument_id.value, event.last_px)
+            record["positions_open"].remove(position_id)
+        self._position_trades.pop(position_id, None)
+        booked = last.setdefault("booked_by_others", {}).pop(position_id, 0.0)
+        last["pnl"] = (last["pnl"] or 0.0) + float(event.realized_pnl.as_double()) - booked
+        last["positions_open"].remove(position_id)
         instrument = self.cache.instrument(event.instrument_id)
+        for record in holders:
+            self._close_position_of(record, event, instrument, delivers=record is last)
+
+    def _close_position_of(
+        self, record: dict[str, Any], event: PositionClosed, instrument: object, delivers: bool
+    ) -> None:
+        # Shares delivered by an assignment go to the last trade holding the contract.
         if isinstance(instrument, OptionContract):
             reason = exit_reason(self.cache, event)
             if (record["exit_reason"] is None and reason != ExitReason.OPEN) or reason in DELIVERY:
                 record["exit_reason"] = reason.value
-            if reason in DELIVERY:
+            if reason in DELIVERY and delivers:
                 self._await_shares(record["id"], event.ts_closed)
         if (
             not record["positions_open"]
@@ -402,6 +441,49 @@ class TradeJournal(Actor):
             self._finish(record, event.ts_closed)
         else:
             self._save(record, None)
+
+    def _leave_shared_positions(self, record: dict[str, Any], ts_ns: int) -> None:
+        # A trade whose own fills closed all it held leaves the netted positions other open
+        # trades still hold, with the P&L of its fills (their positions close later).
+        for position_id in list(record["positions_open"]):
+            if len(self._position_trades.get(position_id, ())) < 2:
+                continue
+            position = self.cache.position(PositionId(position_id))
+            if position is None:
+                continue
+            self._book_own_pnl(record, position_id, position.instrument_id.value, None)
+            record["positions_open"].remove(position_id)
+        if not record["positions_open"] and record["positions_seen"] >= len(record["legs"]):
+            self._finish(record, ts_ns)
+
+    def _book_own_pnl(
+        self, record: dict[str, Any], position_id: str, instrument_id: str, close_px: Price | None
+    ) -> None:
+        # The P&L of the record's own fills in the contract (its open rest closed at
+        # `close_px`), fees included, booked to the record and counted out of the position's
+        # realized P&L for the trades still holding it.
+        instrument = self.cache.instrument(InstrumentId.from_str(instrument_id))
+        multiplier = instrument.multiplier.as_double() if instrument is not None else MULTIPLIER
+        close = close_px.as_double() if close_px is not None else 0.0
+        pnl = 0.0
+        for leg in record["legs"]:
+            if leg["instrument_id"] != instrument_id or leg["fill_price"] is None:
+                continue
+            sign = 1.0 if leg["side"] == "SELL" else -1.0
+            exited = leg.get("exited", 0)
+            exit_price = leg["exit_price"] if leg["exit_price"] is not None else close
+            gross = (leg["fill_price"] - exit_price) * exited
+            gross += (leg["fill_price"] - close) * (leg["filled"] - exited)
+            pnl += sign * gross * multiplier - leg.get("fees", 0.0)
+        record["pnl"] = (record["pnl"] or 0.0) + pnl
+        holders = self._position_trades.get(position_id, [])
+        if record["id"] in holders:
+            holders.remove(record["id"])
+        for trade_id in holders:
+            other = self._open[trade_id]
+            booked = other.setdefault("booked_by_others", {})
+            booked[position_id] = booked.get(position_id, 0.0) + pnl
+            self._save(other, None)
 
     def _await_shares(self, structure_id: str, ts_ns: int) -> None:
         for index, (ts, position_id) in enumerate(self._unclaimed_shares):

@@ -1,10 +1,14 @@
-"""The journal of a live credit spread traded as one multileg order (loopback fake Tradier).
+"""The live journal on the loopback fake Tradier: a credit spread traded as one multileg
+order, and two trades netted into one position.
 
 The combo's legs fill as ``{order}-LEG-{symbol}`` fills of an order the journal finds by its
 parent's structure tag; the record holds each leg's fill and exit, the net prices and the P&L.
+Two trades in one contract share the broker's netted position: each record keeps its own fills
+and P&L, and their P&L adds up to the position's.
 """
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -25,18 +29,22 @@ from tests.integration.adapters.tradier.test_short_option_combo import (
     quoted,
     session_close,
 )
+from tests.integration.adapters.tradier.test_short_option_state import (
+    single_put_config,
+    strategy_of,
+)
+
+JOURNAL_ACTOR = {
+    "actor_path": "actors.journal:TradeJournal",
+    "config_path": "actors.journal:TradeJournalConfig",
+    "config": {"underlying": "SPY"},
+}
 
 
 async def test_combo_spread_round_trip_is_journalled(server: FakeTradier, tmp_path: Path) -> None:
     path = combo_config(server, tmp_path)
     config = yaml.safe_load(path.read_text())
-    config["actors"] = [
-        {
-            "actor_path": "actors.journal:TradeJournal",
-            "config_path": "actors.journal:TradeJournalConfig",
-            "config": {"underlying": "SPY"},
-        }
-    ]
+    config["actors"] = [JOURNAL_ACTOR]
     path.write_text(yaml.safe_dump(config))
     running = await start_node(path)
     try:
@@ -71,3 +79,70 @@ async def test_combo_spread_round_trip_is_journalled(server: FakeTradier, tmp_pa
     assert record["pnl"] == pytest.approx((1.20 - 0.44) * 2 * 100)  # the fake charges no fees
     assert record["exit_reason"] == "take_profit"
     assert record["error_class"] is None
+
+
+async def test_two_trades_in_one_netted_contract_get_their_own_records(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    """Two short puts in the 470 put, one netted position at the broker.
+
+    Hand computation (1 contract each, 100 shares a contract, the fake charges no fees):
+    trade 1 sold at 3.10 and bought back at 1.40: (3.10 - 1.40) x 100 = 170.00;
+    trade 2 sold at 2.00 and bought back at 1.00: (2.00 - 1.00) x 100 = 100.00;
+    together the position's realized P&L, 270.00.
+    """
+    path = single_put_config(server, tmp_path, max_open_trades=2)
+    config = yaml.safe_load(path.read_text())
+    config["actors"] = [JOURNAL_ACTOR]
+    path.write_text(yaml.safe_dump(config))
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        (journal,) = [a for a in running.node.trader.actors() if isinstance(a, TradeJournal)]
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10}))
+        session_close(running, 472.60)  # trade 1
+        await wait_for(lambda: len(server.orders) == 1)
+        await server.fill(max(server.orders), 1, price=3.10)
+        await wait_for(lambda: net_position(running, SHORT_ID) == -1)
+        server.set_quote(SHORT_PUT, 2.00, 2.04)
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 2.00}))
+        session_close(running, 472.60)  # trade 2, same contract
+        await wait_for(lambda: len(server.orders) == 2)
+        await server.fill(max(server.orders), 1, price=2.00)
+        await wait_for(lambda: net_position(running, SHORT_ID) == -2)
+        assert len(running.node.cache.positions_open()) == 1  # netted
+
+        server.set_quote(SHORT_PUT, 1.36, 1.40)  # trade 1's take-profit only
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 1.36}))
+        session_close(running, 472.60)
+        await wait_for(lambda: len(server.orders) == 3)
+        await server.fill(max(server.orders), 1, price=1.40)
+        await wait_for(lambda: net_position(running, SHORT_ID) == -1)
+        await wait_for(lambda: len(_closed(journal)) == 1)
+        (first,) = _closed(journal)
+
+        server.set_quote(SHORT_PUT, 0.96, 1.00)  # trade 2's take-profit
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 0.96}))
+        session_close(running, 472.60)
+        await wait_for(lambda: sum(o.side == "buy_to_close" for o in server.orders.values()) == 2)
+        exit_id = max(i for i, o in server.orders.items() if o.side == "buy_to_close")
+        await server.fill(exit_id, 1, price=1.00)
+        await wait_for(lambda: len(_closed(journal)) == 2)
+        (position,) = running.node.cache.positions_closed()
+        realized = position.realized_pnl.as_double()
+        second = next(r for r in _closed(journal) if r["id"] != first["id"])
+    finally:
+        await running.stop()
+    assert [(r["fill_price"], r["exit_price"], r["pnl"]) for r in (first, second)] == [
+        (3.10, 1.40, 170.00),
+        (2.00, 1.00, 100.00),
+    ]
+    assert [(r["exit_reason"], r["error_class"]) for r in (first, second)] == [
+        ("take_profit", None),
+        ("take_profit", None),
+    ]
+    assert realized == pytest.approx(first["pnl"] + second["pnl"]) == pytest.approx(270.00)
+
+
+def _closed(journal: TradeJournal) -> list[dict[str, Any]]:
+    return [r for r in journal.rows() if r["kind"] == "trade" and r["exit_time"] is not None]
