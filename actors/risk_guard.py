@@ -62,6 +62,7 @@ from risk.gate import (
     stored_entries,
 )
 from risk.kill_switch import DATA_BREAK, REJECT, KillSwitch, KillSwitchConfig
+from risk.limits import LIMITS_STATE, SET_LIMIT, LimitChange, current_limits, is_raise, with_limit
 from risk.milestones import EquityMilestones, MilestonesConfig
 from risk.notify import NotifyConfig, build_notifier
 from risk.owner_pause import OwnerPause
@@ -258,6 +259,7 @@ class RiskGuard(Actor):
                 web_push = WebPushNotifier(ledger.store, keys, self.log.warning)
                 notifier = BothNotifiers(self._notifier, web_push)
             self._evaluator = RiskEvaluator(self._rules, ledger, notifier, self._apply_command)
+            self._restore_limits()
         self.cache.add(RISK_CACHE_KEY, self._evaluator.last_decision().to_bytes())
         self._publish_pretrade()
         self.msgbus.subscribe(topic=RISK_ENTRY_TOPIC, handler=self._on_entry_gated)
@@ -332,7 +334,58 @@ class RiskGuard(Actor):
             return "test notification sent"
         if command.command == "milestone_baseline":
             return self._set_milestone_baseline(command, now_ns)
+        if command.command == SET_LIMIT:
+            return self._set_limit(command, now_ns)
         return None
+
+    def _limit_sections(self) -> dict[str, Any]:
+        cfg = self._cfg
+        return {"daily_loss": cfg.daily_loss, "drawdown": cfg.drawdown, "entry": cfg.entry}
+
+    def _set_limit(self, command: OwnerCommand, now_ns: int) -> str:
+        try:
+            change = LimitChange.from_argument(command.argument)
+            old = current_limits(self._limit_sections()).get(change.key)
+            if is_raise(old, change.value) and not change.may_raise:
+                return f"refused: raising {change.key} needs the owner's step-up code"
+            self._apply_limit(change.key, change.value)
+        except ValueError as exc:
+            return f"refused: {exc}"
+        state = self.evaluator.ledger.rule_state(LIMITS_STATE)
+        overrides = {**state.get("overrides", {}), change.key: change.value}
+        self._save_limits(overrides, f"owner command set_limit (#{command.command_id})", now_ns)
+        verb = "raised" if is_raise(old, change.value) else "lowered"
+        if old == change.value:
+            verb = "unchanged"
+        before = "-" if old is None else f"{old:g}"
+        return f"{change.key} {before} -> {change.value:g} ({verb}); applied from this evaluation"
+
+    def _apply_limit(self, key: str, value: float) -> None:
+        name, section = with_limit(self._limit_sections(), key, value)
+        self._cfg = msgspec.structs.replace(self._cfg, **{name: section})
+        self._rules = build_rules(self._cfg)
+        self.evaluator.rules[:] = self._rules
+        if name == "entry":
+            self._publish_pretrade()
+
+    def _save_limits(self, overrides: dict[str, float], reason: str, now_ns: int) -> None:
+        current = current_limits(self._limit_sections())
+        state = {"overrides": overrides, "current": current}
+        self.evaluator.ledger.save_rule_state(LIMITS_STATE, state, reason, now_ns)
+
+    def _restore_limits(self) -> None:
+        """Apply the owner's stored limit changes (a restart keeps them) and record the values."""
+        state = self.evaluator.ledger.rule_state(LIMITS_STATE)
+        overrides = dict(state.get("overrides", {}))
+        for key, value in list(overrides.items()):
+            try:
+                self._apply_limit(key, float(value))
+            except ValueError as exc:  # the config changed under it: the config wins
+                self.log.warning(f"Owner's limit change not applied: {exc}")
+                del overrides[key]
+        current = current_limits(self._limit_sections())
+        if state.get("current") != current or state.get("overrides", {}) != overrides:
+            self._save_limits(overrides, "node start", self.clock.timestamp_ns())
 
     def _set_milestone_baseline(self, command: OwnerCommand, now_ns: int) -> str:
         try:

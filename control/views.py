@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from risk.limits import LIMITS_STATE
 from statestore import StateStore
 from statestore.audit import AuditLog
 from statestore.control import ControlLedger
@@ -247,7 +248,7 @@ def _journal(store: StateStore, flt: JournalFilter, limit: int) -> JournalView:
 
 
 def risk(store: StateStore) -> dict[str, Any]:
-    """Return the combined decision, rule states and reasons, pending commands, events."""
+    """Return the combined decision, rule states and reasons, limits, pending commands, events."""
     ledger = RiskLedger(store)
     events = store._conn.execute(
         "SELECT * FROM risk_events ORDER BY event_id DESC LIMIT 50"
@@ -259,6 +260,10 @@ def risk(store: StateStore) -> dict[str, Any]:
             for rule, (state, reason, updated) in ledger.rule_states().items()
         ),
         "paused": bool(ledger.rule_state("owner_pause").get("paused", False)),
+        "limits": {
+            "current": ledger.rule_state(LIMITS_STATE).get("current", {}),
+            "overrides": ledger.rule_state(LIMITS_STATE).get("overrides", {}),
+        },
         "pending": ledger.commands(pending_only=True),
         "events": events,
     }

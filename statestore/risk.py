@@ -21,11 +21,18 @@ RULE_COMMANDS = ("reset", "kill_switch_on", "kill_switch_off", "pause_entries", 
 """Commands the risk rules apply (``reset`` releases latches, of one rule when ``rule`` is set;
 ``pause_entries``/``resume_entries`` switch the ``owner_pause`` rule)."""
 
-CONTROL_COMMANDS = ("flatten", "test_notification", "milestone_baseline", "capital_flow")
+CONTROL_COMMANDS = (
+    "flatten",
+    "test_notification",
+    "milestone_baseline",
+    "capital_flow",
+    "set_limit",
+)
 """Commands the risk guard applies itself: flatten (``argument``: a structure id or ``*`` for
 all; published on ``tradefly.owner.flatten``), send a test notification, set the equity
 milestones' baseline (``argument``: USD; the levels count again from it), and record a deposit
-or withdrawal (``argument``: JSON amount, date, note; :mod:`risk.capital`)."""
+or withdrawal (``argument``: JSON amount, date, note; :mod:`risk.capital`), and change a risk
+limit (``argument``: JSON key, value, may_raise; :mod:`risk.limits`)."""
 
 OWNER_COMMANDS = RULE_COMMANDS + CONTROL_COMMANDS
 """Commands the owner can leave for the risk guard."""

@@ -2,8 +2,8 @@
 
 Every action needs the form field ``confirm=yes`` (the page's confirmation checkbox). The
 dangerous ones (:data:`DANGEROUS`: flatten, kill switch off, releasing latches, the
-milestone baseline, a deposit or withdrawal) also need a
-fresh TOTP code: one entered with the action, or at login or a previous action within the
+milestone baseline, a deposit or withdrawal; and :data:`RAISING`: a risk limit raised) also
+need a fresh TOTP code: one entered with the action, or at login or a previous action within the
 step-up window (5 minutes by default). Each request, carried out or refused, is appended to
 the audit log with who, when, from where and the outcome (``requested #ID``; the node appends
 the applied outcome when it applies the command). Demo mode refuses every action.
@@ -25,6 +25,8 @@ from control.security import NS, accept_totp
 from control.templating import templates
 from risk import FLATTEN_ALL
 from risk.capital import CAPITAL_FLOW, CapitalFlow
+from risk.limits import LIMITS_STATE, SET_LIMIT, LimitChange, is_raise
+from statestore import StateStore
 from statestore.audit import AuditLog
 from statestore.control import ControlLedger
 from statestore.risk import RiskLedger
@@ -51,10 +53,13 @@ ACTIONS = {
     "test-notification": Action("test_notification", False, "/risk"),
     "milestone-baseline": Action("milestone_baseline", True, "/milestones"),
     "capital-flow": Action(CAPITAL_FLOW, True, "/capital"),
+    "set-limit": Action(SET_LIMIT, False, "/risk"),
 }
 """The actions by URL name (``POST /actions/{name}``)."""
 
 DANGEROUS = frozenset(name for name, action in ACTIONS.items() if action.dangerous)
+RAISING = frozenset({"set-limit"})
+"""Actions dangerous only when they raise a risk limit (lowering one needs no step-up)."""
 NEW_YORK = ZoneInfo("America/New_York")
 
 
@@ -85,6 +90,30 @@ def _positive_amount(text: str) -> bool:
     return math.isfinite(value) and 0 < value < 1e12
 
 
+def limit_change(store: StateStore, key: str, text: str) -> tuple[LimitChange, float | None]:
+    """Return the change of limit `key` to `text` and the limit's current value.
+
+    The current values are those the node last recorded (rule state ``limits``); a change
+    above one, or of a limit whose value the node has not recorded, raises it
+    (``may_raise``: the action then needs a step-up code).
+
+    Raises
+    ------
+    ValueError
+        If `text` is not a number.
+
+    """
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError(f"limit value {text!r} is not a number")
+    current = RiskLedger(store).rule_state(LIMITS_STATE).get("current", {}).get(key)
+    old = None if current is None else float(current)
+    return LimitChange(key, number, is_raise(old, number)), old
+
+
 def _refused(request: Request, status: int, message: str) -> Response:
     return templates.TemplateResponse(request, "refused.html", {"message": message}, status)
 
@@ -106,6 +135,8 @@ async def act(
     kind: Annotated[str, Form(max_length=16)] = "deposit",
     flow_date: Annotated[str, Form(max_length=16)] = "",
     note: Annotated[str, Form(max_length=200)] = "",
+    limit: Annotated[str, Form(max_length=64)] = "",
+    value: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Write the owner command of action `name` (see :data:`ACTIONS`) after the checks."""
     action = ACTIONS.get(name)
@@ -129,6 +160,7 @@ async def act(
             return refuse(400, f"baseline {amount!r} is not a positive amount in dollars")
         target = f"{float(amount):.2f}"
         detail = " ".join(v for v in (rule, target) if v)
+    dangerous = action.dangerous
     if action.command == CAPITAL_FLOW:
         try:
             flow = capital_flow(kind, amount, flow_date, note, now)
@@ -136,7 +168,15 @@ async def act(
             return refuse(400, str(exc))
         target = flow.to_argument()
         detail = f"{flow.kind} {abs(flow.amount):.2f} on {flow.date}"
-    if action.dangerous:
+    if action.command == SET_LIMIT:
+        try:
+            change, old = limit_change(store, limit, value)
+        except ValueError as exc:
+            return refuse(400, str(exc))
+        dangerous = change.may_raise
+        target = change.to_argument()
+        detail = f"{change.key} {'-' if old is None else f'{old:g}'} -> {change.value:g}"
+    if dangerous:
         ledger = ControlLedger(store)
         if totp:
             if not accept_totp(ledger, totp, now):
