@@ -4,7 +4,8 @@ Data: the real SPY 2021 EOD chain and SPY daily bars in ../shared/data, ingested
 temporary catalog. Config: ``configs/backtest/spy2021_weekly_put_risk.yaml`` (5 puts a week,
 tight thresholds), with the guard's state store in a temporary file so its risk log can be read.
 The pre-trade checks' run replaces the guard's rules by: at most 3 open trades, net delta
-within ±600 shares, data-quality breakers on (the real data passes them).
+within ±600 shares, data-quality breakers on (the real data passes them). The stress and
+window run: the stress grid at 5% of equity and a blackout around two FOMC dates, Jan-Mar.
 """
 
 import csv
@@ -244,3 +245,141 @@ def test_performance_gate_blocks_entries_after_losing_trades_on_real_chains(
     entries = [t.entry_time[:10] for t in result.trades if t.symbol != "SPY"]
     assert entries[-2:] == ["2021-10-18", "2021-10-25"]
     assert result.n_trades == 40  # the reference run's 42 weekly entries less the blocked two
+
+
+STRESS_AND_WINDOW = {
+    "underlying": "SPY",
+    "entry": {
+        "stress": {"max_loss_fraction": 0.05},
+        "trading_window": {
+            "start": "09:45",
+            "end": "16:00",
+            "earnings_days_before": 2,
+            "earnings_days_after": 1,
+            "events": [  # the FOMC decisions of 2021-01-27 and 2021-03-17
+                {"underlying": "SPY", "date": "2021-01-27"},
+                {"underlying": "*", "date": "2021-03-17"},
+            ],
+        },
+    },
+}
+
+
+def _raw_puts(day: str) -> dict[str, dict[str, str]]:
+    with shared_data_path(CHAIN).open(newline="") as f:
+        return {r["optionroot"]: r for r in csv.DictReader(f) if r["quotedate"] == day}
+
+
+def _worst_loss_by_hand(day: str, book: list[tuple[str, int]]) -> float:
+    """Loss of short puts at SPY -20% and IV +10 points, instantly (Black-Scholes, r = q = 0).
+
+    Each put is valued at the vendor's IV of that day before and after the shock (the guard
+    uses the IV of its mark: the two agree to about 0.2%).
+    """
+    from options.pricing import bs_price
+
+    rows = _raw_puts(day)
+    loss = 0.0
+    for symbol, contracts in book:
+        row = rows[symbol]
+        spot, strike, iv = (
+            float(row["underlying_last"]),
+            float(row["strike"]),
+            float(row["impliedvol"]),
+        )
+        years = (dt.date.fromisoformat(row["expiration"]) - dt.date.fromisoformat(day)).days / 365
+        now = bs_price(spot, strike, years, iv, 0.0, 0.0, False)
+        shocked = bs_price(0.8 * spot, strike, years, iv + 0.10, 0.0, 0.0, False)
+        loss += contracts * 100 * (shocked - now)
+    return loss
+
+
+def _dollars(pattern: str, text: str) -> float:
+    found = re.search(pattern, text)
+    assert found is not None, text
+    return float(found.group(1).replace(",", ""))
+
+
+def test_stress_grid_and_event_window_gate_entries_on_real_chains(
+    spy2021_catalog: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Weekly entries of 5 SPY puts, 2021-01-04 to 03-31, stress limit 5% of equity.
+
+    Hand check of the first cut (2021-01-11): the book holds 5 SPY210219P00370000 short; the
+    entry is 5 SPY210219P00379000. At SPY -20%, IV +10 points the book loses 63,534 with 5
+    of them, 50,218 with 3 and 43,560 with 2 (``_worst_loss_by_hand``), against a limit of
+    5% of equity, 50,114: 2 fit.
+    """
+    store = tmp_path / "risk.sqlite"
+    config = _window(load_run_config(RISK_CONFIG), "2021-01-04", "2021-03-31", store)
+    guard = dict(STRESS_AND_WINDOW, state_store=str(store))
+    config = msgspec.structs.replace(
+        config, actors=[msgspec.structs.replace(config.actors[0], config=guard)]
+    )
+    result = run_backtest(config, spy2021_catalog, run_id="stress")
+    with StateStore(store) as opened:
+        events = RiskLedger(opened).events()
+    gated = {session_of_ns(e.ts_ns).isoformat(): e for e in events if e.rule == "entry"}
+    options = [t for t in result.trades if t.symbol != "SPY"]
+    entered = {t.entry_time[:10]: t for t in options}
+
+    # 2021-01-11: cut by the stress grid to the 2 puts that keep the worst scenario in bounds
+    cut = gated["2021-01-11"]
+    assert cut.action == "entry_reduced"
+    assert "5 -> 2 contracts" in cut.reason
+    assert "worst scenario (underlying -20%, IV +10 points)" in cut.reason
+    limit, loss = _dollars(r"limit ([\d,.]+)", cut.reason), _dollars(r"lose ([\d,.]+)", cut.reason)
+    book = [("SPY210219P00370000", 5)]
+    assert entered["2021-01-04"].symbol == book[0][0]
+    assert entered["2021-01-11"].symbol == "SPY210219P00379000"
+    assert entered["2021-01-11"].quantity == 2
+    assert loss == pytest.approx(
+        _worst_loss_by_hand("2021-01-11", [*book, ("SPY210219P00379000", 5)]), rel=0.005
+    )
+    assert _worst_loss_by_hand("2021-01-11", [*book, ("SPY210219P00379000", 3)]) > limit
+    assert _worst_loss_by_hand("2021-01-11", [*book, ("SPY210219P00379000", 2)]) < limit
+    assert limit == pytest.approx(0.05 * 1_000_000, rel=0.01)  # 5% of equity near the start
+
+    # blocked by the stress grid alone: not one more put fits under the limit
+    stress_blocked = [
+        d
+        for d, e in gated.items()
+        if e.action == "entry_blocked" and "trading window" not in e.reason
+    ]
+    assert stress_blocked == ["2021-01-19", "2021-02-16", "2021-03-01", "2021-03-08"]
+    for day in stress_blocked:
+        assert "0 unit(s) fit" in gated[day].reason
+        assert day not in entered
+
+    # blocked by the FOMC blackout (2 days before, 1 after): Monday 01-25 and 03-15
+    window_blocked = [d for d, e in gated.items() if "trading window: event of SPY" in e.reason]
+    assert window_blocked == ["2021-01-25", "2021-03-15"]
+    assert (
+        "event of SPY on 2021-01-27 (blackout 2 day(s) before, 1 after)"
+        in gated["2021-01-25"].reason
+    )
+    assert all(gated[d].action == "entry_blocked" and d not in entered for d in window_blocked)
+
+    # the journal and the report say which gate blocked or cut what
+    journal = {r["entry_time"][:10]: r for r in result.journal if r["kind"] != "trade"}
+    assert {d: r["risk_rule"] for d, r in journal.items()} == {
+        "2021-01-11": "stress",
+        "2021-01-19": "stress",
+        "2021-01-25": "trading_window,stress",
+        "2021-02-01": "stress",
+        "2021-02-08": "stress",
+        "2021-02-16": "stress",
+        "2021-03-01": "stress",
+        "2021-03-08": "stress",
+        "2021-03-15": "trading_window,stress",
+        "2021-03-29": "stress",
+    }
+    assert (journal["2021-01-19"]["kind"], journal["2021-01-19"]["size"]) == ("entry_blocked", 0)
+    assert "risk:trading_window" in journal["2021-03-15"]["reason_tags"]
+    run_dir = write_report(result, tmp_path / "reports")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["risk_gates"] == {
+        "stress": {"blocked": 4, "reduced": 4},
+        "trading_window,stress": {"blocked": 2, "reduced": 0},
+    }
