@@ -15,7 +15,8 @@ configured counts; closed trades feed the performance gates.
 
 The guard also applies the owner's commands (``tradefly risk``, the control app): the rules
 apply theirs (reset, kill switch, ``pause_entries``/``resume_entries`` through the always-on
-:class:`risk.owner_pause.OwnerPause`); ``flatten`` is published on
+:class:`risk.owner_pause.OwnerPause`, ``disarm_live``/``arm_live`` through the always-on
+:class:`risk.live_arming.LiveArming`); ``flatten`` is published on
 :data:`risk.OWNER_FLATTEN_TOPIC` (a structure id or ``*``) once the evaluation has committed,
 and ``test_notification`` goes to the notifier (and, with ``TRADEFLY_VAPID_*`` keys set on a
 node with a store file, every notification also goes by web push, :mod:`risk.webpush`). Every
@@ -63,6 +64,7 @@ from risk.gate import (
 )
 from risk.kill_switch import DATA_BREAK, REJECT, KillSwitch, KillSwitchConfig
 from risk.limits import LIMITS_STATE, SET_LIMIT, LimitChange, current_limits, is_raise, with_limit
+from risk.live_arming import ARM_LIVE, DISARM_LIVE, PAPER_REFUSAL, LiveArming
 from risk.milestones import EquityMilestones, MilestonesConfig
 from risk.notify import NotifyConfig, build_notifier
 from risk.owner_pause import OwnerPause
@@ -109,6 +111,10 @@ class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[c
     state_store : str | None
         The node's state store file (``tradefly live`` sets it); ``None`` keeps the risk state
         in memory (backtests).
+    live_armed : bool, default False
+        Whether the node was started armed for real-money trading; ``tradefly live`` sets it
+        (a value in the config file is overwritten), and only then can the owner disarm and
+        arm live trading from the control app (:mod:`risk.live_arming`).
     notify : NotifyConfig | None
         Apprise channels for milestones, breaker trips and the kill switch (every change of the
         combined decision to other than ``allow``), besides the WARNING log line; see
@@ -125,6 +131,7 @@ class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[c
     performance: PerformanceGateConfig | None = None
     entry: PreTradeConfig | None = None
     state_store: str | None = None
+    live_armed: bool = False
     notify: NotifyConfig | None = None
 
 
@@ -181,7 +188,7 @@ def closed_trades(cache: Any) -> list[ClosedTrade]:
 
 
 def build_rules(config: RiskGuardConfig) -> list[Rule]:
-    """Return the rules a configuration turns on, and the owner's pause (always on).
+    """Return the rules a configuration turns on, the owner's pause and live arming (always on).
 
     Raises
     ------
@@ -211,6 +218,7 @@ def build_rules(config: RiskGuardConfig) -> list[Rule]:
             "entry)"
         )
     rules.append(OwnerPause())
+    rules.append(LiveArming(config.live_armed))
     return rules
 
 
@@ -336,6 +344,8 @@ class RiskGuard(Actor):
             return self._set_milestone_baseline(command, now_ns)
         if command.command == SET_LIMIT:
             return self._set_limit(command, now_ns)
+        if command.command in (ARM_LIVE, DISARM_LIVE):  # the rule took it on a live node
+            return PAPER_REFUSAL
         return None
 
     def _limit_sections(self) -> dict[str, Any]:

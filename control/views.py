@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from risk.limits import LIMITS_STATE
+from risk.live_arming import LIVE_ARMING
 from statestore import StateStore
 from statestore.audit import AuditLog
 from statestore.control import ControlLedger
@@ -87,7 +88,20 @@ def dashboard(store: StateStore, now_ns: int) -> dict[str, Any]:
         "health": health,
         "heartbeat_age_s": (now_ns - heartbeat[1]) / NS if heartbeat else None,
         "decision": RiskLedger(store).last_event("combined"),
+        "trading": trading_mode(store, status),
     }
+
+
+def trading_mode(store: StateStore, status: dict[str, tuple[str, int]]) -> str:
+    """Return ``paper``, ``live, armed``, ``live, disarmed: no new entries`` or ``not known``.
+
+    From the node's ``environment`` status and the ``live_arming`` rule's state.
+    """
+    environment = status.get("environment", ("",))[0]
+    if environment != "live":
+        return environment or "not known"
+    disarmed = RiskLedger(store).rule_state(LIVE_ARMING).get("disarmed", False)
+    return "live, disarmed: no new entries" if disarmed else "live, armed"
 
 
 def _charts(ledger: ControlLedger) -> tuple[str | None, str | None]:

@@ -17,9 +17,18 @@ from typing import Any
 
 from statestore.store import StateStore
 
-RULE_COMMANDS = ("reset", "kill_switch_on", "kill_switch_off", "pause_entries", "resume_entries")
+RULE_COMMANDS = (
+    "reset",
+    "kill_switch_on",
+    "kill_switch_off",
+    "pause_entries",
+    "resume_entries",
+    "disarm_live",
+    "arm_live",
+)
 """Commands the risk rules apply (``reset`` releases latches, of one rule when ``rule`` is set;
-``pause_entries``/``resume_entries`` switch the ``owner_pause`` rule)."""
+``pause_entries``/``resume_entries`` switch the ``owner_pause`` rule; ``disarm_live``/
+``arm_live`` the ``live_arming`` rule of a node started armed for live)."""
 
 CONTROL_COMMANDS = (
     "flatten",

@@ -37,13 +37,14 @@ then belong to that strategy, which re-adopts them at start (``StructureEngine``
 keep working). ``claim_held_options: false`` leaves them ``EXTERNAL``.
 
 State store: the node's SQLite file (``state_store``) is passed to every strategy and actor
-(the risk guard) whose config has a ``state_store`` field. Before the node is built, the open
-order intents in it are looked up among today's orders at Tradier (one GET; a second over
-about a month when an older intent is missing from today's) and the
+(the risk guard) whose config has a ``state_store`` field, and whether the node was armed for
+live trading to those with a ``live_armed`` field (overwriting the config file's value). Before
+the node is built, the open order intents in it are looked up among today's orders at Tradier
+(one GET; a second over about a month when an older intent is missing from today's) and the
 instruments of those Tradier has, and the legs of the open structures, are claimed for the
-strategy that owns them (:mod:`adapters.tradier.restart`); these claims come before the
-held-options claims. While the node runs, its health (streaming or polling, rejected vendor
-records) is written to the store's ``node_status`` table (:mod:`adapters.tradier.status`).
+strategy that owns them (:mod:`adapters.tradier.restart`); these claims come before the held-
+options claims. While the node runs, its health (streaming or polling, rejected vendor records)
+is written to the store's ``node_status`` table (:mod:`adapters.tradier.status`).
 """
 
 from __future__ import annotations
@@ -273,8 +274,13 @@ def strategy_ids(raw: Mapping[str, Any]) -> list[str]:
     return ids
 
 
-def with_state_store(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
-    """Return a copy of `raw` whose strategies and actors with a ``state_store`` field use it."""
+def with_component_field(
+    raw: Mapping[str, Any], field: str, value: Any, overwrite: bool = False
+) -> dict[str, Any]:
+    """Return a copy of `raw` whose strategies and actors with config field `field` get `value`.
+
+    A value the config file gives is kept unless `overwrite`.
+    """
     copy = dict(raw)
     for section in ("strategies", "actors"):
         components = []
@@ -282,12 +288,20 @@ def with_state_store(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
             component = dict(component)
             config_cls = resolve_config_path(component["config_path"])
             config = dict(component.get("config") or {})
-            if "state_store" in {f.name for f in msgspec.structs.fields(config_cls)}:
-                config.setdefault("state_store", path)
+            if field in {f.name for f in msgspec.structs.fields(config_cls)}:
+                if overwrite:
+                    config[field] = value
+                else:
+                    config.setdefault(field, value)
             component["config"] = config
             components.append(component)
         copy[section] = components
     return copy
+
+
+def with_state_store(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """Return a copy of `raw` whose strategies and actors with a ``state_store`` field use it."""
+    return with_component_field(raw, "state_store", path)
 
 
 def claim_for_strategies(
@@ -371,6 +385,8 @@ async def build_trading_node(
         raw.get("state_store") or default_store_path(str(raw.get("trader_id", "TRADEFLY-001")))
     )
     raw = with_state_store(raw, store_path)
+    live = resolve_environment(raw.get("environment")) is TradierEnvironment.LIVE
+    raw = with_component_field(raw, "live_armed", live, overwrite=True)  # armed just above
     account = account_api(raw)
     orders = parse_orders(await account.orders())
     with StateStore(store_path) as store:
@@ -387,7 +403,6 @@ async def build_trading_node(
     node.add_data_client_factory(TRADIER, TradierLiveDataClientFactory)
     node.add_exec_client_factory(TRADIER, TradierLiveExecClientFactory)
     node.build()
-    live = resolve_environment(raw.get("environment")) is TradierEnvironment.LIVE
     status = asyncio.get_running_loop().create_task(
         record_node_status(node, store_path, "live" if live else "paper")
     )

@@ -1,12 +1,12 @@
 """Owner actions: each writes one owner command into the store for the node to apply.
 
 Every action needs the form field ``confirm=yes`` (the page's confirmation checkbox). The
-dangerous ones (:data:`DANGEROUS`: flatten, kill switch off, releasing latches, the
-milestone baseline, a deposit or withdrawal; and :data:`RAISING`: a risk limit raised) also
-need a fresh TOTP code: one entered with the action, or at login or a previous action within the
-step-up window (5 minutes by default). Each request, carried out or refused, is appended to
-the audit log with who, when, from where and the outcome (``requested #ID``; the node appends
-the applied outcome when it applies the command). Demo mode refuses every action.
+dangerous ones (:data:`DANGEROUS`: flatten, kill switch off, releasing latches, the milestone
+baseline, a deposit or withdrawal, arming live trading; and :data:`RAISING`: a risk limit
+raised) also need a fresh TOTP code: one entered with the action, or at login or a previous
+action within the step-up window (5 minutes by default). Each request, carried out or refused,
+is appended to the audit log with who, when, from where and the outcome (``requested #ID``; the
+node appends the applied outcome when it applies the command). Demo mode refuses every action.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ ACTIONS = {
     "milestone-baseline": Action("milestone_baseline", True, "/milestones"),
     "capital-flow": Action(CAPITAL_FLOW, True, "/capital"),
     "set-limit": Action(SET_LIMIT, False, "/risk"),
+    "disarm-live": Action("disarm_live", False, "/"),
+    "arm-live": Action("arm_live", True, "/"),
 }
 """The actions by URL name (``POST /actions/{name}``)."""
 
