@@ -200,6 +200,14 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
     max_spread, max_spread_fraction : float | None
         Liquidity filters: widest bid-ask accepted on any leg, dollars per share and as a
         fraction of the mid.
+    min_open_interest : float | None
+        Liquidity filter: fewest contracts of open interest accepted on any leg, from the
+        vendor's greeks record of the session (the SPY 2021 chain, the iVolatility SPX week,
+        the Cboe 2023 snapshots, the LEAN universes carry it). A contract whose open interest
+        is unknown in that session (no greeks record: minute quotes, trade bars) is refused.
+    min_volume : None
+        Refused when set: the catalog keeps no per-contract traded volume (the vendor files'
+        volume columns are not ingested into quotes or greeks), so no such filter can hold.
     entry_schedule : str, default "weekly"
         ``daily`` (every session), ``weekly`` (first session of each ISO week) or
         ``once_per_expiration`` (one trade per expiration: a traded cycle is never entered
@@ -251,6 +259,8 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
     monthly_only: bool = False
     max_spread: float | None = None
     max_spread_fraction: float | None = None
+    min_open_interest: float | None = None
+    min_volume: float | None = None
     entry_schedule: str = "weekly"
     entry_times: list[str] = msgspec.field(default_factory=list)
     entry_start: str | None = None
@@ -433,6 +443,13 @@ def validate_config(config: StructureEngineConfig) -> None:
         )
     if config.quantity < 1:
         raise ValueError(f"quantity was {config.quantity!r}, not >= 1")
+    if config.min_volume is not None:
+        raise ValueError(
+            f"min_volume was {config.min_volume:g}: the catalog keeps no per-contract volume "
+            "(vendor volume columns are not ingested); use min_open_interest"
+        )
+    if config.min_open_interest is not None and config.min_open_interest < 0:
+        raise ValueError(f"min_open_interest was {config.min_open_interest:g}, not >= 0")
     for name in ("max_spread", "max_spread_fraction"):
         value = getattr(config, name)
         if value is not None and not value > 0:
@@ -481,7 +498,9 @@ class StructureEngine(Strategy):
             if config.choices
             else None
         )
-        self._liquidity = Liquidity(config.max_spread, config.max_spread_fraction)
+        self._liquidity = Liquidity(
+            config.max_spread, config.max_spread_fraction, config.min_open_interest
+        )
         self._exits = exit_rules(config)
         self._underlying_id = equity_id(config.underlying)
         self._daily_bars = daily_bar_type(self._underlying_id)
@@ -493,6 +512,7 @@ class StructureEngine(Strategy):
         self._needs_delta = config.short_delta_limit is not None or any(
             isinstance(leg.strike, StrikeByDelta) for leg in legs
         )
+        self._needs_greeks = self._needs_delta or config.min_open_interest is not None
         self._quotes: dict[InstrumentId, QuoteTick] = {}
         self._greeks: dict[InstrumentId, OptionGreeks] = {}
         self._spot: float | None = None
@@ -705,7 +725,7 @@ class StructureEngine(Strategy):
         # subscription per OCC root instead, kept to the contracts in the window.
         for root in sorted({instrument.id.symbol.value[:-15] for instrument in options}):
             self.msgbus.subscribe(topic=f"data.quotes.{VENUE}.{root}*", handler=self._on_quote)
-            if self._needs_delta:
+            if self._needs_greeks:
                 self.msgbus.subscribe(
                     topic=f"data.option_greeks.{VENUE}.{root}*", handler=self._on_greeks
                 )
@@ -731,7 +751,7 @@ class StructureEngine(Strategy):
             if self._replay:
                 continue
             self.unsubscribe_quote_ticks(instrument.id)
-            if self._needs_delta:
+            if self._needs_greeks:
                 self.unsubscribe_option_greeks(instrument.id)
         while self._unsubscribed and session_of_ns(self._unsubscribed[-1].expiration_ns) <= horizon:
             instrument = self._unsubscribed.pop()
@@ -742,7 +762,7 @@ class StructureEngine(Strategy):
             if self._replay:
                 continue
             self.subscribe_quote_ticks(instrument.id)
-            if self._needs_delta:  # greeks subscriptions are costly; only delta rules use them
+            if self._needs_greeks:  # costly; only delta rules and open interest use them
                 self.subscribe_option_greeks(instrument.id)
 
     # -- Data ------------------------------------------------------------------------------------
@@ -873,9 +893,17 @@ class StructureEngine(Strategy):
                     bid_size=tick.bid_size.as_double(),
                     ask_size=tick.ask_size.as_double(),
                     delta=self._delta(instrument, tick, spot) if self._needs_delta else None,
+                    open_interest=self._open_interest(instrument_id, session),
                 )
             )
         return ChainSnapshot(session=session, spot=spot, quotes=tuple(quotes))
+
+    def _open_interest(self, instrument_id: InstrumentId, session: dt.date) -> float | None:
+        # The vendor's open interest of this session (greeks records carry it), else unknown.
+        greeks = self._greeks.get(instrument_id)
+        if greeks is None or session_of_ns(greeks.ts_event) != session:
+            return None
+        return float(greeks.open_interest)
 
     def _vendor_ivs(self, session: dt.date) -> dict[InstrumentId, float]:
         # The vendor's IV of each contract whose greeks are stamped in this session.
@@ -934,6 +962,13 @@ class StructureEngine(Strategy):
         )
         if isinstance(selection, str):
             self.log.info(f"{snapshot.session}: no entry ({selection})")
+            if cfg.min_open_interest is not None and all(
+                q.open_interest is None for q in snapshot.quotes
+            ):
+                self.log.warning(
+                    f"{snapshot.session}: min_open_interest is set but no contract has an "
+                    "open interest in this session's data; no entry"
+                )
             return
         wanted = self._entry_quantity(selection)
         if wanted < 1:

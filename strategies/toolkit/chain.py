@@ -29,6 +29,8 @@ class ChainQuote:
         Quoted sizes, contracts.
     delta : float | None
         Delta per share (vendor, or computed), ``None`` when unknown.
+    open_interest : float | None
+        The vendor's open interest of this session, contracts; ``None`` when unknown.
 
     """
 
@@ -42,6 +44,7 @@ class ChainQuote:
     bid_size: float
     ask_size: float
     delta: float | None
+    open_interest: float | None = None
 
     @property
     def mid(self) -> float:

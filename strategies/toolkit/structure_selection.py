@@ -7,6 +7,7 @@ and maps the priced legs back to instrument IDs. A leg may use a quote when:
 - a short leg has a bid (``bid > 0``), a long leg an ask (``ask > 0``);
 - the bid-ask width is at most ``max_spread`` dollars per share and at most
   ``max_spread_fraction`` of the mid (when set);
+- its open interest is known and at least ``min_open_interest`` contracts (when set);
 - its expiration is not excluded (cycles already traded) and, with ``monthly_only``, is a
   standard monthly expiration.
 
@@ -45,11 +46,21 @@ class Liquidity:
         Widest accepted ``ask - bid``, dollars per share.
     max_spread_fraction : float or None
         Widest accepted ``(ask - bid) / mid``, as a decimal (0.1 is 10 % of the mid).
+    min_open_interest : float or None
+        Fewest accepted contracts of open interest; a quote whose open interest is unknown
+        is refused.
 
     """
 
     max_spread: float | None = None
     max_spread_fraction: float | None = None
+    min_open_interest: float | None = None
+
+    def has_interest(self, quote: ChainQuote) -> bool:
+        """Return whether `quote` meets ``min_open_interest`` (always, when it is unset)."""
+        if self.min_open_interest is None:
+            return True
+        return quote.open_interest is not None and quote.open_interest >= self.min_open_interest
 
     def usable(self, rule: LegRule, quote: chain_selection.ChainQuote) -> bool:
         """Return whether a leg with `rule` may trade `quote` (module docstring)."""
@@ -161,6 +172,8 @@ def select(
         if quote.expiration in skip or quote.dte < 0:
             continue
         if monthly_only and not is_monthly_expiration(quote.expiration):
+            continue
+        if not liquidity.has_interest(quote):
             continue
         contracts.setdefault((quote.expiration, quote.kind, quote.strike), quote)
     chain = [

@@ -22,6 +22,7 @@ def quote(
     bid: float = 1.0,
     ask: float = 1.1,
     kind: OptionKind = OptionKind.PUT,
+    open_interest: float | None = None,
 ) -> ChainQuote:
     right = "P" if kind == OptionKind.PUT else "C"
     symbol = f"SPY{expiration:%y%m%d}{right}{int(strike * 1000):08d}.US"
@@ -36,6 +37,7 @@ def quote(
         100,
         100,
         delta,
+        open_interest,
     )
 
 
@@ -108,6 +110,23 @@ def test_spread_wing_is_the_exact_width_and_liquidity_filters_apply() -> None:
         refused = select(spread, snap, liquidity=liquidity)
         assert isinstance(refused, str) and "no strike within 0.00 of 360.00" in refused
     assert isinstance(select(spread, snap, liquidity=Liquidity(max_spread=0.40)), Selection)
+
+
+def test_min_open_interest_refuses_thin_and_unknown_contracts() -> None:
+    short = quote(370, FEB19, -0.5, bid=3.0, ask=3.2, open_interest=1_500)
+    thin = quote(360, FEB19, -0.3, bid=1.0, ask=1.4, open_interest=99)
+    spread = presets.bull_put_spread(short_delta=0.5, width=10, dte=DteWindow(25, 60))
+    assert isinstance(select(spread, snapshot(short, thin)), Selection)  # no filter: taken
+    refused = select(spread, snapshot(short, thin), liquidity=Liquidity(min_open_interest=100))
+    assert isinstance(refused, str) and "no strike within 0.00 of 360.00" in refused
+    unknown = quote(360, FEB19, -0.3, bid=1.0, ask=1.4)  # no greeks record: open interest unknown
+    assert isinstance(select(spread, snapshot(short, unknown), liquidity=Liquidity(0.5)), Selection)
+    assert isinstance(
+        select(spread, snapshot(short, unknown), liquidity=Liquidity(min_open_interest=0)), str
+    )
+    enough = quote(360, FEB19, -0.3, bid=1.0, ask=1.4, open_interest=100)
+    chosen = select(spread, snapshot(short, enough), liquidity=Liquidity(min_open_interest=100))
+    assert isinstance(chosen, Selection) and chosen.legs[1].quote == enough  # at the minimum
 
 
 def test_monthly_expiration_rule_includes_good_friday_thursday() -> None:
