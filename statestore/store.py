@@ -33,10 +33,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from statestore.migrations import MIGRATIONS
 from statestore.write_journal import Statement, WriteJournal, replay_orphans
 
 MEMORY = ":memory:"
+
+_encode_json = msgspec.json.Encoder().encode
 
 FLUSH_DELAY_S = 0.05
 """How long after a journalled write the loop executes the journalled writes in SQLite.
@@ -238,7 +242,9 @@ class StateStore:
         self._fsync_journal = synchronous == "FULL"
         self._journal: WriteJournal | None = None
         self._pending: list[list[Statement]] = []
-        self._pending_ids: set[str] = set()
+        # Client order ids of every intent in the file, loaded at the first journalled mint:
+        # a journalled INSERT OR IGNORE cannot report a duplicate, so the store refuses it here.
+        self._client_ids: set[str] | None = None
         self._flush_handle: asyncio.TimerHandle | None = None
         # Intent ids: a random prefix per open store and a counter (no getrandom per intent).
         self._id_prefix = new_id()[:24]
@@ -274,7 +280,6 @@ class StateStore:
             raise
         self._conn.execute("COMMIT")
         self._pending = []
-        self._pending_ids.clear()
         assert self._journal is not None
         self._journal.clear()
 
@@ -339,10 +344,13 @@ class StateStore:
                 for sql, params in statements:
                     self._conn.execute(sql, params)
             return
+        self._journal_write(loop, list(statements))
+
+    def _journal_write(self, loop: asyncio.AbstractEventLoop, group: list[Statement]) -> None:
         if self._journal is None:
             self._journal = WriteJournal(self.path, fsync=self._fsync_journal)
-        self._journal.append(list(statements))
-        self._pending.append(list(statements))
+        self._journal.append(group)
+        self._pending.append(group)
         if self._flush_handle is None:
             self._flush_handle = loop.call_later(FLUSH_DELAY_S, self.flush)
 
@@ -388,7 +396,7 @@ class StateStore:
             state=IntentState.MINTED,
             created_ns=ts_ns,
             updated_ns=ts_ns,
-            detail=dict(detail or {}),
+            detail=dict(detail) if detail else {},
         )
         row = (
             intent.intent_id,
@@ -397,26 +405,26 @@ class StateStore:
             structure_id,
             client_order_id,
             instrument_id,
-            intent.state.value,
+            IntentState.MINTED.value,
             ts_ns,
             ts_ns,
-            json.dumps(intent.detail),
+            _encode_json(intent.detail).decode(),
         )
-        if self._journalling_loop() is None:
+        loop = self._journalling_loop()
+        if loop is None:
             self._write(_INSERT_INTENT, row)
+            if self._client_ids is not None:
+                self._client_ids.add(client_order_id)
             return intent
-        # Journalled as INSERT OR IGNORE (replay is idempotent), so refuse a duplicate here.
-        if (
-            client_order_id in self._pending_ids
-            or self._conn.execute(
-                "SELECT 1 FROM order_intents WHERE client_order_id = ?", (client_order_id,)
-            ).fetchone()
-        ):
+        if self._client_ids is None:
+            rows = self._conn.execute("SELECT client_order_id FROM order_intents")
+            self._client_ids = {row[0] for row in rows}  # no flush: it holds no intent
+        if client_order_id in self._client_ids:
             raise sqlite3.IntegrityError(
                 f"UNIQUE constraint failed: order_intents.client_order_id ({client_order_id})"
             )
-        self._write_idempotent((_JOURNAL_INTENT, row))
-        self._pending_ids.add(client_order_id)
+        self._journal_write(loop, [(_JOURNAL_INTENT, row)])
+        self._client_ids.add(client_order_id)
         return intent
 
     def set_intent_state(self, client_order_id: str, state: IntentState, ts_ns: int) -> bool:

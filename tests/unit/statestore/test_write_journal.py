@@ -21,6 +21,11 @@ def journals(path: Path) -> list[Path]:
     return sorted(path.parent.glob(f"{path.name}-pending-*"))
 
 
+def content(journal: Path) -> bytes:
+    """A journal's lines (it is preallocated: its content ends at the first zero byte)."""
+    return journal.read_bytes().split(b"\0", 1)[0]
+
+
 def committed(path: Path) -> list[str]:
     with sqlite3.connect(path) as db:
         rows = db.execute(
@@ -36,11 +41,11 @@ def test_a_mint_in_a_running_loop_is_journalled_then_committed_by_the_loop(tmp_p
         store = StateStore(path)
         store.mint_intent("S-000", "entry", "O-1", "SPY.US", 1)
         (journal,) = journals(path)
-        assert journal.read_bytes().count(b"\n") == 1
+        assert content(journal).count(b"\n") == 1
         assert committed(path) == []  # not in SQLite yet: the order may leave first
         await asyncio.sleep(FLUSH_DELAY_S * 3)
         assert committed(path) == ["O-1"]
-        assert journal.read_bytes() == b""
+        assert content(journal) == b""
         store.close()
         assert journals(path) == []
 
@@ -117,7 +122,7 @@ def test_journalled_writes_of_a_killed_node_are_replayed_in_order(tmp_path: Path
     result = subprocess.run([sys.executable, "-c", code], check=False, env=os.environ.copy())
     assert result.returncode == -signal.SIGKILL
     (journal,) = journals(path)
-    assert journal.read_bytes().count(b"\n") == 5
+    assert content(journal).count(b"\n") == 5
     with StateStore(path) as store:
         (structure,) = store.structures("S-000")
         assert (structure.status, structure.credit, structure.legs[0].quantity) == ("open", 1.25, 2)
@@ -206,3 +211,40 @@ def test_sigkill_at_random_instants_loses_no_sent_write_and_keeps_their_order(
         assert stored[: len(sent_ids)] == sent_ids  # every sent intent, in the order minted
         assert len(stored) - len(sent_ids) <= 1  # at most the one minted as the kill came
         assert stored == [f"O-{i:07d}" for i in range(len(stored))]  # no gap
+
+
+GROWS_PAST_ITS_FIRST_SIZE = """
+import asyncio, os, signal
+from statestore import StateStore
+
+async def main():
+    store = StateStore({path!r})
+    for i in range(6000):  # about 2.5 MiB of lines, more than the journal's first 1 MiB
+        store.mint_intent("S-000", "entry", f"O-{{i:05d}}", "SPY.US", i, None, {{"pad": "x" * 300}})
+    os.kill(os.getpid(), signal.SIGKILL)
+
+asyncio.run(main())
+"""
+
+
+def test_a_journal_that_outgrows_its_first_size_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    code = textwrap.dedent(GROWS_PAST_ITS_FIRST_SIZE).format(path=str(path))
+    result = subprocess.run([sys.executable, "-c", code], check=False, env=os.environ.copy())
+    assert result.returncode == -signal.SIGKILL
+    (journal,) = journals(path)
+    assert journal.stat().st_size > 2 << 20
+    with StateStore(path) as store:
+        assert [i.client_order_id for i in store.intents()] == [f"O-{i:05d}" for i in range(6000)]
+
+
+def test_a_line_cut_short_by_a_kill_is_not_replayed(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    StateStore(path).close()
+    whole = b'[["INSERT INTO node_status VALUES (?, ?, ?)",["a","1",1]]]\n'
+    torn = b'[["INSERT INTO node_status VALUES (?, ?, ?)",["b","2",2]]'  # its newline never came
+    orphan = tmp_path / "state.sqlite-pending-0123.jsonl"
+    orphan.write_bytes(whole + torn + bytes(4096))
+    with StateStore(path) as store:
+        assert store.status() == {"a": ("1", 1)}
+    assert journals(path) == []
