@@ -80,9 +80,9 @@ def test_a_client_order_id_is_refused_twice_whether_journalled_or_committed(
             with pytest.raises(sqlite3.IntegrityError, match="O-1"):
                 store.mint_intent("S-000", "entry", "O-1", "SPY.US", 3)
             assert len(store.intents()) == 1
-        with StateStore(tmp_path / "state.sqlite") as restarted:  # an id of an earlier process
-            with pytest.raises(sqlite3.IntegrityError, match="O-1"):
-                restarted.mint_intent("S-000", "entry", "O-1", "SPY.US", 4)
+        restarted = StateStore(tmp_path / "state.sqlite")  # an id of an earlier process
+        with restarted, pytest.raises(sqlite3.IntegrityError, match="O-1"):
+            restarted.mint_intent("S-000", "entry", "O-1", "SPY.US", 4)
 
     asyncio.run(scenario())
 
