@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pandas as pd
 import pytest
 
 from options.market_calendar import session_of_ns
@@ -82,6 +83,17 @@ def test_drawdown_flatten_tier_closes_positions_and_halts_entries(
     assert closed_by_flatten, "the flatten tier closed no position"
     assert all(t.symbol.startswith("SPY210219") for t in closed_by_flatten)  # before expiry
     assert {t.exit_reason for t in closed_by_flatten} == {"risk_flatten"}
+    # a trade is flattened once its leg is quoted: the file has no row of the 379 and 378 puts
+    # from 01-29 to their expiry, so those two are held until they expire
+    open_then = [t for t in options if t.exit_time is None or t.exit_time[:10] >= "2021-01-29"]
+    quoted = _raw_puts("2021-01-29")
+    assert [t for t in open_then if t.symbol in quoted] == closed_by_flatten
+    held = [t for t in open_then if t.symbol not in quoted]
+    assert [t.symbol for t in held] == ["SPY210219P00379000", "SPY210219P00378000"]
+    assert all((t.exit_time or "")[:10] == "2021-02-19" for t in held)
+    assert {t.exit_reason for t in held} == {"expired"}
+    later = [d.isoformat() for d in pd.bdate_range("2021-01-29", "2021-02-19").date]
+    assert not any(t.symbol in _raw_puts(day) for t in held for day in later)
 
     blocked = _sessions(events, "entry", "entry_blocked")
     assert blocked[0] == "2021-02-01"

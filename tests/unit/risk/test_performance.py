@@ -90,6 +90,53 @@ def test_trade_gates_count_each_closed_trade_once_and_block() -> None:
     assert rule.evaluate(ny_ns("2021-03-01"), 1e5, state).decision == ALLOW
 
 
+def test_sortino_gate_judges_the_downside_of_daily_returns() -> None:
+    config = PerformanceGateConfig(window_days=10, min_days=3, min_sortino=0.0)
+    rule = PerformanceGate(config)
+    falling = [100_000.0, 99_000.0, 99_500.0, 98_000.0]
+    result = _run_days(rule, falling)
+    returns = np.diff(falling) / np.asarray(falling[:-1])
+    # by hand: mean return over the root mean square of the negative returns, x sqrt(252)
+    downside = np.sqrt(np.mean(np.minimum(returns, 0.0) ** 2))
+    sortino = returns.mean() / downside * np.sqrt(252)
+    assert sortino == pytest.approx(empyrical.sortino_ratio(returns, annualization=252))
+    assert result.decision.action == Action.REDUCE
+    assert f"Sortino {sortino:.2f} over 3 days < 0" in result.decision.reason
+    assert _run_days(rule, [100_000.0, 101_000.0, 100_900.0, 101_500.0]).decision == ALLOW
+
+
+def test_win_rate_gate_blocks_below_its_share_of_winners() -> None:
+    config = PerformanceGateConfig(
+        window_trades=4, min_trades=4, min_win_rate=0.5, min_profit_factor=1.0, action="block"
+    )
+    rule = PerformanceGate(config)
+    trades = [ClosedTrade(str(i), i, pnl) for i, pnl in enumerate([100.0, -10.0, -10.0, -10.0])]
+    decision = rule.evaluate(ny_ns("2021-03-01"), 1e5, rule.record_trades({}, trades)).decision
+    assert decision.action == Action.BLOCK
+    assert decision.reason == "performance: win rate 25% over 4 trades < 50%"  # PF 3.33 passes
+
+
+def test_reset_empties_the_windows_and_counts_no_trade_twice() -> None:
+    config = PerformanceGateConfig(
+        window_days=3,
+        min_days=3,
+        max_ulcer=1.0,
+        window_trades=2,
+        min_trades=2,
+        min_profit_factor=1.0,
+    )
+    rule = PerformanceGate(config)
+    losses = [ClosedTrade("a", 1, -50.0), ClosedTrade("b", 2, -70.0)]
+    state = rule.record_trades({}, losses)
+    state = _run_days(rule, [100_000.0, 97_000.0, 96_000.0, 99_000.0], state).state
+    assert rule.evaluate(ny_ns("2021-03-04"), 99_000.0, state).decision.action == Action.REDUCE
+    reset = rule.apply_command("reset", ny_ns("2021-03-04"), 99_000.0, state)
+    assert reset == {"closed_ns": 2}
+    assert rule.evaluate(ny_ns("2021-03-05"), 99_000.0, reset).decision == ALLOW
+    assert rule.record_trades(reset, losses) == reset  # the trades before the reset stay out
+    assert rule.apply_command("kill_switch_off", 0, 1e5, state) is None
+
+
 def test_a_bad_performance_value_names_the_field() -> None:
     with pytest.raises(ValueError, match=r"performance\.min_days was 30"):
         PerformanceGateConfig(window_days=20, min_days=30)
@@ -117,6 +164,9 @@ def test_kill_switch_trips_on_the_nth_reject_within_the_window_and_holds() -> No
     released = rule.apply_command("kill_switch_off", now, 1e5, state)
     assert released is not None
     assert rule.evaluate(now, 1e5, released).decision == ALLOW
+    reset = rule.apply_command("reset", now, 1e5, state)  # `tradefly risk reset` releases it too
+    assert reset is not None
+    assert rule.evaluate(now, 1e5, reset).decision == ALLOW
     assert rule.observe("data_quality", now, {}) is None  # not counted by this switch
 
 
