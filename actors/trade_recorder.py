@@ -30,6 +30,7 @@ from strategies.toolkit.exits import ENTRY_TAG, ExitReason
 from tradefly.backtest.results import ClosePoint, EquityPoint, TradeRecord, iso_utc
 
 RECORD_DELAY_NS = 2_000_000  # after the strategies' decisions at close + 1 ms
+SETTLEMENT_TAG_PREFIX = "EXPIRATION_"  # tag of the venue's own orders settling an expiry
 
 
 class TradeRecorderConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
@@ -176,14 +177,19 @@ def exit_reason(cache: Any, event: PositionClosed) -> ExitReason:
 
     The :class:`ExitReason` tag of its closing order when a strategy closed it; for a position
     the venue closed at expiry: ``assigned`` (short) or ``exercised`` (long) when in the money
-    at the underlying's mark, else ``expired``; ``open`` before expiry without a tagged order.
+    at the underlying's mark, else ``expired``; long shares the venue delivered at the
+    assignment of a call: ``called_away``; ``open`` before expiry without a tagged order.
     """
     order = cache.order(event.closing_order_id) if event.closing_order_id else None
     reasons = {reason.value for reason in ExitReason}
-    for tag in (order.tags or []) if order is not None else []:
+    tags = (order.tags or []) if order is not None else []
+    for tag in tags:
         if tag in reasons:
             return ExitReason(tag)
     instrument = cache.instrument(event.instrument_id)
+    settled = any(tag.startswith(SETTLEMENT_TAG_PREFIX) for tag in tags)
+    if not isinstance(instrument, OptionContract) and settled and event.entry == OrderSide.BUY:
+        return ExitReason.CALLED_AWAY
     if not isinstance(instrument, OptionContract) or event.ts_closed < instrument.expiration_ns:
         return ExitReason.OPEN
     spot = mark_price(cache, equity_id(instrument.underlying))

@@ -315,16 +315,20 @@ def ratio_spread(
     )
 
 
-def covered_call(delta: float = 0.30, dte: DteWindow = DEFAULT_DTE) -> Structure:
-    """Return 100 long shares and a short call by delta."""
-    return _single("covered_call", dte, _leg(CALL, SHORT, StrikeByDelta(delta)), stock_shares=100)
+def covered_call(
+    delta: float = 0.30, dte: DteWindow = DEFAULT_DTE, strike: StrikeRule | None = None
+) -> Structure:
+    """Return 100 long shares and a short call by delta, or by `strike` when given."""
+    call = _leg(CALL, SHORT, strike or StrikeByDelta(delta))
+    return _single("covered_call", dte, call, stock_shares=100)
 
 
-def cash_secured_put(delta: float = 0.30, dte: DteWindow = DEFAULT_DTE) -> Structure:
-    """Return a short put by delta with strike × 100 in cash reserved."""
-    return _single(
-        "cash_secured_put", dte, _leg(PUT, SHORT, StrikeByDelta(delta)), cash_secured=True
-    )
+def cash_secured_put(
+    delta: float = 0.30, dte: DteWindow = DEFAULT_DTE, strike: StrikeRule | None = None
+) -> Structure:
+    """Return a short put by delta (or `strike`) with strike × 100 in cash reserved."""
+    put = _leg(PUT, SHORT, strike or StrikeByDelta(delta))
+    return _single("cash_secured_put", dte, put, cash_secured=True)
 
 
 PRESETS: Mapping[str, Callable[..., Structure]] = {

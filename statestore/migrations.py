@@ -190,4 +190,14 @@ MIGRATIONS: tuple[str, ...] = (
         theta REAL
     );
     """,
+    # 8: the wheel's cycles (premiums, fees, shares and their prices; the last may be open)
+    """
+    CREATE TABLE wheel_cycles (
+        strategy_id TEXT NOT NULL,
+        cycle INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        updated_ns INTEGER NOT NULL,
+        PRIMARY KEY (strategy_id, cycle)
+    );
+    """,
 )

@@ -1,4 +1,4 @@
-"""SQLite state store: order intents, structures and legs, traded cycles, owned shares, status.
+"""SQLite state store: order intents, structures, traded cycles, owned shares, wheel cycles, status.
 
 One file per node, in WAL mode, with ``synchronous=NORMAL`` by default: a committed write
 survives a SIGKILL of the process at any instant; after an operating-system crash or a power
@@ -609,6 +609,24 @@ class StateStore:
             (strategy_id,),
         )
         return {row[0]: (row[1], row[2]) for row in rows}
+
+    # -- Wheel cycles ------------------------------------------------------------------------
+
+    def save_wheel_cycle(
+        self, strategy_id: str, cycle: int, record: dict[str, Any], ts_ns: int
+    ) -> None:
+        """Insert or replace cycle number `cycle` of a strategy's wheel (plain values)."""
+        self._write(
+            "INSERT OR REPLACE INTO wheel_cycles VALUES (?, ?, ?, ?)",
+            (strategy_id, cycle, json.dumps(record), ts_ns),
+        )
+
+    def wheel_cycles(self, strategy_id: str) -> list[dict[str, Any]]:
+        """Return the records of a strategy's wheel cycles, first cycle first."""
+        rows = self._read(
+            "SELECT record FROM wheel_cycles WHERE strategy_id = ? ORDER BY cycle", (strategy_id,)
+        )
+        return [json.loads(row[0]) for row in rows]
 
     # -- Node status ---------------------------------------------------------------------------
 

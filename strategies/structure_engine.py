@@ -131,6 +131,17 @@ from strategies.toolkit.structure_selection import (
     select,
 )
 from strategies.toolkit.structure_spec import build_structure
+from strategies.toolkit.wheel import (
+    SHARES_PER_CONTRACT,
+    Wheel,
+    WheelConfig,
+    WheelPhase,
+    call_structure,
+    calls_at_or_above,
+    check_wheel_fields,
+    from_record,
+    to_record,
+)
 
 SUBSCRIBE_AHEAD_DAYS = 7
 DECISION_DELAY_NS = 1_000_000  # act 1 ms after the session-close bar, once all close data is in
@@ -241,6 +252,10 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
     state_store : str | None
         The node's state store file (``tradefly live`` sets it from the live config); ``None``
         keeps the state in memory (backtests).
+    wheel : WheelConfig | None
+        Run the wheel (:mod:`strategies.toolkit.wheel`): ``structure`` is the put phase
+        (``cash_secured_put``, ``assigned_shares: hold``); these fields are the call phase.
+        One option trade is open at a time.
 
     """
 
@@ -279,6 +294,7 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
     dividend_yield: float = 0.0
     spread_orders: str = "legs"
     state_store: str | None = None
+    wheel: WheelConfig | None = None
 
     @property
     def option_kind(self) -> str | None:
@@ -287,6 +303,8 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
         The live node claims held options for the strategy trading their kind.
         """
         kinds = {leg.kind for structure, _ in config_structures(self) for leg in structure.legs}
+        if self.wheel is not None:
+            kinds.add(OptionKind.CALL)
         return next(iter(kinds)).name.lower() if len(kinds) == 1 else None
 
 
@@ -416,8 +434,12 @@ def validate_config(config: StructureEngineConfig) -> None:
     for structure in structures:
         if structure.stock_shares:
             raise ValueError(
-                f"structure {structure.name!r} holds shares, which the engine does not trade yet"
+                f"structure {structure.name!r} sells calls on shares the strategy received: "
+                "it is the call phase of a wheel (wheel:), not traded alone"
             )
+    if config.wheel is not None:
+        check_wheel_fields(config.structure, config.assigned_shares)
+        call_structure(config.wheel)
     if config.entry_schedule not in ENTRY_SCHEDULES:
         raise ValueError(
             f"entry_schedule was {config.entry_schedule!r}, not one of {ENTRY_SCHEDULES}"
@@ -483,13 +505,22 @@ class StructureEngine(Strategy):
 
     def __init__(self, config: StructureEngineConfig) -> None:
         validate_config(config)
+        if config.wheel is not None and config.oms_type is None:
+            # The venue opens a new position for the shares a call's assignment delivers
+            # unless positions are netted: then they close the shares the put delivered.
+            config = msgspec.structs.replace(config, oms_type="NETTING")
         super().__init__(config)
         self._cfg = config
         self._choices = config_structures(config)
-        legs = [leg for structure, _ in self._choices for leg in structure.legs]
+        self._wheel_calls = call_structure(config.wheel) if config.wheel is not None else None
+        self._wheel: Wheel | None = None
+        structures = [structure for structure, _ in self._choices]
+        if self._wheel_calls is not None:
+            structures.append(self._wheel_calls)
+        legs = [leg for structure in structures for leg in structure.legs]
         self._kinds = {leg.kind for leg in legs}
         self._horizon_days = max(
-            window.max_dte for structure, _ in self._choices for window in structure.expirations
+            window.max_dte for structure in structures for window in structure.expirations
         )
         self._regimes = (
             RegimeTracker(
@@ -548,6 +579,9 @@ class StructureEngine(Strategy):
         if self._book is None:
             store = StateStore(self._cfg.state_store or ":memory:")
             self._book = TradeBook(store, self.id.value, self._cfg.underlying)
+            if self._wheel_calls is not None:
+                cycles = store.wheel_cycles(self.id.value)
+                self._wheel = Wheel([from_record(record) for record in cycles])
         self.subscribe_bars(self._daily_bars)
         if self._entry_minutes:
             self.subscribe_bars(minute_bar_type(self._underlying_id))
@@ -855,6 +889,8 @@ class StructureEngine(Strategy):
 
     def _chosen(self, session: dt.date) -> tuple[Structure, Regime] | None:
         # The structure to trade now: the only one, or the first choice whose regime holds.
+        if self._wheel_calls is not None and self.wheel_phase == WheelPhase.CALL:
+            return self._wheel_calls, Regime()
         if self._regimes is None:
             return self._choices[0][0], Regime()
         signal = latest_signal(self.cache, self._cfg.underlying)
@@ -938,6 +974,8 @@ class StructureEngine(Strategy):
             return False
         if self._cfg.max_open_trades is not None and len(self._trades) >= self._cfg.max_open_trades:
             return False
+        if self._wheel is not None and (self._trades or self._structures_waiting()):
+            return False  # a wheel holds one put or one call trade at a time
         if self._cfg.entry_schedule == "weekly":
             return is_first_session_of_week(session)
         return True
@@ -952,6 +990,8 @@ class StructureEngine(Strategy):
         if chosen is None:
             return
         structure, regime = chosen
+        if self.wheel_phase == WheelPhase.CALL:
+            snapshot = self._wheel_call_chain(snapshot)
         selection = select(
             structure,
             snapshot,
@@ -1045,6 +1085,7 @@ class StructureEngine(Strategy):
                 f"structure:{selection.priced.name}",
                 f"expiration:{cfg.expiration_choice}",
                 *regime.tags(),
+                *self._wheel_tags(),
                 *(["risk_reduced"] if quantity < wanted else []),
             ),
         )
@@ -1103,6 +1144,8 @@ class StructureEngine(Strategy):
         # Fixed, or sized on the structure's max loss at the natural price; a cash-secured
         # put also needs its strike x 100 in cash not yet reserved by the open ones.
         priced = selection.priced
+        if priced.stock is not None:  # the wheel's covered calls: one per 100 shares received
+            return self._wheel_shares() // SHARES_PER_CONTRACT
         quantity = self._cfg.quantity
         if self._cfg.risk_fraction is not None:
             loss = priced.max_loss()
@@ -1457,6 +1500,8 @@ class StructureEngine(Strategy):
         """
         with self._store.transaction():
             self._book_fill(event)
+            if self._wheel is not None:
+                self._book_wheel_fill(event)
             order = self.cache.order(event.client_order_id)
             if order is not None and order.status == OrderStatus.FILLED:
                 self._store.set_intent_state(
@@ -1486,6 +1531,74 @@ class StructureEngine(Strategy):
         else:
             trade.book_closing(leg, int(event.last_qty.as_double()))
         self._save_or_close(trade)
+
+    # -- The wheel -------------------------------------------------------------------------------
+
+    @property
+    def wheel_phase(self) -> WheelPhase | None:
+        """What the wheel sells next, ``put`` or ``call``; None when the strategy runs no wheel."""
+        return self._wheel.phase if self._wheel is not None else None
+
+    def _wheel_shares(self) -> int:
+        # Exactly the shares this strategy received (its ledger), never others in the account.
+        owned = self._store.owned_shares(self.id.value).get(self._underlying_id.value)
+        return max(owned[0], 0) if owned is not None else 0
+
+    def _wheel_call_chain(self, snapshot: ChainSnapshot) -> ChainSnapshot:
+        # The calls the wheel may sell: with calls_below_cost_basis off, none struck below it.
+        assert self._cfg.wheel is not None and self._wheel is not None
+        current = self._wheel.current
+        basis = current.cost_basis if current is not None else None
+        if self._cfg.wheel.calls_below_cost_basis or basis is None:
+            return snapshot
+        return calls_at_or_above(snapshot, basis)
+
+    def _wheel_tags(self) -> list[str]:
+        # The journal's entry record names the wheel's phase, cycle and cost basis per share.
+        if self._wheel is None:
+            return []
+        current = self._wheel.current
+        tags = [f"wheel:{self._wheel.phase.value}"]
+        if current is not None:
+            tags.append(f"wheel_cycle:{current.number}")
+            if current.cost_basis is not None:
+                tags.append(f"cost_basis:{current.cost_basis:.4f}")
+        return tags
+
+    def _book_wheel_fill(self, event: OrderFilled) -> None:
+        # Option fills of the wheel's own trades and the shares its options delivered or
+        # gave up at assignment; the cycle is stored in the fill's transaction.
+        assert self._wheel is not None
+        fee = float(event.commission.as_double())
+        quantity = int(event.last_qty.as_double())
+        price = event.last_px.as_double()
+        instrument = self.cache.instrument(event.instrument_id)
+        if event.client_order_id in self._order_trade and isinstance(instrument, OptionContract):
+            cycle = self._wheel.option_filled(
+                instrument.option_kind == OptionKind.CALL,
+                event.order_side == OrderSide.SELL,
+                price,
+                quantity,
+                fee,
+                event.ts_event,
+            )
+        elif (
+            event.instrument_id == self._underlying_id
+            and event.client_order_id not in self._order_trade
+            and event.client_order_id not in self._share_orders
+        ):
+            received = event.order_side == OrderSide.BUY
+            cycle = self._wheel.shares_filled(received, price, quantity, fee, event.ts_event)
+        else:
+            return
+        self._store.save_wheel_cycle(self.id.value, cycle.number, to_record(cycle), event.ts_event)
+
+    def wheel_report(self) -> list[dict[str, Any]]:
+        """Return the wheel's cycles as rows of :data:`strategies.toolkit.wheel.REPORT_COLUMNS`.
+
+        Empty when the strategy runs no wheel.
+        """
+        return self._wheel.report_rows(self.id.value) if self._wheel is not None else []
 
     def _save_or_close(self, trade: Trade) -> None:
         assert self._book is not None

@@ -24,6 +24,7 @@ class ExitReason(StrEnum):
     ASSIGNED = "assigned"
     EXERCISED = "exercised"
     ASSIGNED_SHARES_SOLD = "assigned_shares_sold"
+    CALLED_AWAY = "called_away"  # shares delivered at the assignment of a covered call
     BROKEN_ENTRY = "broken_entry"  # some legs of a leg-by-leg entry never filled
     RISK_FLATTEN = "risk_flatten"  # the risk guard's flatten decision
     OWNER_FLATTEN = "owner_flatten"  # the owner's flatten command (tradefly.owner.flatten)

@@ -33,7 +33,11 @@ def _strategy(fields: str) -> str:
             "structure: iron_condor, structure_params: {wings: 3}",
             r"structure_params of iron_condor: .*unexpected keyword argument 'wings'",
         ),
-        ("structure: covered_call", "holds shares, which the engine does not trade yet"),
+        ("structure: covered_call", "it is the call phase of a wheel"),
+        (
+            "structure: cash_secured_put, assigned_shares: hold, wheel: {call_dte_mn: 3}",
+            "wheel: object contains unknown field `call_dte_mn`",
+        ),
         ("structure: calendar, expiration_choice: nearest", "needs a single-expiration"),
         ("structure: short_put, max_spread: 0", "max_spread was 0"),
         (

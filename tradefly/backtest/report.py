@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from journal.export import write_journal
+from strategies.toolkit.wheel import REPORT_COLUMNS as WHEEL_COLUMNS
 from tradefly.backtest.formatting import (
     SYNTHETIC_BANNER,
     TRADE_TABLE_COLUMNS,
@@ -76,6 +77,7 @@ LEGS_FILE = "legs.csv"
 EQUITY_FILE = "equity.csv"
 HTML_FILE = "report.html"
 RISK_FILE = "risk.csv"
+WHEEL_FILE = "wheel_cycles.csv"
 RISK_COLUMNS = ("time", "rule", "action", "factor", "rules", "reason")
 
 _PRICE_DECIMALS = 4  # catalog price precision (underlyings 4 decimals, options 2)
@@ -259,7 +261,8 @@ def write_report(result: BacktestResult, reports_dir: Path) -> Path:
     """Write ``summary.json``, ``trades.csv``, ``legs.csv``, ``equity.csv``, ``report.html``.
 
     Also the trade journal, ``journal.csv`` and ``journal.parquet`` (:mod:`journal.export`).
-    With a risk guard in the run also ``risk.csv``, its log.
+    With a risk guard in the run also ``risk.csv``, its log; with a wheel
+    ``wheel_cycles.csv``, one row per cycle (:data:`strategies.toolkit.wheel.REPORT_COLUMNS`).
 
     Each file is written to a temporary name and then renamed, so a failed write never
     leaves a half-written report file. Existing files of the same run are replaced.
@@ -302,6 +305,8 @@ def write_report(result: BacktestResult, reports_dir: Path) -> Path:
     if result.risk_events:
         risk_rows = [{c: getattr(e, c) for c in RISK_COLUMNS} for e in result.risk_events]
         _write_atomically(run_dir / RISK_FILE, _csv(RISK_COLUMNS, risk_rows))
+    if result.wheel_cycles:
+        _write_atomically(run_dir / WHEEL_FILE, _csv(WHEEL_COLUMNS, result.wheel_cycles))
     return run_dir
 
 

@@ -48,8 +48,8 @@ class TradeRecord:
         ISO-8601 UTC time of the closing fill (:data:`ISO_UTC_FORMAT`), ``None`` while open.
     exit_reason : str
         ``expired`` (worthless), ``assigned``, ``exercised``, ``take_profit``, ``stop_loss``,
-        ``dte_exit``, ``assigned_shares_sold``, ``broken_entry``, ``risk_flatten``, ``open``
-        (still open at the end).
+        ``dte_exit``, ``assigned_shares_sold``, ``called_away`` (shares delivered at a call's
+        assignment), ``broken_entry``, ``risk_flatten``, ``open`` (still open at the end).
     exit_price : float | None
         Average closing price, dollars per share (0 for expiry and assignment).
     pnl : float
@@ -164,6 +164,9 @@ class BacktestResult:
     risk_events : list[RiskGateRecord]
         The risk guards' logs (empty without a guard): decision changes and every entry a gate
         blocked or resized.
+    wheel_cycles : list[dict[str, Any]]
+        One row per cycle of each wheel in the run (columns
+        :data:`strategies.toolkit.wheel.REPORT_COLUMNS`); empty without a wheel.
 
     """
 
@@ -186,3 +189,4 @@ class BacktestResult:
     slippage: float = 0.0
     journal: list[dict[str, Any]] = field(default_factory=list)
     risk_events: list[RiskGateRecord] = field(default_factory=list)
+    wheel_cycles: list[dict[str, Any]] = field(default_factory=list)

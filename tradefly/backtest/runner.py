@@ -57,6 +57,7 @@ from options.instruments import (
     minute_bar_type,
 )
 from options.market_calendar import NEW_YORK, session_of_ns
+from strategies.structure_engine import StructureEngine
 from tradefly.backtest.catalog_reads import (
     ContractFilter,
     chosen_option_ids,
@@ -477,6 +478,12 @@ def _collect(
             [],
         ),
         risk_events=_risk_events(engine),
+        wheel_cycles=[
+            row
+            for strategy in engine.trader.strategies()
+            if isinstance(strategy, StructureEngine)
+            for row in strategy.wheel_report()
+        ],
     )
 
 
