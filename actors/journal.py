@@ -30,7 +30,10 @@ theta per calendar day, vega per volatility point):
   ``risk_action``, ``risk_factor``, ``risk_reason``;
 - outcome: ``pnl`` (realized, fees included; with the delivered shares), ``exit_reason``,
   ``exit_spot``, ``signal``, ``confidence``, ``reason_tags``, ``error_class``
-  (:mod:`journal.taxonomy`).
+  (:mod:`journal.taxonomy`);
+- rolls: ``rolled_from`` (the structure a roll replaced with this one, else ``None``) and
+  ``roll_chain`` (the id of the chain's original structure; the trade's own id when it was
+  never rolled into), so :func:`journal.chains.roll_chains` sums a chain's P&L.
 
 The journal lives in the node's state store (``state_store``), so after a restart it goes on
 with the trades still open; backtests keep it in memory and export it next to the report.
@@ -246,6 +249,8 @@ class TradeJournal(Actor):
             "signal": context.signal,
             "confidence": context.confidence,
             "reason_tags": list(context.reason_tags),
+            "rolled_from": context.rolled_from,
+            "roll_chain": context.roll_chain or context.structure_id,
             "pnl": None,
             "exit_reason": None,
             "exit_spot": None,

@@ -64,6 +64,8 @@ COLUMNS = (
     "exit_reason",
     "error_class",
     "reason_tags",
+    "rolled_from",
+    "roll_chain",
     "parameters",
     "legs",
 )

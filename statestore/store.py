@@ -535,6 +535,21 @@ class StateStore:
         rows = self._read(sql + " ORDER BY rowid", params)
         return [self._structure(row) for row in rows]
 
+    def roll_chain(self, structure_id: str) -> list[str]:
+        """Return the ids of a structure's roll chain, the original first and `structure_id` last.
+
+        A structure that was never rolled is a chain of one; an unknown id gives ``[]``.
+        """
+        rows = self._read(
+            "WITH RECURSIVE chain(structure_id, rolled_from, depth) AS ("
+            "SELECT structure_id, rolled_from, 0 FROM structures WHERE structure_id = ? "
+            "UNION ALL SELECT s.structure_id, s.rolled_from, chain.depth + 1 "
+            "FROM structures s JOIN chain ON s.structure_id = chain.rolled_from) "
+            "SELECT structure_id FROM chain ORDER BY depth DESC",
+            (structure_id,),
+        )
+        return [row[0] for row in rows]
+
     def strategies_with_open_structures(self) -> set[str]:
         """Return the ids of strategies holding open structures."""
         rows = self._read(

@@ -34,6 +34,17 @@ latest quote of each contract in the session so far with the bar's close as spot
 the session close; exits are still checked at the close too. A same-day (0DTE) expiry that is
 held to the close settles in cash there (index options) like any expiry.
 
+Rolls (``roll_*`` fields, :mod:`strategies.toolkit.rolls`) are checked in step 2 before the
+exit rules, on the same natural prices: when a roll trigger fires, the preset is resolved
+again on the session's chain (later expiration and/or new strikes), and if the roll is
+allowed (``max_rolls``, ``roll_for_credit_only``, the risk layer, quoted size) the old
+structure's closing orders (tag ``rolled``) and the new structure's opening orders go out in
+the same instant; their intents and both structures' states are written in one state-store
+transaction before any of them is sent. The new structure records the old one
+(``rolled_from``) and its journal entry carries the chain (``roll_chain``, the original
+structure's id) and the trigger (reason tag ``roll:<trigger>``). A roll that is not allowed
+leaves the trade to the exit rules.
+
 A trade of several legs is sent one of two ways (``spread_orders``):
 
 - ``legs``: one market order per leg, all in the same instant. In the simulation every leg was
@@ -53,6 +64,7 @@ Expiry is left to the venue: out-of-the-money options expire worthless, in-the-m
 options are assigned (short) or exercised (long) into 100 shares per contract at the strike.
 """
 
+import dataclasses
 import datetime as dt
 import math
 from collections import deque
@@ -114,6 +126,7 @@ from strategies.toolkit.journal_entry import (
     LegContext,
     structure_tag,
 )
+from strategies.toolkit.rolls import RollRules, roll_net_credit, roll_target
 from strategies.toolkit.signal import latest_signal
 from strategies.toolkit.sizing import OPTION_MULTIPLIER, contracts_for_risk
 from strategies.toolkit.structure_choice import (
@@ -152,6 +165,7 @@ SPREAD_CHECK_NS = 500_000_000  # how often a pending spread instrument is looked
 SPREAD_CHECKS = 20
 RISK_FLATTEN_TAG = ExitReason.RISK_FLATTEN.value
 OWNER_FLATTEN_TAG = ExitReason.OWNER_FLATTEN.value
+ROLLED_TAG = ExitReason.ROLLED.value
 SIGNAL_NAMES = {-1: "bearish", 0: "neutral", 1: "bullish"}
 JOURNALLED_PARAMETERS = (
     "structure",
@@ -169,6 +183,16 @@ JOURNALLED_PARAMETERS = (
     "stop_loss_pct",
     "exit_dte",
     "short_delta_limit",
+)
+ROLL_PARAMETERS = (  # journalled when the strategy rolls
+    "roll_dte",
+    "roll_profit_pct",
+    "roll_loss_multiple",
+    "roll_loss_pct",
+    "roll_short_delta",
+    "roll_to",
+    "roll_for_credit_only",
+    "max_rolls",
 )
 
 
@@ -239,6 +263,17 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
     take_profit_pct, stop_loss_multiple, stop_loss_pct, exit_dte, short_delta_limit,
     exit_on_short_strike
         Exit rules, see :class:`strategies.toolkit.exits.ExitRules`; unset rules hold to expiry.
+    roll_dte, roll_profit_pct, roll_loss_multiple, roll_loss_pct, roll_short_delta
+        Roll triggers (front DTE at or below; fraction of the credit kept or of the debit
+        gained; multiple of the credit to close; fraction of the debit lost; a short leg's
+        absolute delta at or above); unset: no rolls. See :mod:`strategies.toolkit.rolls`.
+    roll_to : str, default "out_and_strikes"
+        ``out`` (same strikes, later expiration), ``strikes`` (strikes chosen again, same
+        expiration) or ``out_and_strikes`` (resolved again on a later expiration).
+    roll_for_credit_only : bool, default False
+        Roll only when the new structure's natural credit exceeds the debit to close.
+    max_rolls : int | None
+        Most rolls per chain; ``None`` is no limit.
     assigned_shares : str, default "close_next_session"
         What happens to shares from assignment or exercise: ``close_next_session`` (a market
         order at the next session's close) or ``hold``.
@@ -289,12 +324,31 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
     exit_dte: int | None = None
     short_delta_limit: float | None = None
     exit_on_short_strike: bool = False
+    roll_dte: int | None = None
+    roll_profit_pct: float | None = None
+    roll_loss_multiple: float | None = None
+    roll_loss_pct: float | None = None
+    roll_short_delta: float | None = None
+    roll_to: str = "out_and_strikes"
+    roll_for_credit_only: bool = False
+    max_rolls: int | None = None
     assigned_shares: str = "close_next_session"
     rate: float = 0.0
     dividend_yield: float = 0.0
     spread_orders: str = "legs"
     state_store: str | None = None
     wheel: WheelConfig | None = None
+
+    @property
+    def holding_days(self) -> int | None:
+        """Return the most calendar days a position may be held after the last entry session.
+
+        ``dte_max`` without rolls; each roll allowed (``max_rolls``) can reopen up to
+        ``dte_max`` days out again; ``None`` when rolls are unlimited.
+        """
+        if not roll_rules(self).enabled:
+            return self.dte_max
+        return None if self.max_rolls is None else self.dte_max * (1 + self.max_rolls)
 
     @property
     def option_kind(self) -> str | None:
@@ -384,6 +438,20 @@ def exit_rules(config: StructureEngineConfig) -> ExitRules:
         stop_loss_pct=config.stop_loss_pct,
         short_delta_limit=config.short_delta_limit,
         exit_on_short_strike=config.exit_on_short_strike,
+    )
+
+
+def roll_rules(config: StructureEngineConfig) -> RollRules:
+    """Return the roll rules of `config` (raising ``ValueError`` naming a bad field)."""
+    return RollRules(
+        dte=config.roll_dte,
+        profit_pct=config.roll_profit_pct,
+        loss_multiple=config.roll_loss_multiple,
+        loss_pct=config.roll_loss_pct,
+        short_delta=config.roll_short_delta,
+        to=config.roll_to,
+        credit_only=config.roll_for_credit_only,
+        max_rolls=config.max_rolls,
     )
 
 
@@ -477,6 +545,14 @@ def validate_config(config: StructureEngineConfig) -> None:
         if value is not None and not value > 0:
             raise ValueError(f"{name} was {value!r}, not positive")
     exit_rules(config)
+    rolls = roll_rules(config)
+    if rolls.enabled and config.choices:
+        raise ValueError("roll fields need one structure, not choices")
+    if rolls.enabled and rolls.to != "out_and_strikes" and len(structures[0].expirations) > 1:
+        raise ValueError(
+            f"roll_to {rolls.to!r} needs a single-expiration structure; "
+            f"{structures[0].name} has {len(structures[0].expirations)}"
+        )
     RegimeTracker(
         config.iv_window, config.iv_min_sessions, config.trend_sessions, config.trend_band
     )
@@ -533,6 +609,8 @@ class StructureEngine(Strategy):
             config.max_spread, config.max_spread_fraction, config.min_open_interest
         )
         self._exits = exit_rules(config)
+        self._rolls = roll_rules(config)
+        self._held_orders: list[tuple[Order, PositionId | None]] | None = None
         self._underlying_id = equity_id(config.underlying)
         self._daily_bars = daily_bar_type(self._underlying_id)
         self._entry_start = (
@@ -540,9 +618,9 @@ class StructureEngine(Strategy):
         )
         self._entry_end = dt.date.fromisoformat(config.entry_end) if config.entry_end else None
         self._entry_minutes = entry_minutes(config.entry_times)
-        self._needs_delta = config.short_delta_limit is not None or any(
-            isinstance(leg.strike, StrikeByDelta) for leg in legs
-        )
+        self._needs_delta = (
+            config.short_delta_limit is not None or config.roll_short_delta is not None
+        ) or any(isinstance(leg.strike, StrikeByDelta) for leg in legs)
         self._needs_greeks = self._needs_delta or config.min_open_interest is not None
         self._quotes: dict[InstrumentId, QuoteTick] = {}
         self._greeks: dict[InstrumentId, OptionGreeks] = {}
@@ -1017,13 +1095,10 @@ class StructureEngine(Strategy):
         quantity, decision = self._risk_gated(snapshot, selection, wanted)
         if quantity < 1:
             return
-        for leg in selection.legs:
-            size = leg.quote.bid_size if leg.side == Side.SHORT else leg.quote.ask_size
-            if size < quantity * leg.ratio:
-                self.log.info(
-                    f"{snapshot.session}: quoted size too small for {quantity} structures"
-                )
-                return
+        too_small = _too_small(selection, quantity)
+        if too_small is not None:
+            self.log.info(f"{snapshot.session}: {too_small}")
+            return
         legs = [
             Leg(leg.instrument_id, _order_side(leg), quantity * leg.ratio) for leg in selection.legs
         ]
@@ -1048,9 +1123,10 @@ class StructureEngine(Strategy):
         per_structure = selection.priced.max_loss()
         max_loss = per_structure * quantity if math.isfinite(per_structure) else None
         equity = marked_equity(self.cache, self.portfolio, VENUE)
+        journalled = JOURNALLED_PARAMETERS + (ROLL_PARAMETERS if self._rolls.enabled else ())
         parameters = {
             name: getattr(cfg, name)
-            for name in JOURNALLED_PARAMETERS
+            for name in journalled
             if getattr(cfg, name) not in (None, {}, [])
         }
         signal = latest_signal(self.cache, cfg.underlying)
@@ -1158,8 +1234,9 @@ class StructureEngine(Strategy):
             quantity = min(quantity, self._cash_securable(priced.cash_reserve))
         return quantity
 
-    def _cash_securable(self, reserve: float) -> int:
-        # Structures whose reserve the free cash holds, after the short puts already open.
+    def _cash_securable(self, reserve: float, releasing: Trade | None = None) -> int:
+        # Structures whose reserve the free cash holds, after the short puts already open
+        # (but for `releasing`, which a roll closes).
         account = self.portfolio.account(VENUE)
         if account is None or reserve <= 0:
             return 0
@@ -1170,6 +1247,7 @@ class StructureEngine(Strategy):
             * OPTION_MULTIPLIER
             * (leg.quantity - leg.closed_quantity)
             for trade in self._trades
+            if trade is not releasing
             for leg in trade.legs
             if leg.side == OrderSide.SELL and self._kind_of(leg.instrument_id) == OptionKind.PUT
         )
@@ -1246,7 +1324,7 @@ class StructureEngine(Strategy):
 
     def _check_exits(self, snapshot: ChainSnapshot, flatten: bool = False) -> None:
         waiting = self._structures_waiting()
-        for trade in self._trades:
+        for trade in list(self._trades):
             if trade.closing or not trade.open_legs or trade.structure_id in waiting:
                 continue  # an order of the trade still works: no exit on a half-known position
             quotes = [snapshot.get(leg.instrument_id) for leg in trade.legs]
@@ -1263,11 +1341,14 @@ class StructureEngine(Strategy):
                 for leg, q in zip(trade.legs, quotes, strict=True)
                 if q is not None and leg.side == OrderSide.SELL
             ]
+            deltas = tuple(q.delta for _, q in shorts if q.delta is not None)
+            if not flatten and self._rolls.enabled and self._roll(trade, snapshot, debit, deltas):
+                continue
             reason = self._exits.check(
                 trade.credit,
                 debit,
                 (trade.expiration - snapshot.session).days,
-                short_deltas=tuple(q.delta for _, q in shorts if q.delta is not None),
+                short_deltas=deltas,
                 strike_breached=any(
                     (
                         q.strike > snapshot.spot
@@ -1281,6 +1362,110 @@ class StructureEngine(Strategy):
             if tag is not None:
                 trade.closing = True
                 self._submit(trade, opening=False, tag=tag)
+
+    def _roll(
+        self, trade: Trade, snapshot: ChainSnapshot, debit: float, deltas: tuple[float, ...]
+    ) -> bool:
+        # Close `trade` and open its successor in the same instant when a roll trigger fires
+        # and the roll is allowed; return whether it went out.
+        assert self._book is not None
+        trigger = self._rolls.trigger(
+            trade.credit, debit, (trade.expiration - snapshot.session).days, deltas
+        )
+        if trigger is None:
+            return False
+        units = _structure_units(trade)
+        chain = self._store.roll_chain(trade.structure_id) or [trade.structure_id]
+        selection = self._roll_selection(trade, snapshot)
+        if isinstance(selection, str):
+            self.log.info(f"{snapshot.session}: {trade.structure_id} not rolled ({selection})")
+            return False
+        net_credit = roll_net_credit(debit, -selection.priced.natural)
+        refusal = (
+            self._rolls.allows(len(chain) - 1, net_credit)
+            or _too_small(selection, units)
+            or self._roll_uncovered(selection, trade, units)
+        )
+        if refusal is not None:
+            self.log.info(f"{snapshot.session}: {trade.structure_id} not rolled ({refusal})")
+            return False
+        quantity, decision = self._risk_gated(snapshot, selection, units)
+        if quantity < units:
+            return False
+        legs = [
+            Leg(leg.instrument_id, _order_side(leg), units * leg.ratio) for leg in selection.legs
+        ]
+        successor = Trade(selection.expiration, legs, rolled_from=trade.structure_id)
+        context = self._entry_context(snapshot, successor, selection, units, decision, Regime())
+        context = dataclasses.replace(
+            context,
+            rolled_from=trade.structure_id,
+            roll_chain=chain[0],
+            reason_tags=(
+                f"roll:{trigger.value}",
+                *(tag for tag in context.reason_tags if not tag.startswith("schedule:")),
+            ),
+        )
+        self._send_roll(trade, successor, context)
+        return True
+
+    def _roll_selection(self, trade: Trade, snapshot: ChainSnapshot) -> Selection | str:
+        # The successor's contracts on this session's chain (strategies.toolkit.rolls).
+        assert self._book is not None
+        structure = self._choices[0][0]
+        strikes = [self._strike(leg.instrument_id) for leg in trade.legs]
+        expirations = {quote.expiration for quote in snapshot.quotes}
+        try:
+            target, skipped = roll_target(
+                structure,
+                self._cfg.roll_to,
+                strikes,
+                trade.expiration,
+                snapshot.session,
+                expirations,
+            )
+        except ValueError as error:
+            return str(error)
+        if self._cfg.entry_schedule == "once_per_expiration":
+            skipped |= self._book.traded_cycles
+        selection = select(
+            target,
+            snapshot,
+            expiration_choice=self._cfg.expiration_choice,
+            liquidity=self._liquidity,
+            monthly_only=self._cfg.monthly_only,
+            excluded=skipped,
+        )
+        held = {leg.instrument_id for leg in trade.legs}
+        if isinstance(selection, Selection) and held & {
+            leg.instrument_id for leg in selection.legs
+        }:
+            return "the roll would reopen a contract it closes"
+        return selection
+
+    def _roll_uncovered(self, selection: Selection, trade: Trade, units: int) -> str | None:
+        # A cash-secured put's successor needs its reserve in the cash the old one frees.
+        priced = selection.priced
+        if priced.cash_secured and self._cash_securable(priced.cash_reserve, trade) < units:
+            return "free cash does not secure the new puts"
+        return None
+
+    def _send_roll(self, trade: Trade, successor: Trade, context: EntryContext) -> None:
+        # Both structures' states and every intent are written in one transaction before any
+        # order leaves: a restart finds the whole roll or none of it.
+        assert self._book is not None
+        self._held_orders = []
+        try:
+            with self._store.transaction():
+                self._book.add(successor)
+                trade.closing = True
+                self._submit(trade, opening=False, tag=ROLLED_TAG)
+                self._submit(successor, opening=True, tag=ENTRY_TAG)
+        finally:
+            held, self._held_orders = self._held_orders, None
+        self.msgbus.publish(topic=JOURNAL_ENTRY_TOPIC, msg=context)
+        for order, position_id in held:
+            self.submit_order(order, position_id=position_id)
 
     def _on_owner_flatten(self, target: object) -> None:
         # The owner's flatten: close now, whatever the quotes; a trade whose order still
@@ -1321,7 +1506,10 @@ class StructureEngine(Strategy):
             assert self._book is not None
             self._book.save(trade)
         self._track_order(order.client_order_id, order.instrument_id.value, trade)
-        self.submit_order(order, position_id=position_id)
+        if self._held_orders is not None:
+            self._held_orders.append((order, position_id))  # a roll sends once all are minted
+        else:
+            self.submit_order(order, position_id=position_id)
 
     def _submit_legs(self, trade: Trade, opening: bool, tag: str) -> None:
         # Every leg was checked for a two-sided quote with enough size at this close, and the
@@ -1703,6 +1891,15 @@ class StructureEngine(Strategy):
 
     def on_stop(self) -> None:
         """Leave positions as they are: expiry and the run's end settle them."""
+
+
+def _too_small(selection: Selection, quantity: int) -> str | None:
+    """Return why the quoted sizes cannot fill `quantity` structures, or ``None``."""
+    for leg in selection.legs:
+        size = leg.quote.bid_size if leg.side == Side.SHORT else leg.quote.ask_size
+        if size < quantity * leg.ratio:
+            return f"quoted size too small for {quantity} structures"
+    return None
 
 
 def _structure_units(trade: Trade) -> int:

@@ -65,6 +65,8 @@ class Trade:
         Whether an exit order is working.
     open_legs : set[InstrumentId]
         Legs filled and not yet closed.
+    rolled_from : str | None
+        The structure this one replaced in a roll.
 
     """
 
@@ -75,6 +77,7 @@ class Trade:
     opened: bool = False
     closing: bool = False
     open_legs: set[InstrumentId] = field(default_factory=set)
+    rolled_from: str | None = None
 
     def book_opening(self, leg: Leg, price: float, quantity: float) -> None:
         """Add an opening fill of `leg` (price in dollars per share, quantity in contracts)."""
@@ -164,6 +167,7 @@ class TradeBook:
             cycle=trade.expiration.isoformat(),
             status=trade.status,
             credit=trade.credit,
+            rolled_from=trade.rolled_from,
             legs=tuple(
                 StoredLeg(
                     instrument_id=leg.instrument_id.value,
@@ -195,4 +199,5 @@ def _trade(stored: StoredStructure) -> Trade:
         opened=opened,
         closing=stored.status == "closing",
         open_legs={leg.instrument_id for leg in legs} if opened else set(),
+        rolled_from=stored.rolled_from,
     )

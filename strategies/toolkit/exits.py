@@ -30,6 +30,7 @@ class ExitReason(StrEnum):
     OWNER_FLATTEN = "owner_flatten"  # the owner's flatten command (tradefly.owner.flatten)
     SHORT_DELTA = "short_delta"  # a short leg's delta beyond its limit
     STRIKE_BREACHED = "strike_breached"  # the underlying through a short strike
+    ROLLED = "rolled"  # closed by a roll (strategies.toolkit.rolls); its successor is opened
     OPEN = "open"
 
 

@@ -137,6 +137,10 @@ class EntryContext:
         Its confidence in [0, 1].
     reason_tags : tuple[str, ...]
         Short tags saying why the strategy entered (``schedule:weekly``, ``target_delta``).
+    rolled_from : str | None
+        The structure this one replaced in a roll.
+    roll_chain : str | None
+        The id of the original structure of its roll chain (``None`` when not a roll).
 
     """
 
@@ -162,3 +166,5 @@ class EntryContext:
     signal: str | None = None
     confidence: float | None = None
     reason_tags: tuple[str, ...] = field(default=())
+    rolled_from: str | None = None
+    roll_chain: str | None = None

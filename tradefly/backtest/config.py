@@ -42,7 +42,8 @@ class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     end : date | None
         Last session replayed. ``None`` runs until every position the entries can open has
         expired: the latest ``entry_end + dte_max`` of the strategies' configs (their config
-        classes' defaults where the file leaves them out) plus ten days.
+        classes' defaults where the file leaves them out; ``dte_max × (1 + max_rolls)`` for a
+        strategy that rolls, which then needs ``max_rolls`` or ``data.end``) plus ten days.
     underlyings : list[str]
         Underlying tickers replayed (``[SPY, QQQ]``). Empty (the default): the ``underlying``
         of each strategy's config, in order. The first is the run's benchmark: its daily bars
@@ -200,16 +201,23 @@ class RunConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         Raises
         ------
         ValueError
-            If ``data.end`` is not set and no strategy's config has ``entry_end``.
+            If ``data.end`` is not set and no strategy's config has ``entry_end``, or one
+            rolls without ``max_rolls``.
 
         """
         if self.data.end is not None:
             return self.data.end
         ends = []
-        for settings in self._strategy_settings():
+        for index, settings in enumerate(self._strategy_settings()):
             entry_end = getattr(settings, "entry_end", None)
             if entry_end is not None:
-                days = int(getattr(settings, "dte_max", 0) or 0) + REPLAY_MARGIN_DAYS
+                held = getattr(settings, "holding_days", getattr(settings, "dte_max", 0))
+                if held is None:
+                    raise ValueError(
+                        f"data.end: not set, and strategies[{index}] rolls without max_rolls "
+                        "(no last expiry to run to); set data.end or max_rolls"
+                    )
+                days = int(held or 0) + REPLAY_MARGIN_DAYS
                 ends.append(dt.date.fromisoformat(str(entry_end)) + dt.timedelta(days=days))
         if not ends:
             raise ValueError("data.end: not set, and no strategy's config has an entry_end")

@@ -1,0 +1,173 @@
+"""Rolls on the real SPY 2021 chain: a time-triggered and a delta-triggered roll, and a
+credit-only roll skipped, each checked against a hand computation from the raw file.
+
+Data: ``../shared/data`` SPY 2021 EOD chain and daily bars, ingested into a temporary catalog
+(the fixture of ``test_reference_spy2021``). Config: ``configs/backtest/spy2021_put_roll.yaml``
+narrowed to one entry session. Every fill is read from the raw file's bid/ask below: sells at
+the bid, buys at the ask, 0.65 USD a contract, expiry free.
+"""
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from journal.chains import roll_chains
+from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS, spy2021_catalog  # noqa: F401
+from tests.conftest import PROJECT_ROOT, shared_data_path
+from tradefly.backtest.config import RunConfig, load_run_config
+from tradefly.backtest.results import BacktestResult
+from tradefly.backtest.runner import run_backtest
+
+ROLL_CONFIG = PROJECT_ROOT / "configs" / "backtest" / "spy2021_put_roll.yaml"
+START = Decimal(1_000_000)
+FEE = Decimal("0.65")
+
+
+def _raw(symbol: str, day: str) -> dict[str, Decimal]:
+    with shared_data_path(CHAIN).open() as f:
+        for row in csv.DictReader(f):
+            if row["optionroot"] == symbol and row["quotedate"] == day:
+                return {k: Decimal(row[k]) for k in ("bid", "ask", "delta")}
+    raise AssertionError(f"{symbol} not quoted on {day}")
+
+
+def _close(day: str) -> Decimal:
+    with shared_data_path(SPY_BARS).open() as f:
+        return next(Decimal(r["close"]) for r in csv.DictReader(f) if r["date"] == day)
+
+
+def _cents(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _run(catalog: Path, entry_day: str, **fields: object) -> BacktestResult:
+    config: RunConfig = load_run_config(ROLL_CONFIG).with_strategy_fields(
+        entry_start=entry_day, entry_end=entry_day, **fields
+    )
+    return run_backtest(config, catalog, run_id="rolls")
+
+
+def _legs(result: BacktestResult) -> dict[str, tuple[str, Decimal]]:
+    return {t.symbol: (t.exit_reason, _cents(t.pnl)) for t in result.trades}
+
+
+def test_time_triggered_roll_chain_pnl_equals_the_hand_computation(
+    spy2021_catalog: Path,  # noqa: F811
+) -> None:
+    # 2021-04-12: sell SPY210521P00410000 (delta nearest -0.50, 39 DTE) at its bid.
+    # 2021-04-30, 21 DTE: roll. Buy it back at its ask; sell the put nearest -0.50 on a later
+    # expiration 25-50 days out, SPY210618P00414000 (49 DTE), at its bid.
+    # 2021-06-18: SPY closes above 414: the new put expires worthless.
+    old_open = _raw("SPY210521P00410000", "2021-04-12")
+    old_close = _raw("SPY210521P00410000", "2021-04-30")
+    new_open = _raw("SPY210618P00414000", "2021-04-30")
+    assert (old_open["bid"], old_close["ask"], new_open["bid"]) == (
+        Decimal("6.79"),
+        Decimal("3.48"),
+        Decimal("8.55"),
+    )
+    assert _close("2021-06-18") == Decimal("414.92")
+    old_pnl = (old_open["bid"] - old_close["ask"]) * 100 - 2 * FEE  # 331.00 - 1.30 = 329.70
+    new_pnl = new_open["bid"] * 100 - FEE  # 855.00 - 0.65 = 854.35
+    chain_pnl = old_pnl + new_pnl  # 1184.05
+    assert chain_pnl == Decimal("1184.05")
+
+    result = _run(spy2021_catalog, "2021-04-12")
+
+    assert _legs(result) == {
+        "SPY210521P00410000": ("rolled", old_pnl),
+        "SPY210618P00414000": ("expired", new_pnl),
+    }
+    assert [(t.entry_time[:10], _cents(t.entry_price)) for t in result.trades] == [
+        ("2021-04-12", old_open["bid"]),
+        ("2021-04-30", new_open["bid"]),
+    ]
+    assert _cents(result.ending_balance) == START + chain_pnl  # cash
+    assert all(t.exit_reason != "open" for t in result.trades)  # no position left
+    assert _cents(result.realized_pnl) == chain_pnl
+
+    first, second = [r for r in result.journal if r["kind"] == "trade"]
+    assert first["exit_reason"] == "rolled" and first["rolled_from"] is None
+    assert second["rolled_from"] == first["id"]
+    assert first["roll_chain"] == second["roll_chain"] == first["id"]
+    assert second["reason_tags"][0] == "roll:roll_dte"
+    assert _cents(first["pnl"]) == old_pnl and _cents(second["pnl"]) == new_pnl
+    assert second["exit_reason"] == "expired"
+    (chain,) = roll_chains(result.journal)
+    assert chain.structure_ids == (first["id"], second["id"]) and chain.closed
+    assert _cents(chain.pnl) == chain_pnl
+
+
+def test_delta_triggered_roll_chain_pnl_equals_the_hand_computation(
+    spy2021_catalog: Path,  # noqa: F811
+) -> None:
+    # 2021-02-08: sell SPY210319P00390000 at its bid. Its delta stays above -0.60 on every
+    # session it is quoted until 2021-02-25 (-0.64751, 22 DTE, before the 21-DTE trigger):
+    # roll. Buy it back at its ask, sell SPY210416P00375000 (the put nearest -0.50 on a later
+    # expiration 25-50 days out) at its bid: a net debit of 1.96, allowed without
+    # roll_for_credit_only. 2021-04-16: SPY closes 417.26, the new put expires worthless.
+    old_open = _raw("SPY210319P00390000", "2021-02-08")
+    old_close = _raw("SPY210319P00390000", "2021-02-25")
+    new_open = _raw("SPY210416P00375000", "2021-02-25")
+    assert old_close["delta"] == Decimal("-0.64751")
+    assert _raw("SPY210319P00390000", "2021-02-23")["delta"] == Decimal("-0.54233")
+    assert (old_open["bid"], old_close["ask"], new_open["bid"]) == (
+        Decimal("9.16"),
+        Decimal("12.17"),
+        Decimal("10.21"),
+    )
+    assert _close("2021-04-16") > Decimal(375)
+    old_pnl = (old_open["bid"] - old_close["ask"]) * 100 - 2 * FEE  # -301.00 - 1.30 = -302.30
+    new_pnl = new_open["bid"] * 100 - FEE  # 1021.00 - 0.65 = 1020.35
+    chain_pnl = old_pnl + new_pnl  # 718.05
+    assert chain_pnl == Decimal("718.05")
+
+    result = _run(spy2021_catalog, "2021-02-08")
+
+    assert _legs(result) == {
+        "SPY210319P00390000": ("rolled", old_pnl),
+        "SPY210416P00375000": ("expired", new_pnl),
+    }
+    assert _cents(result.ending_balance) == START + chain_pnl
+    assert all(t.exit_reason != "open" for t in result.trades)
+    first, second = [r for r in result.journal if r["kind"] == "trade"]
+    assert second["rolled_from"] == first["id"] == second["roll_chain"]
+    assert second["reason_tags"][0] == "roll:roll_short_delta"
+    (chain,) = roll_chains(result.journal)
+    assert _cents(chain.pnl) == chain_pnl
+
+
+@pytest.mark.parametrize("credit_only", [False, True])
+def test_credit_only_roll_is_skipped_when_the_roll_is_a_debit(
+    spy2021_catalog: Path,  # noqa: F811
+    credit_only: bool,
+) -> None:
+    # 2021-01-04: sell SPY210219P00370000 at its bid 11.28. 2021-01-29 (21 DTE, the last
+    # session it is quoted): buying it back costs its ask 9.98 and the successor,
+    # SPY210319P00350000, sells at its bid 9.39: a net debit of 0.59.
+    old_open = _raw("SPY210219P00370000", "2021-01-04")
+    old_close = _raw("SPY210219P00370000", "2021-01-29")
+    new_open = _raw("SPY210319P00350000", "2021-01-29")
+    assert new_open["bid"] - old_close["ask"] == Decimal("-0.59")
+
+    result = _run(spy2021_catalog, "2021-01-04", roll_for_credit_only=credit_only)
+
+    if credit_only:
+        # Not rolled: held to 2021-02-19, when SPY closes 390.03 above 370: expires worthless.
+        assert _close("2021-02-19") > Decimal(370)
+        expected = old_open["bid"] * 100 - FEE  # 1127.35
+        assert _legs(result) == {"SPY210219P00370000": ("expired", expected)}
+    else:
+        # Rolled for the debit; the 350 put expires worthless on 2021-03-19 (SPY 389.48).
+        assert _close("2021-03-19") > Decimal(350)
+        old_pnl = (old_open["bid"] - old_close["ask"]) * 100 - 2 * FEE  # 128.70
+        new_pnl = new_open["bid"] * 100 - FEE  # 938.35
+        expected = old_pnl + new_pnl  # 1067.05
+        assert _legs(result) == {
+            "SPY210219P00370000": ("rolled", old_pnl),
+            "SPY210319P00350000": ("expired", new_pnl),
+        }
+    assert _cents(result.ending_balance) == START + expected
+    assert all(t.exit_reason != "open" for t in result.trades)
