@@ -22,9 +22,11 @@ and ``test_notification`` goes to the notifier (and, with ``TRADEFLY_VAPID_*`` k
 node with a store file, every notification also goes by web push, :mod:`risk.webpush`). Every
 applied command is recorded in the audit log. Each evaluation also records equity, cash and
 buying power (the account's free balance) in ``account_snapshots`` (at most one row every 15
-minutes, :data:`SNAPSHOT_EVERY_NS`), the control app's equity curve. The same actor runs in
-backtests (an in-memory store unless ``state_store`` is set) and live (``tradefly live``
-passes the node's store file).
+minutes, :data:`SNAPSHOT_EVERY_NS`), the control app's equity curve, and marks each open
+structure of its store (``structure_marks``: value at mid, unrealized P&L, net greeks from the
+vendor greeks it subscribes to for the held legs; at most every ``marks_interval_secs``). The
+same actor runs in backtests (an in-memory store unless ``state_store`` is set) and live
+(``tradefly live`` passes the node's store file).
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ import msgspec
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.currencies import USD
-from nautilus_trader.model.data import Bar
+from nautilus_trader.model.data import Bar, OptionGreeks
 from nautilus_trader.model.events import OrderDenied, OrderRejected
+from nautilus_trader.model.identifiers import InstrumentId
 
 from adapters.alphavantage.data_types import EarningsEvent
 from options.instruments import VENUE, daily_bar_type, equity_id
@@ -79,6 +82,7 @@ from statestore.control import ControlLedger
 from statestore.risk import OwnerCommand, RiskEvent, RiskLedger
 from strategies.structure_engine import DECISION_DELAY_NS
 from strategies.toolkit.equity import marked_equity
+from strategies.toolkit.structure_marks import mark_structure
 
 EVALUATE_DELAY_NS = DECISION_DELAY_NS // 2
 ENTRIES_STATE = "entries"
@@ -111,6 +115,9 @@ class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[c
     state_store : str | None
         The node's state store file (``tradefly live`` sets it); ``None`` keeps the risk state
         in memory (backtests).
+    marks_interval_secs : float, default 60
+        Mark each open structure of the store (value at mid, unrealized P&L, net greeks) for
+        the control app at most this often, seconds, at an evaluation; >= 0.
     live_armed : bool, default False
         Whether the node was started armed for real-money trading; ``tradefly live`` sets it
         (a value in the config file is overwritten), and only then can the owner disarm and
@@ -131,6 +138,7 @@ class RiskGuardConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[c
     performance: PerformanceGateConfig | None = None
     entry: PreTradeConfig | None = None
     state_store: str | None = None
+    marks_interval_secs: float = 60.0
     live_armed: bool = False
     notify: NotifyConfig | None = None
 
@@ -194,13 +202,15 @@ def build_rules(config: RiskGuardConfig) -> list[Rule]:
     ------
     ValueError
         If no rule is configured, or neither ``underlying`` nor ``interval_secs`` is set, or
-        ``interval_secs`` is not positive.
+        ``interval_secs`` is not positive, or ``marks_interval_secs`` is negative.
 
     """
     if config.underlying is None and config.interval_secs is None:
         raise ValueError("set underlying (evaluate after each daily bar) or interval_secs")
     if config.interval_secs is not None and config.interval_secs <= 0:
         raise ValueError(f"interval_secs was {config.interval_secs!r}, not > 0")
+    if config.marks_interval_secs < 0:
+        raise ValueError(f"marks_interval_secs was {config.marks_interval_secs!r}, not >= 0")
     rules: list[Rule] = []
     if config.daily_loss is not None:
         rules.append(DailyLossCap(config.daily_loss))
@@ -246,6 +256,9 @@ class RiskGuard(Actor):
         self._notifier = build_notifier(config.notify, self.log.warning)
         self._after_commit: list[tuple[str, str]] = []
         self._last_snapshot_ns: int | None = None
+        self._last_marks_ns: int | None = None
+        self._greeks: dict[InstrumentId, OptionGreeks] = {}
+        self._greeks_subscribed: set[InstrumentId] = set()
 
     @property
     def evaluator(self) -> RiskEvaluator:
@@ -319,6 +332,10 @@ class RiskGuard(Actor):
             buying_power = float(account.balance_free(USD).as_double())
             ControlLedger(self.evaluator.ledger.store).add_snapshot(now, equity, cash, buying_power)
             self._last_snapshot_ns = now
+        last_marks = self._last_marks_ns
+        if last_marks is None or now - last_marks >= self._cfg.marks_interval_secs * NS_PER_SECOND:
+            self._record_marks(now)
+            self._last_marks_ns = now
         effects, self._after_commit = self._after_commit, []
         for kind, value in effects:
             if kind == "flatten":
@@ -327,6 +344,29 @@ class RiskGuard(Actor):
                 self.evaluator.notifier.notify("test notification", value)
         self._prune_entries(now)
         return decision
+
+    def on_option_greeks(self, greeks: OptionGreeks) -> None:
+        """Keep the latest vendor greeks of each held leg (for the structure marks)."""
+        self._greeks[greeks.instrument_id] = greeks
+
+    def _record_marks(self, now_ns: int) -> None:
+        store = self.evaluator.ledger.store
+        structures = [
+            structure
+            for strategy_id in sorted(store.strategies_with_open_structures())
+            for structure in store.structures(strategy_id)
+        ]
+        marks = []
+        for structure in structures:
+            for leg in structure.legs:
+                instrument_id = InstrumentId.from_str(leg.instrument_id)
+                if instrument_id not in self._greeks_subscribed:
+                    self._greeks_subscribed.add(instrument_id)
+                    self.subscribe_option_greeks(instrument_id)
+            mark = mark_structure(self.cache, structure, self._greeks, now_ns)
+            if mark is not None:
+                marks.append(mark)
+        ControlLedger(store).replace_marks(marks)
 
     def _apply_command(self, command: OwnerCommand, now_ns: int) -> str | None:
         # Runs inside the evaluator's store transaction: the strategies write their closing

@@ -15,7 +15,7 @@ from risk.limits import LIMITS_STATE
 from risk.live_arming import LIVE_ARMING
 from statestore import StateStore
 from statestore.audit import AuditLog
-from statestore.control import ControlLedger
+from statestore.control import ControlLedger, StructureMark
 from statestore.journal import KINDS, JournalRow
 from statestore.risk import RiskLedger
 from tradefly.backtest.svg import Line, dollars, line_chart, percent
@@ -174,6 +174,11 @@ def _structures(
 def positions(store: StateStore) -> list[StructureRow]:
     """Open structures (opening, open, closing), newest first."""
     return _structures(store, "status IN ('opening', 'open', 'closing')", (), 500)
+
+
+def marks(store: StateStore, now_ns: int) -> dict[str, tuple[StructureMark, float]]:
+    """Each open structure's newest mark and its age in seconds, by structure id."""
+    return {sid: (m, (now_ns - m.ts_ns) / NS) for sid, m in ControlLedger(store).marks().items()}
 
 
 @dataclass(frozen=True, slots=True)

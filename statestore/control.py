@@ -5,12 +5,14 @@ accepted TOTP time step (so a code is accepted once); ``control_sessions`` the s
 sessions, keyed by the SHA-256 of the session token (the token itself is only in the owner's
 cookie); ``login_attempts`` every login attempt with its address, for throttling and lockout
 across restarts; ``push_subscriptions`` the browsers subscribed to web push; ``account_snapshots``
-the node's equity and cash over time (the dashboard's
-equity and drawdown chart). Every write commits before it returns.
+the node's equity, cash and buying power over time (the dashboard's
+equity and drawdown chart); ``structure_marks`` the newest mark of each open structure (the
+positions page). Every write commits before it returns.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from statestore.store import StateStore
@@ -44,6 +46,25 @@ class AccountSnapshot:
     equity: float
     cash: float
     buying_power: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StructureMark:
+    """An open structure marked to market at `ts_ns` (UNIX ns).
+
+    ``mark`` is its value at mid (USD, negative for a net short structure), ``unrealized_pnl``
+    USD; net ``delta`` in shares of the underlying, ``gamma`` in shares per dollar, ``vega``
+    USD per vol point, ``theta`` USD per calendar day (``None`` when a leg had no greeks).
+    """
+
+    structure_id: str
+    ts_ns: int
+    mark: float
+    unrealized_pnl: float
+    delta: float | None
+    gamma: float | None
+    vega: float | None
+    theta: float | None
 
 
 class ControlLedger:
@@ -209,3 +230,19 @@ class ControlLedger:
             "SELECT * FROM account_snapshots WHERE ts_ns >= ? ORDER BY ts_ns", (since_ns,)
         ).fetchall()
         return [AccountSnapshot(*row) for row in rows]
+
+    # -- Structure marks -------------------------------------------------------------------------
+
+    def replace_marks(self, marks: list[StructureMark]) -> None:
+        """Replace every stored mark by `marks` (the open structures' newest), in one commit."""
+        with self.store.transaction():
+            self._conn.execute("DELETE FROM structure_marks")
+            self._conn.executemany(
+                "INSERT INTO structure_marks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [dataclasses.astuple(m) for m in marks],
+            )
+
+    def marks(self) -> dict[str, StructureMark]:
+        """Return the stored marks by structure id."""
+        rows = self._conn.execute("SELECT * FROM structure_marks").fetchall()
+        return {row[0]: StructureMark(*row) for row in rows}

@@ -46,11 +46,12 @@ async def health(
 
 @router.get("/positions")
 async def positions(
-    request: Request, _owner: OwnerDep, cfg: SettingsDep, store: StoreDep
+    request: Request, _owner: OwnerDep, cfg: SettingsDep, store: StoreDep, now: NowDep
 ) -> Response:
-    """Open structures with their legs, and the flatten actions."""
+    """Open structures with their legs, marks (value, P&L, greeks, age), and flatten actions."""
     rows = views.positions(store)
-    return _page(request, "positions.html", cfg.read_only, page="positions", rows=rows)
+    marks = views.marks(store, now)
+    return _page(request, "positions.html", cfg.read_only, page="positions", rows=rows, marks=marks)
 
 
 @router.get("/journal")
