@@ -1,12 +1,14 @@
-"""A strategy closes only the shares its own options delivered: crafted quotes, not market data.
+"""A strategy uses only the shares its own options delivered: crafted quotes, not market data.
 
 Another strategy holds 300 SPY shares. A short 370 put is assigned at expiry (spot 360), which
 delivers 100 shares to the put strategy; at the next session close it sells those 100 and
-leaves the other 300 alone.
+leaves the other 300 alone. A wheel in its place sells one covered call on its 100 shares,
+not four.
 """
 
 import datetime as dt
 
+import pytest
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.model.data import Bar, QuoteTick
 from nautilus_trader.model.enums import OrderSide
@@ -17,11 +19,14 @@ from options.instruments import daily_bar_type, make_equity, make_option_contrac
 from options.market_calendar import session_close_ns
 from options.occ import parse_occ
 from strategies.structure_engine import StructureEngine, StructureEngineConfig
+from strategies.toolkit.wheel import WheelConfig, WheelPhase
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.runner import RunData, new_engine, replay_order
 
 SESSIONS = [dt.date(2021, 1, d) for d in (4, 5, 6, 7, 8, 11)]
 PUT = make_option_contract(parse_occ("SPY210108P00370000"))
+CALL = make_option_contract(parse_occ("SPY210115C00360000"))
+CALL_ABOVE_BASIS = make_option_contract(parse_occ("SPY210115C00369000"))
 SPY = make_equity("SPY")
 
 
@@ -89,3 +94,69 @@ def test_only_the_shares_the_strategy_received_are_sold() -> None:
     engine.dispose()
     assert share_sales == [(put_strategy.id.value, 100)]
     assert net == 300
+
+
+@pytest.mark.parametrize("below_basis", [True, False])
+def test_the_wheel_sells_one_call_per_100_shares_it_received_not_on_other_shares(
+    below_basis: bool,
+) -> None:
+    # When the call is chosen the cost basis is 370 - (200 - 0.65) / 100 = 368.0065 (the
+    # venue's default fee is 0.65 a contract). The call struck nearest the spot (360) is the
+    # 360; with calls_below_cost_basis off it is skipped for the 369.
+    closes = ["372.0000", "371.0000", "368.0000", "365.0000", "360.0000", "361.0000"]
+    bars = [_bar(day, close) for day, close in zip(SESSIONS, closes, strict=True)]
+    size = Quantity.from_int(100)
+
+    def quote(instrument_id: object, day: dt.date, bid: str, ask: str) -> QuoteTick:
+        ts = session_close_ns(day)
+        return QuoteTick(
+            instrument_id, Price.from_str(bid), Price.from_str(ask), size, size, ts, ts
+        )
+
+    quotes = [
+        quote(PUT.id, SESSIONS[0], "2.00", "2.10"),
+        quote(CALL.id, SESSIONS[4], "3.00", "3.10"),  # the session the put is assigned
+        quote(CALL_ABOVE_BASIS.id, SESSIONS[4], "0.80", "0.90"),
+    ]
+    config = RunConfig(
+        name="crafted",
+        data=DataSection(underlyings=["SPY"], start=SESSIONS[0], end=SESSIONS[-1]),
+        venue=VenueSection(starting_balance=1_000_000),
+        strategies=[],
+    )
+    engine = new_engine(
+        config, RunData([SPY], [PUT, CALL, CALL_ABOVE_BASIS], replay_order(bars, quotes))
+    )
+    engine.add_strategy(ShareHolder())
+    wheel = StructureEngine(
+        StructureEngineConfig(
+            underlying="SPY",
+            structure="cash_secured_put",
+            structure_params={"strike": {"moneyness": 1.0}},
+            entry_schedule="daily",
+            dte_min=0,
+            dte_max=10,
+            assigned_shares="hold",
+            wheel=WheelConfig(
+                call_params={"strike": {"moneyness": 1.0}},
+                call_dte_min=0,
+                call_dte_max=10,
+                calls_below_cost_basis=below_basis,
+            ),
+        )
+    )
+    engine.add_strategy(wheel)
+    engine.run(end=session_close_ns(SESSIONS[-1]) + 10**9)
+    sold = [
+        (o.instrument_id, int(o.filled_qty.as_double()))
+        for o in engine.cache.orders()
+        if o.strategy_id == wheel.id and o.side == OrderSide.SELL and "entry" in o.tags
+    ]
+    phase, (cycle,) = wheel.wheel_phase, wheel.wheel_report()
+    net = float(engine.portfolio.net_position(SPY.id))
+    engine.dispose()
+    call, premium = (CALL, 300) if below_basis else (CALL_ABOVE_BASIS, 80)
+    assert sold == [(PUT.id, 1), (call.id, 1)]
+    assert phase == WheelPhase.CALL and net == 400  # the call is open until 2021-01-15
+    assert cycle["shares"] == 100
+    assert cycle["cost_basis"] == pytest.approx(370 - (200 + premium - 2 * 0.65) / 100)
