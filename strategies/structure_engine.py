@@ -745,6 +745,10 @@ class StructureEngine(Strategy):
             elif filled and trade is not None:
                 self._book_order_fill(order, trade, filled, opening=kind == "entry")
                 self._save_or_close(trade)
+                if self._wheel is not None:
+                    fee = sum(float(money.as_double()) for money in order.commissions())
+                    args = (order.side, float(order.avg_px), filled, fee, now)
+                    self._book_wheel_option(order.instrument_id, *args)
             if order.status == OrderStatus.FILLED:
                 self._store.set_intent_state(order.client_order_id.value, IntentState.FILLED, now)
             elif order.is_closed:
@@ -1760,26 +1764,39 @@ class StructureEngine(Strategy):
         fee = float(event.commission.as_double())
         quantity = int(event.last_qty.as_double())
         price = event.last_px.as_double()
-        instrument = self.cache.instrument(event.instrument_id)
-        if event.client_order_id in self._order_trade and isinstance(instrument, OptionContract):
-            cycle = self._wheel.option_filled(
-                instrument.option_kind == OptionKind.CALL,
-                event.order_side == OrderSide.SELL,
-                price,
-                quantity,
-                fee,
-                event.ts_event,
-            )
+        if event.client_order_id in self._order_trade:
+            args = (event.order_side, price, quantity, fee, event.ts_event)
+            self._book_wheel_option(event.instrument_id, *args)
         elif (
             event.instrument_id == self._underlying_id
-            and event.client_order_id not in self._order_trade
             and event.client_order_id not in self._share_orders
         ):
             received = event.order_side == OrderSide.BUY
             cycle = self._wheel.shares_filled(received, price, quantity, fee, event.ts_event)
-        else:
-            return
-        self._store.save_wheel_cycle(self.id.value, cycle.number, to_record(cycle), event.ts_event)
+            self._store.save_wheel_cycle(
+                self.id.value, cycle.number, to_record(cycle), event.ts_event
+            )
+
+    def _book_wheel_option(
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        price: float,
+        contracts: int,
+        fee: float,
+        ts_ns: int,
+    ) -> None:
+        # A fill of one of the wheel's own option orders (live, also one found filled at a
+        # restart: its fill events came before the strategy ran).
+        assert self._wheel is not None
+        instrument = self.cache.instrument(instrument_id)
+        if not isinstance(instrument, OptionContract):
+            return  # a combo's own fill: the wheel trades single options
+        is_call = instrument.option_kind == OptionKind.CALL
+        cycle = self._wheel.option_filled(
+            is_call, side == OrderSide.SELL, price, contracts, fee, ts_ns
+        )
+        self._store.save_wheel_cycle(self.id.value, cycle.number, to_record(cycle), ts_ns)
 
     def wheel_report(self) -> list[dict[str, Any]]:
         """Return the wheel's cycles as rows of :data:`strategies.toolkit.wheel.REPORT_COLUMNS`.
