@@ -38,7 +38,9 @@ theta per calendar day, vega per volatility point):
 The journal lives in the node's state store (``state_store``), so after a restart it goes on
 with the trades still open; backtests keep it in memory and export it next to the report.
 Live, an order that reconciliation rebuilt after a restart has lost its tags: its fills are
-matched to the open trade holding that contract. Trades sharing a contract the broker nets
+matched to the open trade holding that contract. Reconciliation runs before the actors start,
+so at start the journal applies the fills in the cache to its open trades, each fill once (by
+its trade id). Trades sharing a contract the broker nets
 into one position keep their own fills and P&L: a trade whose own orders closed its part
 leaves the position with the P&L of its fills, and the trade still holding the position when
 it closes gets the rest of its realized P&L.
@@ -170,6 +172,20 @@ class TradeJournal(Actor):
         self.msgbus.subscribe(topic="events.position.*", handler=self._on_position_event)
         if self._cfg.underlying is not None:
             self.subscribe_bars(daily_bar_type(equity_id(self._cfg.underlying)))
+        if self._open:
+            self._replay_fills()
+
+    def _replay_fills(self) -> None:
+        # Reconciliation at a restart runs before the actors start: the fills it brought (an
+        # entry filled while the node was down) are applied here, each once (by trade id).
+        fills = [
+            event
+            for order in self.cache.orders()
+            for event in order.events
+            if isinstance(event, OrderFilled)
+        ]
+        for fill in sorted(fills, key=lambda event: event.ts_event):
+            self._on_order_event(fill)
 
     def on_dispose(self) -> None:
         """Close the state store."""
@@ -261,7 +277,7 @@ class TradeJournal(Actor):
             "awaiting_shares": False,
         }
         self._open[context.structure_id] = record
-        self._save(record, context.ts_ns)
+        self._save(record, None)
 
     def _on_entry_gated(self, message: object) -> None:
         if not isinstance(message, EntryGated):
@@ -311,6 +327,10 @@ class TradeJournal(Actor):
         )
         if leg is None:
             return  # a combo order's own fill: its legs report their fills
+        fill_id = f"{event.instrument_id.value}:{event.trade_id.value}"
+        if fill_id in record.setdefault("fill_ids", []):
+            return  # seen before a restart
+        record["fill_ids"].append(fill_id)
         price = event.last_px.as_double()
         quantity = event.last_qty.as_double()
         fee = float(event.commission.as_double())

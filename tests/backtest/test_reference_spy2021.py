@@ -256,6 +256,10 @@ def test_journal_holds_every_reference_trade_with_its_fields(
     assert [r for r in reference_result.journal if r["kind"] != "trade"] == []
     raw = _raw_rows()
     iv_ranks = _iv_ranks_from_the_raw_file(window=252, min_sessions=20, horizon=50 + 7)
+    with shared_data_path(SPY_BARS).open() as f:
+        closes = {
+            dt.date.fromisoformat(r["date"][:10]): float(r["close"]) for r in csv.DictReader(f)
+        }
     for record, hand in zip(trades, expected, strict=True):
         empty = [name for name in JOURNAL_FIELDS if record[name] is None or record[name] == ""]
         assert empty == [], f"{record['id']}: empty {empty}"
@@ -310,6 +314,14 @@ def test_journal_holds_every_reference_trade_with_its_fields(
         else:
             assert record["error_class"] is None
     assert {r["iv_rank"] is None for r in trades} == {True, False}  # before and after 20
+    for record in trades:  # trend: the entry's close against the 20 closes up to it, by hand
+        entry = dt.date.fromisoformat(record["entry_time"][:10])
+        seen = [c for day, c in sorted(closes.items()) if dt.date(2021, 1, 4) <= day <= entry]
+        if len(seen) < 20:
+            assert record["trend"] is None
+        else:
+            assert record["trend"] == ("up" if seen[-1] >= sum(seen[-20:]) / 20 else "down")
+    assert {r["trend"] for r in trades} == {None, "up", "down"}
     assert sum(_cents(r["pnl"]) for r in trades) == _cents(reference_result.realized_pnl)
 
 

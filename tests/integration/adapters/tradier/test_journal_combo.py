@@ -146,3 +146,55 @@ async def test_two_trades_in_one_netted_contract_get_their_own_records(
 
 def _closed(journal: TradeJournal) -> list[dict[str, Any]]:
     return [r for r in journal.rows() if r["kind"] == "trade" and r["exit_time"] is not None]
+
+
+async def test_an_entry_filled_while_the_node_was_down_is_journalled_after_the_restart(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    """The journal record of an entry sent before a stop gets the fill reconciliation brings.
+
+    The order rebuilt by reconciliation has no tags: its fill is matched to the open trade
+    holding the contract, once (a second restart brings the same fill again). Hand
+    computation: sold at 3.10, bought back at 1.04 at the take-profit, one contract:
+    (3.10 - 1.04) x 100 = 206.00 (the fake charges no fees).
+    """
+    path = single_put_config(server, tmp_path)
+    config = yaml.safe_load(path.read_text())
+    config["actors"] = [JOURNAL_ACTOR]
+    path.write_text(yaml.safe_dump(config))
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10}))
+        session_close(running, 472.60)
+        await wait_for(lambda: server.orders)
+    finally:
+        await running.stop()
+    (entry_id,) = server.orders
+    await server.fill(entry_id, 1, price=3.10)  # filled while the node is down
+
+    running = await start_node(path)
+    try:
+        (journal,) = [a for a in running.node.trader.actors() if isinstance(a, TradeJournal)]
+        await wait_for(lambda: journal.rows() and journal.rows()[0]["fill_price"] is not None)
+    finally:
+        await running.stop()
+
+    running = await start_node(path)  # reconciliation brings the same fill again
+    try:
+        strategy = strategy_of(running)
+        (journal,) = [a for a in running.node.trader.actors() if isinstance(a, TradeJournal)]
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10}))
+        server.set_quote(SHORT_PUT, 1.00, 1.04)
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 1.00}))
+        session_close(running, 472.60)
+        await wait_for(lambda: len(server.placements()) == 2)
+        await server.fill(max(server.orders), 1, price=1.04)
+        await wait_for(lambda: len(_closed(journal)) == 1)
+        (record,) = journal.rows()
+    finally:
+        await running.stop()
+    assert (record["fill_price"], record["exit_price"]) == (3.10, 1.04)
+    assert [(leg["filled"], leg["exited"]) for leg in record["legs"]] == [(1, 1)]  # once each
+    assert record["pnl"] == pytest.approx(206.00)
+    assert record["exit_reason"] == "take_profit"
