@@ -218,47 +218,42 @@ def journal(store: StateStore, flt: JournalFilter, limit: int = 50) -> JournalVi
 
 
 def _journal(store: StateStore, flt: JournalFilter, limit: int) -> JournalView:
-    where: list[str] = ["kind = ?"]
+    # The filters read the plain columns of ``journal_facets`` and ``journal_tags`` (kept by
+    # triggers, migration 9), never the JSON records; only the page's rows are parsed.
+    where: list[str] = ["f.kind = ?"]
     params: list[Any] = [flt.kind or "trade"]
     fields = (
-        ("underlying = ?", flt.underlying.upper()),
-        ("json_extract(record, '$.structure') = ?", flt.structure),
-        ("json_extract(record, '$.error_class') = ?", flt.error_class),
-        ("json_extract(record, '$.weekday') = ?", flt.weekday),
-        (
-            "EXISTS (SELECT 1 FROM json_each(record, '$.reason_tags') WHERE value = ?)",
-            flt.reason_tag,
-        ),
+        ("f.underlying = ?", flt.underlying.upper()),
+        ("f.structure = ?", flt.structure),
+        ("f.error_class = ?", flt.error_class),
+        ("f.weekday = ?", flt.weekday),
+        ("f.journal_id IN (SELECT journal_id FROM journal_tags WHERE tag = ?)", flt.reason_tag),
     )
     for clause, value in fields:
         if value:
             where.append(clause)
             params.append(value)
     if flt.dte_min is not None:
-        where.append("json_extract(record, '$.dte') >= ?")
+        where.append("f.dte >= ?")
         params.append(flt.dte_min)
     if flt.dte_max is not None:
-        where.append("json_extract(record, '$.dte') <= ?")
+        where.append("f.dte <= ?")
         params.append(flt.dte_max)
     condition = " AND ".join(where)  # literals only; every value is bound
-    # Unfiltered, the totals come from the (kind, pnl) index alone; SQLite's planner would
-    # rather take the structure index and parse every record.
-    hint = "INDEXED BY journal_kind_pnl " if len(where) == 1 else ""
     conn = store._conn
     matched, total = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(json_extract(record, '$.pnl')), 0) "  # noqa: S608
-        f"FROM journal {hint}WHERE {condition}",
+        f"SELECT COUNT(*), COALESCE(SUM(f.pnl), 0) FROM journal_facets f WHERE {condition}",  # noqa: S608
         params,
     ).fetchone()
     found = conn.execute(
-        f"SELECT * FROM journal WHERE {condition} ORDER BY entry_ns DESC LIMIT ?",  # noqa: S608
+        "SELECT j.* FROM journal_facets f JOIN journal j ON j.journal_id = f.journal_id "  # noqa: S608
+        f"WHERE {condition} ORDER BY f.entry_ns DESC LIMIT ?",
         (*params, limit),
     ).fetchall()
     structures = [
         r[0]
         for r in conn.execute(
-            "SELECT DISTINCT json_extract(record, '$.structure') FROM journal "
-            "INDEXED BY journal_kind_structure WHERE kind = 'trade' ORDER BY 1"
+            "SELECT DISTINCT structure FROM journal_facets WHERE kind = 'trade' ORDER BY 1"
         ).fetchall()
         if r[0]
     ]

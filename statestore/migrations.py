@@ -200,4 +200,66 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (strategy_id, cycle)
     );
     """,
+    # 9: the journal's filter fields as plain columns (``journal_facets``) and its reason tags
+    # (``journal_tags``), kept by triggers on every write of ``journal`` and filled from the
+    # rows already there: the control app's filtered journal pages read no JSON record (the
+    # counts and totals one covering index); the expression indexes of migration 5 that only
+    # that page used are dropped
+    """
+    CREATE TABLE journal_facets (
+        journal_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        underlying TEXT NOT NULL,
+        structure TEXT,
+        error_class TEXT,
+        weekday TEXT,
+        dte,
+        pnl,
+        entry_ns INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX journal_facets_kind_entry ON journal_facets (kind, entry_ns);
+    CREATE INDEX journal_facets_filters
+        ON journal_facets (kind, structure, weekday, error_class, dte, pnl, underlying);
+    CREATE TABLE journal_tags (
+        tag TEXT NOT NULL,
+        journal_id TEXT NOT NULL,
+        PRIMARY KEY (tag, journal_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX journal_tags_row ON journal_tags (journal_id);
+    CREATE TRIGGER journal_facets_insert AFTER INSERT ON journal BEGIN
+        INSERT OR REPLACE INTO journal_facets VALUES (
+            NEW.journal_id, NEW.kind, NEW.underlying,
+            json_extract(NEW.record, '$.structure'), json_extract(NEW.record, '$.error_class'),
+            json_extract(NEW.record, '$.weekday'), json_extract(NEW.record, '$.dte'),
+            json_extract(NEW.record, '$.pnl'), NEW.entry_ns);
+        DELETE FROM journal_tags WHERE journal_id = NEW.journal_id;
+        INSERT OR IGNORE INTO journal_tags
+            SELECT value, NEW.journal_id FROM json_each(NEW.record, '$.reason_tags');
+    END;
+    CREATE TRIGGER journal_facets_update AFTER UPDATE ON journal BEGIN
+        DELETE FROM journal_facets WHERE journal_id = OLD.journal_id;
+        DELETE FROM journal_tags WHERE journal_id = OLD.journal_id;
+        INSERT OR REPLACE INTO journal_facets VALUES (
+            NEW.journal_id, NEW.kind, NEW.underlying,
+            json_extract(NEW.record, '$.structure'), json_extract(NEW.record, '$.error_class'),
+            json_extract(NEW.record, '$.weekday'), json_extract(NEW.record, '$.dte'),
+            json_extract(NEW.record, '$.pnl'), NEW.entry_ns);
+        INSERT OR IGNORE INTO journal_tags
+            SELECT value, NEW.journal_id FROM json_each(NEW.record, '$.reason_tags');
+    END;
+    CREATE TRIGGER journal_facets_delete AFTER DELETE ON journal BEGIN
+        DELETE FROM journal_facets WHERE journal_id = OLD.journal_id;
+        DELETE FROM journal_tags WHERE journal_id = OLD.journal_id;
+    END;
+    INSERT INTO journal_facets
+        SELECT journal_id, kind, underlying, json_extract(record, '$.structure'),
+            json_extract(record, '$.error_class'), json_extract(record, '$.weekday'),
+            json_extract(record, '$.dte'), json_extract(record, '$.pnl'), entry_ns
+        FROM journal;
+    INSERT OR IGNORE INTO journal_tags
+        SELECT each.value, journal.journal_id
+        FROM journal, json_each(journal.record, '$.reason_tags') AS each;
+    DROP INDEX journal_kind_pnl;
+    DROP INDEX journal_kind_structure;
+    """,
 )

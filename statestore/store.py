@@ -304,9 +304,8 @@ class StateStore:
                     f"Tradefly knows ({len(MIGRATIONS)})"
                 )
             for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self._conn.execute(statement)
+                for statement in _statements(script):
+                    self._conn.execute(statement)
                 self._conn.execute(f"PRAGMA user_version = {version}")
 
     @contextmanager
@@ -654,6 +653,19 @@ class StateStore:
         """Return ``{key: (value, updated_ns)}``."""
         rows = self._read("SELECT key, value, updated_ns FROM node_status")
         return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into its SQL statements (a trigger's body keeps its semicolons)."""
+    out: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending)
+            pending = ""
+    return out
 
 
 def _intent(row: tuple[Any, ...]) -> OrderIntent:
