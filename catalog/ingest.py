@@ -28,6 +28,7 @@ from catalog.greeks_audit import (
 from catalog.lean_minute import load_lean_minute
 from catalog.nautilus_tables import option_tables
 from catalog.option_bars import load_option_bars
+from catalog.splits import StockSplit, lean_factor_file, split_line, splits_from_lean_factor_file
 from catalog.underlying_bars import load_underlying_bars
 from catalog.validation import LoadResult, ProgressCallback, open_text
 from catalog.writer import write_to_catalog
@@ -86,6 +87,9 @@ class IngestReport:
     audit_lines : tuple[str, ...]
         The vendor-greeks audit summary (:mod:`catalog.greeks_audit`), one line each; empty
         when the input had no vendor greeks.
+    split_lines : tuple[str, ...]
+        The splits read from the vendor's split records of the bar files
+        (:mod:`catalog.splits`), ``splits: AAPL 2020-08-31 4:1`` one line each.
 
     """
 
@@ -100,6 +104,7 @@ class IngestReport:
     conflicting_rows: int
     file_counts: tuple[FileCount, ...] = ()
     audit_lines: tuple[str, ...] = ()
+    split_lines: tuple[str, ...] = ()
 
     @property
     def rows_rejected(self) -> int:
@@ -131,7 +136,8 @@ class IngestReport:
         # File paths may be long: they do not widen the table (their counts come later).
         width = max(len(label) for label, _ in rows if not label.startswith("  rows "))
         table = [f"{label:<{width}}  {count:>10,}" for label, count in rows]
-        return "\n".join([f"catalog: {self.catalog_dir}", *table, *self.audit_lines])
+        lines = [f"catalog: {self.catalog_dir}", *table, *self.split_lines, *self.audit_lines]
+        return "\n".join(lines)
 
     def failures(self) -> list[str]:
         """Return why the ingest failed, one line each (empty when it succeeded).
@@ -178,6 +184,17 @@ def _read(paths: Sequence[Path], show_progress: bool) -> "tqdm[None]":
     )
 
 
+def _vendor_splits(bar_files: Sequence[Path], ticker: str | None) -> list[StockSplit]:
+    """Return the splits of the LEAN factor files next to LEAN daily `bar_files`."""
+    splits = []
+    for path in bar_files:
+        factor_file = lean_factor_file(path)
+        if factor_file is not None:
+            owner = ticker or path.name.split(".")[0]
+            splits += splits_from_lean_factor_file(factor_file, owner)
+    return splits
+
+
 def _write(
     catalog_dir: Path,
     paths: Sequence[Path],
@@ -185,9 +202,10 @@ def _write(
     show_progress: bool,
     file_counts: Sequence[FileCount],
     derived: Sequence[Data] = (),
+    splits: Sequence[StockSplit] = (),
 ) -> IngestReport:
-    """Write everything `loaded` holds and the `derived` records in one atomic write; report."""
-    objects = [*loaded.instruments.values(), *loaded.data, *derived]
+    """Write what `loaded` holds, the `derived` records and the `splits` in one atomic write."""
+    objects = [*loaded.instruments.values(), *loaded.data, *derived, *splits]
     with tqdm(
         total=len(objects),
         desc="writing",
@@ -199,7 +217,7 @@ def _write(
             catalog_dir,
             objects,
             progress=bar.update,
-            derived_types=tuple({type(record) for record in derived}),
+            derived_types=tuple({type(record) for record in [*derived, *splits]}),
         )
     return IngestReport(
         catalog_dir=catalog_dir,
@@ -212,6 +230,7 @@ def _write(
         instruments_written=stats.instruments_written,
         conflicting_rows=stats.conflicting_rows,
         file_counts=tuple(file_counts),
+        split_lines=tuple(f"splits: {split_line(split)}" for split in splits),
     )
 
 
@@ -275,7 +294,10 @@ def _ingest_options(
             )
         )
     records, summaries = audit_vendor_greeks(loaded.instruments, loaded.data, *audit)
-    report = _write(catalog_dir, [*files, *bar_files], loaded, show_progress, counts, records)
+    splits = _vendor_splits(bar_files, ticker)
+    report = _write(
+        catalog_dir, [*files, *bar_files], loaded, show_progress, counts, records, splits
+    )
     if not summaries:
         return report
     lines = (header_line(*audit), *(summary.line() for summary in summaries))
@@ -380,6 +402,9 @@ def ingest_underlying_bars(
 ) -> IngestReport:
     """Ingest daily bar files of underlyings.
 
+    A LEAN daily file whose factor file sits in its LEAN folder also stores the splits that
+    factor file records (:mod:`catalog.splits`), in the same atomic write.
+
     Parameters
     ----------
     catalog_dir : Path
@@ -415,7 +440,8 @@ def ingest_underlying_bars(
             bar,
             counts,
         )
-    return _write(catalog_dir, files, loaded, show_progress, counts)
+    splits = _vendor_splits(files, ticker)
+    return _write(catalog_dir, files, loaded, show_progress, counts, splits=splits)
 
 
 def ingest_lean_minute(

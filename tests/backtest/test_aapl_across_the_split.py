@@ -6,6 +6,8 @@ The underlying is LEAN's raw AAPL daily file (real, unadjusted, traded prices on
 of the split). Rule: the 2020 slice of configs/backtest/aapl_monthly_atm_call_2016_2025.yaml
 (as the SPY rule of test_trade_bar_fill_model.py): the run trades only contracts with real
 rows, that is from the split on, and warns that the sessions before it have no option data.
+The buy-and-hold benchmark holds one share through the split (4 shares from 2020-08-31, from
+LEAN's factor file next to the daily file).
 """
 
 import csv
@@ -25,6 +27,7 @@ from tests.backtest.test_trade_bar_fill_model import _third_friday_or_thursday
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tests.integration.catalog.test_ingest_cli import _counts
 from tradefly.backtest.config import load_run_config
+from tradefly.backtest.report import summary_dict
 from tradefly.backtest.runner import run_backtest
 from tradefly.cli import main
 
@@ -98,7 +101,9 @@ def test_aapl_2020_trades_only_real_contracts_and_warns_about_the_months_before_
     catalog = tmp_path / "catalog"
     argv = ["ingest", "option-bars", str(option_csv), "--bars", str(zip_path)]
     assert main([*argv, "--catalog", str(catalog), "--no-progress"]) == 0
-    counts = _counts(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    counts = _counts(out)
+    assert "splits: AAPL 2020-08-31 4:1" in out.splitlines()
     # Every row is written or counted: 3,887 option rows (2,282 split-adjusted), 5,849 bars.
     assert (counts["rows read"], counts["rows rejected"]) == (3887 + 5849, 2282)
     assert counts["split-adjusted"] == 2282
@@ -127,6 +132,24 @@ def test_aapl_2020_trades_only_real_contracts_and_warns_about_the_months_before_
     [warning] = [r.getMessage() for r in caplog.records if "have no option data" in r.getMessage()]
     assert "of AAPL options from 2020-01-02 to" in warning
     assert "longest gaps: 2020-01-02..2020-09-11 (176 sessions)" in warning
+
+    # Buy-and-hold of one share through the 4:1 split, by hand from the raw closes: 300.35 on
+    # 2020-01-02, 132.69 × 4 = 530.76 on 2020-12-31 (the raw close fell from 499.23 on
+    # 2020-08-28 to 129.04 on 2020-08-31, the ex-date, while one share became four).
+    closes = _raw_closes(zip_path)
+    sessions = [d for d in sorted(closes) if START <= d <= END]
+    held = [closes[d] * (4 if d >= dt.date(2020, 8, 31) else 1) for d in sessions]
+    assert (held[0], held[-1]) == (Decimal("300.35"), Decimal("530.76"))
+    peak, drawdown = held[0], Decimal(0)
+    for value in held:
+        peak = max(peak, value)
+        drawdown = max(drawdown, 1 - value / peak)
+    # The deepest fall is the March crash: 327.20 (2020-02-12) to 224.37 (2020-03-23), 31.43%.
+    assert drawdown == 1 - Decimal("224.37") / Decimal("327.20")
+    benchmark = summary_dict(result)["benchmark"]
+    assert benchmark["total_return"] == pytest.approx(float(Decimal("530.76") / held[0] - 1))
+    assert benchmark["total_return"] == pytest.approx(0.76714, abs=1e-5)
+    assert benchmark["max_drawdown"] == pytest.approx(float(drawdown))
 
 
 @pytest.mark.skipif(
@@ -159,3 +182,9 @@ def test_the_ten_year_aapl_run_reported_in_the_readme(
     assert (result.premium_collected, result.fees) == pytest.approx((37493.00, 41.60))
     assert result.realized_pnl == pytest.approx(-8195.60)
     assert result.ending_balance == pytest.approx(991804.40)
+    # Buy-and-hold through the 4:1 split: 105.35 on 2016-01-04, 4 × 271.01 on 2026-01-02.
+    benchmark = summary_dict(result)["benchmark"]
+    assert benchmark["total_return"] == pytest.approx(4 * 271.01 / 105.35 - 1)
+    assert (benchmark["cagr"], benchmark["sharpe"], benchmark["max_drawdown"]) == pytest.approx(
+        (0.2632, 0.9496, 0.3873), abs=1e-4
+    )

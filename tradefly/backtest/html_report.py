@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tradefly.backtest.benchmark import buy_and_hold
 from tradefly.backtest.formatting import (
     SYNTHETIC_BANNER,
     TRADE_TABLE_COLUMNS,
@@ -182,13 +183,10 @@ def _charts(result: BacktestResult, summary: Mapping[str, Any]) -> str:
 
 
 def _benchmark_line(result: BacktestResult, equity: pd.Series) -> Line | None:
-    """Buy-and-hold of the underlying, as equity that started with the strategy's."""
+    """Buy-and-hold of the underlying (through its splits), as equity starting as the strategy."""
     if not result.underlying_closes:
         return None
-    closes = pd.Series(
-        [p.close for p in result.underlying_closes],
-        index=pd.to_datetime([p.ts_ns for p in result.underlying_closes], unit="ns", utc=True),
-    )
+    closes = buy_and_hold(result)
     at_points = closes.reindex(equity.index, method="ffill").to_numpy()
     first = at_points[np.isfinite(at_points)]
     if first.size == 0:

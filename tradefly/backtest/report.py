@@ -22,6 +22,7 @@ import pandas as pd
 
 from journal.export import write_journal
 from strategies.toolkit.wheel import REPORT_COLUMNS as WHEEL_COLUMNS
+from tradefly.backtest.benchmark import buy_and_hold
 from tradefly.backtest.formatting import (
     SYNTHETIC_BANNER,
     TRADE_TABLE_COLUMNS,
@@ -121,8 +122,10 @@ def summary_dict(result: BacktestResult) -> dict[str, Any]:
         target 0); ``ulcer_index`` (percent); ``figures``
         (:func:`~tradefly.backtest.statistics.curve_statistics` and
         :func:`~tradefly.backtest.statistics.trade_statistics`); ``benchmark``
-        (:func:`~tradefly.backtest.statistics.benchmark_statistics` of ``result.underlying``,
-        ``None`` without closes); ``monthly_returns``, ``yearly_returns``; ``breakdowns``;
+        (:func:`~tradefly.backtest.statistics.benchmark_statistics` of one share of
+        ``result.underlying`` held through its splits,
+        :func:`~tradefly.backtest.benchmark.buy_and_hold`; ``None`` without closes);
+        ``monthly_returns``, ``yearly_returns``; ``breakdowns``;
         ``run`` (``result.run_info``: resolved config, catalog, data span, versions);
         ``risk_gates`` (:func:`risk_gate_counts`: entries each gate blocked or resized);
         ``trades``: one dict per owner trade with the keys of :data:`TRADE_COLUMNS` (``symbols``
@@ -144,7 +147,7 @@ def summary_dict(result: BacktestResult) -> dict[str, Any]:
     )
     curve = curve_statistics(equity)
     figures = {**curve, **trade_statistics(trades, equity)}
-    closes = _closes(result)
+    closes = buy_and_hold(result)
     periods = period_returns(equity)
     return {
         "run_id": result.run_id,
@@ -308,11 +311,6 @@ def write_report(result: BacktestResult, reports_dir: Path) -> Path:
     if result.wheel_cycles:
         _write_atomically(run_dir / WHEEL_FILE, _csv(WHEEL_COLUMNS, result.wheel_cycles))
     return run_dir
-
-
-def _closes(result: BacktestResult) -> pd.Series:
-    index = pd.to_datetime([p.ts_ns for p in result.underlying_closes], unit="ns", utc=True)
-    return pd.Series([p.close for p in result.underlying_closes], index=index, dtype=float)
 
 
 def _equity_rows(result: BacktestResult) -> list[dict[str, Any]]:

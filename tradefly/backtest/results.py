@@ -88,6 +88,14 @@ class ClosePoint:
 
 
 @dataclass(frozen=True, slots=True)
+class SplitPoint:
+    """A split of the underlying: from `ts_ns` (its ex-date's open) each share is `ratio` shares."""
+
+    ts_ns: int
+    ratio: float
+
+
+@dataclass(frozen=True, slots=True)
 class RiskGateRecord:
     """One row of the risk guard's log in a backtest (see :class:`statestore.risk.RiskEvent`).
 
@@ -155,7 +163,10 @@ class BacktestResult:
     n_legs : int
         Option positions opened (each leg of a spread once).
     underlying_closes : list[ClosePoint]
-        The underlying's close at each session replayed.
+        The underlying's close at each session replayed (raw traded prices).
+    underlying_splits : list[SplitPoint]
+        The underlying's splits stored in the catalog (:mod:`catalog.splits`), oldest first;
+        the buy-and-hold benchmark holds through them.
     run_info : dict[str, Any]
         How to reproduce the run: ``config`` (every field, defaults included), ``catalog``,
         ``data_span`` (first and last session replayed), ``versions``.
@@ -190,3 +201,4 @@ class BacktestResult:
     journal: list[dict[str, Any]] = field(default_factory=list)
     risk_events: list[RiskGateRecord] = field(default_factory=list)
     wheel_cycles: list[dict[str, Any]] = field(default_factory=list)
+    underlying_splits: list[SplitPoint] = field(default_factory=list)

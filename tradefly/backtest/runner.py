@@ -17,6 +17,9 @@ derive quotes for trade-only data:
   options get explicit settlement prices from the index's minute bars (a 0DTE SPXW contract
   settles at that day's close).
 
+The buy-and-hold benchmark holds the underlying through the splits the catalog records
+(:mod:`catalog.splits`, :mod:`tradefly.backtest.benchmark`).
+
 The account is a Nautilus CASH account in USD, so premium, share purchases at assignment and
 share sales move cash exactly as a broker would. Index options settle in cash
 (:mod:`tradefly.backtest.index_settlement`). Sessions of the run (up to the underlying's last
@@ -46,6 +49,7 @@ from actors.journal import TradeJournal, TradeJournalConfig
 from actors.risk_guard import RiskGuard
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from catalog.access import open_catalog
+from catalog.splits import stored_splits
 from options.instruments import (
     DAILY_LAST,
     EOD_QUOTE_SIZE,
@@ -77,6 +81,7 @@ from tradefly.backtest.results import (
     BacktestResult,
     EquityPoint,
     RiskGateRecord,
+    SplitPoint,
     TradeRecord,
     iso_utc,
 )
@@ -128,6 +133,8 @@ def run_backtest(
         engine.run(start=start_ns, end=end_ns)
         result = _collect(config, engine, recorder, run_id, start_ns)
         result.run_info = run_info(config, catalog_dir, result.underlying_closes)
+        splits = stored_splits(open_catalog(catalog_dir), result.underlying)
+        result.underlying_splits = [SplitPoint(s.ts_event, float(s.ratio)) for s in splits]
         return result
     finally:
         engine.dispose()

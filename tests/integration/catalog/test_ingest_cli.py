@@ -40,8 +40,8 @@ def _counts(summary: str) -> dict[str, int]:
     """Parse the summary table's ``label   1,234`` lines."""
     counts = {}
     for line in summary.splitlines()[1:]:
-        if line.startswith("vendor greeks audit"):
-            break  # the audit summary follows the table
+        if line.startswith(("splits:", "vendor greeks audit")):
+            break  # the splits read and the audit summary follow the table
         label, _, value = line.rstrip().rpartition(" ")
         counts[label.strip()] = int(value.replace(",", ""))
     return counts
