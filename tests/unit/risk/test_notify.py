@@ -2,6 +2,7 @@
 delivery failures that never raise, and the risk evaluator's milestones, breaker trips and
 kill switch reaching the channel once each."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,33 @@ def test_tradefly_check_names_a_missing_notify_secret_in_one_line(
         f"error: {config}: actors[1].config: notify.urls: environment variable "
         "TRADEFLY_NO_SUCH_TOKEN is not set\n"
     )
+
+
+def test_tradefly_check_takes_a_secret_from_dotenv_and_names_an_unknown_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import PROJECT_ROOT
+    from tradefly.cli import main
+
+    base = (PROJECT_ROOT / "configs/backtest/spy2021_weekly_put_risk.yaml").read_text()
+    journal = (
+        "  - actor_path: actors.journal:TradeJournal\n"
+        "    config_path: actors.journal:TradeJournalConfig\n"
+        "    config: {notify: {urls: [URL]}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRADEFLY_DOTENV_TOKEN", raising=False)
+    (tmp_path / ".env").write_text("TRADEFLY_DOTENV_TOKEN=123:abc\n")
+    good = tmp_path / "good.yaml"
+    good.write_text(base + journal.replace("URL", '"tgram://${TRADEFLY_DOTENV_TOKEN}/1"'))
+    try:
+        assert main(["check", str(good)]) == 0  # the variable came from the .env line
+    finally:
+        os.environ.pop("TRADEFLY_DOTENV_TOKEN", None)  # set by the CLI, not by monkeypatch
+    capsys.readouterr()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(base + journal.replace("URL", '"nosuchscheme://x"'))
+    assert main(["check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: {bad}: actors[1].config: notify.urls[0]: apprise does not")
