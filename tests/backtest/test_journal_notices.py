@@ -1,13 +1,13 @@
 """The journal on a crafted credit spread (quotes made up, not market data) with a model signal
-in the cache, its reject notifications and its daily summary, sent through apprise to a channel
-on 127.0.0.1."""
+in the cache, its reject and denial notifications and its daily summary, sent through apprise
+to a channel on 127.0.0.1."""
 
 import datetime as dt
 
 import pytest
 from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.model.data import Bar, QuoteTick
-from nautilus_trader.model.events import OrderRejected
+from nautilus_trader.model.events import OrderDenied, OrderRejected
 from nautilus_trader.model.identifiers import (
     AccountId,
     ClientOrderId,
@@ -91,6 +91,16 @@ def test_spread_entry_is_journalled_and_the_owner_gets_rejects_and_a_daily_summa
             ts,
         )
         engine.kernel.msgbus.publish(topic="events.order.StructureEngine-000", msg=rejected)
+        denied = OrderDenied(
+            TraderId("BACKTESTER-001"),
+            StrategyId("StructureEngine-000"),
+            SHORT.id,
+            ClientOrderId("O-DENIED-1"),
+            "MAX_ORDER_SUBMIT_RATE",
+            UUID4(),
+            ts,
+        )
+        engine.kernel.msgbus.publish(topic="events.order.StructureEngine-000", msg=denied)
         (record,) = journal.rows()
         engine.dispose()
     legs = record["legs"]
@@ -110,7 +120,8 @@ def test_spread_entry_is_journalled_and_the_owner_gets_rejects_and_a_daily_summa
     )
     assert all(leg["iv"] and leg["gamma"] and leg["vega"] and leg["theta"] for leg in legs)
     titles = channel.titles()
-    assert titles == ["daily summary 2021-01-04", "order rejected"]
-    summary, reject = channel.received
+    assert titles == ["daily summary 2021-01-04", "order rejected", "order denied"]
+    summary, reject, deny = channel.received
+    assert deny["message"] == "O-DENIED-1 on SPY210219P00370000.US: MAX_ORDER_SUBMIT_RATE"
     assert "0 trade(s) closed today" in summary["message"] and "1 open" in summary["message"]
     assert reject["message"] == ("O-REJECTED-1 on SPY210219P00370000.US: insufficient buying power")
