@@ -1,16 +1,23 @@
-"""Fan-out of walk-forward folds on Ray (a local Ray by default, a cluster by address).
+"""Fan-out of walk-forward training on Ray (a local Ray by default, a cluster by address).
 
-Each fold is fitted by :func:`research.training.fit_fold`, the same function a one-by-one run
-calls, with the same config and seed, so the gathered results equal a sequential run.
+Each fold is fitted by :func:`research.training.fit_fold` and the final model by
+:func:`research.training.fit_final`, the functions a one-by-one run calls, with the same config
+and seed, all as Ray tasks at once, so the gathered result equals a sequential run.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from research.training import Dataset, FoldResult, TrainConfig, fit_fold, make_folds
+from research.training import (
+    Dataset,
+    TrainConfig,
+    TrainResult,
+    fit_final,
+    fit_fold,
+    make_folds,
+    train,
+)
 
 
 def init_ray(address: str | None) -> Any:
@@ -32,10 +39,8 @@ def init_ray(address: str | None) -> Any:
     return ray
 
 
-def fit_folds_on_ray(
-    dataset: Dataset, config: TrainConfig, address: str | None = None
-) -> list[tuple[FoldResult, np.ndarray]]:
-    """Fit every fold of the config on Ray; return the results in fold order.
+def train_on_ray(dataset: Dataset, config: TrainConfig, address: str | None = None) -> TrainResult:
+    """Fit every fold and the final model on Ray at once; return :func:`train`'s result.
 
     Parameters
     ----------
@@ -46,11 +51,16 @@ def fit_folds_on_ray(
     address : str, optional
         A Ray cluster address (``ray://host:10001`` or ``host:6379``); a local Ray when None.
 
+    Returns
+    -------
+    TrainResult
+        Equal to ``train(dataset, config)`` (same folds, metrics and model).
+
     """
     ray = init_ray(address)
-    remote_fit = ray.remote(fit_fold)
     data_ref = ray.put(dataset)
+    final_ref = ray.remote(fit_final).remote(data_ref, config)  # the longest fit first
+    remote_fit = ray.remote(fit_fold)
     folds = make_folds(dataset, config.validation)
     refs = [remote_fit.remote(data_ref, fold, k, config) for k, fold in enumerate(folds)]
-    results: list[tuple[FoldResult, np.ndarray]] = ray.get(refs)
-    return results
+    return train(dataset, config, ray.get(refs), ray.get(final_ref))

@@ -238,10 +238,16 @@ def fit_fold(
     return result, p
 
 
+def fit_final(dataset: Dataset, config: TrainConfig) -> lgb.Booster:
+    """Fit the model registered at the end of :func:`train`: every row of the dataset."""
+    return _fit(dataset.features, dataset.label, config.model, config.seed)
+
+
 def train(
     dataset: Dataset,
     config: TrainConfig,
     fold_results: list[tuple[FoldResult, np.ndarray]] | None = None,
+    final: lgb.Booster | None = None,
 ) -> TrainResult:
     """Train walk-forward, score every fold out of sample, then fit the model on all rows.
 
@@ -254,6 +260,8 @@ def train(
     fold_results : list, optional
         Results of :func:`fit_fold` for every fold of :func:`make_folds`, in order, when they
         were computed elsewhere (fanned out on Ray); computed here one by one when None.
+    final : lightgbm.Booster, optional
+        The result of :func:`fit_final` when it was computed elsewhere; fitted here when None.
 
     Returns
     -------
@@ -271,7 +279,7 @@ def train(
     y = dataset.label.to_numpy()[test_rows]
     fwd = dataset.forward_return.to_numpy()[test_rows]
     frac_pos, mean_pred = calibration_curve(y, oos, n_bins=10, strategy="quantile")
-    booster = _fit(dataset.features, dataset.label, config.model, config.seed)
+    booster = final if final is not None else fit_final(dataset, config)
     names = list(dataset.features.columns)
     gains = booster.feature_importance(importance_type="gain")
     results = [r for r, _ in fold_results]

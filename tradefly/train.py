@@ -90,12 +90,12 @@ def _train(args: argparse.Namespace) -> int:
     except ValueError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_NO_DATA
-    fold_results = None
     if args.ray or args.address:
-        from research.fanout import fit_folds_on_ray
+        from research.fanout import train_on_ray
 
-        fold_results = fit_folds_on_ray(dataset, config, address=args.address)
-    result = train(dataset, config, fold_results)
+        result = train_on_ray(dataset, config, address=args.address)
+    else:
+        result = train(dataset, config)
     registry = args.registry if args.registry is not None else Path(config.registry)
     folder = register(result, config, dataset.features, registry)
     if args.json:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from research.dataset import load_inputs
-from research.fanout import fit_folds_on_ray, init_ray
+from research.fanout import init_ray, train_on_ray
 from research.training import (
     LabelConfig,
     ModelConfig,
@@ -70,7 +70,7 @@ def test_a_two_parameter_sweep_on_ray_equals_the_runs_one_by_one(
     assert pnl[2] - pnl[3] == pytest.approx(0.35 * trades, abs=0.011)  # commission per contract
 
 
-def test_walk_forward_folds_on_ray_equal_the_sequential_run(
+def test_walk_forward_folds_and_final_fit_on_ray_equal_the_sequential_run(
     ray_local: Any, spy_catalog: Path
 ) -> None:
     config = TrainConfig(
@@ -85,9 +85,8 @@ def test_walk_forward_folds_on_ray_equal_the_sequential_run(
         model=ModelConfig(n_estimators=30, num_leaves=7),
     )
     dataset = make_dataset(load_inputs(spy_catalog, "SPY", None), config)
-    on_ray = fit_folds_on_ray(dataset, config)
+    fanned = train_on_ray(dataset, config)
     sequential = train(dataset, config)
-    fanned = train(dataset, config, on_ray)
     assert fanned.folds == sequential.folds
     assert fanned.metrics == sequential.metrics
     assert np.array_equal(fanned.oos_probability.to_numpy(), sequential.oos_probability.to_numpy())
