@@ -1,6 +1,7 @@
 """The signal actor's entry gate is enforced: on the real 2021 SPY backtest a session whose
 decayed news sentiment is below the configured floor opens nothing, and the journal records
-the blocked entry with its reason.
+the blocked entry with its reason; on real IBM bars and earnings the sessions after each
+release are gated and :func:`risk.check_entry` blocks an entry then.
 
 Data: the real 2021 SPY chain and bars (lambdaclass files), the model and history of
 ``conftest.trained`` (real SPY bars to 2020, Cboe VIX). No real news capture covers SPY in
@@ -11,22 +12,32 @@ the project's own parser into the actor's catalog.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
 
 import msgspec
+import numpy as np
 import pandas as pd
 import pytest
+from nautilus_trader.cache.cache import Cache
 
 from actors.journal import TradeJournal
 from actors.signal_actor import SignalActor
+from adapters.alphavantage.parsing.fundamentals import parse_earnings
 from adapters.alphavantage.parsing.news import parse_news_sentiment
+from adapters.alphavantage.schemas.fundamentals import decode_earnings
 from adapters.alphavantage.schemas.news import decode_news_sentiment
 from catalog.writer import write_to_catalog
 from options.market_calendar import session_close_ns
+from research.dataset import FeatureInputs, build_features, earnings_frame
+from research.inference import EntryGate, features_hash
+from risk import Action, check_entry
 from statestore.journal import ENTRY_BLOCKED, TRADE
+from strategies.toolkit.signal import Signal, store_latest_signal
 from tests.conftest import shared_data_path
+from tests.unit.risk.test_pretrade import short_put
 from tradefly.backtest.config import ActorEntry, load_run_config
 from tradefly.backtest.overrides import apply_overrides
 from tradefly.backtest.runner import build_engine
@@ -40,6 +51,8 @@ NEWS = (
 )
 VIX = "underlying_daily/cboe_VIX_History.csv"
 FLOOR = -0.2
+IBM_BARS = "alpha_vantage/csv/daily_adjusted_IBM.csv"
+IBM_EARNINGS = "alpha_vantage/xrgarcia_alphavantage_api_client/mock_earnings.json"
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +132,50 @@ def test_a_session_under_the_news_floor_opens_nothing_and_the_journal_says_why(
     assert record["risk_reason"] == "signal gate: news score -0.500 below -0.2 (SPY)"
     assert "risk:signal_gate" in record["reason_tags"]
     assert session_close_ns(dt.date(2021, 2, 1)) in {s.ts_ns for s in signals}
+
+
+def test_real_ibm_earnings_gate_the_two_sessions_after_each_release() -> None:
+    """Real IBM daily bars (Alpha Vantage CSV) and real IBM EARNINGS (reported dates, no
+    report time: known at the next session's open), through the feature and gate functions
+    the signal actor calls, then :func:`risk.check_entry` on the signal it would publish."""
+    raw = pd.read_csv(shared_data_path(IBM_BARS), parse_dates=["timestamp"]).sort_values(
+        "timestamp"
+    )
+    raw = raw[raw["timestamp"] >= "2019-01-02"]
+    sessions = [ts.date() for ts in raw["timestamp"]]
+    bars = pd.DataFrame(
+        {c: raw[c].to_numpy(dtype=np.float64) for c in ("open", "high", "low", "close", "volume")}
+        | {"ts_ns": np.array([session_close_ns(d) for d in sessions], dtype=np.int64)},
+        index=pd.DatetimeIndex(raw["timestamp"].to_numpy(), name="session"),
+    )
+    reported = parse_earnings(decode_earnings(shared_data_path(IBM_EARNINGS).read_bytes()))
+    features = build_features(FeatureInputs(bars=bars, earnings=earnings_frame(reported.records)))
+    gate = EntryGate(days_after_earnings=2)
+    checks = {day.date(): gate.check(row) for day, row in features.iterrows()}
+    blocked = {day: reason for day, (allowed, reason) in checks.items() if not allowed}
+    # IBM reported on 2020-01-21, 04-20, 07-20 and 10-19 (after the close): known at the
+    # next open, so the next two sessions are 1 and 2 calendar days after the release
+    # (04-20 and 07-20 are Mondays, 01-21 a Tuesday, 10-19 a Monday).
+    in_2020 = sorted(d for d in blocked if d.year == 2020)
+    expected = ["01-22", "01-23", "04-21", "04-22", "07-21", "07-22", "10-20", "10-21"]
+    assert in_2020 == [dt.date.fromisoformat(f"2020-{d}") for d in expected]
+    assert blocked[dt.date(2020, 7, 21)] == "earnings 1 days ago"
+    assert checks[dt.date(2020, 7, 20)] == (True, "")  # the release day: not known at its close
+
+    signal = Signal(
+        underlying="IBM",
+        ts_ns=session_close_ns(dt.date(2020, 7, 21)),
+        direction=0,
+        probability=0.5,
+        confidence=0.0,
+        model_version="none",
+        features_hash=features_hash(features.loc["2020-07-21"]),
+        entries_allowed=False,
+        gate_reason=blocked[dt.date(2020, 7, 21)],
+    )
+    cache = Cache()
+    store_latest_signal(cache, signal)
+    proposal = dataclasses.replace(short_put(1, ts_ns=signal.ts_ns), underlying="IBM")
+    decision = check_entry(cache, proposal)
+    assert (decision.action, decision.rule) == (Action.BLOCK, "signal_gate")
+    assert decision.reason == "signal gate: earnings 1 days ago (IBM)"
