@@ -64,6 +64,7 @@ from nautilus_trader.model.events import (
     OrderDenied,
     OrderFilled,
     OrderRejected,
+    PositionChanged,
     PositionClosed,
     PositionOpened,
 )
@@ -401,6 +402,8 @@ class TradeJournal(Actor):
             self._on_position_opened(event)
         elif isinstance(event, PositionClosed):
             self._on_position_closed(event)
+        elif isinstance(event, PositionChanged):
+            self._on_shares_netted(event)
 
     def _on_position_opened(self, event: PositionOpened) -> None:
         instrument = self.cache.instrument(event.instrument_id)
@@ -425,6 +428,7 @@ class TradeJournal(Actor):
         self._save(record, None)
 
     def _on_position_closed(self, event: PositionClosed) -> None:
+        self._on_shares_netted(event)
         position_id = event.position_id.value
         holders = [
             self._open[trade_id]
@@ -516,8 +520,39 @@ class TradeJournal(Actor):
                 del self._unclaimed_shares[index]
                 self._claim_shares(structure_id, position_id)
                 return
+        record = self._open[structure_id]
+        underlying = equity_id(record["underlying"])
+        for position in self.cache.positions(instrument_id=underlying):
+            if (
+                position.strategy_id.value == record["strategy_id"]
+                and position.ts_last == ts_ns
+                and position.ts_opened != ts_ns
+            ):
+                return  # delivered into shares already held (netted): nothing more to wait for
         self._awaiting_shares.append((ts_ns, structure_id))
-        self._open[structure_id]["awaiting_shares"] = True
+        record["awaiting_shares"] = True
+
+    def _on_shares_netted(self, event: PositionChanged | PositionClosed) -> None:
+        # Shares a covered call's assignment delivers into a netted position close (or reduce)
+        # the shares held there instead of opening a position: the trade waiting for them at
+        # that instant has all it will get.
+        if isinstance(self.cache.instrument(event.instrument_id), OptionContract):
+            return
+        for index, (ts, structure_id) in enumerate(self._awaiting_shares):
+            record = self._open.get(structure_id)
+            if (
+                ts != event.ts_event
+                or record is None
+                or record["strategy_id"] != event.strategy_id.value
+            ):
+                continue
+            del self._awaiting_shares[index]
+            record["awaiting_shares"] = False
+            if not record["positions_open"] and record["positions_seen"] >= len(record["legs"]):
+                self._finish(record, event.ts_event)
+            else:
+                self._save(record, None)
+            return
 
     def _finish(self, record: dict[str, Any], ts_ns: int) -> None:
         record["exit_time"] = iso_utc(ts_ns)

@@ -200,6 +200,16 @@ def test_the_journal_names_the_phase_and_cost_basis_of_each_entry(
     assert "cost_basis:382.3360" in first_call["reason_tags"]
     assert "cost_basis:378.6625" in second_call["reason_tags"]
     assert "wheel:put" in entries[0]["reason_tags"]
+    # Every trade is closed with its P&L: the assigned put's includes the shares it delivered
+    # (596 - 0.65 + 700 = 1295.35); the assigned call's is its premium (319 - 0.65 = 318.35)
+    # and it closes when its delivery closes those shares.
+    assert [(r["exit_time"][:10], r["exit_reason"], r["pnl"]) for r in entries[3:6]] == [
+        ("2021-07-16", "assigned", 1295.35),
+        ("2021-06-18", "expired", 367.35),
+        ("2021-07-16", "assigned", 318.35),
+    ]
+    assert all(r["exit_time"] for r in entries)
+    assert sum(Decimal(str(r["pnl"])) for r in entries) == Decimal("7520.50")
 
 
 def test_the_cycle_report_is_written_next_to_the_trades(
