@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from control import views
 from control.deps import NowDep, OwnerDep, SettingsDep, StoreDep
@@ -73,17 +73,24 @@ async def journal(
     flt = views.JournalFilter(
         kind, underlying, structure, reason_tag, error_class, weekday, dte_min, dte_max
     )
-    return _page(
-        request,
-        "journal.html",
-        cfg.read_only,
-        page="journal",
-        view=views.journal(store, flt),
-        flt=flt,
-        weekdays=views.WEEKDAYS,
-        kinds=views.JOURNAL_KINDS,
-        error_classes=ERROR_CLASSES,
+    sent = request.query_params.get("sent")
+    sent = sent if sent and sent.isdigit() else None
+    # The rendered page, like its data, is reused until the node next commits.
+    html = views.cached(
+        store,
+        ("journal.html", flt, cfg.read_only, sent),
+        lambda: templates.get_template("journal.html").render(
+            demo=cfg.read_only,
+            sent=sent,
+            page="journal",
+            view=views.journal(store, flt),
+            flt=flt,
+            weekdays=views.WEEKDAYS,
+            kinds=views.JOURNAL_KINDS,
+            error_classes=ERROR_CLASSES,
+        ),
     )
+    return HTMLResponse(html)
 
 
 @router.get("/risk")
