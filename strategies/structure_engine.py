@@ -406,10 +406,10 @@ class OpenLeg:
 
 def _finite(greeks: OptionGreeks | None, field: str) -> float | None:
     """Return a vendor greek as a float, ``None`` when there are no greeks or it is not finite."""
-    if greeks is None:
+    value = getattr(greeks, field) if greeks is not None else None
+    if value is None:
         return None
-    value = float(getattr(greeks, field))
-    return value if math.isfinite(value) else None
+    return float(value) if math.isfinite(float(value)) else None
 
 
 def rebuild_trades(legs: list[OpenLeg]) -> list[Trade]:
@@ -1021,20 +1021,22 @@ class StructureEngine(Strategy):
         greeks = self._greeks.get(instrument_id)
         if greeks is None or session_of_ns(greeks.ts_event) != session:
             return None
-        return float(greeks.open_interest)
+        return _finite(greeks, "open_interest")
 
     def _vendor_ivs(self, session: dt.date) -> dict[InstrumentId, float]:
         # The vendor's IV of each contract whose greeks are stamped in this session.
-        return {
-            instrument_id: float(greeks.mark_iv)
+        ivs = {
+            instrument_id: _finite(greeks, "mark_iv")
             for instrument_id, greeks in self._greeks.items()
-            if session_of_ns(greeks.ts_event) == session and greeks.mark_iv > 0
+            if session_of_ns(greeks.ts_event) == session
         }
+        return {instrument_id: iv for instrument_id, iv in ivs.items() if iv is not None and iv > 0}
 
     def _delta(self, instrument: OptionContract, tick: QuoteTick, spot: float) -> float | None:
         greeks = self._greeks.get(instrument.id)
-        if greeks is not None and greeks.ts_event == tick.ts_event:
-            return float(greeks.delta)
+        vendor = _finite(greeks, "delta")
+        if greeks is not None and greeks.ts_event == tick.ts_event and vendor is not None:
+            return vendor
         mid = (tick.bid_price.as_double() + tick.ask_price.as_double()) / 2.0
         t_years = pricing.year_fraction(tick.ts_event, instrument.expiration_ns)
         is_call = instrument.option_kind == OptionKind.CALL
@@ -1211,9 +1213,9 @@ class StructureEngine(Strategy):
             expiration=quote.expiration.isoformat(),
             bid=quote.bid,
             ask=quote.ask,
-            open_interest=float(greeks.open_interest) if greeks is not None else None,
+            open_interest=_finite(greeks, "open_interest"),
             iv=iv,
-            vendor_iv=float(greeks.mark_iv) if greeks is not None else None,
+            vendor_iv=_finite(greeks, "mark_iv"),
             delta=delta,
             gamma=gamma,
             vega=vega,
@@ -1285,7 +1287,7 @@ class StructureEngine(Strategy):
     ) -> EntryProposal:
         first = selection.legs[0].instrument_id
         greeks = self._greeks.get(first)
-        chain_spot = float(greeks.underlying_price) if greeks is not None else 0.0
+        chain_spot = _finite(greeks, "underlying_price") or 0.0  # Tradier's greeks have none
         return EntryProposal(
             ts_ns=self.clock.timestamp_ns(),
             strategy_id=self.id.value,

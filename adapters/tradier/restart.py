@@ -8,7 +8,8 @@ owns what:
 - every open intent is looked up at Tradier by its tag (our client order id) in today's
   orders: an intent whose order ended there without a fill (``canceled``, ``rejected``,
   ``expired``) takes that state (Nautilus does not rebuild such orders); one Tradier has
-  otherwise is claimed for its strategy (the order's instrument, and each leg of a combo), so
+  otherwise is claimed for its strategy (the order's instrument, and for a combo each leg and
+  the spread with its ratios negated, on which a combo exit is reconciled), so
   reconciliation gives the order and its fills to that strategy; an intent minted today that
   Tradier does not have was never received and becomes ``not_sent``. For an older intent
   today's list cannot say: the node then reads about a month of orders once (``all``
@@ -28,6 +29,7 @@ from nautilus_trader.model.identifiers import (
     InstrumentId,
     generic_spread_id_to_list,
     is_generic_spread_id,
+    new_generic_spread_id,
 )
 
 from options.market_calendar import session_of_ns
@@ -106,10 +108,14 @@ def settle_unsent_intents(
 
 
 def _instruments(instrument: str) -> set[InstrumentId]:
+    # A combo is reconciled on the canonical spread of its broker legs (a BUY), so a SELL of
+    # the spread (a combo exit) comes back on the spread with every ratio negated: claim both.
     instrument_id = InstrumentId.from_str(instrument)
     if not is_generic_spread_id(instrument_id):
         return {instrument_id}
-    return {instrument_id, *(leg for leg, _ratio in generic_spread_id_to_list(instrument_id))}
+    legs = generic_spread_id_to_list(instrument_id)
+    inverse = new_generic_spread_id([(leg, -ratio) for leg, ratio in legs])
+    return {instrument_id, inverse, *(leg for leg, _ratio in legs)}
 
 
 def _confirmed_absent(minted: dt.date, today: dt.date, looked_back: bool) -> bool:

@@ -49,8 +49,13 @@ def test_intents_are_claimed_ended_or_found_never_sent() -> None:
         assert state("O-PART") == IntentState.MINTED  # part-filled: its fills must be booked
         assert state("O-LOST") == IntentState.NOT_SENT  # today, and Tradier never had it
         assert state("O-OLD") == IntentState.MINTED  # an earlier day: unknown, left waiting
+    # A SELL of the spread (a combo exit) is reconciled on the canonical BUY spread of its
+    # broker legs, the ratios negated: claimed too.
+    inverse = new_generic_spread_id(
+        [(InstrumentId.from_str(SHORT), 1), (InstrumentId.from_str(WING), -1)]
+    )
     assert {k: {str(i) for i in v} for k, v in claims.items()} == {
-        "S-000": {spread.value, SHORT, WING},
+        "S-000": {spread.value, inverse.value, SHORT, WING},
         "S-002": {HELD},
     }
 
