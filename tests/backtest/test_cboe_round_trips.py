@@ -12,6 +12,10 @@ file's rows, unchanged), with the bars of 2023-05-15..05-31:
 - QQQ: entry on 2023-05-17 (``qqq_quotedata_commit2023-05-20_d724df9.csv``, read 18 May at
   05:55, before the open), exit on 2023-05-26 (``..._2023-05-26_0c5ab2f.csv``, read at 17:21);
   strikes 300-360.
+- SPX (root SPX, the AM-settled monthly; never held to expiry here): entry on 2023-05-19
+  (``spx_quotedata_commit2023-05-20_d724df9.csv``), exit on 2023-05-26
+  (``..._2023-05-26_3d508c5.csv``, read at 17:01); strikes 4000-4400. Its daily bars are
+  SYNTHETIC (see :func:`_bars`): no SPX daily history of 2023 is in the shared data.
 
 The sessions are passed with ``--quote-date`` (the rule of :mod:`catalog.cboe_quotes` gives the
 same ones). Each preset enters once, on the entry session, and leaves on the exit session
@@ -54,6 +58,11 @@ CHAINS = {
         ("qqq_quotedata_commit2023-05-26_0c5ab2f.csv", dt.date(2023, 5, 26)),
         (300, 360),
     ),
+    "SPX": (
+        ("spx_quotedata_commit2023-05-20_d724df9.csv", dt.date(2023, 5, 19)),
+        ("spx_quotedata_commit2023-05-26_3d508c5.csv", dt.date(2023, 5, 26)),
+        (4000, 4400),
+    ),
 }
 CASES: dict[str, dict[str, object]] = {
     "iron_condor": {"short_delta": 0.20, "width": 10},
@@ -87,13 +96,35 @@ def cboe_catalogs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             (rows / name).write_text("".join([*lines[:4], *kept]))
             args = [str(rows / name), "--quote-date", session.isoformat()]
             assert _ingest(catalog, "eod-chains", *args) == 0
-        bars = shared_data_path(f"underlying_daily/yfinance_taa_dashboard/{underlying}.csv")
-        lines = bars.read_text().splitlines(keepends=True)
-        may = [line for line in lines[4:] if "2023-05-15" <= line[:10] <= "2023-05-31"]
-        (rows / "bars.csv").write_text("".join([*lines[:4], *may]))
-        assert _ingest(catalog, "bars", str(rows / "bars.csv"), "--ticker", underlying) == 0
+        bars = _bars(underlying, rows)
+        assert _ingest(catalog, "bars", str(bars), "--ticker", underlying) == 0
         catalogs[underlying] = catalog
     return catalogs
+
+
+def _bars(underlying: str, folder: Path) -> Path:
+    """The underlying's daily bars of May 2023: real rows, or for SPX a SYNTHETIC file.
+
+    No SPX daily history of 2023 is in the shared data: the SPX file is written here in the
+    ``yfinance`` layout with one bar per snapshot whose open, high, low and close are the
+    snapshot's ``Last:`` value (4191.98 on 2023-05-19, 4205.4502 on 05-26; the index's
+    official closes of those days), volume 0.
+    """
+    if underlying == "SPX":
+        path = folder / "spx_closes_from_cboe_last_line_synthetic.csv"
+        rows = ["Date,Open,High,Low,Close,Volume"]
+        for name, session in CHAINS[underlying][:2]:
+            header = shared_data_path(f"{SNAPSHOTS}/{name}").read_text().splitlines()[1]
+            last = header.split("Last:")[1].split(",")[0].strip()
+            rows.append(f"{session.isoformat()},{last},{last},{last},{last},0")
+        path.write_text("\n".join(rows) + "\n")
+        return path
+    path = folder / "bars.csv"
+    bars = shared_data_path(f"underlying_daily/yfinance_taa_dashboard/{underlying}.csv")
+    lines = bars.read_text().splitlines(keepends=True)
+    may = [line for line in lines[4:] if "2023-05-15" <= line[:10] <= "2023-05-31"]
+    path.write_text("".join([*lines[:4], *may]))
+    return path
 
 
 def _ingest(catalog: Path, *args: str) -> int:
