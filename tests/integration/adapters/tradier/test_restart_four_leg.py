@@ -114,6 +114,12 @@ def structures(folder: Path) -> list[tuple[object, ...]]:
     )
 
 
+def credits(folder: Path) -> list[object]:
+    return [
+        row[0] for row in store_rows(folder, "SELECT credit FROM structures WHERE status='open'")
+    ]
+
+
 def intents(folder: Path) -> list[tuple[object, ...]]:
     return store_rows(folder, "SELECT kind, state FROM order_intents ORDER BY created_ns")
 
@@ -147,8 +153,8 @@ async def test_iron_condor_is_managed_on_after_sigkill_and_nothing_is_sent_twice
             await server.fill(entry_id, 1, leg_prices=OPEN_PRICE)
             await wait_for(lambda: intents(tmp_path) == [("entry", "filled")], timeout=20.0)
             await wait_for(lambda: structures(tmp_path) == [("open", 4)], timeout=20.0)
-            ((credit,),) = store_rows(tmp_path, "SELECT credit FROM structures WHERE status='open'")
-            assert credit == pytest.approx(3.10 - 1.92 + 2.50 - 1.24)  # 2.44
+            # Every leg's fill booked: credit 3.10 - 1.92 + 2.50 - 1.24 = 2.44 a share.
+            await wait_for(lambda: credits(tmp_path) == [pytest.approx(2.44)], timeout=20.0)
         finally:
             await kill(child)
 
