@@ -144,3 +144,13 @@ def test_without_entry_times_the_engine_enters_at_the_close_only(
     engine = _run(spxw_minute_catalog, entry_times=[])
     assert engine.cache.orders() == []
     engine.dispose()
+
+
+def test_min_open_interest_refuses_minute_quotes_that_carry_none(
+    spxw_minute_catalog: Path,
+) -> None:
+    # LEAN minute quotes come with no greeks record, so no open interest is known: nothing
+    # passes even a filter of one contract.
+    engine = _run(spxw_minute_catalog, min_open_interest=1)
+    assert engine.cache.orders() == []
+    engine.dispose()
