@@ -8,7 +8,8 @@ process (uvicorn, as the owner runs it); requests are sent open-loop (one every 
 the previous one is doing) by an httpx client logged in with password and TOTP, while another
 connection writes the node's heartbeat every 5 s as a running node does (each write makes the
 app recompute a page it had memoised). Baseline: the same load on a static file
-(``/static/app.css``), the server's floor.
+(``/static/app.css``), the server's floor. Before the load, each journal page's data is built
+30 times without its memo (what a page costs after each node write).
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_control_pages.py [--seconds 30]
 """
@@ -165,6 +166,41 @@ def fill_store(path: Path) -> dict[str, int]:
     return counts
 
 
+JOURNAL_FILTERS = {
+    "/journal": {},
+    "/journal?structure=put_credit_spread&weekday=Monday&dte_min=20": {
+        "structure": "put_credit_spread",
+        "weekday": "Monday",
+        "dte_min": 20,
+    },
+    "/journal?error_class=volatility&reason_tag=exit:stop_loss": {
+        "error_class": "volatility",
+        "reason_tag": "exit:stop_loss",
+    },
+}
+
+
+def recompute(store: Path, runs: int = 30) -> dict[str, tuple[float, float]]:
+    """Milliseconds (median, p95) to build each journal page's data without its memo.
+
+    What a page costs after each node write (the memo is per ``PRAGMA data_version``).
+    """
+    from control.views import JournalFilter, _journal
+
+    out = {}
+    with StateStore(store) as opened:
+        for path, fields in JOURNAL_FILTERS.items():
+            flt = JournalFilter(**fields)  # type: ignore[arg-type]
+            times = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                _journal(opened, flt, 50)
+                times.append((time.perf_counter() - start) * 1000)
+            q = statistics.quantiles(times, n=20)
+            out[path] = (statistics.median(times), q[18])
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -226,13 +262,7 @@ async def _run(base: str, seconds: float) -> list[dict]:
         )
         cookie = login.headers["set-cookie"].split(";")[0]
         client.headers["Cookie"] = cookie
-        paths = [
-            "/static/app.css",
-            "/",
-            "/journal",
-            "/journal?structure=put_credit_spread&weekday=Monday&dte_min=20",
-            "/journal?error_class=volatility&reason_tag=exit:stop_loss",
-        ]
+        paths = ["/static/app.css", "/", *JOURNAL_FILTERS]
         for path in paths:  # warm up
             assert (await client.get(path)).status_code == 200, path
         return [await measure(client, path, seconds, 20.0) for path in paths]
@@ -247,6 +277,8 @@ def main() -> None:
         began = time.perf_counter()
         counts = fill_store(store)
         print(f"store: {counts} (filled in {time.perf_counter() - began:.0f} s)")
+        for path, (median, p95) in recompute(store).items():
+            print(f"recompute `{path}`: median {median:.1f} ms, p95 {p95:.1f} ms")
         port = free_port()
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
         server = subprocess.Popen(
