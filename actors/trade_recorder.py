@@ -13,17 +13,19 @@ the venue's settlements at expiry and fills without a quote (or with a zero ask)
 """
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.data import Bar
-from nautilus_trader.model.enums import OptionKind, OrderSide, PositionSide
+from nautilus_trader.model.enums import OrderSide, PositionSide
 from nautilus_trader.model.events import OrderFilled, PositionClosed
 from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.orders import Order
 from nautilus_trader.model.position import Position
 
+from options.deliverables import deliverable_of
 from options.instruments import VENUE, daily_bar_type, equity_id
 from strategies.toolkit.equity import mark_price, marked_equity
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason
@@ -177,8 +179,10 @@ def exit_reason(cache: Any, event: PositionClosed) -> ExitReason:
 
     The :class:`ExitReason` tag of its closing order when a strategy closed it; for a position
     the venue closed at expiry: ``assigned`` (short) or ``exercised`` (long) when in the money
-    at the underlying's mark, else ``expired``; long shares the venue delivered at the
-    assignment of a call: ``called_away``; ``open`` before expiry without a tagged order.
+    at the underlying's mark (judged by the contract's deliverable against strike ×
+    multiplier, :mod:`options.deliverables`), else ``expired``; long shares the venue
+    delivered at the assignment of a call: ``called_away``; ``open`` before expiry without a
+    tagged order.
     """
     order = cache.order(event.closing_order_id) if event.closing_order_id else None
     reasons = {reason.value for reason in ExitReason}
@@ -193,9 +197,9 @@ def exit_reason(cache: Any, event: PositionClosed) -> ExitReason:
     if not isinstance(instrument, OptionContract) or event.ts_closed < instrument.expiration_ns:
         return ExitReason.OPEN
     spot = mark_price(cache, equity_id(instrument.underlying))
-    strike = instrument.strike_price.as_double()
-    in_the_money = spot is not None and (
-        spot < strike if instrument.option_kind == OptionKind.PUT else spot > strike
+    deliverable = deliverable_of(instrument.info, int(instrument.multiplier.as_double()))
+    in_the_money = spot is not None and deliverable.in_the_money(
+        instrument.option_kind, instrument.strike_price.as_decimal(), Decimal(str(spot))
     )
     if not in_the_money:
         return ExitReason.EXPIRED

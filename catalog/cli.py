@@ -101,6 +101,13 @@ def _add_bars_options(parser: argparse.ArgumentParser) -> None:
         choices=_layout_names(underlying_bars.LAYOUTS),
         help="layout of the --bars files (default: detected from the header)",
     )
+    parser.add_argument(
+        "--deliverables",
+        metavar="CSV",
+        type=Path,
+        help="deliverables table of adjusted roots such as XYZ1 (root,underlying,effective,"
+        "shares,cash,multiplier; see README); without it their rows are rejected",
+    )
 
 
 def _run(args: argparse.Namespace, ingest: Callable[..., IngestReport], **options: object) -> int:
@@ -131,7 +138,11 @@ def _run(args: argparse.Namespace, ingest: Callable[..., IngestReport], **option
 
 def _options(ingest: Callable[..., IngestReport], args: argparse.Namespace) -> int:
     """Run an option ingest (`ingest_eod_chains` or `ingest_option_bars`) from its arguments."""
-    extra = {"quote_date": args.quote_date} if getattr(args, "quote_date", None) else {}
+    extra: dict[str, object] = (
+        {"quote_date": args.quote_date} if getattr(args, "quote_date", None) else {}
+    )
+    if args.deliverables is not None:
+        extra["deliverables"] = args.deliverables
     return _run(
         args,
         ingest,
@@ -162,6 +173,7 @@ def _chains(args: argparse.Namespace) -> int:
         quote_date=args.quote_date,
         audit_rate=args.audit_rate,
         audit_dividend_yield=args.audit_dividend_yield,
+        deliverables=args.deliverables,
     )
 
 

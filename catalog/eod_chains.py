@@ -28,6 +28,7 @@ from nautilus_trader.model.data import OptionGreeks, QuoteTick
 from nautilus_trader.model.objects import Quantity
 
 from catalog.cboe_quotes import CBOE_QUOTETABLE, is_cboe_quotetable, load_cboe_quotetable
+from catalog.deliverables import DeliverablesTable
 from catalog.ivolatility import IVOLATILITY_RAWIV, RawIvRowParser
 from catalog.option_rows import OptionColumns, OptionRowTerms
 from catalog.validation import (
@@ -93,10 +94,12 @@ _TERMS = OptionColumns(
 class _ChainRowParser:
     """Turns accepted rows of one file into instruments, quotes and greeks."""
 
-    def __init__(self, header: list[str], result: LoadResult) -> None:
+    def __init__(
+        self, header: list[str], result: LoadResult, deliverables: DeliverablesTable | None
+    ) -> None:
         self._col = column_index(header, HISTORICALOPTIONDATA.columns)
         self._result = result
-        self._terms = OptionRowTerms(_TERMS)
+        self._terms = OptionRowTerms(_TERMS, deliverables)
         self._underlyings: set[str] = set()
         self._duplicates = DuplicateGuard()
         self._size = Quantity.from_int(EOD_QUOTE_SIZE)
@@ -157,6 +160,7 @@ def load_eod_chain(
     layout: str | None = None,
     progress: ProgressCallback | None = None,
     quote_date: dt.date | None = None,
+    deliverables: DeliverablesTable | None = None,
 ) -> LoadResult:
     """Load an end-of-day option chain CSV into contracts, quotes and greeks.
 
@@ -178,6 +182,9 @@ def load_eod_chain(
     quote_date : datetime.date, optional
         ``cboe-quotetable`` only: the session of the snapshot, instead of the one its
         ``Date:`` line names (:mod:`catalog.cboe_quotes`).
+    deliverables : DeliverablesTable, optional
+        ``historicaloptiondata``: what adjusted roots deliver (:mod:`catalog.deliverables`);
+        without it (and in the other layouts) their rows are rejected.
 
     Returns
     -------
@@ -207,6 +214,10 @@ def load_eod_chain(
                 f"{path}: a quote date was given ({quote_date}), but this {chosen.name} file "
                 "dates its own rows; --quote-date is for cboe-quotetable files only"
             )
-        parser = _ChainRowParser if chosen is HISTORICALOPTIONDATA else RawIvRowParser
-        validate_rows(rows, result, parser(header, result), progress)
+        parser = (
+            _ChainRowParser(header, result, deliverables)
+            if chosen is HISTORICALOPTIONDATA
+            else RawIvRowParser(header, result)
+        )
+        validate_rows(rows, result, parser, progress)
     return result

@@ -18,6 +18,7 @@ from nautilus_trader.core.data import Data
 from nautilus_trader.model.instruments import OptionContract
 from tqdm import tqdm
 
+from catalog.deliverables import load_deliverables
 from catalog.eod_chains import load_eod_chain
 from catalog.greeks_audit import (
     AUDIT_DIVIDEND_YIELD,
@@ -33,8 +34,8 @@ from catalog.underlying_bars import load_underlying_bars
 from catalog.validation import LoadResult, ProgressCallback, open_text
 from catalog.writer import write_to_catalog
 
-Loader = Callable[[Path, str | None, ProgressCallback | None], LoadResult]
-"""An option file loader: ``(path, layout, progress) -> LoadResult``."""
+Loader = Callable[..., LoadResult]
+"""An option file loader: ``(path, layout, progress, deliverables=table) -> LoadResult``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +274,7 @@ def _ingest_options(
     bar_layout: str | None,
     show_progress: bool,
     audit: tuple[float, float] = (AUDIT_RATE, AUDIT_DIVIDEND_YIELD),
+    deliverables: Path | None = None,
 ) -> IngestReport:
     """Load option files, then the underlying's bar files, then write once; audit the greeks.
 
@@ -280,9 +282,13 @@ def _ingest_options(
     they are computed from, so a kill never leaves one without the other.
     """
     counts: list[FileCount] = []
+    table = load_deliverables(deliverables) if deliverables is not None else None
     with _read([*files, *bar_files], show_progress) as bar:
         loaded = _load_files(
-            files, lambda path, progress: load_options(path, layout, progress), bar, counts
+            files,
+            lambda path, progress: load_options(path, layout, progress, deliverables=table),
+            bar,
+            counts,
         )
         bar_ticker = ticker or _single_underlying(loaded)
         loaded.extend(
@@ -315,6 +321,7 @@ def ingest_eod_chains(
     quote_date: dt.date | None = None,
     audit_rate: float = AUDIT_RATE,
     audit_dividend_yield: float = AUDIT_DIVIDEND_YIELD,
+    deliverables: Path | None = None,
 ) -> IngestReport:
     """Ingest end-of-day option chain files (and optionally the underlying's daily bars).
 
@@ -344,6 +351,10 @@ def ingest_eod_chains(
         names.
     audit_rate, audit_dividend_yield : float, default 0.0
         The flat rate and dividend yield (decimals per year) of the greeks audit.
+    deliverables : Path, optional
+        A deliverables table CSV (:mod:`catalog.deliverables`): contracts of the adjusted
+        roots it lists get their deliverable and multiplier; other adjusted roots are
+        rejected.
 
     Returns
     -------
@@ -370,6 +381,7 @@ def ingest_eod_chains(
         bar_layout,
         show_progress,
         (audit_rate, audit_dividend_yield),
+        deliverables,
     )
 
 
@@ -381,6 +393,7 @@ def ingest_option_bars(
     ticker: str | None = None,
     bar_layout: str | None = None,
     show_progress: bool = True,
+    deliverables: Path | None = None,
 ) -> IngestReport:
     """Ingest daily option bar files (and optionally the underlying's daily bars).
 
@@ -389,7 +402,15 @@ def ingest_option_bars(
     layout (detected from each header when ``None``).
     """
     return _ingest_options(
-        catalog_dir, files, load_option_bars, layout, bar_files, ticker, bar_layout, show_progress
+        catalog_dir,
+        files,
+        load_option_bars,
+        layout,
+        bar_files,
+        ticker,
+        bar_layout,
+        show_progress,
+        deliverables=deliverables,
     )
 
 

@@ -24,6 +24,7 @@ from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import OptionContract
 
+from catalog.deliverables import DeliverablesTable
 from catalog.lean_universe import LEAN_UNIVERSE, LeanUniverseRowParser
 from catalog.option_rows import OptionColumns, OptionRowTerms
 from catalog.validation import (
@@ -75,10 +76,12 @@ _TERMS = OptionColumns(
 class _BarRowParser:
     """Turns accepted rows of one file into option contracts and daily bars."""
 
-    def __init__(self, header: list[str], result: LoadResult) -> None:
+    def __init__(
+        self, header: list[str], result: LoadResult, deliverables: DeliverablesTable | None
+    ) -> None:
         self._col = column_index(header, POLYGON_DAYAGGS.columns)
         self._result = result
-        self._terms = OptionRowTerms(_TERMS)
+        self._terms = OptionRowTerms(_TERMS, deliverables)
         self._bar_types: dict[InstrumentId, BarType] = {}
         self._duplicates = DuplicateGuard()
 
@@ -113,6 +116,7 @@ def load_option_bars(
     path: Path,
     layout: str | None = None,
     progress: ProgressCallback | None = None,
+    deliverables: DeliverablesTable | None = None,
 ) -> LoadResult:
     """Load a daily option bars CSV into option contracts and daily bars.
 
@@ -130,6 +134,9 @@ def load_option_bars(
         The layout name (see :data:`LAYOUTS`); detected from the header when ``None``.
     progress : ProgressCallback, optional
         Called with 1 after every data row.
+    deliverables : DeliverablesTable, optional
+        ``polygon-dayaggs``: what adjusted roots deliver (:mod:`catalog.deliverables`);
+        without it their rows are rejected.
 
     Returns
     -------
@@ -154,6 +161,6 @@ def load_option_bars(
         if chosen is LEAN_UNIVERSE:
             parser = LeanUniverseRowParser(path, header, result)
         else:
-            parser = _BarRowParser(header, result)
+            parser = _BarRowParser(header, result, deliverables)
         validate_rows(rows, result, parser, progress)
     return result

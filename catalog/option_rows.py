@@ -16,8 +16,9 @@ AAPL rows before the 2020 4:1 split), so it describes no contract that traded at
 
 A row whose symbol has an adjusted root, the underlying followed by a digit (``AAPL1``,
 ``AAPL7``: OCC's roots for contracts whose deliverable changed, e.g. after a non-whole split or
-for mini options), is rejected as ``ADJUSTED_ROOT``: such a contract does not deliver 100
-shares, and none of the file layouts states what it delivers.
+for mini options), gets its deliverable and multiplier from the deliverables table
+(:mod:`catalog.deliverables`), since none of the file layouts states what such a contract
+delivers; without a table row for its root and date it is rejected as ``ADJUSTED_ROOT``.
 """
 
 import datetime as dt
@@ -29,7 +30,9 @@ from functools import partial
 from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.instruments import OptionContract
 
+from catalog.deliverables import DeliverablesTable
 from catalog.validation import RejectReason, RowRejected, parse_date, parse_decimal
+from options.deliverables import Deliverable
 from options.instruments import make_option_contract
 from options.occ import OccSymbol, format_occ, parse_occ
 
@@ -75,12 +78,19 @@ class OptionRowTerms:
     ----------
     columns : OptionColumns
         Where the terms are in the layout.
+    deliverables : DeliverablesTable, optional
+        What the contracts of adjusted roots deliver; without it every adjusted root is
+        rejected.
 
     """
 
-    def __init__(self, columns: OptionColumns) -> None:
+    def __init__(
+        self, columns: OptionColumns, deliverables: DeliverablesTable | None = None
+    ) -> None:
         self._columns = columns
+        self._deliverables = deliverables
         self._contracts: dict[str, tuple[OccSymbol, OptionContract]] = {}
+        self._adjusted: dict[tuple[str, Deliverable], OptionContract] = {}
 
     def _contract(
         self, symbol: str, underlying: str, row_terms: Callable[[], OccSymbol]
@@ -114,9 +124,9 @@ class OptionRowTerms:
         ------
         RowRejected
             A field parser's reason, ``UNPARSEABLE_SYMBOL`` when neither the symbol nor the
-            row's terms make a contract, ``ADJUSTED_ROOT`` for an adjusted root (its
-            deliverable is not 100 shares), ``SPLIT_ADJUSTED`` when the strike column is the
-            symbol's strike adjusted by a split ratio, ``SYMBOL_MISMATCH`` when the
+            row's terms make a contract, ``ADJUSTED_ROOT`` for an adjusted root the
+            deliverables table lacks at the row's date, ``SPLIT_ADJUSTED`` when the strike
+            column is the symbol's strike adjusted by a split ratio, ``SYMBOL_MISMATCH`` when the
             underlying, type, expiration or strike column otherwise disagrees with the
             symbol, or
             ``EXPIRED_BEFORE_QUOTE_DATE`` when the row's date is after the expiration.
@@ -144,11 +154,20 @@ class OptionRowTerms:
             )
         if contract.underlying != underlying:
             raise RowRejected(RejectReason.SYMBOL_MISMATCH)
-        if is_adjusted_root(occ.root, underlying):
-            raise RowRejected(RejectReason.ADJUSTED_ROOT)
         if expiration < day:
             raise RowRejected(RejectReason.EXPIRED_BEFORE_QUOTE_DATE)
+        if is_adjusted_root(occ.root, underlying):
+            contract = self._adjusted_contract(occ, underlying, day)
         return occ, contract, day
+
+    def _adjusted_contract(self, occ: OccSymbol, underlying: str, day: dt.date) -> OptionContract:
+        found = self._deliverables and self._deliverables.lookup(occ.root, underlying, day)
+        if not found:
+            raise RowRejected(RejectReason.ADJUSTED_ROOT)
+        key = (occ.compact, found)
+        if key not in self._adjusted:
+            self._adjusted[key] = make_option_contract(occ, underlying, deliverable=found)
+        return self._adjusted[key]
 
 
 def is_adjusted_root(root: str, underlying: str) -> bool:

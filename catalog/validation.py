@@ -41,7 +41,7 @@ class RejectReason(StrEnum):
     UNPARSEABLE_SYMBOL = "unparseable OCC symbol"
     SYMBOL_MISMATCH = "OCC symbol disagrees with type/expiration/strike columns"
     SPLIT_ADJUSTED = "split-adjusted"
-    ADJUSTED_ROOT = "adjusted root (deliverable not 100 shares)"
+    ADJUSTED_ROOT = "adjusted root not in the deliverables table"
     TICKER_MISMATCH = "ticker differs from the requested ticker"
     NEGATIVE_PRICE = "negative price"
     NEGATIVE_QUANTITY = "negative volume or open interest"

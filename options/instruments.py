@@ -6,7 +6,9 @@ share it as Nautilus requires (an option's underlying is looked up as
 (``SPY210129P00360000.US``), underlyings their ticker (``SPY.US``).
 
 Prices: options in dollars per share with 2 decimals; underlyings with 4 decimals. One option
-contract has a multiplier of 100 shares (or 100 × the index for index options).
+contract has a multiplier of 100 shares (or 100 × the index for index options); a contract
+adjusted after a corporate action carries its own multiplier and deliverable
+(:mod:`options.deliverables`, kept in the contract's ``info``).
 
 Index options (:mod:`options.index_options`: SPX, SPXW, XSP, NDX, NDXP, RUT, RUTW, VIX, ...)
 have an ``IndexInstrument`` underlying named by the index (``SPXW`` options have underlying
@@ -30,6 +32,7 @@ from nautilus_trader.model.identifiers import InstrumentId, Symbol, Venue
 from nautilus_trader.model.instruments import Equity, IndexInstrument, OptionContract
 from nautilus_trader.model.objects import Price, Quantity
 
+from options.deliverables import STANDARD, Deliverable
 from options.index_options import index_of_root, is_index, settlement_of_root
 from options.market_calendar import expiration_close_ns, expiration_open_ns
 from options.occ import OccSymbol, format_occ
@@ -125,6 +128,7 @@ def make_option_contract(
     underlying: str | None = None,
     ts_init: int = 0,
     info: dict[str, object] | None = None,
+    deliverable: Deliverable = STANDARD,
 ) -> OptionContract:
     """Build the ``OptionContract`` for an OCC symbol.
 
@@ -139,13 +143,17 @@ def make_option_contract(
         UNIX nanoseconds the definition became known.
     info : dict, optional
         Raw vendor fields to keep with the definition.
+    deliverable : Deliverable, default STANDARD
+        What one contract delivers; a non-standard one (an adjusted root such as ``XYZ1``
+        delivering 150 shares) sets the multiplier and is kept in ``info``
+        (:meth:`options.deliverables.Deliverable.info`).
 
     Returns
     -------
     OptionContract
-        Multiplier 100, USD, 2-decimal prices, expiry at the session close of the expiration
-        date (16:00 New York; the early close on half days), or at its open for AM-settled
-        index roots (:func:`option_expiration_ns`).
+        The deliverable's multiplier (100), USD, 2-decimal prices, expiry at the session
+        close of the expiration date (16:00 New York; the early close on half days), or at
+        its open for AM-settled index roots (:func:`option_expiration_ns`).
 
     """
     return OptionContract(
@@ -155,7 +163,7 @@ def make_option_contract(
         currency=USD,
         price_precision=OPTION_PRICE_PRECISION,
         price_increment=Price.from_str("0.01"),
-        multiplier=Quantity.from_int(OPTION_MULTIPLIER),
+        multiplier=Quantity.from_int(deliverable.multiplier),
         lot_size=Quantity.from_int(1),
         underlying=(underlying or index_of_root(occ.root) or occ.root).upper(),
         option_kind=occ.kind,
@@ -164,7 +172,7 @@ def make_option_contract(
         expiration_ns=option_expiration_ns(occ.root, occ.expiration),
         ts_event=ts_init,
         ts_init=ts_init,
-        info=info,
+        info=info if deliverable.is_standard else {**(info or {}), **deliverable.info()},
     )
 
 

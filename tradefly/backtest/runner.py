@@ -22,8 +22,10 @@ The buy-and-hold benchmark holds the underlying through the splits the catalog r
 
 The account is a Nautilus CASH account in USD, so premium, share purchases at assignment and
 share sales move cash exactly as a broker would. Index options settle in cash
-(:mod:`tradefly.backtest.index_settlement`). Sessions of the run (up to the underlying's last
-bar) without any option quote are logged as one warning line (:mod:`tradefly.backtest.data_gaps`).
+(:mod:`tradefly.backtest.index_settlement`); options whose deliverable is not 100 shares
+settle by their deliverable (:mod:`tradefly.backtest.deliverable_settlement`). Sessions of
+the run (up to the underlying's last bar) without any option quote are logged as one warning
+line (:mod:`tradefly.backtest.data_gaps`).
 """
 
 import datetime as dt
@@ -70,6 +72,7 @@ from tradefly.backtest.catalog_reads import (
 )
 from tradefly.backtest.config import RunConfig
 from tradefly.backtest.data_gaps import gap_warning
+from tradefly.backtest.deliverable_settlement import DeliverableSettlement, non_standard
 from tradefly.backtest.fees import OptionsCommissionModel
 from tradefly.backtest.index_settlement import (
     am_settlement_prices,
@@ -209,6 +212,7 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
 
 def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -> BacktestEngine:
     """Return an engine with the run's venue, instruments and data, and no strategy."""
+    adjusted = non_standard(run_data.options)
     engine = BacktestEngine(
         BacktestEngineConfig(
             trader_id=TraderId("BACKTESTER-001"),
@@ -226,6 +230,7 @@ def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -
             config.venue.commission_per_contract, config.venue.commission_per_share
         ),
         settlement_prices=run_data.settlement_prices or None,
+        modules=[DeliverableSettlement(run_data.options)] if adjusted else None,
     )
     for underlying in run_data.underlyings:
         engine.add_instrument(underlying)

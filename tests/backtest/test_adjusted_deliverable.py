@@ -1,0 +1,133 @@
+"""A short put on an adjusted contract delivering 150 shares, assigned at expiry, by hand.
+
+No file in ../shared/data holds an adjusted root, so the files here are synthetic, in the
+layouts the ingest reads (labelled ``synthetic`` in their names):
+
+- ``fixtures/deliverables_synthetic_XYZ1.csv``: XYZ split 3-for-2, effective 2021-06-07;
+  OCC's method since 2007 keeps the strike and the multiplier (100) and makes each contract
+  deliver 150 shares under the root ``XYZ1``;
+- ``fixtures/polygon_dayaggs_synthetic_XYZ1_adjusted_2021-07.csv``: Polygon day aggregates of
+  the XYZ1 2021-07-16 60 and 55 puts (and one row of a 50 put dated before the effective
+  date, which the table does not cover);
+- ``fixtures/yfinance_XYZ_daily_synthetic_2021-07.csv``: XYZ daily bars, 2021-07-01..07-20.
+
+Run: on 2021-07-02 sell 1 XYZ1 60 put and 1 XYZ1 55 put at market; the trade-bar fill model
+quotes 2021-07-01's closes less 0.05 (2.10 -> 2.05, 0.60 -> 0.55); 0.65 USD per contract.
+XYZ closes at 39.00 on 2021-07-16, so the 150 shares are worth 5,850.00: less than
+60 × 100 = 6,000.00 (the 60 put is assigned: 150 shares bought for 6,000.00, 40.00 a share)
+and more than 55 × 100 = 5,500.00 (the 55 put expires worthless, although 39.00 is below
+its strike 55, which is all Nautilus's own rule would look at). On 2021-07-19 the 150 shares
+are sold at that session's close, 39.50.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from nautilus_trader.model.currencies import USD
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.instruments import OptionContract
+
+from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
+from catalog.access import open_catalog
+from options.deliverables import Deliverable, deliverable_of
+from options.instruments import VENUE, daily_bar_type, equity_id
+from options.market_calendar import session_close_ns
+from tests.backtest.scheduled_orders import ScheduledOrders, ScheduledOrdersConfig
+from tests.integration.catalog.test_ingest_cli import _counts
+from tradefly.backtest.config import DataSection, RunConfig, VenueSection
+from tradefly.backtest.runner import load_run_data, new_engine
+from tradefly.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+OPTIONS = FIXTURES / "polygon_dayaggs_synthetic_XYZ1_adjusted_2021-07.csv"
+TABLE = FIXTURES / "deliverables_synthetic_XYZ1.csv"
+BARS = FIXTURES / "yfinance_XYZ_daily_synthetic_2021-07.csv"
+PUT_60 = "XYZ1210716P00060000.US"
+PUT_55 = "XYZ1210716P00055000.US"
+START = Decimal(100_000)
+FEE = Decimal("0.65")
+
+
+def _ingest(catalog: Path, *extra: str) -> int:
+    args = ["ingest", "option-bars", str(OPTIONS), "--bars", str(BARS), "--ticker", "XYZ"]
+    return main([*args, *extra, "--catalog", str(catalog), "--no-progress"])
+
+
+@pytest.fixture
+def xyz_catalog(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    catalog = tmp_path / "catalog"
+    assert _ingest(catalog, "--deliverables", str(TABLE)) == 0
+    counts = _counts(capsys.readouterr().out)
+    # 5 option rows (the 2021-05-28 row predates the table's effective date) and 13 bars.
+    assert (counts["rows read"], counts["rows rejected"]) == (5 + 13, 1)
+    assert counts["adjusted root not in the deliverables table"] == 1
+    assert counts["catalog rows written"] == 4 + 13
+    return catalog
+
+
+def test_without_the_table_adjusted_roots_are_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _ingest(tmp_path / "catalog") == 1
+    captured = capsys.readouterr()
+    assert _counts(captured.out)["adjusted root not in the deliverables table"] == 5
+    assert f"every row of {OPTIONS} was rejected (5 rows)" in captured.err
+
+
+def test_the_contract_carries_its_multiplier_and_deliverable(xyz_catalog: Path) -> None:
+    [option] = open_catalog(xyz_catalog).instruments(instrument_ids=[PUT_60])
+    assert isinstance(option, OptionContract)
+    assert (option.underlying, float(option.multiplier)) == ("XYZ", 100.0)
+    assert deliverable_of(option.info, 100) == Deliverable(150, Decimal(0), 100)
+
+
+def test_short_put_assigned_into_150_shares_against_a_hand_computation(
+    xyz_catalog: Path,
+) -> None:
+    config = RunConfig(
+        name="xyz1-adjusted",
+        data=DataSection(
+            underlyings=["XYZ"],
+            start=dt.date(2021, 7, 1),
+            end=dt.date(2021, 7, 20),
+            fill_model="trade_close_half_spread",
+            half_spread=0.05,
+        ),
+        venue=VenueSection(starting_balance=float(START), commission_per_contract=float(FEE)),
+        strategies=[],
+    )
+    engine = new_engine(config, load_run_data(config, xyz_catalog))
+    sell_on = session_close_ns(dt.date(2021, 7, 2))
+    close_on = session_close_ns(dt.date(2021, 7, 19))
+    orders = ((sell_on, PUT_60, "sell"), (sell_on, PUT_55, "sell"), (close_on, "XYZ.US", "close"))
+    bar_type = str(daily_bar_type(equity_id("XYZ")))
+    engine.add_strategy(ScheduledOrders(ScheduledOrdersConfig(bar_type=bar_type, orders=orders)))
+    recorder = TradeRecorder(TradeRecorderConfig(underlying="XYZ"))
+    engine.add_actor(recorder)
+    engine.run()
+
+    cache = engine.cache
+    positions = {p.instrument_id.value: p for p in cache.positions()}
+    put_60, put_55 = positions[PUT_60], positions[PUT_55]
+    shares = positions["XYZ.US"]
+    # Premiums: 2.05 × 100 = 205.00 and 0.55 × 100 = 55.00, less 0.65 each.
+    assert (put_60.avg_px_open, put_55.avg_px_open) == (2.05, 0.55)
+    assert put_60.realized_pnl.as_decimal() == Decimal("204.35")
+    assert put_55.realized_pnl.as_decimal() == Decimal("54.35")
+    # Assignment: 150 shares (not 100) for 60 × 100 = 6,000.00, 40.00 a share.
+    assert (shares.peak_qty.as_double(), shares.avg_px_open) == (150.0, 40.0)
+    assert [o.tags for o in cache.orders(instrument_id=InstrumentId.from_str(PUT_55))][-1] == [
+        "EXPIRATION_US_OTM"
+    ]
+    # Sold on 2021-07-19 at 39.50: (39.50 - 40.00) × 150 = -75.00.
+    assert (shares.avg_px_close, shares.realized_pnl.as_decimal()) == (39.5, Decimal("-75.00"))
+    assert cache.positions_open() == []
+    reasons = {t.symbol: t.exit_reason for t in recorder.trades if t.symbol != "XYZ"}
+    assert reasons == {PUT_60[:-3]: "assigned", PUT_55[:-3]: "expired"}
+    cash = engine.portfolio.account(VENUE).balance_total(USD).as_decimal()
+    # 100,000 + 205.00 + 55.00 - 2 × 0.65 - 6,000.00 + 150 × 39.50 = 100,183.70
+    assert cash == START + 205 + 55 - 2 * FEE - 6000 + 150 * Decimal("39.50")
+    assert cash == Decimal("100183.70")
+    engine.dispose()
