@@ -21,6 +21,9 @@ are sold at that session's close, 39.50.
 """
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,6 +38,7 @@ from options.deliverables import Deliverable, deliverable_of
 from options.instruments import VENUE, daily_bar_type, equity_id
 from options.market_calendar import session_close_ns
 from tests.backtest.scheduled_orders import ScheduledOrders, ScheduledOrdersConfig
+from tests.conftest import PROJECT_ROOT
 from tests.integration.catalog.test_ingest_cli import _counts
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.runner import load_run_data, new_engine
@@ -131,3 +135,39 @@ def test_short_put_assigned_into_150_shares_against_a_hand_computation(
     assert cash == START + 205 + 55 - 2 * FEE - 6000 + 150 * Decimal("39.50")
     assert cash == Decimal("100183.70")
     engine.dispose()
+
+
+def test_the_backtest_command_warns_about_sessions_without_option_data(
+    xyz_catalog: Path, tmp_path: Path
+) -> None:
+    # The fixture has option bars on 2021-07-01 and 2021-07-16 only: of the 13 sessions from
+    # 2021-07-01 to 2021-07-20, 11 have none.
+    config = tmp_path / "xyz.yaml"
+    config.write_text(
+        "name: xyz1_short_put\n"
+        "data: {start: 2021-07-01, end: 2021-07-20, option_kinds: [put],\n"
+        "       fill_model: trade_close_half_spread, half_spread: 0.05}\n"
+        "venue: {starting_balance: 100000}\n"
+        "strategies:\n"
+        "  - strategy_path: strategies.structure_engine:StructureEngine\n"
+        "    config_path: strategies.structure_engine:StructureEngineConfig\n"
+        "    config: {underlying: XYZ, structure: short_put, dte_min: 10, dte_max: 20,\n"
+        "             entry_start: 2021-07-01, entry_end: 2021-07-01}\n"
+    )
+    argv = ["backtest", str(config), "--catalog", str(xyz_catalog), "--reports", str(tmp_path)]
+    # A separate process, as a user runs it: pytest's log capture would hide the line.
+    run = subprocess.run(
+        [sys.executable, "-m", "tradefly.cli", *argv, "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
+    assert run.returncode == 0, run.stderr
+    assert (
+        "warning: 11 of 13 sessions of XYZ options from 2021-07-01 to 2021-07-20 have no "
+        "option data; longest gaps: 2021-07-02..2021-07-15 (9 sessions), "
+        "2021-07-19..2021-07-20 (2 sessions)"
+    ) in run.stderr.splitlines()
