@@ -367,10 +367,16 @@ class TradeJournal(Actor):
 
     def _trade_of_fill(self, event: OrderFilled, order: Order | None) -> dict[str, Any] | None:
         structure_id = structure_of(order.tags if order is not None else None)
-        if structure_id is not None:
-            return self._open.get(structure_id)
-        # An order rebuilt by reconciliation after a restart has no tags: the open trade
-        # holding the contract.
+        record = self._open.get(structure_id) if structure_id is not None else None
+        if record is not None and any(
+            lg["instrument_id"] == event.instrument_id.value for lg in record["legs"]
+        ):
+            return record
+        if structure_id is not None and record is None:
+            return None
+        # An order rebuilt by reconciliation after a restart has no tags, and a roll's combo
+        # order is tagged with the structure it opens while it also closes the old one's
+        # legs: the open trade holding the contract.
         for record in self._open.values():
             if any(lg["instrument_id"] == event.instrument_id.value for lg in record["legs"]):
                 return record

@@ -40,7 +40,10 @@ again on the session's chain (later expiration and/or new strikes), and if the r
 allowed (``max_rolls``, ``roll_for_credit_only``, the risk layer, quoted size) the old
 structure's closing orders (tag ``rolled``) and the new structure's opening orders go out in
 the same instant; their intents and both structures' states are written in one state-store
-transaction before any of them is sent. The new structure records the old one
+transaction before any of them is sent (with ``spread_orders: combo``, as ONE combo order of
+the closing and opening legs when they are at most
+:data:`strategies.toolkit.rolls.MULTILEG_MAX_LEGS`, intent kind ``roll``; else as two). The
+new structure records the old one
 (``rolled_from``) and its journal entry carries the chain (``roll_chain``, the original
 structure's id) and the trigger (reason tag ``roll:<trigger>``). A roll that is not allowed
 leaves the trade to the exit rules.
@@ -126,7 +129,7 @@ from strategies.toolkit.journal_entry import (
     LegContext,
     structure_tag,
 )
-from strategies.toolkit.rolls import RollRules, roll_net_credit, roll_target
+from strategies.toolkit.rolls import RollRules, roll_combo_ratios, roll_net_credit, roll_target
 from strategies.toolkit.signal import latest_signal
 from strategies.toolkit.sizing import OPTION_MULTIPLIER, contracts_for_risk
 from strategies.toolkit.structure_choice import (
@@ -371,6 +374,7 @@ class _SpreadRequest:
     spread_id: InstrumentId
     opening: bool
     tag: str
+    successor: Trade | None = None  # a roll: `trade` closes and `successor` opens
 
 
 @dataclass(frozen=True, slots=True)
@@ -698,18 +702,19 @@ class StructureEngine(Strategy):
         for intent in self._store.intents(self.id.value, open_only=True):
             client_order_id = ClientOrderId(intent.client_order_id)
             trade = trades.get(intent.structure_id or "")
+            closes = trades.get(intent.detail.get("closes", ""))  # a roll's old structure
             order = self.cache.order(client_order_id)
             if intent.kind == "shares":
                 self._share_orders.add(client_order_id)
             elif trade is not None:
-                self._track_order(client_order_id, intent.instrument_id, trade)
+                self._track_order(client_order_id, intent.instrument_id, trade, closes)
             if order is None:
                 self.log.warning(
                     f"Order intent {intent.intent_id} ({intent.kind}, {client_order_id}) has no "
                     "order at the broker or in the cache: waiting, not sending it again"
                 )
                 continue
-            self._settle_from_order(order, trade, intent.kind)
+            self._settle_from_order(order, trade, intent.kind, closes)
 
     def _release_orphans(self) -> None:
         # A trade left opening (or closing) with no open intent: its order ended while the node
@@ -726,16 +731,26 @@ class StructureEngine(Strategy):
                 trade.closing = False
                 self._book.save(trade)
 
-    def _track_order(self, client_order_id: ClientOrderId, instrument: str, trade: Trade) -> None:
+    def _track_order(
+        self,
+        client_order_id: ClientOrderId,
+        instrument: str,
+        trade: Trade,
+        closes: Trade | None = None,
+    ) -> None:
         # The venue reports a combo's leg fills under "{id}-LEG-{symbol}" (the Nautilus
-        # convention): all of them belong to the trade.
+        # convention): each belongs to the trade holding that leg (a roll's combo holds the
+        # legs of the trade it `closes` and of the one it opens).
         self._order_trade[client_order_id] = trade
         if is_generic_spread_id(InstrumentId.from_str(instrument)):
-            for leg in trade.legs:
-                leg_id = f"{client_order_id.value}-LEG-{leg.instrument_id.symbol.value}"
-                self._order_trade[ClientOrderId(leg_id)] = trade
+            for owner in (trade, closes) if closes is not None else (trade,):
+                for leg in owner.legs:
+                    leg_id = f"{client_order_id.value}-LEG-{leg.instrument_id.symbol.value}"
+                    self._order_trade[ClientOrderId(leg_id)] = owner
 
-    def _settle_from_order(self, order: Order, trade: Trade | None, kind: str) -> None:
+    def _settle_from_order(
+        self, order: Order, trade: Trade | None, kind: str, closes: Trade | None = None
+    ) -> None:
         # Book what the order filled while the node was down (its fill events came before the
         # strategy ran), then settle the intent: filled, still working, or ended unfilled.
         now = self.clock.timestamp_ns()
@@ -744,12 +759,15 @@ class StructureEngine(Strategy):
             if filled and kind == "shares":
                 self._book_share_sale(order.instrument_id, order.side, order.filled_qty, now)
             elif filled and trade is not None:
-                self._book_order_fill(order, trade, filled, opening=kind == "entry")
+                self._book_order_fill(order, trade, filled, opening=kind in ("entry", "roll"))
                 self._save_or_close(trade)
                 if self._wheel is not None:
                     fee = sum(float(money.as_double()) for money in order.commissions())
                     args = (order.side, float(order.avg_px), filled, fee, now)
                     self._book_wheel_option(order.instrument_id, *args)
+                if closes is not None:
+                    self._book_order_fill(order, closes, filled, opening=False)
+                    self._save_or_close(closes)
             if order.status == OrderStatus.FILLED:
                 self._store.set_intent_state(order.client_order_id.value, IntentState.FILLED, now)
             elif order.is_closed:
@@ -1461,18 +1479,43 @@ class StructureEngine(Strategy):
         # Both structures' states and every intent are written in one transaction before any
         # order leaves: a restart finds the whole roll or none of it.
         assert self._book is not None
+        combo = roll_combo_ratios(trade, successor) if self._cfg.spread_orders == "combo" else None
         self._held_orders = []
         try:
             with self._store.transaction():
                 self._book.add(successor)
                 trade.closing = True
-                self._submit(trade, opening=False, tag=ROLLED_TAG)
-                self._submit(successor, opening=True, tag=ENTRY_TAG)
+                self._book.save(trade)
+                if combo is not None:
+                    self._submit_roll_combo(trade, successor, new_generic_spread_id(combo))
+                else:
+                    self._submit(trade, opening=False, tag=ROLLED_TAG)
+                    self._submit(successor, opening=True, tag=ENTRY_TAG)
         finally:
             held, self._held_orders = self._held_orders, None
         self.msgbus.publish(topic=JOURNAL_ENTRY_TOPIC, msg=context)
         for order, position_id in held:
             self.submit_order(order, position_id=position_id)
+
+    def _submit_roll_combo(self, trade: Trade, successor: Trade, spread_id: InstrumentId) -> None:
+        if self.cache.instrument(spread_id) is not None:
+            self._send_roll_combo(trade, successor, spread_id)
+            return
+        request_id = self.request_instrument(spread_id, callback=self._on_spread_loaded)
+        self._spread_requests[request_id] = _SpreadRequest(
+            trade, spread_id, False, ROLLED_TAG, successor
+        )
+        self._check_spread_later(request_id, 1)
+
+    def _send_roll_combo(self, trade: Trade, successor: Trade, spread_id: InstrumentId) -> None:
+        # One multileg order: BUYING the spread closes `trade`'s legs and opens `successor`'s.
+        order = self.order_factory.market(
+            instrument_id=spread_id,
+            order_side=OrderSide.BUY,
+            quantity=Quantity.from_int(_structure_units(successor)),
+            tags=[ROLLED_TAG, structure_tag(successor.structure_id)],
+        )
+        self._mint_and_submit(order, successor, "roll", closes=trade)
 
     def _on_owner_flatten(self, target: object) -> None:
         # The owner's flatten: close now, whatever the quotes; a trade whose order still
@@ -1496,10 +1539,22 @@ class StructureEngine(Strategy):
             self._submit_legs(trade, opening, tag)
 
     def _mint_and_submit(
-        self, order: Order, trade: Trade, kind: str, position_id: PositionId | None = None
+        self,
+        order: Order,
+        trade: Trade,
+        kind: str,
+        position_id: PositionId | None = None,
+        closes: Trade | None = None,
     ) -> None:
         # The intent (and the trade's state) is on disk before the order leaves: a restart
-        # finds it and looks the order up instead of deciding again.
+        # finds it and looks the order up instead of deciding again. A roll's combo order
+        # opens `trade` and closes `closes` (its id in the intent's detail).
+        detail: dict[str, Any] = {
+            "side": order.side.name,
+            "quantity": int(order.quantity.as_double()),
+        }
+        if closes is not None:
+            detail["closes"] = closes.structure_id
         with self._store.transaction():
             self._store.mint_intent(
                 strategy_id=self.id.value,
@@ -1508,11 +1563,11 @@ class StructureEngine(Strategy):
                 instrument_id=order.instrument_id.value,
                 ts_ns=self.clock.timestamp_ns(),
                 structure_id=trade.structure_id,
-                detail={"side": order.side.name, "quantity": int(order.quantity.as_double())},
+                detail=detail,
             )
             assert self._book is not None
             self._book.save(trade)
-        self._track_order(order.client_order_id, order.instrument_id.value, trade)
+        self._track_order(order.client_order_id, order.instrument_id.value, trade, closes)
         if self._held_orders is not None:
             self._held_orders.append((order, position_id))  # a roll sends once all are minted
         else:
@@ -1590,6 +1645,9 @@ class StructureEngine(Strategy):
         if self.cache.instrument(request.spread_id) is None:
             self._abandon(request)
             return
+        if request.successor is not None:
+            self._send_roll_combo(request.trade, request.successor, request.spread_id)
+            return
         self._send_combo(request.trade, request.spread_id, request.opening, request.tag)
 
     def _abandon_spread_requests(self) -> None:
@@ -1602,6 +1660,8 @@ class StructureEngine(Strategy):
     def _abandon(self, request: _SpreadRequest) -> None:
         self.log.warning(f"Spread instrument {request.spread_id} did not load; order not sent")
         assert self._book is not None
+        if request.successor is not None and not request.successor.opened:
+            self._book.drop(request.successor)
         if request.opening:
             if not request.trade.opened:
                 self._book.drop(request.trade)
@@ -1866,11 +1926,13 @@ class StructureEngine(Strategy):
                 self._store.set_intent_state(
                     client_order_id.value, state, self.clock.timestamp_ns()
                 )
+            intent = self._store.intent(client_order_id.value)
+            if intent is not None and intent.kind == "roll":
+                self._release_rolled(intent.detail.get("closes"))
             trade = self._order_trade.get(client_order_id)
             if trade is None or trade not in self._trades:
                 return
             order = self.cache.order(client_order_id)
-            intent = self._store.intent(client_order_id.value)
             entry = intent is not None and intent.kind == "entry"
             if entry and trade.opened and order is not None and order.filled_qty.as_double() > 0:
                 self._shrink_to_filled(order, trade)
@@ -1884,6 +1946,14 @@ class StructureEngine(Strategy):
                 trade.closing = False
                 self._book.save(trade)
 
+    def _release_rolled(self, structure_id: str | None) -> None:
+        # A roll's combo order ended unfilled: the old structure is checked again.
+        assert self._book is not None
+        for trade in self._trades:
+            if trade.structure_id == structure_id and trade.closing:
+                trade.closing = False
+                self._book.save(trade)
+
     def _shrink_to_filled(self, order: Order, trade: Trade) -> None:
         # An opening order that ended part-filled: the trade holds what filled.
         assert self._book is not None
@@ -1894,8 +1964,17 @@ class StructureEngine(Strategy):
         self._book.save(trade)
 
     def _structures_waiting(self) -> set[str | None]:
-        """Return the structures with an order intent still open (minted or working)."""
-        return {i.structure_id for i in self._store.intents(self.id.value, open_only=True)}
+        """Return the structures with an order intent still open (minted or working).
+
+        A roll's combo intent holds both its structures: the one it opens and the one it
+        closes.
+        """
+        waiting: set[str | None] = set()
+        for intent in self._store.intents(self.id.value, open_only=True):
+            waiting.add(intent.structure_id)
+            if "closes" in intent.detail:
+                waiting.add(intent.detail["closes"])
+        return waiting
 
     def _has_open_intent(self, trade: Trade) -> bool:
         return trade.structure_id in self._structures_waiting()

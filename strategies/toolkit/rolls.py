@@ -28,14 +28,22 @@ a Strategic Investment* (5th ed., ch. 2, "rolling").
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.identifiers import InstrumentId
+
 from options.structures import DteWindow, FixedStrike, Structure
+from strategies.toolkit.book import Trade
 from strategies.toolkit.exits import ExitReason, ExitRules
 
 ROLL_TARGETS = ("out", "strikes", "out_and_strikes")
 """Values of ``roll_to``."""
+
+MULTILEG_MAX_LEGS = 4
+"""Most option legs in one multileg order (Tradier's ``class=multileg``)."""
 
 
 class RollTrigger(StrEnum):
@@ -253,3 +261,46 @@ def roll_target(
         for leg, strike in zip(structure.legs, strikes, strict=True)
     )
     return dataclasses.replace(structure, legs=legs), not_later
+
+
+def roll_combo_ratios(old: Trade, new: Trade) -> list[tuple[InstrumentId, int]] | None:
+    """Return the legs of one combo order that rolls `old` into `new`, or ``None``.
+
+    BUYING the spread closes every leg of `old` (ratio ``+r`` for a short leg bought back,
+    ``-r`` for a long leg sold) and opens every leg of `new` (``-r`` short, ``+r`` long), ``r``
+    contracts per structure, as :func:`nautilus_trader.model.identifiers.new_generic_spread_id`
+    takes them.
+
+    Parameters
+    ----------
+    old : Trade
+        The open structure the roll closes (every leg fully open).
+    new : Trade
+        The structure the roll opens.
+
+    Returns
+    -------
+    list of (InstrumentId, int) or None
+        ``None`` when the roll cannot be one order: more than :data:`MULTILEG_MAX_LEGS` legs,
+        a contract in both structures, a leg of `old` partly closed, or different numbers of
+        structures (the two are then sent as their own combo orders).
+
+    """
+    legs = [*old.legs, *new.legs]
+    contracts = {leg.instrument_id for leg in legs}
+    units = math.gcd(*(leg.quantity for leg in old.legs))
+    if (
+        len(legs) > MULTILEG_MAX_LEGS
+        or len(contracts) < len(legs)
+        or any(leg.closed_quantity for leg in old.legs)
+        or units != math.gcd(*(leg.quantity for leg in new.legs))
+    ):
+        return None
+
+    def ratio(quantity: int, buys: bool) -> int:
+        return (1 if buys else -1) * quantity // units
+
+    return [
+        *((leg.instrument_id, ratio(leg.quantity, leg.side == OrderSide.SELL)) for leg in old.legs),
+        *((leg.instrument_id, ratio(leg.quantity, leg.side == OrderSide.BUY)) for leg in new.legs),
+    ]

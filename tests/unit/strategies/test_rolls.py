@@ -3,13 +3,21 @@
 import datetime as dt
 
 import pytest
-from nautilus_trader.model.enums import OptionKind
+from nautilus_trader.model.enums import OptionKind, OrderSide
+from nautilus_trader.model.identifiers import InstrumentId
 
 from journal.chains import RollChain, roll_chains
 from options import presets
 from options.structures import DteWindow, FixedStrike
 from statestore import StateStore, StoredLeg, StoredStructure
-from strategies.toolkit.rolls import RollRules, RollTrigger, roll_net_credit, roll_target
+from strategies.toolkit.book import Leg, Trade
+from strategies.toolkit.rolls import (
+    RollRules,
+    RollTrigger,
+    roll_combo_ratios,
+    roll_net_credit,
+    roll_target,
+)
 from strategies.toolkit.structure_selection import Selection, select
 from tests.unit.strategies.test_toolkit import SESSION, quote, snapshot
 
@@ -170,3 +178,47 @@ def test_a_chains_pnl_is_the_sum_of_its_trades() -> None:
         RollChain("a", ("a", "b"), pytest.approx(1067.05), True),
         RollChain("x", ("x",), 0.0, False),
     ]
+
+
+def _trade(expiration: dt.date, *legs: tuple[float, OrderSide, int]) -> Trade:
+    return Trade(
+        expiration,
+        [
+            Leg(
+                InstrumentId.from_str(f"SPY{expiration:%y%m%d}P{int(strike * 1000):08d}.US"),
+                side,
+                quantity,
+            )
+            for strike, side, quantity in legs
+        ],
+    )
+
+
+def test_one_combo_buys_back_the_old_legs_and_opens_the_new() -> None:
+    old = _trade(FEB19, (470, OrderSide.SELL, 2), (460, OrderSide.BUY, 2))
+    new = _trade(MAR19, (470, OrderSide.SELL, 2), (460, OrderSide.BUY, 2))
+    assert [(i.symbol.value, r) for i, r in roll_combo_ratios(old, new) or []] == [
+        ("SPY210219P00470000", 1),  # short bought back
+        ("SPY210219P00460000", -1),  # long sold
+        ("SPY210319P00470000", -1),  # short opened
+        ("SPY210319P00460000", 1),  # long opened
+    ]
+
+
+def test_rolls_that_are_not_one_combo() -> None:
+    spread = _trade(FEB19, (470, OrderSide.SELL, 1), (460, OrderSide.BUY, 1))
+    later = _trade(MAR19, (470, OrderSide.SELL, 1), (460, OrderSide.BUY, 1))
+    four_legs = _trade(
+        FEB19,
+        (470, OrderSide.SELL, 1),
+        (460, OrderSide.BUY, 1),
+        (450, OrderSide.SELL, 1),
+        (440, OrderSide.BUY, 1),
+    )
+    assert roll_combo_ratios(four_legs, later) is None  # 6 legs: more than Tradier's 4
+    same_contract = _trade(FEB19, (470, OrderSide.SELL, 1), (450, OrderSide.BUY, 1))
+    assert roll_combo_ratios(spread, same_contract) is None
+    twice = _trade(MAR19, (470, OrderSide.SELL, 2), (460, OrderSide.BUY, 2))
+    assert roll_combo_ratios(spread, twice) is None  # 1 structure closed, 2 opened
+    spread.legs[0].closed_quantity = 1
+    assert roll_combo_ratios(spread, later) is None
