@@ -551,8 +551,8 @@ def validate_config(config: StructureEngineConfig) -> None:
             raise ValueError(f"{name} was {value!r}, not positive")
     exit_rules(config)
     rolls = roll_rules(config)
-    if rolls.enabled and config.choices:
-        raise ValueError("roll fields need one structure, not choices")
+    if rolls.enabled and (config.choices or config.wheel is not None):
+        raise ValueError("roll fields need one structure, not choices or a wheel")
     if rolls.enabled and rolls.to != "out_and_strikes" and len(structures[0].expirations) > 1:
         raise ValueError(
             f"roll_to {rolls.to!r} needs a single-expiration structure; "

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import msgspec
 import pytest
 from nautilus_trader.model.enums import OptionKind, OrderSide
 from nautilus_trader.model.identifiers import InstrumentId
@@ -10,6 +11,7 @@ from journal.chains import RollChain, roll_chains
 from options import presets
 from options.structures import DteWindow, FixedStrike
 from statestore import StateStore, StoredLeg, StoredStructure
+from strategies.structure_engine import StructureEngineConfig, validate_config
 from strategies.toolkit.book import Leg, Trade
 from strategies.toolkit.rolls import (
     RollRules,
@@ -222,3 +224,25 @@ def test_rolls_that_are_not_one_combo() -> None:
     assert roll_combo_ratios(spread, twice) is None  # 1 structure closed, 2 opened
     spread.legs[0].closed_quantity = 1
     assert roll_combo_ratios(spread, later) is None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"structure": "", "choices": [{"structure": "short_put"}]},
+        {"structure": "cash_secured_put", "wheel": {}, "assigned_shares": "hold"},
+    ],
+)
+def test_the_engine_rolls_one_structure_only(fields: dict[str, object]) -> None:
+    config = msgspec.convert(
+        {"underlying": "SPY", "structure": "short_put", "roll_dte": 21, **fields},
+        StructureEngineConfig,
+    )
+    with pytest.raises(ValueError, match="roll fields need one structure, not choices or a wheel"):
+        validate_config(config)
+
+
+def test_the_engine_names_a_bad_roll_field() -> None:
+    config = StructureEngineConfig(underlying="SPY", structure="short_put", roll_to="sideways")
+    with pytest.raises(ValueError, match="roll_to was 'sideways'"):
+        validate_config(config)
