@@ -72,6 +72,10 @@ def test_demo_runs_end_to_end_on_a_short_synthetic_horizon(
         trades = JournalLedger(store).rows(kind="trade")
         assert len({r.journal_id for r in trades}) == summary["n_trades"]
         assert len(ControlLedger(store).snapshots()) > 50
+        last = ControlLedger(store).last_snapshot()
+        assert last is not None and last.cash == summary["ending_balance"]
+        # Nothing is held at the end, so the free balance is all the cash (dashboard figure).
+        assert last.buying_power == last.cash
 
     # A second run reuses the generated catalog and gives the same numbers.
     again = _run_json(argv, capsys)

@@ -1,10 +1,11 @@
 """The state store ``tradefly demo`` leaves for ``tradefly control --demo`` to browse.
 
 A backtest keeps its state in memory; after the demo run its results are written into a fresh
-store file in the layout a live node writes: the equity curve as ``account_snapshots`` (cash is
-the account balance at the end; the backtest records equity only, so earlier points carry the
-equity as cash), the trade journal's rows (``journal``) and a ``node_status`` saying what the
-store is. The control app serves it read-only and without login, on loopback only.
+store file in the layout a live node writes: the equity curve as ``account_snapshots`` (cash
+and buying power are the simulated account's balance and free balance at the end; the backtest
+records equity only, so earlier points carry the equity as cash and no buying power), the trade
+journal's rows (``journal``) and a ``node_status`` saying what the store is. The control app
+serves it read-only and without login, on loopback only.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def write_demo_store(result: BacktestResult, path: Path) -> Path:
         for n, point in enumerate(result.equity_curve):
             last = n == len(result.equity_curve) - 1
             cash = result.ending_balance if last else point.equity
-            control.add_snapshot(point.ts_ns, point.equity, cash)
+            buying_power = result.ending_buying_power if last else None
+            control.add_snapshot(point.ts_ns, point.equity, cash, buying_power)
         journal = JournalLedger(store)
         for record in result.journal:
             fields = {k: v for k, v in record.items() if k != "kind"}

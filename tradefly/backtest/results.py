@@ -175,6 +175,8 @@ class BacktestResult:
     risk_events : list[RiskGateRecord]
         The risk guards' logs (empty without a guard): decision changes and every entry a gate
         blocked or resized.
+    ending_buying_power : float | None
+        The simulated account's free balance at the end, USD (``None``: not recorded).
     wheel_cycles : list[dict[str, Any]]
         One row per cycle of each wheel in the run (columns
         :data:`strategies.toolkit.wheel.REPORT_COLUMNS`); empty without a wheel.
@@ -202,3 +204,4 @@ class BacktestResult:
     risk_events: list[RiskGateRecord] = field(default_factory=list)
     wheel_cycles: list[dict[str, Any]] = field(default_factory=list)
     underlying_splits: list[SplitPoint] = field(default_factory=list)
+    ending_buying_power: float | None = None

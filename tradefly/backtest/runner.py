@@ -471,6 +471,7 @@ def _collect(
         synthetic=config.synthetic,
         starting_balance=config.venue.starting_balance,
         ending_balance=float(account.balance_total(USD).as_double()),
+        ending_buying_power=float(account.balance_free(USD).as_double()),
         premium_collected=round(recorder.premium_collected, 2),
         fees=round(recorder.fees, 2),
         slippage=round(recorder.slippage, 2),
