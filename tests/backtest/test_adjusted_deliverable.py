@@ -28,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from nautilus_trader.backtest.engine import BacktestEngine
 from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import OptionContract
@@ -87,9 +88,8 @@ def test_the_contract_carries_its_multiplier_and_deliverable(xyz_catalog: Path) 
     assert deliverable_of(option.info, 100) == Deliverable(150, Decimal(0), 100)
 
 
-def test_short_put_assigned_into_150_shares_against_a_hand_computation(
-    xyz_catalog: Path,
-) -> None:
+def _run_short_puts(catalog: Path) -> tuple[BacktestEngine, TradeRecorder]:
+    """Sell the 60 and 55 puts on 2021-07-02, close the shares on 2021-07-19; run."""
     config = RunConfig(
         name="xyz1-adjusted",
         data=DataSection(
@@ -102,7 +102,7 @@ def test_short_put_assigned_into_150_shares_against_a_hand_computation(
         venue=VenueSection(starting_balance=float(START), commission_per_contract=float(FEE)),
         strategies=[],
     )
-    engine = new_engine(config, load_run_data(config, xyz_catalog))
+    engine = new_engine(config, load_run_data(config, catalog))
     sell_on = session_close_ns(dt.date(2021, 7, 2))
     close_on = session_close_ns(dt.date(2021, 7, 19))
     orders = ((sell_on, PUT_60, "sell"), (sell_on, PUT_55, "sell"), (close_on, "XYZ.US", "close"))
@@ -111,6 +111,13 @@ def test_short_put_assigned_into_150_shares_against_a_hand_computation(
     recorder = TradeRecorder(TradeRecorderConfig(underlying="XYZ"))
     engine.add_actor(recorder)
     engine.run()
+    return engine, recorder
+
+
+def test_short_put_assigned_into_150_shares_against_a_hand_computation(
+    xyz_catalog: Path,
+) -> None:
+    engine, recorder = _run_short_puts(xyz_catalog)
 
     cache = engine.cache
     positions = {p.instrument_id.value: p for p in cache.positions()}
@@ -134,6 +141,27 @@ def test_short_put_assigned_into_150_shares_against_a_hand_computation(
     # 100,000 + 205.00 + 55.00 - 2 × 0.65 - 6,000.00 + 150 × 39.50 = 100,183.70
     assert cash == START + 205 + 55 - 2 * FEE - 6000 + 150 * Decimal("39.50")
     assert cash == Decimal("100183.70")
+    engine.dispose()
+
+
+def test_cash_in_the_deliverable_goes_to_the_assigned_put_writer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Crafted table: the same contracts delivering 150 shares and 25.00 in cash (as after a
+    # spin-off with a cash component). The writer of the assigned 60 put pays 6,000.00 and
+    # receives both; the 55 put stays out of the money (150 × 39.00 + 25.00 = 5,875.00).
+    table = tmp_path / "deliverables_synthetic_XYZ1_cash.csv"
+    table.write_text(
+        TABLE.read_text().replace("XYZ1,XYZ,2021-06-07,150,0,", "XYZ1,XYZ,2021-06-07,150,25.00,")
+    )
+    catalog = tmp_path / "catalog"
+    assert _ingest(catalog, "--deliverables", str(table)) == 0
+    capsys.readouterr()
+    engine, _ = _run_short_puts(catalog)
+    shares = next(p for p in engine.cache.positions() if p.instrument_id.value == "XYZ.US")
+    assert (shares.peak_qty.as_double(), shares.avg_px_open) == (150.0, 40.0)
+    cash = engine.portfolio.account(VENUE).balance_total(USD).as_decimal()
+    assert cash == Decimal("100183.70") + Decimal("25.00")
     engine.dispose()
 
 
