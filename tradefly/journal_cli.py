@@ -1,7 +1,8 @@
 """``tradefly journal``: a node's trade journal from its state store, summed up and exported.
 
 Prints one summary (trades, open trades, P&L, win rate, losing trades by error class, entries
-the risk guard blocked or resized) and, with ``--out DIR``, writes ``journal.csv`` and
+the risk guard blocked or resized; when trades were rolled, each roll chain's trades and P&L)
+and, with ``--out DIR``, writes ``journal.csv`` and
 ``journal.parquet`` there, in the layout of a backtest's report (:mod:`journal.export`). A
 store file that does not exist is an error (exit 2), never created.
 """
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from journal.chains import roll_chains
 from journal.export import CSV_FILE, PARQUET_FILE, write_journal
 from statestore import StateStore
 from statestore.journal import ENTRY_BLOCKED, ENTRY_REDUCED, TRADE, JournalLedger
@@ -63,4 +65,11 @@ def summary_text(records: Sequence[Mapping[str, Any]]) -> str:
         f"entries blocked by the risk guard: {kinds[ENTRY_BLOCKED]}; "
         f"resized: {kinds[ENTRY_REDUCED]}",
     ]
+    for chain in roll_chains(trades):
+        if len(chain.structure_ids) > 1:
+            state = "closed" if chain.closed else "open, closed trades only"
+            lines.append(
+                f"roll chain {chain.chain_id}: {len(chain.structure_ids)} trades, "
+                f"P&L {chain.pnl:+,.2f} ({state})"
+            )
     return "\n".join(lines)

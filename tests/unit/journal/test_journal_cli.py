@@ -9,6 +9,7 @@ from journal.export import COLUMNS
 from statestore import StateStore
 from statestore.journal import ENTRY_BLOCKED, TRADE, JournalLedger, JournalRow
 from tradefly.cli import main
+from tradefly.journal_cli import summary_text
 
 
 def _trade(journal_id: str, entry_ns: int, pnl: float | None, error: str | None) -> JournalRow:
@@ -57,3 +58,35 @@ def test_a_missing_store_is_one_line_and_not_created(
     assert main(["journal", "--store", str(missing)]) == 2
     assert capsys.readouterr().err == f"error: {missing}: no such state store\n"
     assert not missing.exists()
+
+
+def test_summary_gives_each_roll_chains_pnl() -> None:
+    # The credit-only test's debit roll on the real 2021 SPY data, by hand: the 370 put sold at
+    # 11.28 and bought back at 9.98 (128.70 after 1.30 of fees), the 350 put sold at 9.39 and
+    # expired (938.35 after 0.65): 1,067.05; a trade never rolled is no chain line.
+    records = [
+        {"kind": TRADE, "id": "a", "roll_chain": "a", "exit_time": "t", "pnl": 128.70},
+        {
+            "kind": TRADE,
+            "id": "b",
+            "rolled_from": "a",
+            "roll_chain": "a",
+            "exit_time": "t",
+            "pnl": 938.35,
+        },
+        {"kind": TRADE, "id": "c", "roll_chain": "c", "exit_time": "t", "pnl": -50.0},
+        {"kind": TRADE, "id": "d", "roll_chain": "d", "exit_time": "t", "pnl": 10.0},
+        {
+            "kind": TRADE,
+            "id": "e",
+            "rolled_from": "d",
+            "roll_chain": "d",
+            "exit_time": None,
+            "pnl": None,
+        },
+    ]
+    lines = summary_text(records).splitlines()
+    assert lines[-2:] == [
+        "roll chain a: 2 trades, P&L +1,067.05 (closed)",
+        "roll chain d: 2 trades, P&L +10.00 (open, closed trades only)",
+    ]
