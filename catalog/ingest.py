@@ -29,7 +29,13 @@ from catalog.greeks_audit import (
 from catalog.lean_minute import load_lean_minute
 from catalog.nautilus_tables import option_tables
 from catalog.option_bars import load_option_bars
-from catalog.splits import StockSplit, lean_factor_file, split_line, splits_from_lean_factor_file
+from catalog.splits import (
+    StockSplit,
+    lean_factor_file,
+    split_line,
+    splits_from_alpha_vantage_csv,
+    splits_from_lean_factor_file,
+)
 from catalog.underlying_bars import load_underlying_bars
 from catalog.validation import LoadResult, ProgressCallback, open_text
 from catalog.writer import write_to_catalog
@@ -186,13 +192,19 @@ def _read(paths: Sequence[Path], show_progress: bool) -> "tqdm[None]":
 
 
 def _vendor_splits(bar_files: Sequence[Path], ticker: str | None) -> list[StockSplit]:
-    """Return the splits of the LEAN factor files next to LEAN daily `bar_files`."""
+    """Return the splits the vendor records with `bar_files` (:mod:`catalog.splits`).
+
+    LEAN daily files: their factor file's; Alpha Vantage daily-adjusted CSVs (which need
+    `ticker`): the rows whose split coefficient is not 1.
+    """
     splits = []
     for path in bar_files:
         factor_file = lean_factor_file(path)
         if factor_file is not None:
             owner = ticker or path.name.split(".")[0]
             splits += splits_from_lean_factor_file(factor_file, owner)
+        elif ticker is not None:
+            splits += splits_from_alpha_vantage_csv(path, ticker)
     return splits
 
 
@@ -423,8 +435,9 @@ def ingest_underlying_bars(
 ) -> IngestReport:
     """Ingest daily bar files of underlyings.
 
-    A LEAN daily file whose factor file sits in its LEAN folder also stores the splits that
-    factor file records (:mod:`catalog.splits`), in the same atomic write.
+    The splits the vendor records with the bars are stored in the same atomic write
+    (:mod:`catalog.splits`): a LEAN daily file's, when its factor file sits in its LEAN
+    folder, and an Alpha Vantage daily-adjusted CSV's split coefficients.
 
     Parameters
     ----------

@@ -15,6 +15,10 @@ earlier row's date, with ratio ``later split_factor / earlier split_factor`` (AA
 2020-08-28, 1 on the next row, so 4 for 1 from 2020-08-31; 0.0357143 then 0.25 is the 7 for 1
 of 2014-06-09). The ratio is taken as the nearest fraction with a denominator up to 100
 (3 for 2 is 1.5).
+
+Alpha Vantage's ``TIME_SERIES_DAILY_ADJUSTED`` CSV (``timestamp, ..., split_coefficient``) marks
+each split on its ex-date row with a coefficient other than 1.0 (AAPL: 4.0 on 2020-08-31,
+7.00000700001 on 2014-06-09, read as 7), so the same records come from those files.
 """
 
 import datetime as dt
@@ -27,6 +31,7 @@ from nautilus_trader.core.data import Data
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from catalog.validation import open_csv
 from options.instruments import equity_id
 from options.market_calendar import nyse_calendar, session_open_ns
 
@@ -144,6 +149,65 @@ def splits_from_lean_factor_file(path: Path, ticker: str) -> list[StockSplit]:
             )
         )
     return splits
+
+
+def splits_from_alpha_vantage_csv(path: Path, ticker: str) -> list[StockSplit]:
+    """Return the splits an Alpha Vantage daily-adjusted CSV marks, oldest first.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV (header ``timestamp,open,high,low,close,adjusted_close,volume,
+        dividend_amount,split_coefficient``, newest first); a file without a
+        ``split_coefficient`` column has none.
+    ticker : str
+        The underlying it belongs to.
+
+    Returns
+    -------
+    list[StockSplit]
+        One record per row whose coefficient is not 1, at that row's session.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+    ValueError
+        If a row with a coefficient other than 1 has an unreadable date or coefficient; the
+        message names the file and line.
+
+    """
+    splits = []
+    with open_csv(path) as (header, rows):
+        names = [name.strip().lower() for name in header]
+        if "split_coefficient" not in names or "timestamp" not in names:
+            return []
+        date_at, ratio_at = names.index("timestamp"), names.index("split_coefficient")
+        for number, row in enumerate(rows, start=2):
+            text = row[ratio_at].strip() if len(row) > ratio_at else ""
+            if text in ("1", "1.0", ""):
+                continue
+            try:
+                ratio = Fraction(text).limit_denominator(_MAX_DENOMINATOR)
+                day = dt.date.fromisoformat(row[date_at].strip())
+                if ratio <= 0:
+                    raise ValueError
+            except (ValueError, ZeroDivisionError):
+                raise ValueError(
+                    f"{path}:{number}: split_coefficient or timestamp was not valid: {row!r}"
+                ) from None
+            if ratio != 1:
+                ts = session_open_ns(day)
+                splits.append(
+                    StockSplit(
+                        instrument_id=equity_id(ticker),
+                        new_shares=ratio.numerator,
+                        old_shares=ratio.denominator,
+                        ts_event=ts,
+                        ts_init=ts,
+                    )
+                )
+    return sorted(splits, key=lambda split: split.ts_event)
 
 
 def stored_splits(catalog: ParquetDataCatalog, ticker: str) -> list[StockSplit]:

@@ -1,11 +1,19 @@
-"""Splits read from LEAN factor files (real AAPL and SPY files; crafted rows where marked)."""
+"""Splits read from LEAN factor files and Alpha Vantage CSVs (real files; crafted where marked)."""
 
 from pathlib import Path
 
 import pytest
 
-from catalog.splits import lean_factor_file, split_line, splits_from_lean_factor_file
+from catalog.access import open_catalog
+from catalog.splits import (
+    lean_factor_file,
+    split_line,
+    splits_from_alpha_vantage_csv,
+    splits_from_lean_factor_file,
+    stored_splits,
+)
 from tests.conftest import shared_data_path
+from tradefly.cli import main
 
 LEAN_DAILY = "underlying_daily/lean/equity/usa/daily/{}.zip"
 
@@ -60,3 +68,41 @@ def test_a_malformed_factor_file_is_one_error_naming_file_and_line(
 
 def test_a_file_outside_a_lean_daily_folder_has_no_factor_file(tmp_path: Path) -> None:
     assert lean_factor_file(tmp_path / "aapl.zip") is None
+
+
+def test_alpha_vantage_split_coefficients_give_the_same_aapl_splits() -> None:
+    # The real daily-adjusted AAPL download (1999-11-01..2020-11-25): coefficients 2.0, 2.0,
+    # 7.00000700001 and 4.0 on the ex-dates.
+    path = shared_data_path("alpha_vantage/csv/daily_adjusted_AAPL.csv")
+    assert [split_line(s) for s in splits_from_alpha_vantage_csv(path, "AAPL")] == [
+        "AAPL 2000-06-21 2:1",
+        "AAPL 2005-02-28 2:1",
+        "AAPL 2014-06-09 7:1",
+        "AAPL 2020-08-31 4:1",
+    ]
+    spy = shared_data_path("alpha_vantage/csv/daily_adjusted_SPY.csv")
+    assert splits_from_alpha_vantage_csv(spy, "SPY") == []
+
+
+def test_ingesting_alpha_vantage_bars_stores_their_splits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = shared_data_path("alpha_vantage/csv/daily_adjusted_AAPL.csv")
+    catalog = tmp_path / "catalog"
+    argv = ["ingest", "bars", str(path), "--ticker", "AAPL", "--catalog", str(catalog)]
+    assert main([*argv, "--no-progress"]) == 0
+    assert "splits: AAPL 2020-08-31 4:1" in capsys.readouterr().out.splitlines()
+    stored = stored_splits(open_catalog(catalog), "AAPL")
+    assert [(s.new_shares, s.old_shares) for s in stored] == [(2, 1), (2, 1), (7, 1), (4, 1)]
+
+
+def test_a_bad_split_coefficient_is_one_error_naming_the_line(tmp_path: Path) -> None:
+    # Crafted Alpha Vantage rows.
+    path = tmp_path / "daily_adjusted_XYZ.csv"
+    path.write_text(
+        "timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient\n"
+        "2021-06-08,40,41,39,40.5,40.5,100,0.0000,1.0\n"
+        "2021-06-07,40,41,39,40.5,40.5,100,0.0000,x1.5\n"
+    )
+    with pytest.raises(ValueError, match=r"daily_adjusted_XYZ.csv:3: split_coefficient"):
+        splits_from_alpha_vantage_csv(path, "XYZ")
