@@ -312,7 +312,7 @@ def _ingest_options(
             )
         )
     records, summaries = audit_vendor_greeks(loaded.instruments, loaded.data, *audit)
-    splits = _vendor_splits(bar_files, ticker)
+    splits = _vendor_splits(bar_files, bar_ticker)
     report = _write(
         catalog_dir, [*files, *bar_files], loaded, show_progress, counts, records, splits
     )
