@@ -4,7 +4,8 @@ A bull put spread (470/460, 2 lots) opened as one multileg order is rolled out t
 expiration at the same strikes (``roll_to: out``) when half its credit can be kept: ONE
 multileg order buys back the 470 put, sells the 460 put, sells the later 470 put and buys the
 later 460 put. After a restart with that order filled while the node was down, nothing is sent
-again and the roll chain is whole.
+again and the roll chain is whole. An iron condor's roll (eight legs) goes out as two
+multileg orders, the close and the open.
 """
 
 import datetime as dt
@@ -194,3 +195,91 @@ async def test_a_roll_filled_while_the_node_was_down_is_not_sent_again(
         old, new = store.structures(strategy_id, open_only=False)
     assert (old.status, new.status) == ("closed", "open")
     assert new.rolled_from == old.structure_id
+
+
+SHORT_CALL = format_occ("SPY", EXPIRY, OptionKind.CALL, 480)
+LONG_CALL = format_occ("SPY", EXPIRY, OptionKind.CALL, 490)
+NEW_SHORT_CALL = format_occ("SPY", LATER, OptionKind.CALL, 480)
+NEW_LONG_CALL = format_occ("SPY", LATER, OptionKind.CALL, 490)
+CONDOR_HIGH = {
+    SHORT_PUT: (3.10, 3.14),
+    LONG_PUT: (1.88, 1.92),
+    SHORT_CALL: (2.50, 2.54),
+    LONG_CALL: (1.20, 1.24),
+    NEW_SHORT: (3.50, 3.54),
+    NEW_LONG: (1.96, 2.00),
+    NEW_SHORT_CALL: (2.90, 2.94),
+    NEW_LONG_CALL: (1.50, 1.54),
+}
+CONDOR_LOW = {
+    SHORT_PUT: (1.00, 1.04),
+    LONG_PUT: (0.60, 0.64),
+    SHORT_CALL: (0.80, 0.84),
+    LONG_CALL: (0.40, 0.44),
+}
+
+
+async def test_a_condor_roll_goes_out_as_two_multileg_orders(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    # Eight legs are more than one Tradier multileg order holds: the close and the open go out
+    # together as two orders of four legs.
+    path = roll_config(server, tmp_path)
+    config = yaml.safe_load(path.read_text())
+    calls = [SHORT_CALL, LONG_CALL, NEW_SHORT_CALL, NEW_LONG_CALL]
+    config["instruments"]["load_ids"] += [f"{symbol}.US" for symbol in calls]
+    config["strategies"][0]["config"].update(
+        structure="iron_condor",
+        structure_params={"short_delta": 0.40, "width": 10},
+        expiration_choice="window",
+        quantity=1,
+    )
+    path.write_text(yaml.safe_dump(config))
+    for symbol, (bid, ask) in CONDOR_HIGH.items():
+        server.set_quote(symbol, bid, ask)
+    running = await start_node(path)
+    try:
+        (strategy,) = running.node.trader.strategies()
+        call_id = InstrumentId.from_str(f"{NEW_LONG_CALL}.US")
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10, call_id: 1.50}))
+        session_close(running, 472.60)
+        await wait_for(lambda: server.orders)
+        (entry_id,) = server.orders
+        entry_prices = {SHORT_PUT: 3.10, LONG_PUT: 1.92, SHORT_CALL: 2.50, LONG_CALL: 1.24}
+        await server.fill(entry_id, 1, leg_prices=entry_prices)
+        await wait_for(
+            lambda: strategy._trades and strategy._trades[0].credit == pytest.approx(2.44)
+        )
+
+        # Debit to close 1.04 - 0.60 + 0.84 - 0.40 = 0.88 <= half of 2.44: roll out.
+        for symbol, (bid, ask) in CONDOR_LOW.items():
+            server.set_quote(symbol, bid, ask)
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 1.00}))
+        session_close(running, 472.60)
+        await wait_for(lambda: len(server.placements()) == 3)
+        close, reopen = server.placements()[1:]
+        assert _legs(close) == {
+            SHORT_PUT: ("buy_to_close", "1"),
+            LONG_PUT: ("sell_to_close", "1"),
+            SHORT_CALL: ("buy_to_close", "1"),
+            LONG_CALL: ("sell_to_close", "1"),
+        }
+        assert _legs(reopen) == {
+            NEW_SHORT: ("sell_to_open", "1"),
+            NEW_LONG: ("buy_to_open", "1"),
+            NEW_SHORT_CALL: ("sell_to_open", "1"),
+            NEW_LONG_CALL: ("buy_to_open", "1"),
+        }
+        for order_id in sorted(server.orders)[1:]:
+            await server.fill(order_id, 1)
+        await wait_for(lambda: len(strategy._trades) == 1 and strategy._trades[0].opened)
+        await wait_for(lambda: len(strategy._trades[0].open_legs) == 4)
+        (successor,) = strategy._trades
+        assert successor.rolled_from is not None
+    finally:
+        await running.stop()
+    assert _intents(tmp_path) == [
+        ("entry", "filled"),
+        ("exit", "filled"),
+        ("entry", "filled"),
+    ]
