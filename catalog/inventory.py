@@ -9,7 +9,8 @@ underlying (an option's ``underlying``; an equity or index is its own) and by ki
   types, each split into ``options`` and ``underlying`` rows;
 - its span (first and last New York session with a row), and the NYSE sessions
   (``exchange_calendars`` XNYS) inside the span without any row of that kind;
-- the vendor-greeks audit summary (:mod:`catalog.greeks_audit`) of the rows stored.
+- the vendor-greeks audit summary (:mod:`catalog.greeks_audit`) of the rows stored;
+- the splits stored per underlying (:mod:`catalog.splits`), ex-date and ratio.
 
 """
 
@@ -27,6 +28,7 @@ from nautilus_trader.persistence.funcs import class_to_filename
 
 from catalog.access import open_catalog
 from catalog.greeks_audit import VendorGreeksAudit, audit_summary_lines
+from catalog.splits import StockSplit, split_line, stored_splits
 from options.market_calendar import NEW_YORK, sessions_between
 
 READ_THREADS = 2
@@ -121,6 +123,8 @@ class CatalogInventory:
         By underlying, data type and scope.
     audit_lines : list[str]
         The vendor-greeks audit summary, one line each (empty without audit records).
+    splits : dict[str, list[str]]
+        By ticker, its splits as ``2020-08-31 4:1``, oldest first.
 
     """
 
@@ -129,6 +133,7 @@ class CatalogInventory:
     underlyings: dict[str, UnderlyingSummary]
     spans: list[DataSpan]
     audit_lines: list[str] = field(default_factory=list)
+    splits: dict[str, list[str]] = field(default_factory=dict)
 
     def render(self) -> str:
         """Return the inventory as plain text."""
@@ -143,6 +148,8 @@ class CatalogInventory:
                     f"  options: {u.calls + u.puts:,} (calls {u.calls:,}, puts {u.puts:,}), "
                     f"{len(expiries):,} expirations {expiries[0]}..{expiries[-1]}"
                 )
+            if self.splits.get(ticker):
+                lines.append(f"  splits: {', '.join(self.splits[ticker])}")
             for span in (s for s in self.spans if s.underlying == ticker):
                 missing = span.missing_sessions()
                 shown = ", ".join(str(day) for day in missing[:MISSING_SHOWN])
@@ -234,7 +241,7 @@ def describe_catalog(path: Path) -> CatalogInventory:
     data_root = path / "data"
     type_dirs = sorted(p for p in data_root.iterdir() if p.is_dir()) if data_root.is_dir() else []
     for type_dir in type_dirs:
-        if type_dir.name in _INSTRUMENT_DIRS or type_dir.name == _AUDIT_DIR:
+        if type_dir.name in _INSTRUMENT_DIRS or type_dir.name in (_AUDIT_DIR, _SPLIT_DIR):
             continue
         for id_dir in sorted(p for p in type_dir.iterdir() if p.is_dir()):
             owner = _underlying_of(id_dir.name, instruments) or (id_dir.name.split(".")[0], "other")
@@ -254,10 +261,17 @@ def describe_catalog(path: Path) -> CatalogInventory:
         (s for s in spans.values() if s.rows),
         key=lambda s: (s.underlying, s.scope != "underlying", s.data_type),
     )
-    return CatalogInventory(path, dict(counts), underlyings, ordered, audit_summary_lines(catalog))
+    splits: dict[str, list[str]] = {}
+    for ticker in underlyings:
+        for split in stored_splits(catalog, ticker):
+            splits.setdefault(ticker, []).append(split_line(split).split(" ", 1)[1])
+    return CatalogInventory(
+        path, dict(counts), underlyings, ordered, audit_summary_lines(catalog), splits
+    )
 
 
 _AUDIT_DIR = str(class_to_filename(VendorGreeksAudit))
+_SPLIT_DIR = str(class_to_filename(StockSplit))
 _INSTRUMENT_DIRS = frozenset(
     {"option_contract", "equity", "index_instrument", "futures_contract", "currency_pair"}
 )

@@ -94,6 +94,11 @@ def test_ingesting_alpha_vantage_bars_stores_their_splits(
     assert "splits: AAPL 2020-08-31 4:1" in capsys.readouterr().out.splitlines()
     stored = stored_splits(open_catalog(catalog), "AAPL")
     assert [(s.new_shares, s.old_shares) for s in stored] == [(2, 1), (2, 1), (7, 1), (4, 1)]
+    # `tradefly catalog` lists them under the underlying (not as a data span).
+    assert main(["catalog", str(catalog)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "  splits: 2000-06-21 2:1, 2005-02-28 2:1, 2014-06-09 7:1, 2020-08-31 4:1" in out
+    assert not [line for line in out if "stock_split" in line]
 
 
 def test_a_bad_split_coefficient_is_one_error_naming_the_line(tmp_path: Path) -> None:
