@@ -42,8 +42,12 @@ matched to the open trade holding that contract. Reconciliation runs before the 
 so at start the journal applies the fills in the cache to its open trades, each fill once (by
 its trade id). Trades sharing a contract the broker nets
 into one position keep their own fills and P&L: a trade whose own orders closed its part
-leaves the position with the P&L of its fills, and the trade still holding the position when
-it closes gets the rest of its realized P&L.
+leaves the position with the P&L of its fills; when the position closes with several trades
+in it, each but the last gets its own fills closed at the position's last price and the last
+the rest of its realized P&L. A fill without a structure tag (reconciled, or the venue's
+settlement) is shared among the trades holding the contract, oldest first. Shares that
+several assignments deliver into one netted position belong, with their P&L, to the last of
+those trades.
 
 With ``notify`` set, the journal also notifies the owner of every rejected or denied order and
 sends a daily summary after each session close of ``underlying``.
@@ -143,6 +147,7 @@ class TradeJournal(Actor):
         self._position_trades: dict[str, list[str]] = {}  # open trades holding it, oldest first
         self._awaiting_shares: list[tuple[int, str]] = []
         self._unclaimed_shares: list[tuple[int, str]] = []
+        self._netted_shares: dict[int, str] = {}  # delivery instant -> netted shares position
         self._sma = SimpleMovingAverage(TREND_SESSIONS)
         self._close: float | None = None
         self._day_start_equity: float | None = None
@@ -320,24 +325,29 @@ class TradeJournal(Actor):
         if not isinstance(event, OrderFilled):
             return
         order = self._order(event.client_order_id)
-        record = self._trade_of_fill(event, order)
-        if record is None:
-            return
-        leg = next(
-            (lg for lg in record["legs"] if lg["instrument_id"] == event.instrument_id.value), None
-        )
-        if leg is None:
-            return  # a combo order's own fill: its legs report their fills
+        share = event.last_qty.as_double()
+        for record, leg, quantity in self._trades_of_fill(event, order):
+            self._apply_fill(record, leg, event, order, quantity / share)
+
+    def _apply_fill(
+        self,
+        record: dict[str, Any],
+        leg: dict[str, Any],
+        event: OrderFilled,
+        order: Order | None,
+        part: float,
+    ) -> None:
+        # `part` of the fill (its quantity, commission and slippage) belongs to `record`.
         fill_id = f"{event.instrument_id.value}:{event.trade_id.value}"
         if fill_id in record.setdefault("fill_ids", []):
             return  # seen before a restart
         record["fill_ids"].append(fill_id)
         price = event.last_px.as_double()
-        quantity = event.last_qty.as_double()
-        fee = float(event.commission.as_double())
+        quantity = event.last_qty.as_double() * part
+        fee = float(event.commission.as_double()) * part
         record["fees"] += fee
         leg["fees"] = leg.get("fees", 0.0) + fee
-        slippage = self._slippage(event)
+        slippage = self._slippage(event) * part
         if event.order_side.name == leg["side"]:
             leg["fill_price"] = _average(leg["fill_price"], leg["filled"], price, quantity)
             leg["filled"] += quantity
@@ -365,22 +375,46 @@ class TradeJournal(Actor):
                     return
         self._save(record, None)
 
-    def _trade_of_fill(self, event: OrderFilled, order: Order | None) -> dict[str, Any] | None:
+    def _trades_of_fill(
+        self, event: OrderFilled, order: Order | None
+    ) -> list[tuple[dict[str, Any], dict[str, Any], float]]:
+        # The trades a fill belongs to, each with its leg and the contracts that are its.
+        instrument_id = event.instrument_id.value
+        quantity = event.last_qty.as_double()
         structure_id = structure_of(order.tags if order is not None else None)
-        record = self._open.get(structure_id) if structure_id is not None else None
-        if record is not None and any(
-            lg["instrument_id"] == event.instrument_id.value for lg in record["legs"]
-        ):
-            return record
-        if structure_id is not None and record is None:
-            return None
-        # An order rebuilt by reconciliation after a restart has no tags, and a roll's combo
-        # order is tagged with the structure it opens while it also closes the old one's
-        # legs: the open trade holding the contract.
-        for record in self._open.values():
-            if any(lg["instrument_id"] == event.instrument_id.value for lg in record["legs"]):
-                return record
-        return None
+        if structure_id is not None:
+            record = self._open.get(structure_id)
+            if record is None:
+                return []
+            leg = _leg_of(record, instrument_id)
+            if leg is not None:
+                return [(record, leg, quantity)]
+        # No structure tag (an order rebuilt by reconciliation after a restart, or the venue's
+        # settlement at expiry), or a roll's combo order (tagged with the structure it opens
+        # while it also closes the old one's legs): the open trades holding the contract,
+        # oldest first, each up to what it has left to open or to close; the last takes any
+        # rest. A combo order's own fill is in no trade's legs: its legs report their fills.
+        holders = [
+            (record, leg)
+            for record in sorted(self._open.values(), key=lambda r: r["entry_ns"])
+            if (leg := _leg_of(record, instrument_id)) is not None
+        ]
+        out: list[tuple[dict[str, Any], dict[str, Any], float]] = []
+        left = quantity
+        for record, leg in holders:
+            opening = event.order_side.name == leg["side"]
+            room = leg["quantity"] - leg["filled"] if opening else leg["filled"] - leg["exited"]
+            take = min(left, room)
+            if take > 0:
+                out.append((record, leg, take))
+                left -= take
+        if left > 1e-9 and holders:
+            if out:
+                record, leg, take = out[-1]
+                out[-1] = (record, leg, take + left)
+            else:
+                out.append((*holders[0], left))
+        return out
 
     def _order(self, client_order_id: ClientOrderId) -> Order | None:
         order: Order | None = self.cache.order(client_order_id)
@@ -416,13 +450,18 @@ class TradeJournal(Actor):
         if isinstance(instrument, OptionContract):
             return
         # Shares delivered at expiry belong to the trade whose leg was assigned or exercised
-        # in the same instant (the venue's events may come in either order).
-        for index, (ts, structure_id) in enumerate(self._awaiting_shares):
-            if ts == event.ts_event:
-                del self._awaiting_shares[index]
-                self._claim_shares(structure_id, event.position_id.value)
-                return
-        self._unclaimed_shares.append((event.ts_event, event.position_id.value))
+        # in the same instant (the venue's events may come in either order). A netted shares
+        # position takes every delivery of that instant: it belongs to all those trades.
+        position_id = event.position_id.value
+        netted = _is_netted(position_id, event.instrument_id.value)
+        waiting = [entry for entry in self._awaiting_shares if entry[0] == event.ts_event]
+        for entry in waiting[: None if netted else 1]:
+            self._awaiting_shares.remove(entry)
+            self._claim_shares(entry[1], position_id)
+        if netted:
+            self._netted_shares[event.ts_event] = position_id
+        elif not waiting:
+            self._unclaimed_shares.append((event.ts_event, position_id))
 
     def _claim_shares(self, structure_id: str, position_id: str) -> None:
         record = self._open.get(structure_id)
@@ -484,8 +523,8 @@ class TradeJournal(Actor):
             if len(self._position_trades.get(position_id, ())) < 2:
                 continue
             position = self.cache.position(PositionId(position_id))
-            if position is None:
-                continue
+            if position is None or position.is_closed:
+                continue  # closed by this fill: its PositionClosed shares it out
             self._book_own_pnl(record, position_id, position.instrument_id.value, None)
             record["positions_open"].remove(position_id)
         if not record["positions_open"] and record["positions_seen"] >= len(record["legs"]):
@@ -526,6 +565,9 @@ class TradeJournal(Actor):
                 del self._unclaimed_shares[index]
                 self._claim_shares(structure_id, position_id)
                 return
+        if ts_ns in self._netted_shares:
+            self._claim_shares(structure_id, self._netted_shares[ts_ns])
+            return
         record = self._open[structure_id]
         underlying = equity_id(record["underlying"])
         for position in self.cache.positions(instrument_id=underlying):
@@ -615,6 +657,18 @@ class TradeJournal(Actor):
             f"{len(today)} trade(s) closed today for {closed_pnl:+,.2f}; "
             f"{len(self._open)} open",
         )
+
+
+def _is_netted(position_id: str, instrument_id: str) -> bool:
+    # Nautilus names a netted position ``{instrument_id}-{strategy_id}`` (hedged: ``P-...``).
+    return position_id.startswith(f"{instrument_id}-")
+
+
+def _leg_of(record: dict[str, Any], instrument_id: str) -> dict[str, Any] | None:
+    leg = next((lg for lg in record["legs"] if lg["instrument_id"] == instrument_id), None)
+    if leg is not None:
+        leg.setdefault("exited", 0)  # a record written before exits were counted per leg
+    return leg
 
 
 def _average(old: float | None, old_qty: float, price: float, quantity: float) -> float:

@@ -465,3 +465,55 @@ def _iv_ranks_from_the_raw_file(
 def _valid_row(row: dict[str, str]) -> bool:
     bid, ask = Decimal(row["bid"]), Decimal(row["ask"])
     return 0 <= bid <= ask and row["expiration"] >= row["quotedate"]
+
+
+def test_trades_netted_into_one_position_each_keep_their_own_pnl(
+    spy2021_catalog: Path, reference_config: RunConfig
+) -> None:
+    """Daily short puts 2021-08-09 to 08-20 under a netting OMS (as at Tradier): one position
+    per contract, several trades in each.
+
+    Hand computation from the raw files: each trade sold 1 put at that day's bid and paid
+    0.65; every put expires on 2021-09-17 (SPY closes 441.40): the 440 and 441 puts expire
+    worthless, so each of those trades makes bid x 100 - 0.65. The 443 put and the three 445
+    puts are assigned into one netted SPY position of 400 shares, sold at the 09-20 close:
+    100 x (close - 443) + 300 x (close - 445). The puts' own P&L stays with each trade (its
+    premium, as for an expiry); the shares' P&L goes to the last trade to be assigned into
+    that position (the 08-17 put), and the journal adds up to the run's realized P&L.
+    """
+    config = msgspec.structs.replace(
+        reference_config.with_strategy_fields(
+            entry_schedule="daily",
+            entry_start="2021-08-09",
+            entry_end="2021-08-20",
+            max_open_trades=20,
+            oms_type="NETTING",
+        ),
+        data=msgspec.structs.replace(reference_config.data, start=dt.date(2021, 8, 2)),
+    )
+    result = run_backtest(config, spy2021_catalog, run_id="netted")
+    trades = [r for r in result.journal if r["kind"] == "trade"]
+    raw = _raw_rows()
+    with shared_data_path(SPY_BARS).open() as f:
+        closes = {r["date"][:10]: Decimal(r["close"]) for r in csv.DictReader(f)}
+    expiry_close = closes["2021-09-17"]
+    symbols = [r["legs"][0]["instrument_id"].removesuffix(".US") for r in trades]
+    assert len(trades) == 10 and len(set(symbols)) == 4  # 10 trades in 4 netted positions
+    assigned = [s for s in symbols if Decimal(s[-8:]) / 1000 > expiry_close]
+    assert sorted(set(assigned)) == ["SPY210917P00443000", "SPY210917P00445000"]
+    shares_pnl = sum((closes["2021-09-20"] - Decimal(s[-8:]) / 1000) * 100 for s in assigned)
+    assert shares_pnl == Decimal("-4184.00")
+    last_assigned = max(
+        (r for r in trades if r["legs"][0]["instrument_id"][:-3] in assigned),
+        key=lambda r: r["entry_time"],
+    )
+    for record, symbol in zip(trades, symbols, strict=True):
+        bid = Decimal(raw[(record["entry_time"][:10], symbol)]["bid"])
+        assert _cents(record["fill_price"]) == bid
+        expected = bid * 100 - COMMISSION
+        if record is last_assigned:
+            expected += shares_pnl
+        assert _cents(record["pnl"]) == expected, record["entry_time"]
+        assert record["exit_reason"] == ("assigned" if symbol in assigned else "expired")
+        assert record["exit_time"] is not None
+    assert sum(_cents(r["pnl"]) for r in trades) == _cents(result.realized_pnl)
