@@ -10,8 +10,10 @@ Art. VI §11A; the Options Disclosure Document's chapter on adjustments).
 
 :class:`DeliverableSettlement` is a Nautilus simulation module that settles those contracts
 itself, on the underlying's bar of the expiration session (its close is the spot), before
-the matching engine would: the venue sees the bar's ``pre_process`` before it processes
-expirations. For each open position it
+the matching engine would: the venue hands each data point to ``pre_process`` before it
+processes expirations. In a minute replay, where option quotes of a minute come before its
+bar, the first quote at or after expiry settles the option at the underlying's last price
+(this path has no test yet; the daily one has). For each open position it
 
 - closes the option at 0 (``EXPIRATION_US_OTM`` out of the money,
   ``EXPIRATION_US_PHYSICAL_CLOSE`` in it), as Nautilus does, without commission;
@@ -45,6 +47,7 @@ from nautilus_trader.model.enums import (
     OrderSide,
     OrderType,
     PositionSide,
+    PriceType,
 )
 from nautilus_trader.model.events import OrderAccepted, OrderFilled
 from nautilus_trader.model.identifiers import (
@@ -106,22 +109,36 @@ class DeliverableSettlement(SimulationModule):  # type: ignore[misc]
 
     def __init__(self, options: Iterable[OptionContract]) -> None:
         super().__init__(SimulationModuleConfig())
+        self._options = {option.id: option for option in non_standard(options)}
         self._by_underlying: dict[InstrumentId, list[OptionContract]] = {}
-        for option in non_standard(options):
+        for option in self._options.values():
             self._by_underlying.setdefault(equity_id(option.underlying), []).append(option)
         self._settled: set[InstrumentId] = set()
 
     def pre_process(self, data: Data) -> None:
-        """Settle the expiring adjusted options of the underlying whose bar `data` is."""
-        if not isinstance(data, Bar):
+        """Settle the adjusted options that have expired by `data`'s time.
+
+        An underlying bar settles its options at its close; data of an adjusted option itself
+        (a minute replay sends option quotes before the bar of their minute) settles that
+        option at the underlying's last price in the cache, the price Nautilus would use.
+        """
+        if isinstance(data, Bar):
+            for option in self._by_underlying.get(data.bar_type.instrument_id, []):
+                self._expire(option, data.close.as_decimal(), data.ts_event)
             return
-        for option in self._by_underlying.get(data.bar_type.instrument_id, []):
-            if option.id in self._settled or data.ts_event < option.expiration_ns:
-                continue
-            self._settled.add(option.id)
-            spot = data.close.as_decimal()
-            for position in self.exchange.cache.positions_open(instrument_id=option.id):
-                self._settle(option, position, spot, data.ts_event)
+        option = self._options.get(getattr(data, "instrument_id", None))
+        if option is None or data.ts_event < option.expiration_ns:
+            return
+        last = self.exchange.cache.price(equity_id(option.underlying), PriceType.LAST)
+        if last is not None:
+            self._expire(option, last.as_decimal(), data.ts_event)
+
+    def _expire(self, option: OptionContract, spot: Decimal, ts: int) -> None:
+        if option.id in self._settled or ts < option.expiration_ns:
+            return
+        self._settled.add(option.id)
+        for position in self.exchange.cache.positions_open(instrument_id=option.id):
+            self._settle(option, position, spot, ts)
 
     def process(self, ts_now: int) -> None:
         """Do nothing: settlement happens in :meth:`pre_process`."""
