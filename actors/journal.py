@@ -554,7 +554,9 @@ class TradeJournal(Actor):
         if record["id"] in holders:
             holders.remove(record["id"])
         for trade_id in holders:
-            other = self._open[trade_id]
+            other = self._open.get(trade_id)
+            if other is None:
+                continue
             booked = other.setdefault("booked_by_others", {})
             booked[position_id] = booked.get(position_id, 0.0) + pnl
             self._save(other, None)
