@@ -3,6 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
+import msgspec
 import pytest
 from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.identifiers import InstrumentId
@@ -226,3 +227,29 @@ def test_a_wheel_config_nets_its_positions_and_claims_puts_and_calls() -> None:
     validate_config(config)
     assert config.option_kind is None  # puts and calls
     assert StructureEngine(config).config.oms_type == "NETTING"
+
+
+def test_the_sandbox_portfolio_config_runs_a_wheel_and_an_iron_condor(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import yaml
+
+    from tests.conftest import PROJECT_ROOT
+    from tradefly.cli import main
+
+    path = PROJECT_ROOT / "configs" / "live" / "tradier_sandbox_portfolio.yaml"
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: OK: live config (paper)\n"
+    wheel, condor = (
+        msgspec.convert(s["config"], StructureEngineConfig)
+        for s in yaml.safe_load(path.read_text())["strategies"]
+    )
+    assert (wheel.underlying, wheel.structure, wheel.assigned_shares) == (
+        "IWM",
+        "cash_secured_put",
+        "hold",
+    )
+    assert wheel.wheel == WheelConfig(
+        call_params={"delta": 0.30}, call_dte_min=30, call_dte_max=45, calls_below_cost_basis=False
+    )
+    assert (condor.underlying, condor.structure, condor.wheel) == ("SPY", "iron_condor", None)
