@@ -21,6 +21,7 @@ from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.data import Bar
 from nautilus_trader.model.enums import OrderSide, PositionSide
 from nautilus_trader.model.events import OrderFilled, PositionClosed
+from nautilus_trader.model.identifiers import ClientOrderId
 from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.orders import Order
 from nautilus_trader.model.position import Position
@@ -29,6 +30,7 @@ from options.deliverables import deliverable_of
 from options.instruments import VENUE, daily_bar_type, equity_id
 from strategies.toolkit.equity import mark_price, marked_equity
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason
+from strategies.toolkit.journal_entry import structure_of
 from tradefly.backtest.results import ClosePoint, EquityPoint, TradeRecord, iso_utc
 
 RECORD_DELAY_NS = 2_000_000  # after the strategies' decisions at close + 1 ms
@@ -141,6 +143,7 @@ class TradeRecorder(Actor):
                 exit_price=float(event.avg_px_close),
                 pnl=float(event.realized_pnl.as_double()),
                 fees=float(fees),
+                structure_id=self._structure_of(event.opening_order_id),
             )
         )
 
@@ -163,9 +166,19 @@ class TradeRecorder(Actor):
                     exit_price=None,
                     pnl=float(position.realized_pnl.as_double()) if position.realized_pnl else 0.0,
                     fees=float(sum(m.as_double() for m in position.commissions())),
+                    structure_id=self._structure_of(position.opening_order_id),
                 )
             )
         return rows
+
+    def _structure_of(self, opening_order_id: ClientOrderId | None) -> str | None:
+        # A combo's leg fills are orders "{parent}-LEG-{symbol}" that only the parent's tags name.
+        if opening_order_id is None:
+            return None
+        order = self.cache.order(opening_order_id)
+        if order is None and "-LEG-" in opening_order_id.value:
+            order = self.cache.order(ClientOrderId(opening_order_id.value.split("-LEG-")[0]))
+        return structure_of(order.tags) if order is not None else None
 
 
 def _is_strategy_order(order: Order | None) -> bool:

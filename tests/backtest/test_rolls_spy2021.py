@@ -171,3 +171,20 @@ def test_credit_only_roll_is_skipped_when_the_roll_is_a_debit(
         }
     assert _cents(result.ending_balance) == START + expected
     assert all(t.exit_reason != "open" for t in result.trades)
+
+
+def test_the_year_of_the_roll_config_reports_each_structure_as_its_own_trade(
+    spy2021_catalog: Path,  # noqa: F811
+) -> None:
+    # The whole config: 42 weekly entries, as in the reference run, of which 16 are rolled
+    # once. The report's trades are the journal's: a roll's new put opened in the instant of a
+    # new weekly entry is a trade of its own, and every chain's P&L adds up to the run's.
+    result = run_backtest(load_run_config(ROLL_CONFIG), spy2021_catalog, run_id="rolls-year")
+    records = [r for r in result.journal if r["kind"] == "trade"]
+    rolled = [r for r in records if r["rolled_from"] is not None]
+    assert (len(records), len(rolled)) == (42 + 16, 16)
+    assert result.n_trades == len(records)
+    chains = roll_chains(result.journal)
+    assert len(chains) == 42 and sum(len(c.structure_ids) == 2 for c in chains) == 16
+    assert all(c.closed for c in chains)
+    assert _cents(sum(c.pnl for c in chains)) == _cents(result.realized_pnl)

@@ -118,3 +118,16 @@ def test_legs_of_two_underlyings_opened_together_are_two_trades() -> None:
         ("short put", ["QQQ240119P00400000"]),
         ("short put", ["SPY240119P00470000"]),
     ]
+
+
+def test_a_roll_opened_in_the_instant_of_a_new_entry_is_a_trade_of_its_own() -> None:
+    # Two short puts sold in one instant: a roll's new structure and a new weekly entry,
+    # each tagged with its own structure: two trades; untagged legs of one instant: one.
+    rolled = _leg("SPY240216P00470000", "SELL", 1, 2.0, 199.35, structure_id="b")
+    entry = _leg("SPY240209P00465000", "SELL", 1, 1.5, 149.35, structure_id="c")
+    assert [t.structure for t in group_trades([rolled, entry])] == ["short put", "short put"]
+    untagged = [
+        _leg("SPY240216P00470000", "SELL", 1, 2.0, 199.35),
+        _leg("SPY240209P00465000", "SELL", 1, 1.5, 149.35),
+    ]
+    assert [len(t.legs) for t in group_trades(untagged)] == [2]

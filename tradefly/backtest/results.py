@@ -56,6 +56,9 @@ class TradeRecord:
         Realized P&L in USD after fees.
     fees : float
         Commissions in USD.
+    structure_id : str | None
+        The structure its opening order was tagged with (``structure:<id>``), ``None`` for a
+        position no tagged order opened (shares delivered at expiry).
 
     """
 
@@ -69,6 +72,7 @@ class TradeRecord:
     exit_price: float | None
     pnl: float
     fees: float
+    structure_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

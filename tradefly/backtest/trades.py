@@ -114,12 +114,14 @@ class Trade:
 def group_trades(legs: Sequence[TradeRecord]) -> list[Trade]:
     """Group position records into owner trades.
 
-    Option legs on the same underlying with the same ``entry_time`` form one trade (a run of
-    several underlyings opens one trade per underlying at an instant). A share position opened
-    at the exit time of an assigned or exercised option leg on those shares (the root, less
-    the digits of an adjusted root: ``AAPL1`` delivers ``AAPL`` shares) joins that leg's trade;
-    when several trades delivered shares at that instant, share positions go to them in entry
-    order, each taking positions until its delivered quantity (contracts × 100) is covered.
+    Option legs on the same underlying with the same ``entry_time`` and structure tag form one
+    trade (a run of several underlyings opens one trade per underlying at an instant; a roll's
+    new structure opened in the instant of a new entry is a trade of its own). A share position
+    opened at the exit time of an assigned or exercised option leg on those shares (the root,
+    less the digits of an adjusted root: ``AAPL1`` delivers ``AAPL`` shares) joins that leg's
+    trade; when several trades delivered shares at that instant, share positions go to them in
+    entry order, each taking positions until its delivered quantity (contracts × 100) is
+    covered.
     Share positions nothing delivered (and legs that are neither) form one-leg trades.
 
     Parameters
@@ -133,12 +135,13 @@ def group_trades(legs: Sequence[TradeRecord]) -> list[Trade]:
         Trades in entry order, numbered from 1.
 
     """
-    opened: dict[tuple[str, str], list[TradeRecord]] = {}
+    opened: dict[tuple[str, str, str | None], list[TradeRecord]] = {}
     shares: list[TradeRecord] = []
     for leg in sorted(legs, key=lambda t: (t.entry_time, t.symbol)):
         occ = _occ(leg.symbol)
         if occ is not None:
-            opened.setdefault((leg.entry_time, _deliverable(occ)), []).append(leg)
+            key = (leg.entry_time, _deliverable(occ), leg.structure_id)
+            opened.setdefault(key, []).append(leg)
         else:
             shares.append(leg)
     groups = list(opened.values())
