@@ -1933,7 +1933,7 @@ class StructureEngine(Strategy):
             if trade is None or trade not in self._trades:
                 return
             order = self.cache.order(client_order_id)
-            entry = intent is not None and intent.kind == "entry"
+            entry = intent is not None and intent.kind in ("entry", "roll")
             if entry and trade.opened and order is not None and order.filled_qty.as_double() > 0:
                 self._shrink_to_filled(order, trade)
             if not trade.opened:

@@ -57,6 +57,9 @@ NEW_SHORT_ID = InstrumentId.from_str(f"{NEW_SHORT}.US")
 NEW_LONG_ID = InstrumentId.from_str(f"{NEW_LONG}.US")
 
 
+ROLL_FILL = {SHORT_PUT: 1.04, LONG_PUT: 0.60, NEW_SHORT: 3.50, NEW_LONG: 2.00}
+
+
 def roll_config(server: FakeTradier, folder: Path) -> Path:
     """The combo spread config rolling out at half the credit kept, once per chain."""
     path = combo_config(server, folder)
@@ -283,3 +286,33 @@ async def test_a_condor_roll_goes_out_as_two_multileg_orders(
         ("exit", "filled"),
         ("entry", "filled"),
     ]
+
+
+async def test_a_roll_canceled_after_part_filled_leaves_both_structures_at_what_filled(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    # One of the two spreads of the roll fills, then the broker cancels the rest: the old
+    # spread keeps 1 lot (checked again at the next decision), the new one holds 1 lot.
+    running = await start_node(roll_config(server, tmp_path))
+    try:
+        await _open_spread_and_send_roll(server, running)
+        roll_id = max(server.orders)
+        await server.fill(roll_id, 1, leg_prices=ROLL_FILL)
+        await server.set_status(roll_id, "canceled")
+        await wait_for(lambda: _intents(tmp_path)[-1] == ("roll", "canceled"))
+        for instrument_id, held in (
+            (SHORT_ID, -1),
+            (LONG_ID, 1),
+            (NEW_SHORT_ID, -1),
+            (NEW_LONG_ID, 1),
+        ):
+            await wait_for(lambda i=instrument_id, h=held: net_position(running, i) == h)
+        (strategy,) = running.node.trader.strategies()
+        old, new = strategy._trades
+        await wait_for(lambda: not old.closing)
+        assert [(leg.quantity, leg.closed_quantity) for leg in old.legs] == [(2, 1), (2, 1)]
+        assert old.open_legs == {SHORT_ID, LONG_ID}
+        assert new.opened and new.rolled_from == old.structure_id
+        assert [leg.quantity for leg in new.legs] == [1, 1]
+    finally:
+        await running.stop()
