@@ -11,12 +11,13 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from journal.chains import roll_chains
 from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS, spy2021_catalog  # noqa: F401
 from tests.conftest import PROJECT_ROOT, shared_data_path
-from tradefly.backtest.config import RunConfig, load_run_config
+from tradefly.backtest.config import ActorEntry, RunConfig, load_run_config
 from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import run_backtest
 
@@ -188,3 +189,23 @@ def test_the_year_of_the_roll_config_reports_each_structure_as_its_own_trade(
     assert len(chains) == 42 and sum(len(c.structure_ids) == 2 for c in chains) == 16
     assert all(c.closed for c in chains)
     assert _cents(sum(c.pnl for c in chains)) == _cents(result.realized_pnl)
+
+
+def test_a_roll_the_risk_guard_blocks_is_not_made(spy2021_catalog: Path) -> None:  # noqa: F811
+    # The time-triggered roll of 2021-04-30 under a guard allowing one open trade: the roll's
+    # new put is asked of the risk layer as an entry while the old put is still open, so it
+    # is blocked; the old put is held to 2021-05-21 and expires worthless (SPY 414.94 > 410).
+    guard = {
+        "actor_path": "actors.risk_guard:RiskGuard",
+        "config_path": "actors.risk_guard:RiskGuardConfig",
+        "config": {"underlying": "SPY", "entry": {"sizing": {"max_concurrent_trades": 1}}},
+    }
+    config = load_run_config(ROLL_CONFIG).with_strategy_fields(
+        entry_start="2021-04-12", entry_end="2021-04-12"
+    )
+    config = msgspec.structs.replace(config, actors=[msgspec.convert(guard, ActorEntry)])
+    result = run_backtest(config, spy2021_catalog, run_id="rolls-risk")
+    assert _close("2021-05-21") == Decimal("414.94")
+    expected = _raw("SPY210521P00410000", "2021-04-12")["bid"] * 100 - FEE  # 679.00 - 0.65
+    assert _legs(result) == {"SPY210521P00410000": ("expired", expected)}
+    assert _cents(result.ending_balance) == START + expected
