@@ -27,22 +27,33 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from nautilus_trader.backtest.engine import BacktestEngine
 from nautilus_trader.model.currencies import USD
+from nautilus_trader.model.data import Bar, QuoteTick
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import OptionContract
+from nautilus_trader.model.objects import Price, Quantity
 
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from catalog.access import open_catalog
 from options.deliverables import Deliverable, deliverable_of
-from options.instruments import VENUE, daily_bar_type, equity_id
+from options.instruments import (
+    VENUE,
+    daily_bar_type,
+    equity_id,
+    make_equity,
+    make_option_contract,
+    minute_bar_type,
+)
 from options.market_calendar import session_close_ns
+from options.occ import parse_occ
 from tests.backtest.scheduled_orders import ScheduledOrders, ScheduledOrdersConfig
 from tests.conftest import PROJECT_ROOT
 from tests.integration.catalog.test_ingest_cli import _counts
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
-from tradefly.backtest.runner import load_run_data, new_engine
+from tradefly.backtest.runner import RunData, load_run_data, new_engine, replay_order
 from tradefly.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -199,3 +210,70 @@ def test_the_backtest_command_warns_about_sessions_without_option_data(
         "option data; longest gaps: 2021-07-02..2021-07-15 (9 sessions), "
         "2021-07-19..2021-07-20 (2 sessions)"
     ) in run.stderr.splitlines()
+
+
+def _minute_ns(time: str) -> int:
+    return int(pd.Timestamp(f"2021-07-16 {time}", tz="America/New_York").value)
+
+
+def test_a_minute_replay_settles_them_on_the_first_quote_at_expiry() -> None:
+    # Crafted minute data of the expiration day, built in memory: XYZ minute bars (stamped at
+    # the end of their minute) closing 40.10 at 10:00, 39.05 at 15:59 and 39.00 at 16:00; the
+    # XYZ1 60 and 55 puts quoted 1.50/1.60 and 0.40/0.50 at 10:00, and again at 16:00. A minute
+    # replay sends the 16:00 quotes before the 16:00 bar, so the puts settle against the last
+    # price then, 39.05: 150 × 39.05 = 5,857.50 is below 6,000.00 (the 60 put is assigned,
+    # 150 shares for 6,000.00) and above 5,500.00 (the 55 put expires, where Nautilus's rule,
+    # 39.05 < 55, would have bought 100 shares at 55).
+    underlying = make_equity("XYZ")
+    puts = [
+        make_option_contract(parse_occ(symbol[:-3]), "XYZ", deliverable=Deliverable(150))
+        for symbol in (PUT_60, PUT_55)
+    ]
+    bar_type = minute_bar_type(underlying.id)
+    bars = [
+        Bar(bar_type, *(Price.from_str(close),) * 4, Quantity.from_int(1000), ts, ts)
+        for ts, close in (
+            (_minute_ns("10:00"), "40.1000"),
+            (_minute_ns("15:59"), "39.0500"),
+            (_minute_ns("16:00"), "39.0000"),
+        )
+    ]
+    quotes = [
+        QuoteTick(
+            put.id,
+            Price.from_str(bid),
+            Price.from_str(ask),
+            Quantity.from_int(100),
+            Quantity.from_int(100),
+            ts,
+            ts,
+        )
+        for ts in (_minute_ns("10:00"), _minute_ns("16:00"))
+        for put, bid, ask in ((puts[0], "1.50", "1.60"), (puts[1], "0.40", "0.50"))
+    ]
+    config = RunConfig(
+        name="xyz1-minute",
+        data=DataSection(
+            underlyings=["XYZ"],
+            start=dt.date(2021, 7, 16),
+            end=dt.date(2021, 7, 16),
+            resolution="minute",
+        ),
+        venue=VenueSection(starting_balance=float(START), commission_per_contract=float(FEE)),
+        strategies=[],
+    )
+    data = RunData([underlying], puts, replay_order(bars, quotes, bars_first=False))
+    engine = new_engine(config, data)
+    at_10 = _minute_ns("10:00")
+    orders = ((at_10, PUT_60, "sell"), (at_10, PUT_55, "sell"))
+    strategy = ScheduledOrdersConfig(bar_type=str(bar_type), orders=orders)
+    engine.add_strategy(ScheduledOrders(strategy))
+    engine.run()
+
+    shares = engine.cache.positions_open(instrument_id=underlying.id)
+    assert [(p.quantity.as_double(), p.avg_px_open) for p in shares] == [(150.0, 40.0)]
+    assert [p.instrument_id for p in engine.cache.positions_open()] == [underlying.id]
+    cash = engine.portfolio.account(VENUE).balance_total(USD).as_decimal()
+    # 100,000 + 1.50 × 100 + 0.40 × 100 - 2 × 0.65 - 6,000.00 = 94,188.70
+    assert cash == START + 150 + 40 - 2 * FEE - 6000 == Decimal("94188.70")
+    engine.dispose()

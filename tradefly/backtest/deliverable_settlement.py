@@ -11,9 +11,10 @@ Art. VI §11A; the Options Disclosure Document's chapter on adjustments).
 :class:`DeliverableSettlement` is a Nautilus simulation module that settles those contracts
 itself, on the underlying's bar of the expiration session (its close is the spot), before
 the matching engine would: the venue hands each data point to ``pre_process`` before it
-processes expirations. In a minute replay, where option quotes of a minute come before its
-bar, the first quote at or after expiry settles the option at the underlying's last price
-(this path has no test yet; the daily one has). For each open position it
+processes expirations, and calls ``process`` after each data point just before it does: an
+option whose own data, or any other data, comes at or after its expiry before the
+underlying's bar (a minute replay sends option quotes before the bar of their minute) is
+settled at the underlying's last price, the one Nautilus would use. For each open position it
 
 - closes the option at 0 (``EXPIRATION_US_OTM`` out of the money,
   ``EXPIRATION_US_PHYSICAL_CLOSE`` in it), as Nautilus does, without commission;
@@ -66,6 +67,7 @@ from options.deliverables import Deliverable, deliverable_of
 from options.instruments import EQUITY_PRICE_PRECISION, VENUE, equity_id
 
 _TICKS_PER_DOLLAR = 10**EQUITY_PRICE_PRECISION
+_NEVER = 2**63
 
 
 def non_standard(options: Iterable[OptionContract]) -> list[OptionContract]:
@@ -114,6 +116,7 @@ class DeliverableSettlement(SimulationModule):  # type: ignore[misc]
         for option in self._options.values():
             self._by_underlying.setdefault(equity_id(option.underlying), []).append(option)
         self._settled: set[InstrumentId] = set()
+        self._next_expiry = min((o.expiration_ns for o in self._options.values()), default=_NEVER)
 
     def pre_process(self, data: Data) -> None:
         """Settle the adjusted options that have expired by `data`'s time.
@@ -127,11 +130,29 @@ class DeliverableSettlement(SimulationModule):  # type: ignore[misc]
                 self._expire(option, data.close.as_decimal(), data.ts_event)
             return
         option = self._options.get(getattr(data, "instrument_id", None))
-        if option is None or data.ts_event < option.expiration_ns:
+        if option is not None:
+            self._expire_at_last_price(option, data.ts_event)
+
+    def process(self, ts_now: int) -> None:
+        """Settle, at the underlying's last price, every adjusted option expired by `ts_now`.
+
+        The venue calls this after each data point, just before it processes expirations, so
+        the options another instrument's data brought past expiry are settled here first.
+        """
+        if ts_now < self._next_expiry:
+            return
+        for option in self._options.values():
+            if option.expiration_ns <= ts_now:
+                self._expire_at_last_price(option, ts_now)
+        pending = [o.expiration_ns for o in self._options.values() if o.id not in self._settled]
+        self._next_expiry = min(pending, default=_NEVER)
+
+    def _expire_at_last_price(self, option: OptionContract, ts: int) -> None:
+        if option.id in self._settled or ts < option.expiration_ns:
             return
         last = self.exchange.cache.price(equity_id(option.underlying), PriceType.LAST)
         if last is not None:
-            self._expire(option, last.as_decimal(), data.ts_event)
+            self._expire(option, last.as_decimal(), ts)
 
     def _expire(self, option: OptionContract, spot: Decimal, ts: int) -> None:
         if option.id in self._settled or ts < option.expiration_ns:
@@ -140,15 +161,13 @@ class DeliverableSettlement(SimulationModule):  # type: ignore[misc]
         for position in self.exchange.cache.positions_open(instrument_id=option.id):
             self._settle(option, position, spot, ts)
 
-    def process(self, ts_now: int) -> None:
-        """Do nothing: settlement happens in :meth:`pre_process`."""
-
     def log_diagnostics(self, logger: object) -> None:
         """Log nothing."""
 
     def reset(self) -> None:
         """Forget which options were settled."""
         self._settled.clear()
+        self._next_expiry = min((o.expiration_ns for o in self._options.values()), default=_NEVER)
 
     def _settle(self, option: OptionContract, position: Position, spot: Decimal, ts: int) -> None:
         deliverable = _deliverable(option)
