@@ -21,7 +21,9 @@ from strategies.toolkit.rolls import (
     roll_target,
 )
 from strategies.toolkit.structure_selection import Selection, select
+from tests.conftest import PROJECT_ROOT
 from tests.unit.strategies.test_toolkit import SESSION, quote, snapshot
+from tradefly.backtest.config import load_run_config
 
 FEB19 = dt.date(2021, 2, 19)
 MAR19 = dt.date(2021, 3, 19)
@@ -246,3 +248,20 @@ def test_the_engine_names_a_bad_roll_field() -> None:
     config = StructureEngineConfig(underlying="SPY", structure="short_put", roll_to="sideways")
     with pytest.raises(ValueError, match="roll_to was 'sideways'"):
         validate_config(config)
+
+
+def test_a_backtest_of_rolls_replays_until_the_last_roll_can_expire() -> None:
+    # The roll config: entries until 2021-10-31, 50 DTE at most, one roll per chain: the last
+    # put may expire 2 x 50 days after the last entry; 10 days of margin.
+    config = load_run_config(PROJECT_ROOT / "configs" / "backtest" / "spy2021_put_roll.yaml")
+    assert config.replay_end() == dt.date(2021, 10, 31) + dt.timedelta(days=2 * 50 + 10)
+    assert config.with_strategy_fields(max_rolls=3).replay_end() == dt.date(
+        2021, 10, 31
+    ) + dt.timedelta(days=4 * 50 + 10)
+    unlimited = config.with_strategy_fields(max_rolls=None)
+    with pytest.raises(ValueError) as error:
+        unlimited.replay_end()
+    assert str(error.value) == (
+        "data.end: not set, and strategies[0] rolls without max_rolls (no last expiry to run "
+        "to); set data.end or max_rolls"
+    )
