@@ -34,6 +34,7 @@ from nautilus_trader.model.objects import AccountBalance, Money, Price, Quantity
 from adapters import vendor_values
 from adapters.tradier import schemas, validation
 from adapters.tradier.errors import TradierParseError
+from options.deliverables import Deliverable
 from options.instruments import OPTION_MULTIPLIER, equity_id, make_option_contract, option_id
 from options.market_calendar import NEW_YORK, is_session, session_close_ns
 from options.occ import OccSymbol, parse_occ
@@ -328,12 +329,10 @@ def parse_option_contract(
         non_standard_deliverable=not parsed.standard or size != OPTION_MULTIPLIER,
         contract_size=size,
     )
-    contract = make_option_contract(parsed.occ, parsed.underlying, ts_init, details)
-    if size == OPTION_MULTIPLIER:
-        return contract
-    values = OptionContract.to_dict(contract)
-    values["multiplier"] = str(size)
-    return OptionContract.from_dict(values)
+    # A mini delivers its contract size in shares with that multiplier (Tradier gives no other
+    # deliverable; see options.deliverables).
+    deliverable = Deliverable(size, multiplier=size)
+    return make_option_contract(parsed.occ, parsed.underlying, ts_init, details, deliverable)
 
 
 def instrument_id_for(symbol: str) -> InstrumentId:

@@ -26,6 +26,7 @@ from nautilus_trader.model.enums import (
 
 from adapters.tradier import parsing, schemas
 from adapters.tradier.errors import TradierParseError
+from options.deliverables import Deliverable, deliverable_of
 from options.instruments import daily_bar_type, equity_id, make_equity
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -131,6 +132,8 @@ def test_mini_contract_size_becomes_the_multiplier() -> None:
     contract = parsing.parse_option_contract("AAPL7150117C00430000", TS_INIT, contract_size=10)
     assert contract.multiplier.as_double() == 10
     assert contract.info["contract_size"] == 10
+    # the same deliverable a backtest reads (options.deliverables): 10 shares, multiplier 10
+    assert deliverable_of(contract.info, 10) == Deliverable(10, multiplier=10)
 
 
 @pytest.mark.parametrize("symbol", ["SPY", "SPY24011P00470000", "SPY240119X00470000", ""])
