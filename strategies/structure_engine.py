@@ -1483,7 +1483,8 @@ class StructureEngine(Strategy):
         self._held_orders = []
         try:
             with self._store.transaction():
-                self._book.add(successor)
+                # A roll to new strikes on the same expiration leaves that cycle the old one's.
+                self._book.add(successor, mark_cycle=successor.expiration != trade.expiration)
                 trade.closing = True
                 self._book.save(trade)
                 if combo is not None:
