@@ -36,15 +36,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
 from nautilus_trader.config import LoggingConfig
 from nautilus_trader.model.currencies import USD
-from nautilus_trader.model.data import Bar, BarSpecification, OptionGreeks, QuoteTick
+from nautilus_trader.model.data import Bar, BarSpecification, BarType, OptionGreeks, QuoteTick
 from nautilus_trader.model.enums import AccountType, OmsType, OptionKind
 from nautilus_trader.model.identifiers import InstrumentId, TraderId
 from nautilus_trader.model.instruments import Equity, IndexInstrument, Instrument, OptionContract
-from nautilus_trader.model.objects import Money, Price, Quantity
+from nautilus_trader.model.objects import Money
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from actors.journal import TradeJournal, TradeJournalConfig
@@ -69,6 +70,7 @@ from tradefly.backtest.catalog_reads import (
     chosen_option_ids,
     closes_by_ticker,
     read_by_folder,
+    read_tables,
 )
 from tradefly.backtest.config import RunConfig
 from tradefly.backtest.data_gaps import gap_warning
@@ -92,7 +94,6 @@ from tradefly.backtest.run_info import run_info
 from tradefly.backtest.session_bars import session_bars
 from tradefly.backtest.trades import group_trades
 
-DERIVED_QUOTE_SIZE = Quantity.from_int(EOD_QUOTE_SIZE)
 _LOG = logging.getLogger(__name__)
 
 
@@ -429,30 +430,43 @@ def _quotes_from_trade_bars(
     """Turn each option's trade bar of `spec` into a quote at ``close ± half_spread``.
 
     Bars of other specifications (minute bars in a daily run, daily bars in a minute run)
-    are left out, so one catalog can hold both.
+    are left out, so one catalog can hold both. The bid and ask are computed exactly from the
+    bar's fixed-point close (the bid floored at 0) and rounded to ``OPTION_PRICE_PRECISION``
+    by Nautilus's ``Price``, without building the bars.
     """
     half = Decimal(str(half_spread))
-    quotes = []
+    quotes: list[QuoteTick] = []
     bar_type_of = minute_bar_type if spec == MINUTE_LAST else daily_bar_type
     bar_types = [str(bar_type_of(InstrumentId.from_str(i))) for i in option_ids]
-    for bar in read_by_folder(catalog, Bar, bar_types, start_ns, end_ns):
-        instrument_id = bar.bar_type.instrument_id
-        if bar.bar_type.spec != spec:
+    for table in read_tables(catalog, Bar, bar_types, start_ns, end_ns):
+        bar_type = BarType.from_str(table.schema.metadata[b"bar_type"].decode())
+        if bar_type.spec != spec:
             continue
-        close = bar.close.as_decimal()
-        bid = max(close - half, Decimal(0))
-        quotes.append(
-            QuoteTick(
-                instrument_id=instrument_id,
-                bid_price=Price(bid, OPTION_PRICE_PRECISION),
-                ask_price=Price(close + half, OPTION_PRICE_PRECISION),
-                bid_size=DERIVED_QUOTE_SIZE,
-                ask_size=DERIVED_QUOTE_SIZE,
-                ts_event=bar.ts_event,
-                ts_init=bar.ts_init,
-            )
+        closes = table.column("close").to_pylist()
+        scale = _FIXED_SCALE[len(closes[0])]
+        half_raw = int(half * scale)
+        # An exact integer over the scale, so the float is the correctly rounded value of
+        # close - half (as float(Decimal) gives it).
+        raws = [int.from_bytes(c, "little", signed=True) for c in closes]
+        bids = np.array([max(r - half_raw, 0) / scale for r in raws], dtype=np.float64)
+        asks = np.array([(r + half_raw) / scale for r in raws], dtype=np.float64)
+        sizes = np.full(len(raws), float(EOD_QUOTE_SIZE))
+        quotes += QuoteTick.from_raw_arrays_to_list(
+            bar_type.instrument_id,
+            OPTION_PRICE_PRECISION,
+            0,
+            bids,
+            asks,
+            sizes,
+            sizes,
+            table.column("ts_event").to_numpy().astype(np.uint64),
+            table.column("ts_init").to_numpy().astype(np.uint64),
         )
     return quotes
+
+
+# Nautilus's fixed-point raw values: 16 decimals in 16 bytes (high precision), 9 in 8.
+_FIXED_SCALE = {16: 10**16, 8: 10**9}
 
 
 def _collect(
