@@ -102,6 +102,16 @@ def session_of_ns(ts_ns: int) -> dt.date:
     return dt.datetime.fromtimestamp(ts_ns / 1e9, tz=NEW_YORK).date()
 
 
+def day_bounds_ns(day: dt.date) -> tuple[int, int]:
+    """Return the instants (UNIX ns) of New York midnight starting `day` and the next day.
+
+    ``start <= ts < end`` is the vectorisable form of ``session_of_ns(ts) == day``.
+    """
+    start = dt.datetime.combine(day, dt.time(), tzinfo=NEW_YORK)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=NEW_YORK)
+    return int(start.timestamp()) * 1_000_000_000, int(end.timestamp()) * 1_000_000_000
+
+
 def previous_session(day: dt.date) -> dt.date:
     """Return the NYSE session before `day` (which need not be a session itself)."""
     before = pd.Timestamp(day) - pd.Timedelta(days=1)

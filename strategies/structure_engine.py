@@ -105,7 +105,12 @@ from options import pricing
 from options.chain_selection import ChainQuote as IvQuote
 from options.instruments import VENUE, daily_bar_type, equity_id, minute_bar_type
 from options.iv_metrics import atm_iv_30d
-from options.market_calendar import NEW_YORK, is_first_session_of_week, session_of_ns
+from options.market_calendar import (
+    NEW_YORK,
+    day_bounds_ns,
+    is_first_session_of_week,
+    session_of_ns,
+)
 from options.structures import DteWindow, Side, StrikeByDelta, Structure
 from risk import (
     FLATTEN_ALL,
@@ -641,6 +646,7 @@ class StructureEngine(Strategy):
         )
         self._replay = False
         self._window: set[InstrumentId] = set()
+        self._contracts: dict[InstrumentId, tuple[OptionKind, float, dt.date] | None] = {}
 
     @property
     def _trades(self) -> list[Trade]:
@@ -882,6 +888,7 @@ class StructureEngine(Strategy):
             instrument = self._subscribed.popleft()
             self._quotes.pop(instrument.id, None)
             self._greeks.pop(instrument.id, None)
+            self._contracts.pop(instrument.id, None)
             self._window.discard(instrument.id)
             if self._replay:
                 continue
@@ -1010,52 +1017,70 @@ class StructureEngine(Strategy):
         # counting all session long); end-of-day files quote a contract on some days only,
         # and an older quote is no honest price.
         quotes = []
+        bounds = day_bounds_ns(session)
         for instrument_id, tick in self._quotes.items():
-            instrument = self.cache.instrument(instrument_id)
-            if (
-                not isinstance(instrument, OptionContract)
-                or session_of_ns(tick.ts_event) != session
-            ):
+            if not bounds[0] <= tick.ts_event < bounds[1]:
                 continue
-            expiration = session_of_ns(instrument.expiration_ns)
+            contract = self._contract(instrument_id)
+            if contract is None:
+                continue
+            kind, strike, expiration = contract
             quotes.append(
                 ChainQuote(
                     instrument_id=instrument_id,
-                    kind=instrument.option_kind,
-                    strike=instrument.strike_price.as_double(),
+                    kind=kind,
+                    strike=strike,
                     expiration=expiration,
                     dte=(expiration - session).days,
                     bid=tick.bid_price.as_double(),
                     ask=tick.ask_price.as_double(),
                     bid_size=tick.bid_size.as_double(),
                     ask_size=tick.ask_size.as_double(),
-                    delta=self._delta(instrument, tick, spot) if self._needs_delta else None,
-                    open_interest=self._open_interest(instrument_id, session),
+                    delta=self._delta(instrument_id, tick, spot) if self._needs_delta else None,
+                    open_interest=self._open_interest(instrument_id, bounds),
                 )
             )
         return ChainSnapshot(session=session, spot=spot, quotes=tuple(quotes))
 
-    def _open_interest(self, instrument_id: InstrumentId, session: dt.date) -> float | None:
+    def _contract(self, instrument_id: InstrumentId) -> tuple[OptionKind, float, dt.date] | None:
+        # Kind, strike and expiration session of an option (None for anything else), looked up
+        # once per contract rather than once per quote and session.
+        if instrument_id not in self._contracts:
+            instrument = self.cache.instrument(instrument_id)
+            self._contracts[instrument_id] = (
+                (
+                    instrument.option_kind,
+                    instrument.strike_price.as_double(),
+                    session_of_ns(instrument.expiration_ns),
+                )
+                if isinstance(instrument, OptionContract)
+                else None
+            )
+        return self._contracts[instrument_id]
+
+    def _open_interest(self, instrument_id: InstrumentId, bounds: tuple[int, int]) -> float | None:
         # The vendor's open interest of this session (greeks records carry it), else unknown.
         greeks = self._greeks.get(instrument_id)
-        if greeks is None or session_of_ns(greeks.ts_event) != session:
+        if greeks is None or not bounds[0] <= greeks.ts_event < bounds[1]:
             return None
         return _finite(greeks, "open_interest")
 
     def _vendor_ivs(self, session: dt.date) -> dict[InstrumentId, float]:
         # The vendor's IV of each contract whose greeks are stamped in this session.
+        start_ns, end_ns = day_bounds_ns(session)
         ivs = {
             instrument_id: _finite(greeks, "mark_iv")
             for instrument_id, greeks in self._greeks.items()
-            if session_of_ns(greeks.ts_event) == session
+            if start_ns <= greeks.ts_event < end_ns
         }
         return {instrument_id: iv for instrument_id, iv in ivs.items() if iv is not None and iv > 0}
 
-    def _delta(self, instrument: OptionContract, tick: QuoteTick, spot: float) -> float | None:
-        greeks = self._greeks.get(instrument.id)
+    def _delta(self, instrument_id: InstrumentId, tick: QuoteTick, spot: float) -> float | None:
+        greeks = self._greeks.get(instrument_id)
         vendor = _finite(greeks, "delta")
         if greeks is not None and greeks.ts_event == tick.ts_event and vendor is not None:
             return vendor
+        instrument = self.cache.instrument(instrument_id)
         mid = (tick.bid_price.as_double() + tick.ask_price.as_double()) / 2.0
         t_years = pricing.year_fraction(tick.ts_event, instrument.expiration_ns)
         is_call = instrument.option_kind == OptionKind.CALL
