@@ -14,7 +14,13 @@ from catalog.writer import write_to_catalog
 from options.instruments import make_option_contract
 from options.market_calendar import session_close_ns
 from options.occ import parse_occ
-from tradefly.backtest.catalog_reads import ContractFilter, chosen_option_ids, read_by_folder
+from strategies.structure_engine import SUBSCRIBE_AHEAD_DAYS
+from tradefly.backtest.catalog_reads import (
+    LISTEN_AHEAD_DAYS,
+    ContractFilter,
+    chosen_option_ids,
+    read_by_folder,
+)
 
 SESSIONS = np.array(["2021-03-01", "2021-03-02", "2021-03-03", "2021-03-04"], dtype="datetime64[D]")
 CLOSES = np.array([380.0, 400.0, 390.0, 420.0])
@@ -91,3 +97,37 @@ def test_quotes_of_several_folders_keep_their_own_instrument(tmp_path: Path) -> 
         frozenset(OptionKind), dt.date(2024, 6, 3), dt.date(2024, 6, 3), 60, None, {}
     )
     assert chosen_option_ids(catalog, ["SPY"], every) == [str(o.id) for o in options[:2]][::-1]
+
+
+def test_rows_are_read_from_reach_plus_a_week_before_expiration() -> None:
+    # Expiring 2021-03-26 with reach 2: first row kept 2 + 7 = 9 days before, 2021-03-17 00:00
+    # New York (EDT, UTC-4) = 04:00 UTC.
+    first = _filter(None).first_row_ns(dt.date(2021, 3, 26))
+    assert first == int(dt.datetime(2021, 3, 17, 4, tzinfo=dt.UTC).timestamp()) * 10**9
+    assert _filter(None, reach=None).first_row_ns(dt.date(2021, 3, 26)) is None
+
+
+def test_the_strategy_engine_listens_no_earlier_than_rows_are_read() -> None:
+    assert SUBSCRIBE_AHEAD_DAYS <= LISTEN_AHEAD_DAYS
+
+
+def test_floors_leave_out_earlier_rows_of_their_folder_only(tmp_path: Path) -> None:
+    # Crafted catalog (not market data): two contracts quoted on three sessions each.
+    days = [dt.date(2024, 6, 3), dt.date(2024, 6, 4), dt.date(2024, 6, 5)]
+    size = Quantity.from_int(10)
+    options = [
+        make_option_contract(parse_occ(s)) for s in ("SPY240719P00470000", "SPY240719P00460000")
+    ]
+    quotes = [
+        QuoteTick(o.id, Price(1.0, 2), Price(1.1, 2), size, size, t, t)
+        for o in options
+        for t in map(session_close_ns, days)
+    ]
+    write_to_catalog(tmp_path, [*options, *quotes])
+    folders = [str(o.id) for o in options]
+    floors = {folders[0]: session_close_ns(days[1])}
+    read = read_by_folder(open_catalog(tmp_path), QuoteTick, folders, None, None, floors)
+    assert sorted((str(q.instrument_id), q.ts_init) for q in read) == sorted(
+        [(folders[0], session_close_ns(d)) for d in days[1:]]
+        + [(folders[1], session_close_ns(d)) for d in days]
+    )

@@ -24,9 +24,8 @@ A folder whose name is not a compact OCC symbol is read and its contract kept as
 """
 
 import datetime as dt
-import functools
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -43,10 +42,13 @@ from nautilus_trader.persistence.funcs import class_to_filename
 from nautilus_trader.serialization.arrow.serializer import ArrowSerializer
 
 from options.index_options import index_of_root
-from options.market_calendar import session_of_ns
+from options.market_calendar import day_bounds_ns, session_of_ns
 from options.occ import parse_occ
 
 READ_THREADS = 4
+"""Threads reading catalog files at once (see :func:`read_tables`)."""
+LISTEN_AHEAD_DAYS = 7
+"""Days before a contract's expiration enters a DTE window that its rows are still read."""
 """Threads reading catalog files at once (see :func:`read_tables`)."""
 
 
@@ -96,6 +98,19 @@ class ContractFilter:
         window = closes[lo:hi]
         band = self.strike_band
         return float(window.min()) * (1 - band) <= strike <= float(window.max()) * (1 + band)
+
+    def first_row_ns(self, expiration: dt.date) -> int | None:
+        """Return the earliest ``ts_init`` of a contract's rows worth reading (None: all).
+
+        Rows stamped before the session ``reach_days + LISTEN_AHEAD_DAYS`` days before the
+        expiration are left out: no entry can take the contract then, and the strategy engine
+        keeps a contract's quotes only from ``SUBSCRIBE_AHEAD_DAYS`` (at most
+        ``LISTEN_AHEAD_DAYS``) before its expiration enters the DTE window.
+        """
+        if self.reach_days is None:
+            return None
+        first = expiration - dt.timedelta(days=self.reach_days + LISTEN_AHEAD_DAYS)
+        return day_bounds_ns(first)[0]
 
 
 def closes_by_ticker(bars: Iterable[Bar]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -149,17 +164,20 @@ def read_by_folder(
     folders: Iterable[str],
     start_ns: int | None = None,
     end_ns: int | None = None,
+    floors: Mapping[str, int | None] | None = None,
 ) -> list[Any]:
     """Read the data of `data_cls` in the given folders (instrument ids or bar types).
 
     Files are chosen by folder and by the time span in their names (as Nautilus chooses
     them), each is read whole (:func:`read_tables`) and decoded by Nautilus's
     ``ArrowSerializer`` (the decoder ``ParquetDataCatalog.query`` uses; a file's instrument id
-    is in its own metadata), keeping rows with ``start_ns <= ts_init <= end_ns``. The result is
-    in folder order, not time order (the caller sorts).
+    is in its own metadata), keeping rows with ``start_ns <= ts_init <= end_ns`` and, where
+    `floors` names the folder, ``ts_init >= floors[folder]``
+    (:meth:`ContractFilter.first_row_ns`). The result is in folder order, not time order (the
+    caller sorts).
     """
     data: list[Any] = []
-    for table in read_tables(catalog, data_cls, folders, start_ns, end_ns):
+    for table in read_tables(catalog, data_cls, folders, start_ns, end_ns, floors):
         data += _nautilus_objects(data_cls, ArrowSerializer.deserialize(data_cls, table))
     return data
 
@@ -170,27 +188,34 @@ def read_tables(
     folders: Iterable[str],
     start_ns: int | None = None,
     end_ns: int | None = None,
+    floors: Mapping[str, int | None] | None = None,
 ) -> Iterator[pa.Table]:
     """Yield the Arrow tables of `data_cls` in the given folders, in folder order.
 
     Files are chosen as :func:`read_by_folder` says; only tables with rows in
-    ``[start_ns, end_ns]`` (by ``ts_init``) are yielded, filtered to them, each with its
-    file's schema metadata. Files are read in ``READ_THREADS`` threads: each is a few
+    ``[start_ns, end_ns]`` (by ``ts_init``, and from ``floors[folder]`` where given) are
+    yielded, filtered to them, each with its file's schema metadata. Files are read in ``READ_THREADS`` threads: each is a few
     kilobytes, so the cost is opening and decoding, which pyarrow does without the GIL.
     """
     root = os.path.join(catalog.path, "data", class_to_filename(data_cls))
     files = []
+    first_ns: dict[str, int | None] = {}
     for folder in folders:
         directory = os.path.join(root, folder)
         try:
             names = sorted(os.listdir(directory))
         except FileNotFoundError:
             continue
-        files += [os.path.join(directory, n) for n in names if n.endswith(".parquet")]
+        floor = (floors or {}).get(folder)
+        for name in names:
+            if name.endswith(".parquet"):
+                path = os.path.join(directory, name)
+                files.append(path)
+                first_ns[path] = start_ns if floor is None else max(floor, start_ns or 0)
     paths = catalog.filter_files(data_cls, files, None, start_ns, end_ns)
-    read = functools.partial(_read_table, start_ns=start_ns, end_ns=end_ns)
     with ThreadPoolExecutor(READ_THREADS) as pool:
-        for table in pool.map(read, paths):
+        tables = pool.map(lambda path: _read_table(path, first_ns[path], end_ns), paths)
+        for table in tables:
             if table.num_rows:
                 yield table
 

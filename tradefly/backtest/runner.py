@@ -182,14 +182,15 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
     )
     underlyings, options = _load_instruments(catalog, config, keep, start_ns)
     folders = [str(o.id) for o in options]
+    floors = {str(o.id): keep.first_row_ns(session_of_ns(o.expiration_ns)) for o in options}
     if config.data.fill_model == "quotes":
-        quotes = read_by_folder(catalog, QuoteTick, folders, start_ns, end_ns)
+        quotes = read_by_folder(catalog, QuoteTick, folders, start_ns, end_ns, floors)
     else:
         spec = MINUTE_LAST if minute else DAILY_LAST
         quotes = _quotes_from_trade_bars(
-            catalog, folders, start_ns, end_ns, config.data.half_spread, spec
+            catalog, folders, start_ns, end_ns, config.data.half_spread, spec, floors
         )
-    greeks = read_by_folder(catalog, OptionGreeks, folders, start_ns, end_ns)
+    greeks = read_by_folder(catalog, OptionGreeks, folders, start_ns, end_ns, floors)
     _warn_about_option_gaps(config, underlyings, options, bars, quotes)
     quoted_ids = {q.instrument_id for q in quotes}
     traded = [o for o in options if o.id in quoted_ids]
@@ -426,6 +427,7 @@ def _quotes_from_trade_bars(
     end_ns: int,
     half_spread: float,
     spec: BarSpecification,
+    floors: dict[str, int | None],
 ) -> list[QuoteTick]:
     """Turn each option's trade bar of `spec` into a quote at ``close ± half_spread``.
 
@@ -437,8 +439,8 @@ def _quotes_from_trade_bars(
     half = Decimal(str(half_spread))
     quotes: list[QuoteTick] = []
     bar_type_of = minute_bar_type if spec == MINUTE_LAST else daily_bar_type
-    bar_types = [str(bar_type_of(InstrumentId.from_str(i))) for i in option_ids]
-    for table in read_tables(catalog, Bar, bar_types, start_ns, end_ns):
+    bar_types = {str(bar_type_of(InstrumentId.from_str(i))): floors.get(i) for i in option_ids}
+    for table in read_tables(catalog, Bar, list(bar_types), start_ns, end_ns, bar_types):
         bar_type = BarType.from_str(table.schema.metadata[b"bar_type"].decode())
         if bar_type.spec != spec:
             continue
