@@ -5,9 +5,11 @@
    reported as a ratio.
 2. The same ratio on the 2016-2025 monthly run (trade bars turned into quotes), and that run's
    wall time and peak memory through `tradefly backtest` in a fresh child process: the wall
-   time from spawn to exit (interpreter start, imports, catalog load, run, report), the peak
-   memory the child's own high-water mark (VmHWM, read by the child itself at its end, so
-   nothing of this process is counted).
+   time from spawn to exit (interpreter start, imports, catalog load, run, report), the
+   child's own CPU time (user + system: other work on a shared machine disturbs it much less
+   than the wall time), the peak memory the child's own high-water mark (VmHWM, read by the
+   child itself at its end, so nothing of this process is counted). Ratios are given from
+   wall time and from CPU time.
 
 Usage: .venv/bin/python benchmarks/bench_backtest.py [--skip-decade] [--decade-catalog DIR]
 (--decade-catalog: a catalog already holding the Polygon SPY option bars and SPY daily bars,
@@ -19,6 +21,7 @@ import contextlib
 import io
 import json
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -48,10 +51,11 @@ class EmptyStrategy(Strategy):
         super().__init__(StrategyConfig(strategy_id="EMPTY-001"))
 
 
-def _timed_run(engine) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
+def _timed_run(engine) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Return the wall and CPU seconds of one ``engine.run()``."""
+    start, cpu = time.perf_counter(), time.process_time()
     engine.run()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def throughput(config_path: Path, catalog: Path) -> dict[str, float]:
@@ -61,17 +65,20 @@ def throughput(config_path: Path, catalog: Path) -> dict[str, float]:
 
     bare = new_engine(config, run_data)
     bare.add_strategy(EmptyStrategy())
-    bare_seconds = _timed_run(bare)
+    bare_seconds, bare_cpu = _timed_run(bare)
     bare.dispose()
 
     engine, _recorder = build_engine(config, catalog)
-    ours_seconds = _timed_run(engine)
+    ours_seconds, ours_cpu = _timed_run(engine)
     engine.dispose()
     return {
         "events": events,
         "bare_engine_events_per_s": round(events / bare_seconds),
         "tradefly_events_per_s": round(events / ours_seconds),
         "ratio_tradefly_to_bare": round(bare_seconds / ours_seconds, 3),
+        "bare_engine_cpu_seconds": round(bare_cpu, 2),
+        "tradefly_cpu_seconds": round(ours_cpu, 2),
+        "ratio_cpu": round(bare_cpu / ours_cpu, 3),
     }
 
 
@@ -87,6 +94,7 @@ def decade_run(catalog: Path, config: Path = DECADE) -> dict[str, float]:
     summary = json.loads(child.stdout.splitlines()[-1])
     return {
         "wall_seconds": round(wall, 1),
+        "cpu_seconds": summary["cpu_seconds"],
         "peak_rss_mib": summary["vmhwm_mib"],
         "n_trades": summary["n_trades"],
         "realized_pnl": summary["realized_pnl"],
@@ -112,7 +120,9 @@ def child_run(config: Path, catalog: Path) -> None:
     result = json.loads(out.getvalue())
     status = Path("/proc/self/status").read_text().splitlines()
     (hwm,) = (int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     summary = {
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
         "vmhwm_mib": round(hwm / 1024, 1),
         "n_trades": result["n_trades"],
         "realized_pnl": result["realized_pnl"],
