@@ -360,6 +360,18 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
         return None if self.max_rolls is None else self.dte_max * (1 + self.max_rolls)
 
     @property
+    def horizon_days(self) -> int:
+        """Return the most calendar days to expiration of any contract this config can open.
+
+        The largest ``max_dte`` of the structures' expiration windows (``dte_max``, or the
+        ``front``/``back`` windows of ``structure_params``) and of the wheel's calls.
+        """
+        structures = [structure for structure, _ in config_structures(self)]
+        if self.wheel is not None:
+            structures.append(call_structure(self.wheel))
+        return max(window.max_dte for structure in structures for window in structure.expirations)
+
+    @property
     def option_kind(self) -> str | None:
         """Return ``put`` or ``call`` when every leg is of that kind, else None (both kinds).
 
@@ -605,9 +617,7 @@ class StructureEngine(Strategy):
             structures.append(self._wheel_calls)
         legs = [leg for structure in structures for leg in structure.legs]
         self._kinds = {leg.kind for leg in legs}
-        self._horizon_days = max(
-            window.max_dte for structure in structures for window in structure.expirations
-        )
+        self._horizon_days = config.horizon_days
         self._regimes = (
             RegimeTracker(
                 config.iv_window, config.iv_min_sessions, config.trend_sessions, config.trend_band

@@ -110,3 +110,24 @@ def test_a_run_without_an_end_or_entry_end_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match=r"data\.end: not set, and no strategy.s config has an"):
         load_run_config(path)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reach"),
+    [
+        ("structure: short_put, dte_max: 50", 50),
+        # a calendar's back window beyond dte_max: the engine can open it, so it is read
+        ("structure: calendar, structure_params: {kind: put, front: [20, 30], back: [60, 70]}", 70),
+        (
+            "structure: cash_secured_put, assigned_shares: hold, dte_max: 40, "
+            "wheel: {call_dte_min: 30, call_dte_max: 60}",
+            60,
+        ),
+    ],
+)
+def test_reach_days_covers_every_window_the_engine_can_open(
+    tmp_path: Path, fields: str, reach: int
+) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(BASE + "strategies:\n" + _strategy(fields), encoding="utf-8")
+    assert load_run_config(path).reach_days() == reach

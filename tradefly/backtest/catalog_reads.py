@@ -194,8 +194,9 @@ def read_tables(
 
     Files are chosen as :func:`read_by_folder` says; only tables with rows in
     ``[start_ns, end_ns]`` (by ``ts_init``, and from ``floors[folder]`` where given) are
-    yielded, filtered to them, each with its file's schema metadata. Files are read in ``READ_THREADS`` threads: each is a few
-    kilobytes, so the cost is opening and decoding, which pyarrow does without the GIL.
+    yielded, filtered to them, each with its file's schema metadata. Files are read in
+    ``READ_THREADS`` threads: each is a few kilobytes, so the cost is opening and decoding,
+    which pyarrow does without the GIL.
     """
     root = os.path.join(catalog.path, "data", class_to_filename(data_cls))
     files = []

@@ -227,9 +227,15 @@ class RunConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         """Return the largest ``dte_max`` of the strategies, or None if one has no such field.
 
         No entry of the run can open a contract expiring later than its last session plus
-        this many days.
+        this many days. A strategy config with a ``horizon_days`` (the structure engine's:
+        windows of calendars or of the wheel's calls beyond ``dte_max``) counts the larger.
         """
-        days = [getattr(settings, "dte_max", None) for settings in self._strategy_settings()]
+        days = [
+            max(getattr(settings, "dte_max", None) or 0, getattr(settings, "horizon_days", 0))
+            if getattr(settings, "dte_max", None) is not None
+            else None
+            for settings in self._strategy_settings()
+        ]
         if not days or any(d is None for d in days):
             return None
         return max(int(d) for d in days if d is not None)
