@@ -25,8 +25,9 @@ A folder whose name is not a compact OCC symbol is read and its contract kept as
 
 import datetime as dt
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,10 +216,15 @@ def read_tables(
                 first_ns[path] = start_ns if floor is None else max(floor, start_ns or 0)
     paths = catalog.filter_files(data_cls, files, None, start_ns, end_ns)
     with ThreadPoolExecutor(READ_THREADS) as pool:
-        tables = pool.map(lambda path: _read_table(path, first_ns[path], end_ns), paths)
-        for table in tables:
-            if table.num_rows:
-                yield table
+        # A few reads ahead of the caller, not all of them: read tables wait in memory.
+        reads: deque[Future[pa.Table]] = deque()
+        for path in [*paths, None]:
+            if path is not None:
+                reads.append(pool.submit(_read_table, path, first_ns[path], end_ns))
+            while reads and (path is None or len(reads) > 2 * READ_THREADS):
+                table = reads.popleft().result()
+                if table.num_rows:
+                    yield table
 
 
 def _read_table(path: str, start_ns: int | None, end_ns: int | None) -> pa.Table:
