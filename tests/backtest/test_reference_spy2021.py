@@ -19,6 +19,7 @@ import msgspec
 import pandas as pd
 import pytest
 from nautilus_trader.model.currencies import USD
+from nautilus_trader.model.data import OptionGreeks, QuoteTick
 from nautilus_trader.model.enums import OrderSide
 
 from journal.export import COLUMNS, CSV_FILE, PARQUET_FILE
@@ -353,6 +354,22 @@ def test_a_strike_band_reads_fewer_contracts_and_keeps_the_reference_results(
 
     result = run_backtest(banded, spy2021_catalog, run_id="banded")
     assert (result.n_trades, result.n_assigned, result.realized_pnl) == (42, 12, 30_688.70)
+
+
+def test_quotes_are_read_from_the_reach_plus_a_week_before_expiration(
+    spy2021_catalog: Path, reference_config: RunConfig
+) -> None:
+    # dte_max 50 + 7 days: the engine ignores quotes of contracts further out; the raw chain
+    # quotes some contracts earlier than that, which the reference results never used.
+    run_data = load_run_data(reference_config, spy2021_catalog)
+    expiry = {o.id: session_of_ns(o.expiration_ns) for o in run_data.options}
+    days_out = [
+        (expiry[d.instrument_id] - session_of_ns(d.ts_init)).days
+        for d in run_data.data
+        if isinstance(d, QuoteTick | OptionGreeks)
+    ]
+    assert reference_config.reach_days() == 50
+    assert 50 < max(days_out) <= 57
 
 
 def test_structure_chosen_by_iv_rank_matches_the_rank_from_the_raw_file(
