@@ -146,6 +146,16 @@ class TradierAccountApi:
         body = await self._http.get(f"{self._base}/positions")
         return schemas.decode(schemas.PositionsResponse, body)
 
+    async def option_history(self, start: dt.date) -> schemas.AccountHistoryResponse:
+        """Return the account-history events of type ``option`` dated `start` or later.
+
+        Tradier builds the history nightly from the clearing firm (no intraday rows, none in
+        the sandbox); expirations, assignments and exercises appear there.
+        """
+        params = {"type": "option", "start": start.isoformat(), "limit": "1000"}
+        body = await self._http.get(f"{self._base}/history", params)
+        return schemas.decode(schemas.AccountHistoryResponse, body)
+
     async def orders(self, look_back: bool = False) -> schemas.OrdersResponse:
         """Return today's orders with their tags (the ``intraday`` filter).
 

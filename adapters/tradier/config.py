@@ -99,6 +99,9 @@ class TradierDataClientConfig(LiveDataClientConfig, frozen=True):  # type: ignor
         Per-request timeout.
     max_retries : int, default 3
         Extra attempts for GET requests.
+    settlement_poll_interval_secs : float, default 900
+        While an option position is open, how often the account history is read for its
+        assignments and exercises (Tradier writes the history nightly).
 
     """
 
@@ -113,6 +116,7 @@ class TradierDataClientConfig(LiveDataClientConfig, frozen=True):  # type: ignor
     daily_bar_lead_secs: float = 300.0
     http_timeout_secs: float = 10.0
     max_retries: int = 3
+    settlement_poll_interval_secs: float = 900.0
 
     def rest_url(self) -> str:
         """Return the REST host to use."""
@@ -160,6 +164,9 @@ class TradierExecClientConfig(LiveExecClientConfig, frozen=True):  # type: ignor
         Per-request timeout.
     max_retries : int, default 3
         Extra attempts for GET requests.
+    settlement_poll_interval_secs : float, default 900
+        While an option position is open, how often the account history is read for its
+        assignments and exercises (Tradier writes the history nightly).
 
     """
 
@@ -178,6 +185,7 @@ class TradierExecClientConfig(LiveExecClientConfig, frozen=True):  # type: ignor
     submit_lookup_delay_secs: float = 1.0
     http_timeout_secs: float = 10.0
     max_retries: int = 3
+    settlement_poll_interval_secs: float = 900.0
 
     def rest_url(self) -> str:
         """Return the REST host to use."""

@@ -14,6 +14,9 @@
   ``exec_quantity``/``avg_fill_price``, with deterministic trade ids, so a fill seen twice is
   applied once and partial fills are reported as they happen.
 - Account state is pushed from ``/balances`` at connect and after fills.
+- While an option position is open, the account history is read every
+  ``settlement_poll_interval_secs`` for assignments and exercises, each booked once as
+  Nautilus books a physical settlement (:mod:`adapters.tradier.settlement`).
 - Every order, position and account event is checked at the edge
   (:mod:`adapters.tradier.validation`) before it is used; a bad one is dropped, counted per
   kind in :attr:`TradierExecutionClient.rejections` and logged once per kind, and the rest of
@@ -70,7 +73,7 @@ from nautilus_trader.model.identifiers import (
     is_generic_spread_id,
     new_generic_spread_id,
 )
-from nautilus_trader.model.instruments import Instrument
+from nautilus_trader.model.instruments import Instrument, OptionContract
 from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.model.orders import Order
 
@@ -87,8 +90,10 @@ from adapters.tradier.errors import (
     TradierRequestError,
 )
 from adapters.tradier.providers import TradierInstrumentProvider, build_option_spread
+from adapters.tradier.settlement import book_settlement
 from adapters.tradier.websocket import TradierStream, account_subscription
 from adapters.vendor_values import RejectionTally
+from options.market_calendar import session_of_ns
 
 _STOP_TYPES = (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
 
@@ -177,6 +182,7 @@ class TradierExecutionClient(LiveExecutionClient):
         self._known_tags: dict[str, schemas.Order] = {}  # tag -> order seen at Tradier
         self._reconciled: dict[str, schemas.Order] = {}  # state reported at reconciliation
         self._fetch_pending: set[str] = set()
+        self._settled: set[str] = set()  # keys of the history events booked
         self._fetch_event = asyncio.Event()
         self._account_dirty = asyncio.Event()
         self._tasks_running: list[asyncio.Task[None]] = []
@@ -249,6 +255,7 @@ class TradierExecutionClient(LiveExecutionClient):
             self.create_task(self._poll_loop(), log_msg="tradier_order_poll"),
             self.create_task(self._fetch_loop(), log_msg="tradier_order_fetch"),
             self.create_task(self._account_loop(), log_msg="tradier_account_state"),
+            self.create_task(self._settlement_loop(), log_msg="tradier_option_settlements"),
         ]
 
     async def _disconnect(self) -> None:
@@ -931,6 +938,44 @@ class TradierExecutionClient(LiveExecutionClient):
         self.generate_account_state(
             balances=[balance], margins=[], reported=True, ts_event=self._clock.timestamp_ns()
         )
+
+    # -- Assignments and exercises ---------------------------------------------------------
+
+    async def _settlement_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._config.settlement_poll_interval_secs)
+            await self._book_option_settlements()
+
+    async def _book_option_settlements(self) -> None:
+        """Book the assignments and exercises of open option positions (module ``settlement``)."""
+        held = [
+            position
+            for position in self._cache.positions_open(venue=TRADIER_VENUE)
+            if isinstance(self._cache.instrument(position.instrument_id), OptionContract)
+        ]
+        if not held:
+            return
+        start = session_of_ns(min(position.ts_opened for position in held))
+        try:
+            parsed = parsing.parse_option_settlements(await self._account.option_history(start))
+        except TradierError as exc:
+            self._log.warning(f"Account history unavailable: {exc.message}")
+            return
+        for reason, kind in zip(parsed.reasons, parsed.kinds, strict=True):
+            self._rejections.record(kind, reason)
+        for settlement in parsed.items:
+            if settlement.key in self._settled:
+                continue
+            self._settled.add(settlement.key)
+            events = book_settlement(self._cache, settlement)
+            if not events:
+                continue
+            self._log.warning(
+                f"{settlement.instrument_id} {settlement.kind}: {settlement.contracts} contracts"
+            )
+            for event in events:
+                self._msgbus.send(endpoint="ExecEngine.process", msg=event)
+            self._account_dirty.set()
 
     # -- Reconciliation -------------------------------------------------------------------
 

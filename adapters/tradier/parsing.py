@@ -36,7 +36,7 @@ from adapters.tradier import schemas, validation
 from adapters.tradier.errors import TradierParseError
 from options.deliverables import Deliverable
 from options.instruments import OPTION_MULTIPLIER, equity_id, make_option_contract, option_id
-from options.market_calendar import NEW_YORK, is_session, session_close_ns
+from options.market_calendar import NEW_YORK, expiration_close_ns, is_session, session_close_ns
 from options.occ import OccSymbol, parse_occ
 
 UTC: Final = dt.UTC
@@ -1127,6 +1127,107 @@ def parse_positions(response: schemas.PositionsResponse) -> Parsed[PositionSnaps
         except TradierParseError as exc:
             reason = f"position {row.symbol!r:.40} was malformed: {exc}"
             errors.append(TradierParseError(reason, kind=exc.kind))
+    return _parsed(items, errors)
+
+
+# -- Option settlements (account history) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSettlement:
+    """An assignment or exercise read from an account-history ``option`` event.
+
+    Parameters
+    ----------
+    key : str
+        The event's identity (Tradier history rows carry no id): its type, date, symbol,
+        option type, description and quantity joined by ``|``.
+    instrument_id : InstrumentId
+        The option assigned or exercised.
+    kind : str
+        ``assigned`` (a short option) or ``exercised`` (a long one).
+    contracts : int
+        Contracts assigned or exercised (positive).
+    ts_event : int
+        The close of the session of the event's date (the last session on or before it), UNIX
+        nanoseconds: history rows carry a date but no time.
+
+    """
+
+    key: str
+    instrument_id: InstrumentId
+    kind: str
+    contracts: int
+    ts_event: int
+
+
+def _history_close_ns(value: str) -> int:
+    # The close of the session on or before the row's date (rows carry no time).
+    try:
+        return expiration_close_ns(dt.date.fromisoformat(value[:10]))
+    except (ValueError, OverflowError):
+        raise TradierParseError(
+            f"date {value!r:.40} is not an ISO date of the NYSE calendar"
+        ) from None
+
+
+def _settlement_kind(option: schemas.OptionActivity) -> str | None:
+    words = f"{option.option_type or ''} {option.description or ''}".upper()
+    if "ASSIGN" in words or "OPTASG" in words:
+        return "assigned"
+    if "EXERC" in words or "OPTEXC" in words:
+        return "exercised"
+    return None  # expirations (OPTEXP) and other option activity deliver nothing
+
+
+def parse_option_settlements(response: schemas.AccountHistoryResponse) -> Parsed[OptionSettlement]:
+    """Return the assignments and exercises among account-history events (A6.4).
+
+    An ``option`` event is an assignment when its ``option_type`` or ``description`` names
+    one (``ASSIGN``), an exercise when it names an exercise (``EXERC``); expirations and
+    other events are skipped. An assignment or exercise without an OCC ``symbol``, a date or
+    a whole number of contracts is rejected and counted.
+    """
+    body = response.history
+    rows = schemas.as_list(
+        body.event if isinstance(body, schemas.HistoryEventsBody) else body, "history"
+    )
+    items: list[OptionSettlement] = []
+    errors: list[TradierParseError] = []
+    for row in rows:
+        option = row.option
+        if row.type != "option" or option is None:
+            continue
+        kind = _settlement_kind(option)
+        if kind is None:
+            continue
+        symbol = schemas.text(row.symbol) or ""
+        try:
+            if not is_option_symbol(validation.symbol(symbol)):
+                raise TradierParseError(f"symbol {symbol!r:.40} is not an OCC option symbol")
+            date = row.date
+            quantity = option.quantity
+            if quantity is None:
+                raise TradierParseError("quantity was missing")
+            with validation.as_parse_error():
+                vendor_values.quantity(abs(quantity), "quantity")
+            if quantity == 0:
+                raise TradierParseError("quantity was 0")
+            key = "|".join(
+                str(part)
+                for part in (row.type, date, symbol, option.option_type, option.description)
+            )
+            items.append(
+                OptionSettlement(
+                    key=f"{key}|{quantity:g}",
+                    instrument_id=instrument_id_for(symbol),
+                    kind=kind,
+                    contracts=abs(int(quantity)),
+                    ts_event=_history_close_ns(date),
+                )
+            )
+        except TradierParseError as exc:
+            errors.append(TradierParseError(f"history event {kind} was malformed: {exc}"))
     return _parsed(items, errors)
 
 

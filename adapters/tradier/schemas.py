@@ -613,8 +613,22 @@ class GainLossResponse(msgspec.Struct):
     gainloss: GainLossBody | str | None = None
 
 
+class OptionActivity(msgspec.Struct):
+    """The ``option`` object of an account-history event: an expiration, assignment or exercise.
+
+    ``option_type`` is e.g. ``OPTEXP``; ``quantity`` is in contracts (its sign is not used).
+    """
+
+    option_type: str | None = None
+    description: str | None = None
+    quantity: float | None = None
+
+
 class HistoryEvent(msgspec.Struct):
-    """One account-history row (A6.4); nightly, with no order id or execution time."""
+    """One account-history row (A6.4); nightly, with no order id or execution time.
+
+    ``option`` is set on events of type ``option`` (expirations, assignments, exercises).
+    """
 
     date: str
     amount: float | None = None
@@ -622,6 +636,7 @@ class HistoryEvent(msgspec.Struct):
     event_type: str | None = None
     description: str | None = None
     symbol: str | None = None
+    option: OptionActivity | None = None
 
 
 class HistoryEventsBody(msgspec.Struct):

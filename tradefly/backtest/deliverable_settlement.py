@@ -39,32 +39,25 @@ from decimal import Decimal
 from nautilus_trader.backtest.config import SimulationModuleConfig
 from nautilus_trader.backtest.modules import SimulationModule
 from nautilus_trader.core.data import Data
-from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.data import Bar
 from nautilus_trader.model.enums import (
-    LiquiditySide,
     OptionKind,
     OrderSide,
-    OrderType,
     PositionSide,
     PriceType,
 )
-from nautilus_trader.model.events import OrderAccepted, OrderFilled
 from nautilus_trader.model.identifiers import (
-    ClientOrderId,
     InstrumentId,
     PositionId,
-    TradeId,
-    VenueOrderId,
 )
 from nautilus_trader.model.instruments import Instrument, OptionContract
 from nautilus_trader.model.objects import Money, Price, Quantity
-from nautilus_trader.model.orders import MarketOrder
 from nautilus_trader.model.position import Position
 
 from options.deliverables import Deliverable, deliverable_of
 from options.instruments import EQUITY_PRICE_PRECISION, VENUE, equity_id
+from options.settlement_orders import settlement_events
 
 _TICKS_PER_DOLLAR = 10**EQUITY_PRICE_PRECISION
 _NEVER = 2**63
@@ -212,59 +205,9 @@ class DeliverableSettlement(SimulationModule):  # type: ignore[misc]
     ) -> None:
         """Record a venue order for `instrument` and its fills, as Nautilus's own expiry does."""
         name = f"{VENUE}-LEG-DLV-{uuid.uuid4().hex[:8]}-{tag}"
-        client_order_id, venue_order_id = ClientOrderId(name), VenueOrderId(name)
-        total = sum(qty.as_double() for _, qty in fills)
-        order = MarketOrder(
-            trader_id=position.trader_id,
-            strategy_id=position.strategy_id,
-            instrument_id=instrument.id,
-            client_order_id=client_order_id,
-            order_side=side,
-            quantity=Quantity.from_int(int(total)),
-            init_id=UUID4(),
-            ts_init=ts,
-            reduce_only=position_id is not None,
-            tags=[f"EXPIRATION_{VENUE}_{tag}"],
+        events = settlement_events(
+            self.exchange.cache, position, instrument, side, fills, name, tag, ts, position_id
         )
-        cache = self.exchange.cache
-        cache.add_order(order, position_id=position_id)
-        cache.add_venue_order_id(client_order_id, venue_order_id)
-        events: list[object] = [
-            OrderAccepted(
-                position.trader_id,
-                position.strategy_id,
-                instrument.id,
-                client_order_id,
-                venue_order_id,
-                position.account_id,
-                UUID4(),
-                ts,
-                ts,
-            )
-        ]
-        for number, (price, quantity) in enumerate(fills):
-            events.append(
-                OrderFilled(
-                    trader_id=position.trader_id,
-                    strategy_id=position.strategy_id,
-                    instrument_id=instrument.id,
-                    client_order_id=client_order_id,
-                    venue_order_id=venue_order_id,
-                    account_id=position.account_id,
-                    trade_id=TradeId(f"{name}-{number}"),
-                    position_id=position_id,
-                    order_side=side,
-                    order_type=OrderType.MARKET,
-                    last_qty=quantity,
-                    last_px=price,
-                    currency=instrument.quote_currency,
-                    commission=Money(0, instrument.quote_currency),
-                    liquidity_side=LiquiditySide.TAKER,
-                    event_id=UUID4(),
-                    ts_event=ts,
-                    ts_init=ts,
-                )
-            )
         for event in events:
             self.exchange.msgbus.send(endpoint="ExecEngine.process", msg=event)
 

@@ -17,6 +17,12 @@ It follows the documented behaviour (``../shared/docs/api-tradier.md``), quirks 
   cover, and an opening order against a position held the other way are refused: HTTP 200,
   then ``rejected`` with a ``reason_description``;
 - ``day`` orders expire at the close (:meth:`FakeTradier.expire_day_orders`);
+- :meth:`FakeTradier.assign` assigns (or exercises) an option: the option position shrinks,
+  the shares are delivered at the strike, and an ``option`` event appears in the account
+  history (``/v1/accounts/{id}/history``) in the documented layout (A6.4: ``amount``, ``date``,
+  ``type``, ``option: {option_type, description, quantity}``; ``symbol`` at the event level as
+  in the recorded 2013 history). The docs name only ``OPTEXP`` among ``option_type`` values:
+  the fake's ``OPTASGN``/``OPTEXC`` and its descriptions are labelled guesses;
 - :attr:`FakeTradier.on_order` sees each order placed, so a test can decide its fate (fill now,
   later, or leave it working);
 - faults are injected per request (:meth:`FakeTradier.inject`): any status with headers and
@@ -229,6 +235,7 @@ class FakeTradier:
         self.orders: dict[int, Order] = {}
         self.positions: dict[str, list[float]] = {}  # symbol -> [quantity, cost_basis]
         self.peak: dict[str, float] = {}
+        self.account_events: list[dict[str, Any]] = []  # account history, oldest first
         self.on_order: Callable[[Order, str | None], None] | None = None
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.faults: list[Fault] = []
@@ -479,6 +486,43 @@ class FakeTradier:
             return {"positions": "null"}
         return {"positions": {"position": _one_or_many(rows)}}
 
+    def assign(self, symbol: str, date: dt.date, contracts: int) -> None:
+        """Assign (short) or exercise (long) `contracts` of option `symbol` on `date`.
+
+        The option position moves toward 0, ``contracts × 100`` shares of the root are bought
+        (short put, long call) or sold at the strike, and the history gets the event.
+        """
+        match = OCC.match(symbol)
+        assert match is not None and symbol in self.positions, symbol
+        root, kind, strike = match.group(1), match.group(3), int(match.group(4)) / 1000
+        short = self.positions[symbol][0] < 0
+        self._book(symbol, "buy_to_close" if short else "sell_to_close", contracts, 0.0)
+        receives = short == (kind == "P")
+        self._book(root, "buy" if receives else "sell", contracts * 100, strike)
+        what = "Assignment" if short else "Exercise"
+        self.account_events.append(
+            {
+                "amount": 0,
+                "date": f"{date.isoformat()}T00:00:00Z",
+                "type": "option",
+                "symbol": symbol,
+                "option": {
+                    "option_type": "OPTASGN" if short else "OPTEXC",
+                    "description": f"{what} {symbol}",
+                    "quantity": float(contracts if short else -contracts),
+                },
+            }
+        )
+
+    def _account_history(self, form: dict[str, str]) -> dict[str, Any]:
+        start = form.get("start", "0000")
+        rows = [
+            event
+            for event in self.account_events
+            if event["date"] >= start and form.get("type") in (None, event["type"])
+        ]
+        return {"history": {"event": _one_or_many(rows)} if rows else "null"}
+
     # -- orders ---------------------------------------------------------------------------
 
     def _place(self, form: dict[str, str]) -> tuple[int, Any]:
@@ -713,6 +757,8 @@ class FakeTradier:
             return 200, self._balances()
         if path == f"{account}/positions":
             return 200, self._positions()
+        if path == f"{account}/history":
+            return 200, self._account_history(form)
         if path == f"{account}/orders":
             if method == "POST":
                 return self._place(form)
