@@ -1,7 +1,8 @@
 """Assignment on a live node against the fake Tradier: the put the StructureEngine sold is
 assigned (account history ``option`` event, documented layout; the fake's ``option_type`` is a
 labelled guess), the option position closes at 0 keeping the premium, the strategy owns the
-100 shares delivered at the strike, once, across polls and a restart."""
+100 shares delivered at the strike, once, across polls and a restart; a wheel then sells a
+covered call on them."""
 
 import asyncio
 import datetime as dt
@@ -9,10 +10,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.identifiers import InstrumentId
 
+from options.occ import format_occ
+from strategies.toolkit.wheel import WheelPhase
 from tests.integration.adapters.tradier.fake_server import FakeTradier
 from tests.integration.adapters.tradier.node_harness import (
+    EXPIRY,
     SHORT_ID,
     SHORT_PUT,
     RunningNode,
@@ -28,6 +33,8 @@ from tests.integration.adapters.tradier.test_short_option_state import (
 pytestmark = pytest.mark.timeout(90)
 
 SPY_ID = InstrumentId.from_str("SPY.US")
+CALL = format_occ("SPY", EXPIRY, OptionKind.CALL, 475)
+CALL_ID = InstrumentId.from_str(f"{CALL}.US")
 
 
 def fast_settlements(path: Path) -> Path:
@@ -81,5 +88,51 @@ async def test_an_assigned_put_closes_at_zero_and_credits_its_shares_once(
     try:
         await asyncio.sleep(0.5)
         assert owned(strategy_of(running))[SPY_ID.value][0] == 100
+    finally:
+        await running.stop()
+
+
+async def test_the_wheel_sells_a_covered_call_on_the_shares_its_assigned_put_delivered(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    path = fast_settlements(
+        single_put_config(
+            server,
+            tmp_path,
+            structure="cash_secured_put",
+            wheel={
+                "call_params": {"strike": {"moneyness": 1.0}},
+                "call_dte_min": 0,
+                "call_dte_max": 400,
+            },
+        )
+    )
+    config = yaml.safe_load(path.read_text())
+    config["instruments"]["load_ids"].append(str(CALL_ID))
+    path.write_text(yaml.safe_dump(config))
+    server.set_quote(CALL, 4.00, 4.10)
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await sell_put(server, running)
+        assert strategy.wheel_phase == WheelPhase.PUT
+        server.assign(SHORT_PUT, dt.datetime.now(dt.UTC).date(), 1)
+        await wait_for(lambda: strategy.wheel_phase == WheelPhase.CALL)
+        (cycle,) = strategy.wheel_report()
+        # cost basis per share = 470 - (310 premium - 0 fees) / 100 shares = 466.90
+        assert (cycle["shares"], cycle["assignment_price"], cycle["cost_basis"]) == (
+            100,
+            470.0,
+            466.9,
+        )
+        await wait_for(lambda: quoted(strategy, {CALL_ID: 4.00}))
+        session_close(running, 472.60)  # the call phase: one covered call on the 100 shares
+        await wait_for(lambda: len(server.placements()) == 2)
+        call = server.placements()[1]
+        assert (call["option_symbol"], call["side"], call["quantity"]) == (
+            CALL,
+            "sell_to_open",
+            "1",
+        )
     finally:
         await running.stop()
