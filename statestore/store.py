@@ -25,6 +25,7 @@ import asyncio
 import itertools
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -234,6 +235,10 @@ class StateStore:
             self.path, isolation_level=None, check_same_thread=False, timeout=30.0
         )
         self._depth = 0
+        # A live node calls in from its event loop and from its clock's timer threads (a
+        # strategy's time alerts): one lock serialises the connection, held by a transaction
+        # until it commits.
+        self._lock = threading.RLock()
         self._conn.execute("PRAGMA busy_timeout = 30000")
         if self.path != MEMORY:
             self._conn.execute("PRAGMA journal_mode = WAL")
@@ -265,6 +270,10 @@ class StateStore:
 
     def flush(self) -> None:
         """Execute the journalled writes not yet in SQLite, in order, in one commit."""
+        with self._lock:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
@@ -310,40 +319,47 @@ class StateStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group writes into one atomic commit (nesting joins the outer transaction)."""
-        if self._depth == 0:
-            self.flush()
-            self._conn.execute("BEGIN IMMEDIATE")
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
+        """Group writes into one atomic commit (nesting joins the outer transaction).
+
+        Another thread's writes wait until the transaction commits or rolls back.
+        """
+        with self._lock:
+            if self._depth == 0:
+                self._flush_locked()
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._conn.execute("ROLLBACK")
+                raise
             self._depth -= 1
             if self._depth == 0:
-                self._conn.execute("ROLLBACK")
-            raise
-        self._depth -= 1
-        if self._depth == 0:
-            self._conn.execute("COMMIT")
+                self._conn.execute("COMMIT")
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> int:
         # Outside a transaction one statement commits on its own (autocommit mode, atomic).
-        self.flush()
-        return self._conn.execute(sql, params).rowcount
+        with self._lock:
+            self._flush_locked()
+            return self._conn.execute(sql, params).rowcount
 
     def _read(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
-        self.flush()
-        return self._conn.execute(sql, params).fetchall()
+        with self._lock:
+            self._flush_locked()
+            return self._conn.execute(sql, params).fetchall()
 
     def _write_idempotent(self, *statements: Statement) -> None:
         """Make `statements` (idempotent ones) durable as one atomic group, journalled if live."""
-        loop = self._journalling_loop()
-        if loop is None:
-            with self.transaction():
-                for sql, params in statements:
-                    self._conn.execute(sql, params)
-            return
-        self._journal_write(loop, list(statements))
+        with self._lock:
+            loop = self._journalling_loop()
+            if loop is None:
+                with self.transaction():
+                    for sql, params in statements:
+                        self._conn.execute(sql, params)
+                return
+            self._journal_write(loop, list(statements))
 
     def _journal_write(self, loop: asyncio.AbstractEventLoop, group: list[Statement]) -> None:
         if self._journal is None:
@@ -409,22 +425,23 @@ class StateStore:
             ts_ns,
             _encode_json(intent.detail).decode(),
         )
-        loop = self._journalling_loop()
-        if loop is None:
-            self._write(_INSERT_INTENT, row)
-            if self._client_ids is not None:
-                self._client_ids.add(client_order_id)
+        with self._lock:
+            loop = self._journalling_loop()
+            if loop is None:
+                self._write(_INSERT_INTENT, row)
+                if self._client_ids is not None:
+                    self._client_ids.add(client_order_id)
+                return intent
+            if self._client_ids is None:
+                rows = self._conn.execute("SELECT client_order_id FROM order_intents")
+                self._client_ids = {row[0] for row in rows}  # no flush: it holds no intent
+            if client_order_id in self._client_ids:
+                raise sqlite3.IntegrityError(
+                    f"UNIQUE constraint failed: order_intents.client_order_id ({client_order_id})"
+                )
+            self._journal_write(loop, [(_JOURNAL_INTENT, row)])
+            self._client_ids.add(client_order_id)
             return intent
-        if self._client_ids is None:
-            rows = self._conn.execute("SELECT client_order_id FROM order_intents")
-            self._client_ids = {row[0] for row in rows}  # no flush: it holds no intent
-        if client_order_id in self._client_ids:
-            raise sqlite3.IntegrityError(
-                f"UNIQUE constraint failed: order_intents.client_order_id ({client_order_id})"
-            )
-        self._journal_write(loop, [(_JOURNAL_INTENT, row)])
-        self._client_ids.add(client_order_id)
-        return intent
 
     def set_intent_state(self, client_order_id: str, state: IntentState, ts_ns: int) -> bool:
         """Move the intent of `client_order_id` to `state`; a final state never changes.
@@ -557,11 +574,11 @@ class StateStore:
         return {row[0] for row in rows}
 
     def _structure(self, row: tuple[Any, ...]) -> StoredStructure:
-        legs = self._conn.execute(
+        legs = self._read(
             "SELECT instrument_id, side, quantity, ratio, position_id FROM structure_legs "
             "WHERE structure_id = ? ORDER BY rowid",
             (row[0],),
-        ).fetchall()
+        )
         return StoredStructure(
             structure_id=row[0],
             strategy_id=row[1],

@@ -27,6 +27,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.integration.adapters.tradier.fake_server import FakeTradier
 from tests.integration.adapters.tradier.node_harness import (
@@ -69,6 +70,8 @@ async def test_a_roll_working_across_sigkill_is_not_sent_twice(tmp_path: Path) -
     async with FakeTradier() as server:
         seed_quotes(server)
         config = roll_config(server, tmp_path)
+        settings = yaml.safe_load(config.read_text())
+        config.write_text(yaml.safe_dump({**settings, "log_level": "INFO"}))  # life-N.log
         child = await start_child(config, tmp_path, 0)
         try:
             await wait_ready(child)
