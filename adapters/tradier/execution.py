@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from nautilus_trader.cache.cache import Cache
@@ -947,7 +947,12 @@ class TradierExecutionClient(LiveExecutionClient):
             await self._book_option_settlements()
 
     async def _book_option_settlements(self) -> None:
-        """Book the assignments and exercises of open option positions (module ``settlement``)."""
+        """Book the assignments and exercises of open option positions (module ``settlement``).
+
+        An event books at most the contracts Tradier no longer holds but the node still does, so
+        an event read again after a restart (the node's positions then come from Tradier's)
+        books nothing.
+        """
         held = [
             position
             for position in self._cache.positions_open(venue=TRADIER_VENUE)
@@ -958,20 +963,36 @@ class TradierExecutionClient(LiveExecutionClient):
         start = session_of_ns(min(position.ts_opened for position in held))
         try:
             parsed = parsing.parse_option_settlements(await self._account.option_history(start))
+            new = [s for s in parsed.items if s.key not in self._settled]
+            broker = parsing.parse_positions(await self._account.positions()) if new else None
         except TradierError as exc:
             self._log.warning(f"Account history unavailable: {exc.message}")
             return
         for reason, kind in zip(parsed.reasons, parsed.kinds, strict=True):
             self._rejections.record(kind, reason)
-        for settlement in parsed.items:
-            if settlement.key in self._settled:
+        if broker is None:
+            return
+        at_broker = {
+            p.instrument_id: p.quantity if p.side == PositionSide.LONG else -p.quantity
+            for p in broker.items
+        }
+        for settlement in new:
+            ours = sum(
+                Decimal(str(p.signed_qty))
+                for p in self._cache.positions_open(instrument_id=settlement.instrument_id)
+            )
+            gone = at_broker.get(settlement.instrument_id, Decimal(0)) - ours
+            if settlement.kind == "exercised":
+                gone = -gone
+            contracts = min(settlement.contracts, int(gone))
+            if contracts <= 0:
                 continue
+            events = book_settlement(self._cache, replace(settlement, contracts=contracts))
             self._settled.add(settlement.key)
-            events = book_settlement(self._cache, settlement)
             if not events:
                 continue
             self._log.warning(
-                f"{settlement.instrument_id} {settlement.kind}: {settlement.contracts} contracts"
+                f"{settlement.instrument_id} {settlement.kind}: {contracts} contracts"
             )
             for event in events:
                 self._msgbus.send(endpoint="ExecEngine.process", msg=event)

@@ -11,7 +11,8 @@ engine settles an in-the-money option at expiry (:mod:`options.settlement_orders
 premium stays in the option's realized P&L; the strategy sees the delivery as a fill of the
 underlying from an order it did not send (the StructureEngine's owned-shares ledger).
 
-Contracts are taken from the oldest open position of the right side first (short for an
+The execution client books at most the contracts the node holds but Tradier's positions no
+longer do. Contracts are taken from the oldest open position of the right side first (short for an
 assignment, long for an exercise); contracts with a non-standard deliverable (an adjusted
 root) are not booked here.
 """

@@ -48,13 +48,13 @@ def owned(strategy: object) -> dict[str, tuple[int, int]]:
     return strategy._store.owned_shares(strategy.id.value)  # type: ignore[attr-defined]
 
 
-async def sell_put(server: FakeTradier, running: RunningNode) -> None:
+async def sell_put(server: FakeTradier, running: RunningNode, contracts: int = 1) -> None:
     strategy = strategy_of(running)
     await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10}))
     session_close(running, 472.60)  # sells the 470 put
     await wait_for(lambda: server.orders)
     (entry_id,) = server.orders
-    await server.fill(entry_id, 1, price=3.10)
+    await server.fill(entry_id, contracts, price=3.10)
     await wait_for(lambda: strategy._trades and strategy._trades[0].opened)
 
 
@@ -134,5 +134,37 @@ async def test_the_wheel_sells_a_covered_call_on_the_shares_its_assigned_put_del
             "sell_to_open",
             "1",
         )
+    finally:
+        await running.stop()
+
+
+async def test_one_of_two_puts_assigned_is_booked_once_across_a_restart(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    path = fast_settlements(single_put_config(server, tmp_path, assigned_shares="hold", quantity=2))
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await sell_put(server, running, contracts=2)
+        server.assign(SHORT_PUT, dt.datetime.now(dt.UTC).date(), 1)
+        await wait_for(lambda: SPY_ID.value in owned(strategy))
+        await asyncio.sleep(0.5)
+        (option,) = running.node.cache.positions_open(instrument_id=SHORT_ID)
+        assert option.signed_qty == -1.0  # the other contract is still short
+        assert owned(strategy)[SPY_ID.value][0] == 100
+    finally:
+        await running.stop()
+
+    # restarted, the node holds what Tradier holds (one short put): the event, read again,
+    # books nothing more
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: running.node.cache.positions_open(instrument_id=SHORT_ID))
+        await asyncio.sleep(0.5)
+        (option,) = running.node.cache.positions_open(instrument_id=SHORT_ID)
+        assert option.signed_qty == -1.0
+        assert owned(strategy)[SPY_ID.value][0] == 100
+        assert strategy._trades and strategy._trades[0].opened
     finally:
         await running.stop()
