@@ -11,7 +11,7 @@ commit.
 On a live node (a file store called from a running asyncio loop) the writes of the decision
 path (minting an intent, saving or updating a structure, marking a cycle, node status) keep
 SQLite off that path: each is appended to the store's write journal
-(:mod:`statestore.write_journal`) and executed in SQLite within 50 ms from the loop, or at once
+(:mod:`statestore.write_journal`) and executed in SQLite within 0.25 s from the loop, or at once
 when the store is next read or written, whichever comes first, in the order they were made.
 Reads therefore always see every write made before them, and the writes a killed process had
 only journalled are replayed by the next store that opens the file. Writes whose result the
@@ -27,7 +27,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -43,11 +43,13 @@ MEMORY = ":memory:"
 
 _encode_json = msgspec.json.Encoder().encode
 
-FLUSH_DELAY_S = 0.05
+FLUSH_DELAY_S = 0.25
 """How long after a journalled write the loop executes the journalled writes in SQLite.
 
-Long enough that they run after the order has left and the writes of a busy moment share one
-commit; short enough that a reader of the file sees them almost at once.
+Long enough that the writes of a busy moment share one commit and few orders wait behind one
+(a commit of a quarter second of writes takes about a millisecond); short enough that another
+process reading the file (the control app) sees them almost at once. A read or write through
+this store executes them first, so it never sees them late.
 """
 
 _INSERT_INTENT = "INSERT INTO order_intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -246,7 +248,6 @@ class StateStore:
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._fsync_journal = synchronous == "FULL"
         self._journal: WriteJournal | None = None
-        self._pending: list[list[Statement]] = []
         # Client order ids of every intent in the file, loaded at the first journalled mint:
         # a journalled INSERT OR IGNORE cannot report a duplicate, so the store refuses it here.
         self._client_ids: set[str] | None = None
@@ -277,19 +278,18 @@ class StateStore:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
-        if not self._pending:
+        if self._journal is None or self._journal.is_empty:
             return
+        # The journal holds the pending writes (as lines only: nothing more stays alive).
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            for group in self._pending:
+            for group in self._journal.groups():
                 for sql, params in group:
                     self._conn.execute(sql, params)
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
-        self._pending = []
-        assert self._journal is not None
         self._journal.clear()
 
     def __enter__(self) -> StateStore:
@@ -359,13 +359,12 @@ class StateStore:
                     for sql, params in statements:
                         self._conn.execute(sql, params)
                 return
-            self._journal_write(loop, list(statements))
+            self._journal_write(loop, statements)
 
-    def _journal_write(self, loop: asyncio.AbstractEventLoop, group: list[Statement]) -> None:
+    def _journal_write(self, loop: asyncio.AbstractEventLoop, group: Sequence[Statement]) -> None:
         if self._journal is None:
             self._journal = WriteJournal(self.path, fsync=self._fsync_journal)
         self._journal.append(group)
-        self._pending.append(group)
         if self._flush_handle is None:
             self._flush_handle = loop.call_later(FLUSH_DELAY_S, self.flush)
 

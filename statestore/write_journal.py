@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import fcntl
 import glob
-import json
 import mmap
 import os
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -39,6 +39,7 @@ Statement = tuple[str, tuple[Any, ...]]
 """One SQL statement and its parameters (str, int, float or None: JSON round-trips them)."""
 
 _encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder().decode
 _NEWLINE = 0x0A
 _CAPACITY = 1 << 20  # bytes; doubled when a burst of writes outgrows it
 _SUFFIX = ".jsonl"
@@ -82,7 +83,7 @@ class WriteJournal:
             os.fsync(self._fd)
             _fsync_folder(self.path)
 
-    def append(self, statements: list[Statement]) -> None:
+    def append(self, statements: Sequence[Statement]) -> None:
         """Write one atomic group of statements as one line; durable against a kill on return."""
         line = _encode(statements)
         end = self._end + len(line) + 1
@@ -93,6 +94,15 @@ class WriteJournal:
         self._end = end
         if self._fsync:
             self._map.flush()
+
+    def groups(self) -> list[list[list[Any]]]:
+        """Return the statement groups written since the last :meth:`clear`, in order."""
+        return _decode_lines(self._map[: self._end])
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether nothing was written since the last :meth:`clear`."""
+        return self._end == 0
 
     def clear(self) -> None:
         """Empty the journal (SQLite holds everything it held)."""
@@ -158,11 +168,14 @@ def replay_orphans(conn: sqlite3.Connection, db_path: str) -> int:
 
 def _complete_lines(path: str) -> list[list[list[Any]]]:
     with open(path, "rb") as journal:
-        data = journal.read()
+        return _decode_lines(journal.read())
+
+
+def _decode_lines(data: bytes) -> list[list[list[Any]]]:
     # The content ends at the first zero byte, and its last line is torn if the process died
     # inside its append: that call never returned.
     lines = data.split(b"\0", 1)[0].split(b"\n")[:-1]
-    return [json.loads(line) for line in lines if line]
+    return [_decode(line) for line in lines if line]
 
 
 def _fsync_folder(path: str) -> None:
