@@ -138,16 +138,7 @@ def splits_from_lean_factor_file(path: Path, ticker: str) -> list[StockSplit]:
             continue
         ratio = (later / factor).limit_denominator(_MAX_DENOMINATOR)
         ex_date = nyse_calendar().next_session(day.isoformat()).date()
-        ts = session_open_ns(ex_date)
-        splits.append(
-            StockSplit(
-                instrument_id=equity_id(ticker),
-                new_shares=ratio.numerator,
-                old_shares=ratio.denominator,
-                ts_event=ts,
-                ts_init=ts,
-            )
-        )
+        splits.append(_split(ticker, ratio, ex_date))
     return splits
 
 
@@ -197,17 +188,19 @@ def splits_from_alpha_vantage_csv(path: Path, ticker: str) -> list[StockSplit]:
                     f"{path}:{number}: split_coefficient or timestamp was not valid: {row!r}"
                 ) from None
             if ratio != 1:
-                ts = session_open_ns(day)
-                splits.append(
-                    StockSplit(
-                        instrument_id=equity_id(ticker),
-                        new_shares=ratio.numerator,
-                        old_shares=ratio.denominator,
-                        ts_event=ts,
-                        ts_init=ts,
-                    )
-                )
+                splits.append(_split(ticker, ratio, day))
     return sorted(splits, key=lambda split: split.ts_event)
+
+
+def _split(ticker: str, ratio: Fraction, ex_date: dt.date) -> StockSplit:
+    ts = session_open_ns(ex_date)
+    return StockSplit(
+        instrument_id=equity_id(ticker),
+        new_shares=ratio.numerator,
+        old_shares=ratio.denominator,
+        ts_event=ts,
+        ts_init=ts,
+    )
 
 
 def stored_splits(catalog: ParquetDataCatalog, ticker: str) -> list[StockSplit]:

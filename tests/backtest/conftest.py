@@ -8,6 +8,22 @@ from tests.conftest import shared_data_path
 from tradefly.cli import main
 
 LEAN = "intraday/lean_minute"
+SPY2021_CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
+SPY2021_BARS = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
+
+
+@pytest.fixture(scope="session")
+def spy2021_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a catalog of the real SPY 2021 chain and daily bars (the reference run's data).
+
+    Shared read-only by the tests of the session: a test that writes into a catalog makes its
+    own.
+    """
+    chain, bars = shared_data_path(SPY2021_CHAIN), shared_data_path(SPY2021_BARS)
+    catalog = tmp_path_factory.mktemp("spy2021") / "catalog"
+    argv = ["ingest", "eod-chains", str(chain), "--bars", str(bars), "--catalog", str(catalog)]
+    assert main([*argv, "--no-progress"]) == 0
+    return catalog
 
 
 @pytest.fixture(scope="session")

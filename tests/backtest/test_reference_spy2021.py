@@ -32,23 +32,11 @@ from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.report import write_report
 from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import build_engine, load_run_data, run_backtest
-from tradefly.cli import main
 
 CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
 SPY_BARS = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
 REFERENCE = PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put.yaml"
 START = Decimal(1_000_000)
-
-
-@pytest.fixture(scope="module")
-def spy2021_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chain, bars = shared_data_path(CHAIN), shared_data_path(SPY_BARS)
-    catalog = tmp_path_factory.mktemp("catalog")
-    code = main(
-        ["ingest", "eod-chains", str(chain), "--bars", str(bars), "--catalog", str(catalog)]
-    )
-    assert code == 0
-    return catalog
 
 
 @pytest.fixture(scope="module")

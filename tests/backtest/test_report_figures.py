@@ -37,16 +37,6 @@ def _assert_report_matches(summary: dict, run_dir: Path) -> dict:  # type: ignor
     return expected
 
 
-@pytest.fixture(scope="module")
-def spy2021_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chain = shared_data_path("options_chains/lambdaclass_SPY_options_2021_prod_1y.csv")
-    bars = shared_data_path("underlying_daily/lambdaclass_SPY_daily_2021.csv")
-    catalog = tmp_path_factory.mktemp("catalog")
-    argv = ["ingest", "eod-chains", str(chain), "--bars", str(bars), "--catalog", str(catalog)]
-    assert main([*argv, "--no-progress"]) == 0
-    return catalog
-
-
 def test_reference_run_figures_equal_an_independent_computation(
     spy2021_catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,7 +22,6 @@ from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.report import WHEEL_FILE, write_report
 from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import build_engine, run_backtest
-from tradefly.cli import main
 
 CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
 SPY_BARS = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
@@ -47,17 +46,6 @@ SALES = [
     ("2021-09-17", "SPY211015P00445000", "8.98", "445.87"),  # expires
     ("2021-10-15", "SPY211119P00445000", "6.77", "468.89"),  # expires (last entry by 10-31)
 ]
-
-
-@pytest.fixture(scope="module")
-def spy2021_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chain, bars = shared_data_path(CHAIN), shared_data_path(SPY_BARS)
-    catalog = tmp_path_factory.mktemp("catalog")
-    code = main(
-        ["ingest", "eod-chains", str(chain), "--bars", str(bars), "--catalog", str(catalog)]
-    )
-    assert code == 0
-    return catalog
 
 
 @pytest.fixture(scope="module")
