@@ -22,7 +22,7 @@ import pytest
 from options.market_calendar import session_of_ns
 from statestore import StateStore
 from statestore.risk import RiskEvent, RiskLedger
-from tests.backtest.test_reference_spy2021 import CHAIN, spy2021_catalog  # noqa: F401
+from tests.backtest.test_reference_spy2021 import CHAIN
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.report import write_report
@@ -52,7 +52,7 @@ def _sessions(events: list[RiskEvent], rule: str, action: str) -> list[str]:
 
 @pytest.mark.slow
 def test_daily_loss_cap_blocks_the_entry_of_a_losing_session(
-    spy2021_catalog: Path,  # noqa: F811
+    spy2021_catalog: Path,
     tmp_path: Path,
 ) -> None:
     guard = {"underlying": "SPY", "daily_loss": {"max_loss_fraction": 0.005}}
@@ -68,7 +68,7 @@ def test_daily_loss_cap_blocks_the_entry_of_a_losing_session(
 
 @pytest.mark.slow
 def test_drawdown_flatten_tier_closes_positions_and_halts_entries(
-    spy2021_catalog: Path,  # noqa: F811
+    spy2021_catalog: Path,
     tmp_path: Path,
 ) -> None:
     result, events = _run(spy2021_catalog, tmp_path / "risk.sqlite")
@@ -125,7 +125,7 @@ def _window(config: RunConfig, start: str, end: str, store: Path) -> RunConfig:
 
 @pytest.mark.slow
 def test_a_latched_halt_survives_a_new_run_on_the_store_until_the_owner_resets(
-    spy2021_catalog: Path,  # noqa: F811
+    spy2021_catalog: Path,
     tmp_path: Path,
 ) -> None:
     store = tmp_path / "risk.sqlite"
@@ -168,7 +168,7 @@ def _vendor_delta(symbol: str, day: str) -> float:
 
 @pytest.mark.slow
 def test_entry_checks_cap_open_trades_and_net_delta_on_real_chains(
-    spy2021_catalog: Path,  # noqa: F811
+    spy2021_catalog: Path,
     tmp_path: Path,
 ) -> None:
     result, events = _run(spy2021_catalog, tmp_path / "risk.sqlite", ENTRY_CHECKS)
@@ -230,7 +230,7 @@ def test_entry_checks_cap_open_trades_and_net_delta_on_real_chains(
 
 @pytest.mark.slow
 def test_performance_gate_blocks_entries_after_losing_trades_on_real_chains(
-    spy2021_catalog: Path,  # noqa: F811
+    spy2021_catalog: Path,
     tmp_path: Path,
 ) -> None:
     guard = {
@@ -313,7 +313,7 @@ def _dollars(pattern: str, text: str) -> float:
 
 
 def test_stress_grid_and_event_window_gate_entries_on_real_chains(
-    spy2021_catalog: Path,  # noqa: F811
+    spy2021_catalog: Path,
     tmp_path: Path,
 ) -> None:
     """Weekly entries of 5 SPY puts, 2021-01-04 to 03-31, stress limit 5% of equity.

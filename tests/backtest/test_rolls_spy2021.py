@@ -15,7 +15,7 @@ import msgspec
 import pytest
 
 from journal.chains import roll_chains
-from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS, spy2021_catalog  # noqa: F401
+from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import ActorEntry, RunConfig, load_run_config
 from tradefly.backtest.results import BacktestResult
@@ -55,7 +55,7 @@ def _legs(result: BacktestResult) -> dict[str, tuple[str, Decimal]]:
 
 
 def test_time_triggered_roll_chain_pnl_equals_the_hand_computation(
-    spy2021_catalog: Path,  # noqa: F811
+    spy2021_catalog: Path,
 ) -> None:
     # 2021-04-12: sell SPY210521P00410000 (delta nearest -0.50, 39 DTE) at its bid.
     # 2021-04-30, 21 DTE: roll. Buy it back at its ask; sell the put nearest -0.50 on a later
@@ -102,7 +102,7 @@ def test_time_triggered_roll_chain_pnl_equals_the_hand_computation(
 
 
 def test_delta_triggered_roll_chain_pnl_equals_the_hand_computation(
-    spy2021_catalog: Path,  # noqa: F811
+    spy2021_catalog: Path,
 ) -> None:
     # 2021-02-08: sell SPY210319P00390000 at its bid. Its delta stays above -0.60 on every
     # session it is quoted until 2021-02-25 (-0.64751, 22 DTE, before the 21-DTE trigger):
@@ -142,7 +142,7 @@ def test_delta_triggered_roll_chain_pnl_equals_the_hand_computation(
 
 @pytest.mark.parametrize("credit_only", [False, True])
 def test_credit_only_roll_is_skipped_when_the_roll_is_a_debit(
-    spy2021_catalog: Path,  # noqa: F811
+    spy2021_catalog: Path,
     credit_only: bool,
 ) -> None:
     # 2021-01-04: sell SPY210219P00370000 at its bid 11.28. 2021-01-29 (21 DTE, the last
@@ -175,7 +175,7 @@ def test_credit_only_roll_is_skipped_when_the_roll_is_a_debit(
 
 
 def test_the_year_of_the_roll_config_reports_each_structure_as_its_own_trade(
-    spy2021_catalog: Path,  # noqa: F811
+    spy2021_catalog: Path,
 ) -> None:
     # The whole config: 42 weekly entries, as in the reference run, of which 16 are rolled
     # once. The report's trades are the journal's: a roll's new put opened in the instant of a
@@ -191,7 +191,7 @@ def test_the_year_of_the_roll_config_reports_each_structure_as_its_own_trade(
     assert _cents(sum(c.pnl for c in chains)) == _cents(result.realized_pnl)
 
 
-def test_a_roll_the_risk_guard_blocks_is_not_made(spy2021_catalog: Path) -> None:  # noqa: F811
+def test_a_roll_the_risk_guard_blocks_is_not_made(spy2021_catalog: Path) -> None:
     # The time-triggered roll of 2021-04-30 under a guard allowing one open trade: the roll's
     # new put is asked of the risk layer as an entry while the old put is still open, so it
     # is blocked; the old put is held to 2021-05-21 and expires worthless (SPY 414.94 > 410).
