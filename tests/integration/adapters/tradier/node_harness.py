@@ -41,7 +41,7 @@ def seed_quotes(server: FakeTradier) -> None:
     server.set_quote(LONG_PUT, 1.88, 1.92)
 
 
-async def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> None:
+async def wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> None:
     async def poll() -> None:
         while not condition():
             await asyncio.sleep(0.01)

@@ -18,7 +18,7 @@ from tests.integration.adapters.tradier.node_harness import (
     write_config,
 )
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(180)
 
 
 def net_position(node, instrument_id) -> float:

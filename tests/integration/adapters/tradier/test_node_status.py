@@ -15,7 +15,7 @@ from tests.integration.adapters.tradier.node_harness import (
     write_config,
 )
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(180)
 
 
 def node_status(folder: Path) -> dict[str, str]:

@@ -35,7 +35,7 @@ from tests.integration.adapters.tradier.test_short_option_combo import quoted, s
 from tradefly.backtest.config import load_run_config
 from tradefly.backtest.runner import build_engine
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(180)
 
 SECTION = """\
 strategies:

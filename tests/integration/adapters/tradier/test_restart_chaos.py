@@ -245,7 +245,7 @@ async def start_child(config: Path, folder: Path, life: int) -> Child:
     return Child(process, ready, dump)
 
 
-async def wait_ready(child: Child, timeout: float = 30.0) -> None:
+async def wait_ready(child: Child, timeout: float = 90.0) -> None:
     async def poll() -> None:
         while not child.ready.exists():
             if child.process.returncode is not None:

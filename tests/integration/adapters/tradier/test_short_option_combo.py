@@ -27,7 +27,7 @@ from tests.integration.adapters.tradier.node_harness import (
     write_config,
 )
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(180)
 
 SPY_ID = InstrumentId.from_str("SPY.US")
 STRATEGY = "strategies.structure_engine"

@@ -13,7 +13,7 @@ from adapters.tradier.websocket import TradierStream, market_subscription
 from tests.integration.adapters.tradier.fake_server import FakeTradier
 
 
-async def wait_for(condition, timeout: float = 5.0) -> None:
+async def wait_for(condition, timeout: float = 15.0) -> None:
     async def poll() -> None:
         while not condition():
             await asyncio.sleep(0.01)
