@@ -1,5 +1,6 @@
-"""Rolls on the real SPY 2021 chain: a time-triggered and a delta-triggered roll, and a
-credit-only roll skipped, each checked against a hand computation from the raw file.
+"""Rolls on the real SPY 2021 chain: a time-triggered and a delta-triggered roll out in time,
+a delta-triggered roll to new strikes on the same expiration, and a credit-only roll skipped,
+each checked against a hand computation from the raw file.
 
 Data: ``../shared/data`` SPY 2021 EOD chain and daily bars, ingested into a temporary catalog
 (the fixture of ``test_reference_spy2021``). Config: ``configs/backtest/spy2021_put_roll.yaml``
@@ -138,6 +139,63 @@ def test_delta_triggered_roll_chain_pnl_equals_the_hand_computation(
     assert second["reason_tags"][0] == "roll:roll_short_delta"
     (chain,) = roll_chains(result.journal)
     assert _cents(chain.pnl) == chain_pnl
+
+
+def _puts_of(expiration: str, day: str) -> dict[str, Decimal]:
+    with shared_data_path(CHAIN).open() as f:
+        return {
+            row["optionroot"]: Decimal(row["delta"])
+            for row in csv.DictReader(f)
+            if (row["quotedate"], row["expiration"], row["type"]) == (day, expiration, "put")
+        }
+
+
+def test_strike_roll_on_the_same_expiration_chain_pnl_equals_the_hand_computation(
+    spy2021_catalog: Path,
+) -> None:
+    # roll_to: strikes, triggered by delta only. 2021-02-08: sell SPY210319P00390000 at its
+    # bid. 2021-02-25 its delta is -0.64751: roll. Buy it back at its ask and sell the put of
+    # the SAME expiration (2021-03-19) whose delta is nearest -0.50: the 385 (-0.54032; the
+    # 380 is -0.44664), at its bid. 2021-03-19: SPY closes 389.48 > 385, the 385 put expires.
+    old_open = _raw("SPY210319P00390000", "2021-02-08")
+    old_close = _raw("SPY210319P00390000", "2021-02-25")
+    new_open = _raw("SPY210319P00385000", "2021-02-25")
+    puts = _puts_of("2021-03-19", "2021-02-25")
+    assert min(puts, key=lambda s: abs(puts[s] + Decimal("0.5"))) == "SPY210319P00385000"
+    assert (puts["SPY210319P00385000"], puts["SPY210319P00380000"]) == (
+        Decimal("-0.54032"),
+        Decimal("-0.44664"),
+    )
+    assert (old_open["bid"], old_close["ask"], new_open["bid"]) == (
+        Decimal("9.16"),
+        Decimal("12.17"),
+        Decimal("9.64"),
+    )
+    assert _close("2021-03-19") == Decimal("389.48")
+    old_pnl = (old_open["bid"] - old_close["ask"]) * 100 - 2 * FEE  # -301.00 - 1.30 = -302.30
+    new_pnl = new_open["bid"] * 100 - FEE  # 964.00 - 0.65 = 963.35
+    chain_pnl = old_pnl + new_pnl  # 661.05
+    assert chain_pnl == Decimal("661.05")
+
+    result = _run(spy2021_catalog, "2021-02-08", roll_dte=None, roll_to="strikes")
+
+    assert _legs(result) == {
+        "SPY210319P00390000": ("rolled", old_pnl),
+        "SPY210319P00385000": ("expired", new_pnl),
+    }
+    assert [(t.entry_time[:10], _cents(t.entry_price)) for t in result.trades] == [
+        ("2021-02-08", old_open["bid"]),
+        ("2021-02-25", new_open["bid"]),
+    ]
+    assert _cents(result.ending_balance) == START + chain_pnl  # cash
+    assert all(t.exit_reason != "open" for t in result.trades)  # no position left
+    assert _cents(result.realized_pnl) == chain_pnl
+    assert _cents(result.fees) == 3 * FEE  # sell, buy back, sell; expiry free
+    first, second = [r for r in result.journal if r["kind"] == "trade"]
+    assert second["rolled_from"] == first["id"] == second["roll_chain"]
+    assert second["reason_tags"][0] == "roll:roll_short_delta"
+    (chain,) = roll_chains(result.journal)
+    assert chain.closed and _cents(chain.pnl) == chain_pnl
 
 
 @pytest.mark.parametrize("credit_only", [False, True])
