@@ -21,7 +21,7 @@ from risk.gate import (
     check_entry,
     current_decision,
 )
-from risk.proposal import EntryProposal, ProposedLeg
+from risk.proposal import ClosingLeg, EntryProposal, ProposedLeg
 
 __all__ = [
     "ALLOW",
@@ -30,6 +30,7 @@ __all__ = [
     "RISK_CACHE_KEY",
     "RISK_ENTRY_TOPIC",
     "Action",
+    "ClosingLeg",
     "EntryAdmitted",
     "EntryGated",
     "EntryProposal",

@@ -36,7 +36,8 @@ class EntrySizingConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
     risk_per_trade : float | None
         Worst-case loss of one entry at most this fraction of equity (0.02 = 2%).
     max_concurrent_trades : int | None
-        Open entries across the account, the new one included.
+        Open entries across the account, the new one included (a roll's replaced entry is
+        not open: :meth:`risk.proposal.Book.after_closing`).
     max_trades_per_underlying : int | None
         Open entries on one underlying, the new one included.
     max_trades_per_structure : int | None

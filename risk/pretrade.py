@@ -93,7 +93,8 @@ def evaluate_entry(
     proposal : EntryProposal
         The entry.
     book : Book
-        The account before the entry.
+        The account before the entry (the checks see it after the legs a roll closes:
+        :meth:`~risk.proposal.Book.after_closing`).
     standing : RiskDecision
         The risk guard's current decision (:func:`risk.gate.current_decision`).
 
@@ -107,6 +108,7 @@ def evaluate_entry(
     wanted = proposal.quantity
     if standing.blocks_entries:
         return standing
+    book = book.after_closing(proposal)
     first = standing.sized(wanted)
     limits = [Cap(first, standing.reason, standing.rule)] if standing.reason else []
     if first >= 1:

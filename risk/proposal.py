@@ -12,6 +12,7 @@ units of the structure (one unit of a credit spread is one short and one long co
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 OPTION_KINDS = ("put", "call")
@@ -73,6 +74,30 @@ class ProposedLeg:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosingLeg:
+    """A position an entry closes in the same instant: a leg of the structure a roll replaces.
+
+    Parameters
+    ----------
+    instrument_id : str
+        The leg's instrument, e.g. ``SPY210319P00390000.US``.
+    contracts : float
+        Signed contracts held that the roll closes (negative for a short leg bought back).
+    price : float | None
+        Natural price to close, dollars per share: the ask to buy back a short, the bid to
+        sell a long; ``None`` when unquoted.
+    multiplier : float, default 100
+        Shares per contract.
+
+    """
+
+    instrument_id: str
+    contracts: float
+    price: float | None
+    multiplier: float = 100.0
+
+
+@dataclass(frozen=True, slots=True)
 class EntryProposal:
     """An entry a strategy wants to make, asked of :func:`risk.gate.check_entry`.
 
@@ -96,6 +121,11 @@ class EntryProposal:
         The underlying's price the strategy decided on, dollars per share.
     chain_underlying_price : float | None
         The underlying price the option chain was quoted against (the vendor's), when known.
+    closes : tuple[ClosingLeg, ...]
+        A roll: the legs of the open structure this entry replaces, closed in the same
+        instant. The checks then see the book without them (:meth:`Book.after_closing`): the
+        replaced structure's admitted entry no longer counts as open, its positions leave
+        the greeks and the stress grid, and the cash pays the natural price to close them.
 
     Raises
     ------
@@ -113,6 +143,7 @@ class EntryProposal:
     legs: tuple[ProposedLeg, ...]
     underlying_price: float | None = None
     chain_underlying_price: float | None = None
+    closes: tuple[ClosingLeg, ...] = ()
 
     def __post_init__(self) -> None:
         if self.quantity < 1:
@@ -224,3 +255,57 @@ class Book:
     entries: tuple[OpenEntry, ...] = ()
     underlying_prices: dict[str, float] = field(default_factory=dict)
     order_times_ns: tuple[int, ...] = ()
+
+    def after_closing(self, proposal: EntryProposal) -> Book:
+        """Return the book once the legs `proposal` closes (a roll's old structure) are closed.
+
+        Each closed position's signed contracts leave it (the position goes when none is
+        left), the cash moves by ``contracts × price × multiplier`` (a short bought back at
+        the ask costs cash) and the equity by that less the position's marked value; the
+        first admitted entry of the proposing strategy holding exactly the closed instruments
+        no longer counts as open. The book itself when the proposal closes nothing.
+
+        Parameters
+        ----------
+        proposal : EntryProposal
+            The entry, with its ``closes``.
+
+        Returns
+        -------
+        Book
+            A new book; ``order_times_ns`` and ``underlying_prices`` unchanged.
+
+        """
+        if not proposal.closes:
+            return self
+        closing = {leg.instrument_id: leg for leg in proposal.closes}
+        cash, equity = self.cash, self.equity
+        positions = []
+        for position in self.positions:
+            leg = closing.get(position.instrument_id)
+            if leg is None:
+                positions.append(position)
+                continue
+            if leg.price is not None:
+                cash += leg.contracts * leg.price * leg.multiplier
+                equity += leg.contracts * leg.price * leg.multiplier
+            if position.mark is not None:
+                equity -= leg.contracts * position.multiplier * position.mark
+            left = position.quantity - leg.contracts
+            if left != 0:
+                positions.append(dataclasses.replace(position, quantity=left))
+        entries = list(self.entries)
+        replaced = next(
+            (
+                i
+                for i, entry in enumerate(entries)
+                if entry.strategy_id == proposal.strategy_id
+                and set(entry.instruments) == set(closing)
+            ),
+            None,
+        )
+        if replaced is not None:
+            del entries[replaced]
+        return dataclasses.replace(
+            self, equity=equity, cash=cash, positions=tuple(positions), entries=tuple(entries)
+        )

@@ -37,7 +37,9 @@ held to the close settles in cash there (index options) like any expiry.
 Rolls (``roll_*`` fields, :mod:`strategies.toolkit.rolls`) are checked in step 2 before the
 exit rules, on the same natural prices: when a roll trigger fires, the preset is resolved
 again on the session's chain (later expiration and/or new strikes), and if the roll is
-allowed (``max_rolls``, ``roll_for_credit_only``, the risk layer, quoted size) the old
+allowed (``max_rolls``, ``roll_for_credit_only``, the risk layer asked about the new
+structure as an entry replacing the old one (:attr:`risk.EntryProposal.closes`), quoted
+size) the old
 structure's closing orders (tag ``rolled``) and the new structure's opening orders go out in
 the same instant; their intents and both structures' states are written in one state-store
 transaction before any of them is sent (with ``spread_orders: combo``, as ONE combo order of
@@ -116,6 +118,7 @@ from risk import (
     FLATTEN_ALL,
     OWNER_FLATTEN_TOPIC,
     Action,
+    ClosingLeg,
     EntryProposal,
     ProposedLeg,
     RiskDecision,
@@ -1324,10 +1327,17 @@ class StructureEngine(Strategy):
         return instrument.option_kind if isinstance(instrument, OptionContract) else None
 
     def _risk_gated(
-        self, snapshot: ChainSnapshot, selection: Selection, quantity: int
+        self,
+        snapshot: ChainSnapshot,
+        selection: Selection,
+        quantity: int,
+        replaces: Trade | None = None,
     ) -> tuple[int, RiskDecision]:
-        # Asked before every entry (never before an exit): the risk guard and its checks.
+        # Asked before every entry (never before an exit): the risk guard and its checks. A
+        # roll's entry `replaces` the trade it closes in the same instant.
         proposal = self._proposal(snapshot, selection, quantity)
+        if replaces is not None:
+            proposal = dataclasses.replace(proposal, closes=self._closing_legs(replaces, snapshot))
         decision = check_entry(self.cache, proposal, self.msgbus)
         allowed = decision.sized(quantity)
         if allowed < quantity:
@@ -1353,6 +1363,27 @@ class StructureEngine(Strategy):
             underlying_price=snapshot.spot,
             chain_underlying_price=chain_spot if chain_spot > 0 else None,
         )
+
+    def _closing_legs(self, trade: Trade, snapshot: ChainSnapshot) -> tuple[ClosingLeg, ...]:
+        # The open contracts of `trade` at the natural price to close them on this session.
+        legs = []
+        for leg in trade.legs:
+            held = leg.quantity - leg.closed_quantity
+            if held <= 0:
+                continue
+            quote = snapshot.get(leg.instrument_id)
+            short = leg.side == OrderSide.SELL
+            price = None if quote is None else (quote.ask if short else quote.bid)
+            instrument = self.cache.instrument(leg.instrument_id)
+            legs.append(
+                ClosingLeg(
+                    instrument_id=leg.instrument_id.value,
+                    contracts=-held if short else held,
+                    price=price,
+                    multiplier=float(instrument.multiplier.as_double()),
+                )
+            )
+        return tuple(legs)
 
     def _proposed_leg(self, leg: SelectedLeg) -> ProposedLeg:
         quote = leg.quote
@@ -1449,7 +1480,7 @@ class StructureEngine(Strategy):
         if refusal is not None:
             self.log.info(f"{snapshot.session}: {trade.structure_id} not rolled ({refusal})")
             return False
-        quantity, decision = self._risk_gated(snapshot, selection, units)
+        quantity, decision = self._risk_gated(snapshot, selection, units, replaces=trade)
         if quantity < units:
             return False
         legs = [

@@ -249,19 +249,63 @@ def test_the_year_of_the_roll_config_reports_each_structure_as_its_own_trade(
     assert _cents(sum(c.pnl for c in chains)) == _cents(result.realized_pnl)
 
 
-def test_a_roll_the_risk_guard_blocks_is_not_made(spy2021_catalog: Path) -> None:
-    # The time-triggered roll of 2021-04-30 under a guard allowing one open trade: the roll's
-    # new put is asked of the risk layer as an entry while the old put is still open, so it
-    # is blocked; the old put is held to 2021-05-21 and expires worthless (SPY 414.94 > 410).
+def _guarded(entry_checks: dict[str, object], **fields: object) -> RunConfig:
+    # The 2021-04-12 entry of the time-triggered roll, under a risk guard with `entry_checks`.
     guard = {
         "actor_path": "actors.risk_guard:RiskGuard",
         "config_path": "actors.risk_guard:RiskGuardConfig",
-        "config": {"underlying": "SPY", "entry": {"sizing": {"max_concurrent_trades": 1}}},
+        "config": {"underlying": "SPY", "entry": entry_checks},
     }
     config = load_run_config(ROLL_CONFIG).with_strategy_fields(
-        entry_start="2021-04-12", entry_end="2021-04-12"
+        entry_start="2021-04-12", entry_end="2021-04-12", **fields
     )
-    config = msgspec.structs.replace(config, actors=[msgspec.convert(guard, ActorEntry)])
+    return msgspec.structs.replace(config, actors=[msgspec.convert(guard, ActorEntry)])
+
+
+ROLLED_ON_0430 = {  # the time-triggered roll's legs and P&L (hand computation above)
+    "SPY210521P00410000": ("rolled", Decimal("329.70")),
+    "SPY210618P00414000": ("expired", Decimal("854.35")),
+}
+
+
+def test_a_roll_at_the_open_trade_limits_is_made(spy2021_catalog: Path) -> None:
+    # One open trade allowed by the risk guard (max_concurrent_trades) and by the engine
+    # (max_open_trades): the roll of 2021-04-30 replaces the open put, so the limit does not
+    # block it. Legs, cash and chain P&L as in the unguarded run: 329.70 + 854.35 = 1184.05.
+    config = _guarded({"sizing": {"max_concurrent_trades": 1}}, max_open_trades=1)
+    result = run_backtest(config, spy2021_catalog, run_id="rolls-at-limit")
+    assert _legs(result) == ROLLED_ON_0430
+    assert _cents(result.ending_balance) == START + Decimal("1184.05")
+    assert all(t.exit_reason != "open" for t in result.trades)
+    (chain,) = roll_chains(result.journal)
+    assert chain.closed and _cents(chain.pnl) == Decimal("1184.05")
+
+
+def test_a_roll_is_checked_for_greeks_without_the_put_it_replaces(spy2021_catalog: Path) -> None:
+    # Net delta at most 60 shares. 2021-04-12 the entry adds +45.58 (vendor delta -0.45582).
+    # 2021-04-30 the roll buys back the 410 put (vendor delta -0.31687: about +31.7 shares)
+    # and sells the 414 (-0.43678: +43.68): the book after the roll holds +43.68 <= 60, so it
+    # goes out; counting the old put as staying it would be about 75 > 60 and be blocked.
+    old, new = _raw("SPY210521P00410000", "2021-04-30"), _raw("SPY210618P00414000", "2021-04-30")
+    assert (old["delta"], new["delta"]) == (Decimal("-0.31687"), Decimal("-0.43678"))
+    assert -(old["delta"] + new["delta"]) * 100 > 60 > -new["delta"] * 100
+    config = _guarded({"greeks": {"max_delta_shares": 60}})
+    result = run_backtest(config, spy2021_catalog, run_id="rolls-greeks")
+    assert _legs(result) == ROLLED_ON_0430
+    assert _cents(result.ending_balance) == START + Decimal("1184.05")
+
+
+def test_a_roll_the_risk_guard_blocks_is_not_made(spy2021_catalog: Path) -> None:
+    # The loss cap still judges the new structure: risk per trade 4.04% of equity.
+    # 2021-04-12: the 410 put risks (410 - 6.79) x 100 = 40,321 of 4.04% x 1,000,000 =
+    # 40,400: entered. 2021-04-30: the 414 put would risk (414 - 8.55) x 100 = 40,545 of
+    # 4.04% of equity after the buy-back, 1,000,000 + 679 - 0.65 - 348 (the ask 3.48) =
+    # 1,000,330.35, i.e. 40,413.35: blocked. The old put is held to 2021-05-21 and expires
+    # worthless (SPY 414.94 > 410).
+    equity = START + Decimal("679") - FEE - Decimal("348")
+    assert equity * Decimal("0.0404") < (414 - Decimal("8.55")) * 100
+    assert (410 - Decimal("6.79")) * 100 <= START * Decimal("0.0404")
+    config = _guarded({"sizing": {"risk_per_trade": 0.0404}})
     result = run_backtest(config, spy2021_catalog, run_id="rolls-risk")
     assert _close("2021-05-21") == Decimal("414.94")
     expected = _raw("SPY210521P00410000", "2021-04-12")["bid"] * 100 - FEE  # 679.00 - 0.65

@@ -13,7 +13,14 @@ from risk.entry_sizing import EntrySizingConfig, check_sizing
 from risk.exposure import GreeksLimitsConfig, PricingConfig, book_exposures, check_greeks, greeks_of
 from risk.order_rate import OrderRateConfig, check_order_rate
 from risk.pretrade import PreTradeConfig, evaluate_entry
-from risk.proposal import Book, BookPosition, EntryProposal, OpenEntry, ProposedLeg
+from risk.proposal import (
+    Book,
+    BookPosition,
+    ClosingLeg,
+    EntryProposal,
+    OpenEntry,
+    ProposedLeg,
+)
 from risk.stress import StressConfig, check_stress
 from risk.trading_window import EventDay, TradingWindowConfig, check_window
 
@@ -354,3 +361,55 @@ def test_evaluate_entry_applies_the_standing_decision_first_then_the_smallest_ca
     window = PreTradeConfig(trading_window=TradingWindowConfig())
     late = evaluate_entry(window, short_put(ts_ns=ny_ns("2021-03-02", 17)), BOOK, ALLOW)
     assert (late.action, late.rule) == (Action.BLOCK, "trading_window")
+
+
+# -- a roll: the entry replaces an open structure ---------------------------------------------
+
+
+def test_a_roll_is_checked_against_the_book_without_the_structure_it_replaces() -> None:
+    # The book holds one short 95 put (entry of S-1, worst case 9,400) marked at 1.00: cash
+    # 100,000, equity 100,000 - 1 x 100 x 1.00 = 99,900. The roll buys it back at its ask
+    # 1.05 and sells the 100 put of short_put() in its place.
+    old = "SPY210402P00095000.US"
+    held = BookPosition(old, "SPY", "put", -1.0, 100.0, 1.00, 95.0, EXPIRY)
+    book = dataclasses.replace(
+        BOOK,
+        equity=99_900.0,
+        positions=(held,),
+        entries=(OpenEntry(NOW - DAY_NS, "S-1", "SPY", "short_put", 1, 9_400.0, (old,)),),
+    )
+    roll = dataclasses.replace(short_put(), closes=(ClosingLeg(old, -1.0, 1.05),))
+
+    after = book.after_closing(roll)
+    # cash: 100,000 - 1 x 1.05 x 100 = 99,895; equity: 99,900 - 105 + 100 (the mark leaves)
+    assert (after.cash, after.equity) == (pytest.approx(99_895.0), pytest.approx(99_895.0))
+    assert (after.positions, after.entries) == ((), ())
+    assert book.after_closing(short_put()) is book  # a plain entry closes nothing
+
+    at_limit = PreTradeConfig(sizing=EntrySizingConfig(max_concurrent_trades=1))
+    assert evaluate_entry(at_limit, roll, book, ALLOW) == ALLOW
+    assert evaluate_entry(at_limit, short_put(), book, ALLOW).action == Action.BLOCK
+    # another strategy's entry in the same contract still counts
+    theirs = dataclasses.replace(
+        book, entries=(dataclasses.replace(book.entries[0], strategy_id="S-2"),)
+    )
+    assert evaluate_entry(at_limit, roll, theirs, ALLOW).action == Action.BLOCK
+    # the cash buffer no longer sets the replaced entry's 9,400 aside: 99,895 - 20% x 99,895
+    # = 79,916 of room, 15 units of 5,000; counted as open: 100,000 - 9,400 - 19,980 = 70,620,
+    # 14 units
+    buffer = PreTradeConfig(sizing=EntrySizingConfig(cash_buffer=0.2))
+    twenty = dataclasses.replace(roll, quantity=20, max_loss_per_unit=5_000.0)
+    assert evaluate_entry(buffer, twenty, book, ALLOW).sized(20) == 15
+    assert (
+        evaluate_entry(buffer, dataclasses.replace(twenty, closes=()), book, ALLOW).sized(20) == 14
+    )
+
+    # greeks: +30 delta shares a unit; the old put's own (short, 95 strike) delta leaves
+    greeks = PreTradeConfig(greeks=GreeksLimitsConfig(max_delta_shares=30.0))
+    assert evaluate_entry(greeks, roll, book, ALLOW) == ALLOW
+    assert evaluate_entry(greeks, short_put(), book, ALLOW).action == Action.BLOCK
+
+    # a partial close leaves the rest of the position in the book
+    two = dataclasses.replace(book, positions=(dataclasses.replace(held, quantity=-2.0),))
+    (left,) = two.after_closing(roll).positions
+    assert left.quantity == -1.0
