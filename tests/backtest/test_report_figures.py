@@ -96,6 +96,7 @@ def test_ten_year_monthly_call_run_joins_assignments(
     _assert_report_matches(summary, tmp_path / summary["run_id"])
     figures = summary["figures"]
     assert summary["n_trades"] == 120
+    assert summary["realized_pnl"] == -11942.00  # the ten-year reference, to the cent
     assert round(figures["win_rate"], 3) == 0.467
     assert round(figures["profit_factor"], 2) == 0.76
     assert figures["expectancy"] == -99.52
