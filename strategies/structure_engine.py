@@ -302,7 +302,8 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
     wheel : WheelConfig | None
         Run the wheel (:mod:`strategies.toolkit.wheel`): ``structure`` is the put phase
         (``cash_secured_put``, ``assigned_shares: hold``); these fields are the call phase.
-        One option trade is open at a time.
+        One option trade is open at a time. With roll fields a put rolls to the put phase's
+        rules and a covered call to the call phase's, in the same wheel cycle.
 
     """
 
@@ -571,8 +572,8 @@ def validate_config(config: StructureEngineConfig) -> None:
             raise ValueError(f"{name} was {value!r}, not positive")
     exit_rules(config)
     rolls = roll_rules(config)
-    if rolls.enabled and (config.choices or config.wheel is not None):
-        raise ValueError("roll fields need one structure, not choices or a wheel")
+    if rolls.enabled and config.choices:
+        raise ValueError("roll fields need one structure, not choices")
     if rolls.enabled and rolls.to != "out_and_strikes" and len(structures[0].expirations) > 1:
         raise ValueError(
             f"roll_to {rolls.to!r} needs a single-expiration structure; "
@@ -1501,9 +1502,14 @@ class StructureEngine(Strategy):
         return True
 
     def _roll_selection(self, trade: Trade, snapshot: ChainSnapshot) -> Selection | str:
-        # The successor's contracts on this session's chain (strategies.toolkit.rolls).
+        # The successor's contracts on this session's chain (strategies.toolkit.rolls); a
+        # wheel's covered call rolls to calls of the call phase's rules.
         assert self._book is not None
         structure = self._choices[0][0]
+        if self._wheel_calls is not None and self._kind_of(trade.legs[0].instrument_id) == (
+            OptionKind.CALL
+        ):
+            structure, snapshot = self._wheel_calls, self._wheel_call_chain(snapshot)
         strikes = [self._strike(leg.instrument_id) for leg in trade.legs]
         expirations = {quote.expiration for quote in snapshot.quotes}
         try:

@@ -6,7 +6,9 @@ per 100 shares; a call that expires worthless is followed by the next. When the 
 assigned (the shares are called away) the wheel sells a put again.
 
 A **cycle** runs from the first put sold to the shares called away; puts that expire worthless
-before an assignment belong to the cycle. Per cycle (:class:`WheelCycle`, amounts in dollars):
+before an assignment belong to the cycle, and so do the options of a roll chain (the option
+bought back and its successor sold are fills of the wheel's own trades, booked in the open
+cycle). Per cycle (:class:`WheelCycle`, amounts in dollars):
 
 - premiums: the credit of every put and call sold, less what was paid to buy any back;
 - fees: commissions of every fill in the cycle (option fills, share fills at assignment);

@@ -228,20 +228,16 @@ def test_rolls_that_are_not_one_combo() -> None:
     assert roll_combo_ratios(spread, later) is None
 
 
-@pytest.mark.parametrize(
-    "fields",
-    [
-        {"structure": "", "choices": [{"structure": "short_put"}]},
-        {"structure": "cash_secured_put", "wheel": {}, "assigned_shares": "hold"},
-    ],
-)
-def test_the_engine_rolls_one_structure_only(fields: dict[str, object]) -> None:
-    config = msgspec.convert(
-        {"underlying": "SPY", "structure": "short_put", "roll_dte": 21, **fields},
-        StructureEngineConfig,
-    )
-    with pytest.raises(ValueError, match="roll fields need one structure, not choices or a wheel"):
-        validate_config(config)
+def test_the_engine_rolls_one_structure_or_the_wheel_not_choices() -> None:
+    def config(**fields: object) -> StructureEngineConfig:
+        return msgspec.convert(
+            {"underlying": "SPY", "structure": "short_put", "roll_dte": 21, **fields},
+            StructureEngineConfig,
+        )
+
+    with pytest.raises(ValueError, match="roll fields need one structure, not choices"):
+        validate_config(config(structure="", choices=[{"structure": "short_put"}]))
+    validate_config(config(structure="cash_secured_put", wheel={}, assigned_shares="hold"))
 
 
 def test_the_engine_names_a_bad_roll_field() -> None:
