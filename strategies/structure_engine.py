@@ -128,6 +128,15 @@ from risk import (
 from statestore import IntentState, StateStore
 from strategies.toolkit.book import Leg, Trade, TradeBook
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
+from strategies.toolkit.covered_call import (
+    SELL_CALLS,
+    SELL_SHARES,
+    assigned_shares,
+    next_step,
+    option_legs,
+    shares_affordable,
+    stock_legs,
+)
 from strategies.toolkit.equity import marked_equity
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason, ExitRules
 from strategies.toolkit.iv_history import AtmIvHistory
@@ -526,10 +535,10 @@ def validate_config(config: StructureEngineConfig) -> None:
     """Raise ``ValueError`` naming the first invalid field of `config`."""
     structures = [structure for structure, _ in config_structures(config)]
     for structure in structures:
-        if structure.stock_shares:
+        if structure.stock_shares and (config.choices or config.wheel is not None):
             raise ValueError(
-                f"structure {structure.name!r} sells calls on shares the strategy received: "
-                "it is the call phase of a wheel (wheel:), not traded alone"
+                f"structure {structure.name!r} buys its shares: trade it as the only "
+                "structure (not in choices; a wheel's calls are wheel: call_params)"
             )
     if config.wheel is not None:
         check_wheel_fields(config.structure, config.assigned_shares)
@@ -574,6 +583,8 @@ def validate_config(config: StructureEngineConfig) -> None:
     rolls = roll_rules(config)
     if rolls.enabled and config.choices:
         raise ValueError("roll fields need one structure, not choices")
+    if rolls.enabled and structures[0].stock_shares:
+        raise ValueError(f"roll fields: {structures[0].name} is not rolled (its calls expire)")
     if rolls.enabled and rolls.to != "out_and_strikes" and len(structures[0].expirations) > 1:
         raise ValueError(
             f"roll_to {rolls.to!r} needs a single-expiration structure; "
@@ -607,15 +618,19 @@ class StructureEngine(Strategy):
 
     def __init__(self, config: StructureEngineConfig) -> None:
         validate_config(config)
-        if config.wheel is not None and config.oms_type is None:
+        covered = any(s.stock_shares for s, _ in config_structures(config))
+        if (config.wheel is not None or covered) and config.oms_type is None:
             # The venue opens a new position for the shares a call's assignment delivers
-            # unless positions are netted: then they close the shares the put delivered.
+            # unless positions are netted: then they close the shares held (the ones the
+            # put delivered, or a covered call's own).
             config = msgspec.structs.replace(config, oms_type="NETTING")
         super().__init__(config)
         self._cfg = config
         self._choices = config_structures(config)
         self._wheel_calls = call_structure(config.wheel) if config.wheel is not None else None
         self._wheel: Wheel | None = None
+        self._covered = covered  # a standalone covered call buys the shares it sells calls on
+        self._exit_tags: dict[str, str] = {}  # a covered call's exit tag, for its share sale
         structures = [structure for structure, _ in self._choices]
         if self._wheel_calls is not None:
             structures.append(self._wheel_calls)
@@ -1166,6 +1181,9 @@ class StructureEngine(Strategy):
         legs = [
             Leg(leg.instrument_id, _order_side(leg), quantity * leg.ratio) for leg in selection.legs
         ]
+        stock = selection.priced.stock
+        if self._covered and stock is not None:  # the shares first (covered_call module)
+            legs.insert(0, Leg(self._underlying_id, OrderSide.BUY, quantity * stock.shares))
         trade = Trade(expiration=selection.expiration, legs=legs)
         self._book.add(trade)
         context = self._entry_context(snapshot, trade, selection, wanted, decision, regime)
@@ -1284,8 +1302,8 @@ class StructureEngine(Strategy):
         # Fixed, or sized on the structure's max loss at the natural price; a cash-secured
         # put also needs its strike x 100 in cash not yet reserved by the open ones.
         priced = selection.priced
-        if priced.stock is not None:  # the wheel's covered calls: one per 100 shares received
-            return self._wheel_shares() // SHARES_PER_CONTRACT
+        if priced.stock is not None and not self._covered:  # the wheel's calls: one per 100
+            return self._wheel_shares() // SHARES_PER_CONTRACT  # shares received
         quantity = self._cfg.quantity
         if self._cfg.risk_fraction is not None:
             loss = priced.max_loss()
@@ -1296,16 +1314,26 @@ class StructureEngine(Strategy):
             quantity = contracts_for_risk(equity, self._cfg.risk_fraction, max(loss, 1.0))
         if priced.cash_secured:
             quantity = min(quantity, self._cash_securable(priced.cash_reserve))
+        if priced.stock is not None:  # a covered call pays for its shares before the call
+            quantity = min(
+                quantity,
+                shares_affordable(self._free_cash(), priced.stock.ask, priced.stock.shares),
+            )
         return quantity
+
+    def _free_cash(self) -> float:
+        account = self.portfolio.account(VENUE)
+        if account is None:
+            return 0.0
+        currency = self.cache.instrument(self._underlying_id).quote_currency
+        return float(account.balance_free(currency).as_double())
 
     def _cash_securable(self, reserve: float, releasing: Trade | None = None) -> int:
         # Structures whose reserve the free cash holds, after the short puts already open
         # (but for `releasing`, which a roll closes).
-        account = self.portfolio.account(VENUE)
-        if account is None or reserve <= 0:
+        if self.portfolio.account(VENUE) is None or reserve <= 0:
             return 0
-        currency = self.cache.instrument(self._underlying_id).quote_currency
-        free = float(account.balance_free(currency).as_double())
+        free = self._free_cash()
         reserved = sum(
             self._strike(leg.instrument_id)
             * OPTION_MULTIPLIER
@@ -1419,18 +1447,23 @@ class StructureEngine(Strategy):
         for trade in list(self._trades):
             if trade.closing or not trade.open_legs or trade.structure_id in waiting:
                 continue  # an order of the trade still works: no exit on a half-known position
-            quotes = [snapshot.get(leg.instrument_id) for leg in trade.legs]
+            stock = stock_legs(trade, self._underlying_id)
+            if stock and next_step(trade, self._underlying_id) is not None:
+                self._advance_covered(trade)  # its calls expired worthless: sell the shares
+                continue
+            options = option_legs(trade, self._underlying_id) if stock else trade.legs
+            quotes = [snapshot.get(leg.instrument_id) for leg in options]
             if any(q is None for q in quotes):
                 continue  # some leg unquoted at this close: no honest price to exit at
             units = _structure_units(trade)
             debit = sum(
                 (q.ask if leg.side == OrderSide.SELL else -q.bid) * leg.quantity / units
-                for leg, q in zip(trade.legs, quotes, strict=True)
+                for leg, q in zip(options, quotes, strict=True)
                 if q is not None
-            )
+            ) - sum(snapshot.spot * leg.quantity / units for leg in stock)  # shares at the close
             shorts = [
                 (leg, q)
-                for leg, q in zip(trade.legs, quotes, strict=True)
+                for leg, q in zip(options, quotes, strict=True)
                 if q is not None and leg.side == OrderSide.SELL
             ]
             deltas = tuple(q.delta for _, q in shorts if q.delta is not None)
@@ -1606,7 +1639,17 @@ class StructureEngine(Strategy):
             self._submit(trade, opening=False, tag=OWNER_FLATTEN_TAG)
 
     def _submit(self, trade: Trade, opening: bool, tag: str) -> None:
-        if self._cfg.spread_orders == "combo" and len(trade.legs) > 1:
+        stock = stock_legs(trade, self._underlying_id)
+        if stock:  # a covered call: the shares, then the calls (covered_call module)
+            calls = [
+                leg
+                for leg in option_legs(trade, self._underlying_id)
+                if leg.instrument_id in trade.open_legs
+            ]
+            if not opening and calls:
+                self._exit_tags[trade.structure_id] = tag  # the shares are sold with it
+            self._submit_legs(trade, opening, tag, stock if opening or not calls else calls)
+        elif self._cfg.spread_orders == "combo" and len(trade.legs) > 1:
             self._submit_combo(trade, opening, tag)
         else:
             self._submit_legs(trade, opening, tag)
@@ -1646,10 +1689,12 @@ class StructureEngine(Strategy):
         else:
             self.submit_order(order, position_id=position_id)
 
-    def _submit_legs(self, trade: Trade, opening: bool, tag: str) -> None:
+    def _submit_legs(
+        self, trade: Trade, opening: bool, tag: str, legs: list[Leg] | None = None
+    ) -> None:
         # Every leg was checked for a two-sided quote with enough size at this close, and the
         # legs go out in the same instant, so in the simulation they fill together or not at all.
-        for leg in trade.legs:
+        for leg in trade.legs if legs is None else legs:
             if not opening and leg.instrument_id not in trade.open_legs:
                 continue  # never filled, or already closed
             side = (
@@ -1835,12 +1880,18 @@ class StructureEngine(Strategy):
                 self._store.set_intent_state(
                     event.client_order_id.value, IntentState.FILLED, event.ts_event
                 )
+        trade = self._order_trade.get(event.client_order_id)
+        if trade is not None and stock_legs(trade, self._underlying_id):
+            self._advance_covered(trade)
 
     def _book_fill(self, event: OrderFilled) -> None:
         if event.client_order_id in self._share_orders:
             self._book_share_sale(event.instrument_id, event.order_side, event.last_qty, 0)
             return
         trade = self._order_trade.get(event.client_order_id)
+        if trade is None and self._covered and event.instrument_id == self._underlying_id:
+            self._book_called_away(event)
+            return
         if trade is None:
             if event.instrument_id == self._underlying_id:
                 # Shares from assignment or exercise of this strategy's options.
@@ -1859,6 +1910,41 @@ class StructureEngine(Strategy):
         else:
             trade.book_closing(leg, int(event.last_qty.as_double()))
         self._save_or_close(trade)
+
+    # -- Covered calls ---------------------------------------------------------------------------
+
+    def _advance_covered(self, trade: Trade) -> None:
+        # A covered call's next order once none of its orders works: the calls once the
+        # shares are held (never sent twice), the shares once no call is held.
+        if trade not in self._trades or self._has_open_intent(trade):
+            return
+        step = next_step(trade, self._underlying_id)
+        calls = option_legs(trade, self._underlying_id)
+        if step == SELL_CALLS and not self._calls_sent(trade):
+            self._submit_legs(trade, opening=True, tag=ENTRY_TAG, legs=calls)
+        elif step == SELL_SHARES:
+            trade.closing = True
+            tag = self._exit_tags.get(trade.structure_id, ExitReason.EXPIRED.value)
+            self._submit_legs(trade, False, tag, stock_legs(trade, self._underlying_id))
+
+    def _calls_sent(self, trade: Trade) -> bool:
+        calls = {leg.instrument_id.value for leg in option_legs(trade, self._underlying_id)}
+        return any(
+            intent.structure_id == trade.structure_id and intent.instrument_id in calls
+            for intent in self._store.intents(self.id.value)
+        )
+
+    def _book_called_away(self, event: OrderFilled) -> None:
+        # The venue's share fill at a call's assignment closes the shares of the covered
+        # calls struck there.
+        shares = int(event.last_qty.as_double())
+        if event.order_side != OrderSide.SELL:
+            self.log.warning(f"{shares} shares bought by the venue: no covered call owns them")
+            return
+        strike = event.last_px.as_double()
+        for trade, leg, taken in assigned_shares(self._trades, self._underlying_id, strike, shares):
+            trade.book_closing(leg, taken)
+            self._save_or_close(trade)
 
     # -- The wheel -------------------------------------------------------------------------------
 
@@ -1945,6 +2031,7 @@ class StructureEngine(Strategy):
         assert self._book is not None
         if trade.opened and not trade.open_legs:
             self._book.close(trade, self.clock.timestamp_ns())
+            self._exit_tags.pop(trade.structure_id, None)
         else:
             self._book.save(trade)
 
@@ -1976,6 +2063,8 @@ class StructureEngine(Strategy):
         # for: close the legs that are held.
         if not trade.opened or trade.closing or self._has_open_intent(trade):
             return
+        if next_step(trade, self._underlying_id) == SELL_CALLS and not self._calls_sent(trade):
+            return  # a covered call's shares are held; its calls go out at the next decision
         unfilled = [
             leg
             for leg in trade.legs

@@ -33,7 +33,11 @@ def _strategy(fields: str) -> str:
             "structure: iron_condor, structure_params: {wings: 3}",
             r"structure_params of iron_condor: .*unexpected keyword argument 'wings'",
         ),
-        ("structure: covered_call", "it is the call phase of a wheel"),
+        (
+            "choices: [{structure: covered_call}]",
+            r"'covered_call' buys its shares: trade it as the only structure",
+        ),
+        ("structure: covered_call, roll_dte: 7", "roll fields: covered_call is not rolled"),
         (
             "structure: cash_secured_put, assigned_shares: hold, wheel: {call_dte_mn: 3}",
             "wheel: object contains unknown field `call_dte_mn`",

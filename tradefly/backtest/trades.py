@@ -2,7 +2,8 @@
 
 A backtest records one :class:`~tradefly.backtest.results.TradeRecord` per position (a *leg*).
 The owner opened *trades*: option legs opened at the same instant are one trade (a credit
-spread is one trade of two legs), and shares delivered when a leg of the trade was assigned or
+spread is one trade of two legs), shares bought with them (a covered call's, the same instant
+and structure tag) are in it, and shares delivered when a leg of the trade was assigned or
 exercised at expiry (opened at that leg's exit instant), with their later sale, belong to the
 same trade, so its P&L includes them.
 """
@@ -19,6 +20,7 @@ from options.occ import OccSymbol, parse_occ
 from tradefly.backtest.results import TradeRecord
 
 EXPIRY_DELIVERY = frozenset({"assigned", "exercised"})
+CALLED_AWAY = "called_away"
 OPEN = "open"
 
 
@@ -31,8 +33,8 @@ class Trade:
     number : int
         1-based position in entry order.
     structure : str
-        ``short put``, ``long call``, ``put credit spread``, ``call debit spread``, or
-        ``N-leg put/call`` for other shapes.
+        ``short put``, ``long call``, ``put credit spread``, ``call debit spread``,
+        ``covered call``, or ``N-leg put/call`` for other shapes.
     legs : tuple[TradeRecord, ...]
         The option legs, then the share positions their expiry delivered.
 
@@ -46,6 +48,15 @@ class Trade:
     def option_legs(self) -> tuple[TradeRecord, ...]:
         """The option legs (positions whose symbol is an OCC option symbol)."""
         return tuple(leg for leg in self.legs if _occ(leg.symbol) is not None)
+
+    @property
+    def bought_shares(self) -> tuple[TradeRecord, ...]:
+        """Share positions opened with the option legs (a covered call's), not delivered."""
+        return tuple(
+            leg
+            for leg in self.legs
+            if _occ(leg.symbol) is None and leg.entry_time == self.legs[0].entry_time
+        )
 
     @property
     def entry_time(self) -> str:
@@ -63,12 +74,15 @@ class Trade:
     def exit_reason(self) -> str:
         """Why the trade ended.
 
-        ``open`` if a leg is open, else ``assigned``/``exercised`` if expiry delivered shares,
+        ``open`` if a leg is open, else ``called_away`` if the shares bought with the trade
+        were (a covered call assigned), ``assigned``/``exercised`` if expiry delivered shares,
         else the first option leg's reason (``expired``, ``take_profit``, ...).
         """
         reasons = [leg.exit_reason for leg in self.legs]
         if OPEN in reasons:
             return OPEN
+        if any(leg.exit_reason == CALLED_AWAY for leg in self.bought_shares):
+            return CALLED_AWAY
         delivered = [r for r in reasons if r in EXPIRY_DELIVERY]
         return delivered[0] if delivered else self.option_legs[0].exit_reason
 
@@ -121,7 +135,8 @@ def group_trades(legs: Sequence[TradeRecord]) -> list[Trade]:
     less the digits of an adjusted root: ``AAPL1`` delivers ``AAPL`` shares) joins that leg's
     trade; when several trades delivered shares at that instant, share positions go to them in
     entry order, each taking positions until its delivered quantity (contracts × 100) is
-    covered.
+    covered. A share position opened by an order of a trade (same instant and structure tag:
+    a covered call's shares) is in that trade.
     Share positions nothing delivered (and legs that are neither) form one-leg trades.
 
     Parameters
@@ -147,7 +162,8 @@ def group_trades(legs: Sequence[TradeRecord]) -> list[Trade]:
     groups = list(opened.values())
     unclaimed: list[TradeRecord] = []
     for share in shares:
-        group = _delivering_group(groups, share)
+        bought_with = opened.get((share.entry_time, share.symbol, share.structure_id))
+        group = bought_with or _delivering_group(groups, share)
         (group if group is not None else unclaimed).append(share)
     ordered = sorted([*groups, *([s] for s in unclaimed)], key=lambda g: g[0].entry_time)
     return [
@@ -159,11 +175,24 @@ def group_trades(legs: Sequence[TradeRecord]) -> list[Trade]:
 def structure(legs: Sequence[TradeRecord]) -> str:
     """Name the shape of a trade's option legs (see :attr:`Trade.structure`).
 
-    A one-leg trade of shares is ``shares``.
+    A one-leg trade of shares is ``shares``; shares bought with one short call (the same
+    instant) are a ``covered call``.
     """
     options = [(leg, _parsed(leg.symbol)) for leg in legs if _occ(leg.symbol) is not None]
     if not options:
         return "shares"
+    bought = [
+        leg for leg in legs if _occ(leg.symbol) is None and leg.entry_time == legs[0].entry_time
+    ]
+    (first, first_occ), *others = options
+    if (
+        bought
+        and not others
+        and first_occ.kind == OptionKind.CALL
+        and first.side == "SELL"
+        and all(leg.side == "BUY" for leg in bought)
+    ):
+        return "covered call"
     kinds = {occ.kind for _, occ in options}
     kind = "put" if kinds == {OptionKind.PUT} else "call" if kinds == {OptionKind.CALL} else "mixed"
     if len(options) == 1:

@@ -183,7 +183,10 @@ def test_the_call_phase_is_the_covered_call_preset_by_delta_or_strike() -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"structure": "covered_call"}, "call phase of a wheel"),
+        (
+            {"structure": "covered_call", "assigned_shares": "hold", "wheel": WheelConfig()},
+            "covered_call' buys its shares",
+        ),
         ({"structure": "short_put", "wheel": WheelConfig()}, "wheel needs structure"),
         (
             {"structure": "cash_secured_put", "wheel": WheelConfig()},
