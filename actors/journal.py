@@ -93,7 +93,12 @@ from statestore.journal import (
 )
 from strategies.toolkit.equity import mark_price, marked_equity
 from strategies.toolkit.exits import ExitReason
-from strategies.toolkit.journal_entry import JOURNAL_ENTRY_TOPIC, EntryContext, structure_of
+from strategies.toolkit.journal_entry import (
+    JOURNAL_ENTRY_TOPIC,
+    SHARES_KIND,
+    EntryContext,
+    structure_of,
+)
 from tradefly.backtest.results import iso_utc
 
 SUMMARY_DELAY_NS = 3_000_000  # after the strategies' decisions (1 ms) and the recorder (2 ms)
@@ -242,7 +247,11 @@ class TradeJournal(Actor):
             "entry_time": iso_utc(context.ts_ns),
             "exit_time": None,
             "weekday": session.strftime("%A"),
-            "dte": min((dt.date.fromisoformat(leg["expiration"]) - session).days for leg in legs),
+            "dte": min(
+                (dt.date.fromisoformat(leg["expiration"]) - session).days
+                for leg in legs
+                if leg["kind"] != SHARES_KIND
+            ),
             "entry_ns": context.ts_ns,
             "days_held": None,
             "spot": context.spot,
@@ -501,9 +510,14 @@ class TradeJournal(Actor):
         self, record: dict[str, Any], event: PositionClosed, instrument: object, delivers: bool
     ) -> None:
         # Shares delivered by an assignment go to the last trade holding the contract.
+        reason = exit_reason(self.cache, event)
+        if reason == ExitReason.CALLED_AWAY and _leg_of(record, event.instrument_id.value):
+            record["exit_reason"] = reason.value  # a covered call's own shares
         if isinstance(instrument, OptionContract):
-            reason = exit_reason(self.cache, event)
-            if (record["exit_reason"] is None and reason != ExitReason.OPEN) or reason in DELIVERY:
+            called_away = record["exit_reason"] == ExitReason.CALLED_AWAY
+            if not called_away and (
+                (record["exit_reason"] is None and reason != ExitReason.OPEN) or reason in DELIVERY
+            ):
                 record["exit_reason"] = reason.value
             if reason in DELIVERY and delivers:
                 self._await_shares(record["id"], event.ts_closed)
@@ -687,10 +701,16 @@ def _net(legs: list[dict[str, Any]], field: str) -> float | None:
     size = legs[0]["quantity"]
     return float(
         sum(
-            (1.0 if leg["side"] == "SELL" else -1.0) * leg[field] * leg["quantity"] / size
+            (1.0 if leg["side"] == "SELL" else -1.0) * leg[field] * _contracts(leg) / size
             for leg in legs
         )
     )
+
+
+def _contracts(leg: dict[str, Any]) -> float:
+    # Shares count as contracts of 100 in a structure's net price per share.
+    shares = leg["kind"] == SHARES_KIND
+    return float(leg["quantity"]) / MULTIPLIER if shares else float(leg["quantity"])
 
 
 def _net_greeks(context: EntryContext) -> dict[str, float | None]:
@@ -701,7 +721,10 @@ def _net_greeks(context: EntryContext) -> dict[str, float | None]:
             net[name] = None
             continue
         net[name] = sum(
-            (1.0 if leg.side == "BUY" else -1.0) * float(v) * leg.quantity * MULTIPLIER
+            (1.0 if leg.side == "BUY" else -1.0)
+            * float(v)
+            * leg.quantity
+            * (1 if leg.kind == SHARES_KIND else MULTIPLIER)
             for leg, v in zip(context.legs, values, strict=True)
         )
     return net

@@ -142,6 +142,7 @@ from strategies.toolkit.exits import ENTRY_TAG, ExitReason, ExitRules
 from strategies.toolkit.iv_history import AtmIvHistory
 from strategies.toolkit.journal_entry import (
     JOURNAL_ENTRY_TOPIC,
+    SHARES_KIND,
     EntryContext,
     LegContext,
     structure_tag,
@@ -1220,9 +1221,12 @@ class StructureEngine(Strategy):
             structure=selection.priced.name.replace("_", " "),
             parameters=parameters,
             spot=snapshot.spot,
-            legs=tuple(
-                self._leg_context(leg.quote, _order_side(leg), quantity * leg.ratio, snapshot)
-                for leg in selection.legs
+            legs=(
+                *(
+                    self._leg_context(leg.quote, _order_side(leg), quantity * leg.ratio, snapshot)
+                    for leg in selection.legs
+                ),
+                *self._shares_context(trade, snapshot.spot),
             ),
             quantity=quantity,
             wanted_quantity=wanted,
@@ -1247,6 +1251,26 @@ class StructureEngine(Strategy):
                 *(["risk_reduced"] if quantity < wanted else []),
             ),
         )
+
+    def _shares_context(self, trade: Trade, spot: float) -> list[LegContext]:
+        # A covered call's shares, bought at the underlying's price (delta 1 a share).
+        return [
+            LegContext(
+                instrument_id=leg.instrument_id.value,
+                side=leg.side.name,
+                quantity=leg.quantity,
+                kind=SHARES_KIND,
+                strike=0.0,
+                expiration="",
+                bid=spot,
+                ask=spot,
+                delta=1.0,
+                gamma=0.0,
+                vega=0.0,
+                theta=0.0,
+            )
+            for leg in stock_legs(trade, self._underlying_id)
+        ]
 
     def _leg_context(
         self, quote: ChainQuote, side: OrderSide, quantity: int, snapshot: ChainSnapshot

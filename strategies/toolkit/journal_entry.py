@@ -19,6 +19,9 @@ JOURNAL_ENTRY_TOPIC = "tradefly.journal.entry"
 
 STRUCTURE_TAG_PREFIX = "structure:"
 
+SHARES_KIND = "shares"
+"""The :attr:`LegContext.kind` of a leg in the underlying's shares (a covered call's)."""
+
 
 def structure_tag(structure_id: str) -> str:
     """Return the order tag naming the structure an order opens or closes."""
@@ -40,13 +43,14 @@ class LegContext:
     Parameters
     ----------
     instrument_id : str
-        The option (``SPY210219P00375000.US``).
+        The option (``SPY210219P00375000.US``), or the underlying for shares (``SPY.US``).
     side : str
         Opening side, ``BUY`` or ``SELL``.
     quantity : int
-        Contracts.
+        Contracts; shares for a :data:`SHARES_KIND` leg.
     kind : str
-        ``put`` or ``call``.
+        ``put``, ``call`` or ``shares`` (:data:`SHARES_KIND`: strike 0, expiration ``""``,
+        bid and ask the underlying's price, delta 1 a share).
     strike : float
         Dollars per share.
     expiration : str

@@ -1,0 +1,265 @@
+"""A standalone covered call on the real 2021 SPY chain: shares bought, a call sold on them.
+
+Data: the real SPY 2021 EOD chain and SPY daily bars in ../shared/data (the session-wide
+``spy2021_catalog``); the run is ``configs/backtest/spy2021_covered_call.yaml``: at the first
+session with no trade open, buy 100 shares at the close (the underlying's daily bar: the
+venue fills a market order on it at the close), then sell the call whose vendor delta is
+nearest 0.30 among calls 25 to 50 days out at its bid; hold to expiry. 0.65 a contract, no
+share commission.
+"""
+
+import csv
+import datetime as dt
+import math
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from nautilus_trader.model.enums import OptionKind
+
+from options.priced import Leg, PricedStructure, StockLeg
+from options.structures import Side
+from strategies.structure_engine import StructureEngine
+from strategies.toolkit.sizing import contracts_for_risk
+from tests.conftest import PROJECT_ROOT, shared_data_path
+from tradefly.backtest.config import RunConfig, load_run_config
+from tradefly.backtest.overrides import apply_overrides
+from tradefly.backtest.results import BacktestResult
+from tradefly.backtest.runner import build_engine, run_backtest
+from tradefly.backtest.trades import group_trades
+
+CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
+SPY_BARS = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
+CONFIG = PROJECT_ROOT / "configs" / "backtest" / "spy2021_covered_call.yaml"
+START = Decimal(1_000_000)
+FEE = Decimal("0.65")  # per contract; the venue's expiry fills (assignment) carry none
+
+# What the run trades, one call on 100 shares each: (entry session, call, its bid in the raw
+# file, SPY close at entry = the share price, SPY close at the call's expiration). A call
+# struck below the expiration close is assigned: the shares are called away at the strike;
+# else it expires and the shares are sold at that close. The next trade starts at the first
+# session with no trade open (the called-away session itself: expiry settles before the
+# decision; after a sale at the close, the next session).
+TRADES = [
+    ("2021-01-04", "SPY210219C00380000", "5.15", "368.79", "390.03"),  # called away at 380
+    ("2021-02-19", "SPY210319C00400000", "2.18", "390.03", "389.48"),  # expires; sold 389.48
+    ("2021-03-22", "SPY210416C00400000", "2.46", "392.59", "417.26"),  # called away at 400
+    ("2021-04-16", "SPY210521C00422000", "4.18", "417.26", "414.94"),  # expires
+    ("2021-05-24", "SPY210618C00426000", "2.44", "419.17", "414.92"),  # expires
+    ("2021-06-21", "SPY210716C00430000", "1.39", "420.86", "431.34"),  # called away at 430
+    ("2021-07-16", "SPY210820C00440000", "2.85", "431.34", "443.36"),  # called away at 440
+    ("2021-08-20", "SPY210917C00450000", "2.55", "443.36", "441.40"),  # expires
+    ("2021-09-20", "SPY211015C00445000", "3.14", "434.04", "445.87"),  # called away at 445
+    ("2021-10-15", "SPY211126C00458000", "2.21", "445.87", "458.97"),  # called away at 458
+]
+
+
+def _strike(symbol: str) -> Decimal:
+    return Decimal(symbol[-8:]) / 1000
+
+
+def _hand_pnl(symbol: str, bid: str, bought: str, expiry_close: str) -> tuple[Decimal, str]:
+    """Realized P&L of one covered call, fees included, and how it ended."""
+    strike, close = _strike(symbol), Decimal(expiry_close)
+    called_away = strike < close
+    sold_at = strike if called_away else close
+    pnl = (sold_at - Decimal(bought)) * 100 + Decimal(bid) * 100 - FEE
+    return pnl, "called_away" if called_away else "expired"
+
+
+@pytest.fixture(scope="module")
+def config() -> RunConfig:
+    return load_run_config(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def result(spy2021_catalog: Path, config: RunConfig) -> BacktestResult:
+    return run_backtest(config, spy2021_catalog, run_id="covered_call")
+
+
+def _cents(dollars: float) -> Decimal:
+    return Decimal(str(dollars)).quantize(Decimal("0.01"))
+
+
+def _overridden(*assignments: str) -> RunConfig:
+    return apply_overrides(load_run_config(CONFIG), CONFIG, assignments)
+
+
+def _raw_rows() -> dict[tuple[str, str], dict[str, str]]:
+    with shared_data_path(CHAIN).open() as f:
+        return {(r["quotedate"], r["optionroot"]): r for r in csv.DictReader(f)}
+
+
+def _closes() -> dict[str, Decimal]:
+    with shared_data_path(SPY_BARS).open() as f:
+        return {r["date"]: Decimal(r["close"]) for r in csv.DictReader(f)}
+
+
+def test_the_calls_sold_and_the_share_prices_follow_the_raw_files() -> None:
+    raw, closes = _raw_rows(), _closes()
+    for session, symbol, bid, bought, expiry_close in TRADES:
+        row = raw[(session, symbol)]
+        assert Decimal(row["bid"]) == Decimal(bid)
+        assert closes[session] == Decimal(bought)
+        assert closes[row["expiration"]] == Decimal(expiry_close)
+        day = dt.date.fromisoformat(session)
+        candidates = [
+            r
+            for (quoted, _), r in raw.items()
+            if quoted == session
+            and r["type"] == "call"
+            and 25 <= (dt.date.fromisoformat(r["expiration"]) - day).days <= 50
+            and Decimal(r["bid"]) <= Decimal(r["ask"])
+        ]
+        best = min(abs(Decimal(r["delta"]) - Decimal("0.30")) for r in candidates)
+        assert abs(Decimal(row["delta"]) - Decimal("0.30")) == best, session
+
+
+def test_cash_positions_and_realized_pnl_equal_the_hand_computation(
+    result: BacktestResult,
+) -> None:
+    # The first trade by hand: 100 shares bought at 368.79, the 380 call sold at 5.15; SPY
+    # closes at 390.03 on 02-19, the call is assigned and the shares go at 380:
+    # (380 - 368.79) x 100 = 1,121.00 on the shares, 515 - 0.65 = 514.35 on the call.
+    first, _ = _hand_pnl(*TRADES[0][1:])
+    assert first == Decimal("1121") + Decimal("514.35") == Decimal("1635.35")
+    # The second: shares at 390.03, the 400 call at 2.18; SPY closes at 389.48 on 03-19, the
+    # call expires, the shares are sold at that close: -55.00 + 217.35 = 162.35.
+    second, _ = _hand_pnl(*TRADES[1][1:])
+    assert second == Decimal("-55") + Decimal("217.35")
+    hand = [_hand_pnl(*trade[1:]) for trade in TRADES]
+    realized = sum(pnl for pnl, _ in hand)
+    assert realized == Decimal("7891.50")
+
+    assert _cents(result.ending_balance) == START + realized
+    assert _cents(result.realized_pnl) == realized
+    assert _cents(result.fees) == len(TRADES) * FEE
+    assert result.n_assigned == sum(outcome == "called_away" for _, outcome in hand) == 6
+    assert all(t.exit_reason != "open" for t in result.trades)  # no position left
+
+    calls = [t for t in result.trades if t.symbol != "SPY"]
+    shares = [t for t in result.trades if t.symbol == "SPY"]
+    assert [(t.entry_time[:10], t.symbol, t.side, t.quantity) for t in calls] == [
+        (session, symbol, "SELL", 1) for session, symbol, *_ in TRADES
+    ]
+    assert [Decimal(str(t.entry_price)) for t in calls] == [Decimal(t[2]) for t in TRADES]
+    assert [(t.entry_time, t.side, t.quantity) for t in shares] == [
+        (c.entry_time, "BUY", 100) for c in calls
+    ]  # each call's shares, bought in the instant it was sold
+    assert [Decimal(str(t.entry_price)) for t in shares] == [Decimal(t[3]) for t in TRADES]
+    for share, call, (_, symbol, _, _, close), (_, outcome) in zip(
+        shares, calls, TRADES, hand, strict=True
+    ):
+        sold_at = _strike(symbol) if outcome == "called_away" else Decimal(close)
+        assert Decimal(str(share.exit_price)) == sold_at
+        assert share.exit_reason == outcome
+        assert call.exit_reason == ("assigned" if outcome == "called_away" else "expired")
+        assert share.exit_time[:10] == call.exit_time[:10]
+
+
+def test_each_trade_and_journal_record_holds_its_shares_and_call(result: BacktestResult) -> None:
+    hand = [_hand_pnl(*trade[1:]) for trade in TRADES]
+    trades = group_trades(result.trades)
+    assert [(t.structure, t.exit_reason) for t in trades] == [
+        ("covered call", outcome) for _, outcome in hand
+    ]
+    assert [_cents(t.pnl) for t in trades] == [p for p, _ in hand]
+    records = [r for r in result.journal if r["kind"] == "trade"]
+    assert [(r["structure"], r["exit_reason"]) for r in records] == [
+        ("covered call", outcome) for _, outcome in hand
+    ]
+    assert [Decimal(str(r["pnl"])) for r in records] == [p for p, _ in hand]
+    # Max loss at entry: the shares to zero less the premium, (368.79 - 5.15) x 100.
+    assert records[0]["max_loss"] == pytest.approx(36_364.0)
+    assert records[0]["fill_price"] == pytest.approx(5.15 - 368.79)  # net per share, a debit
+    assert records[0]["greeks"]["delta"] == pytest.approx(100 - 0.33256 * 100)
+
+
+def test_the_presets_max_profit_loss_and_breakeven_agree_with_the_fills(
+    result: BacktestResult,
+) -> None:
+    records = [r for r in result.journal if r["kind"] == "trade"]
+    for (session, symbol, bid, bought, close), record in zip(TRADES, records, strict=True):
+        expiration = dt.date(2000 + int(symbol[3:5]), int(symbol[5:7]), int(symbol[7:9]))
+        # The call at its fill (bid) and the shares at theirs (the close).
+        call = Leg(OptionKind.CALL, Side.SHORT, float(_strike(symbol)), expiration, float(bid), 99)
+        traded = PricedStructure(
+            (call,),
+            StockLeg(100, float(bought), float(bought)),
+            name="covered_call",
+        )
+        pnl = float(Decimal(str(record["pnl"])) + FEE)
+        # What the fills made before fees is the preset's P&L at the expiration close.
+        assert pnl == pytest.approx(traded.pnl_at_expiry(float(close)), abs=1e-6)
+        strike, debit = float(_strike(symbol)), float(bought) - float(bid)
+        assert traded.max_loss() == pytest.approx(debit * 100) == record["max_loss"]
+        assert traded.max_profit() == pytest.approx((strike - debit) * 100)
+        assert traded.breakevens() == pytest.approx((debit,))
+        if record["exit_reason"] == "called_away":
+            assert pnl == pytest.approx(traded.max_profit()), session
+
+
+def test_an_exit_buys_the_call_back_then_sells_the_shares(spy2021_catalog: Path) -> None:
+    # exit_dte 25: on 2021-01-25 (25 days before 02-19) the 380 call asks 10.00 and SPY closes
+    # at 384.39 (raw files): the call is bought back at 10.00, then the shares sold at 384.39.
+    raw, closes = _raw_rows(), _closes()
+    assert Decimal(raw[("2021-01-25", "SPY210219C00380000")]["ask"]) == Decimal("10.00")
+    assert closes["2021-01-25"] == Decimal("384.39")
+    config = _overridden("strategy.entry_end=2021-01-04", "strategy.exit_dte=25")
+    engine, recorder = build_engine(config, spy2021_catalog)
+    try:
+        engine.run()
+        orders = sorted(engine.cache.orders(), key=lambda o: (o.ts_init, o.client_order_id.value))
+        steps = [(o.instrument_id.symbol.value, o.side.name, o.tags[0]) for o in orders]
+        assert steps == [
+            ("SPY", "BUY", "entry"),
+            ("SPY210219C00380000", "SELL", "entry"),
+            ("SPY210219C00380000", "BUY", "dte_exit"),
+            ("SPY", "SELL", "dte_exit"),
+        ]
+        assert all(o.is_closed and o.filled_qty.as_double() > 0 for o in orders)
+        account = engine.portfolio.account(engine.list_venues()[0])
+        balance = _cents(account.balance_total().as_double())
+        assert not engine.cache.positions_open()
+    finally:
+        engine.dispose()
+    # Shares (384.39 - 368.79) x 100 = 1,560.00; call (5.15 - 10.00) x 100 - 2 x 0.65 = -486.30.
+    hand = (Decimal("384.39") - Decimal("368.79")) * 100 + (Decimal("5.15") - 10) * 100 - 2 * FEE
+    assert hand == Decimal("1073.70")
+    assert balance == START + hand
+    legs = sorted(recorder.trades, key=lambda t: t.symbol)
+    assert [(t.symbol, t.exit_reason, Decimal(str(t.exit_price))) for t in legs] == [
+        ("SPY", "dte_exit", Decimal("384.39")),
+        ("SPY210219C00380000", "dte_exit", Decimal("10.0")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("assignments", "calls"),
+    [
+        # 8 % of 1,000,000 against a max loss of 36,364 a structure: 2 calls on 200 shares.
+        (("strategy.risk_fraction=0.08",), 2),
+        # All of 73,000 against 36,364: 2 by max loss, but the shares of 2 cost 73,758 and
+        # the cash buys 100 shares once (36,879): 1.
+        (("strategy.risk_fraction=1.0", "venue.starting_balance=73000"), 1),
+        # A fixed quantity the cash cannot pay the shares of: no shares, and no call alone.
+        (("venue.starting_balance=30000",), 0),
+    ],
+)
+def test_sizing_by_max_loss_checks_the_cash_for_the_shares(
+    spy2021_catalog: Path, assignments: tuple[str, ...], calls: int
+) -> None:
+    assert contracts_for_risk(73_000.0, 1.0, 36_364.0) == 2
+    assert math.floor(73_000 / 36_879) == 1
+    config = _overridden("strategy.entry_end=2021-01-04", *assignments)
+    result = run_backtest(config, spy2021_catalog, run_id="covered_call_sizing")
+    sold = [(t.symbol, t.quantity) for t in result.trades if t.symbol != "SPY"]
+    bought = [(t.symbol, t.quantity) for t in result.trades if t.symbol == "SPY"]
+    assert sold == ([("SPY210219C00380000", calls)] if calls else [])
+    assert bought == ([("SPY", 100 * calls)] if calls else [])
+
+
+def test_the_strategy_nets_positions_so_an_assignment_closes_its_shares(config: RunConfig) -> None:
+    (strategy,) = config.build_strategies()
+    assert isinstance(strategy, StructureEngine)
+    assert strategy.config.oms_type == "NETTING"
