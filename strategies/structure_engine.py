@@ -1484,7 +1484,9 @@ class StructureEngine(Strategy):
                 (q.ask if leg.side == OrderSide.SELL else -q.bid) * leg.quantity / units
                 for leg, q in zip(options, quotes, strict=True)
                 if q is not None
-            ) - sum(snapshot.spot * leg.quantity / units for leg in stock)  # shares at the close
+            ) - sum(  # the shares at the close, per share of the structure's calls
+                snapshot.spot * leg.quantity / units / SHARES_PER_CONTRACT for leg in stock
+            )
             shorts = [
                 (leg, q)
                 for leg, q in zip(options, quotes, strict=True)

@@ -199,13 +199,27 @@ def test_the_presets_max_profit_loss_and_breakeven_agree_with_the_fills(
             assert pnl == pytest.approx(traded.max_profit()), session
 
 
-def test_an_exit_buys_the_call_back_then_sells_the_shares(spy2021_catalog: Path) -> None:
-    # exit_dte 25: on 2021-01-25 (25 days before 02-19) the 380 call asks 10.00 and SPY closes
-    # at 384.39 (raw files): the call is bought back at 10.00, then the shares sold at 384.39.
+@pytest.mark.parametrize(
+    ("rule", "reason", "session", "ask", "close", "hand"),
+    [
+        # exit_dte 25: on 2021-01-25, 25 days before 02-19. Shares (384.39 - 368.79) x 100 =
+        # 1,560.00; call (5.15 - 10.00) x 100 - 2 x 0.65 = -486.30; 1,073.70.
+        ("exit_dte=25", "dte_exit", "2021-01-25", "10.00", "384.39", "1073.70"),
+        # take_profit_pct 0.02 of the 363.64 debit (368.79 - 5.15) = 7.2728 a share. P&L a
+        # share = (close - 368.79) - (ask - 5.15): 01-07 (379.10, 8.63) 6.83, not yet; 01-08
+        # (381.26, 10.05) 7.57: (381.26 - 368.79) x 100 + (5.15 - 10.05) x 100 - 1.30 = 755.70.
+        ("take_profit_pct=0.02", "take_profit", "2021-01-08", "10.05", "381.26", "755.70"),
+    ],
+)
+def test_an_exit_buys_the_call_back_then_sells_the_shares(
+    spy2021_catalog: Path, rule: str, reason: str, session: str, ask: str, close: str, hand: str
+) -> None:
     raw, closes = _raw_rows(), _closes()
-    assert Decimal(raw[("2021-01-25", "SPY210219C00380000")]["ask"]) == Decimal("10.00")
-    assert closes["2021-01-25"] == Decimal("384.39")
-    config = _overridden("strategy.entry_end=2021-01-04", "strategy.exit_dte=25")
+    assert Decimal(raw[(session, "SPY210219C00380000")]["ask"]) == Decimal(ask)
+    assert closes[session] == Decimal(close)
+    pnl = (Decimal(close) - Decimal("368.79")) * 100 + (Decimal("5.15") - Decimal(ask)) * 100
+    assert pnl - 2 * FEE == Decimal(hand)
+    config = _overridden("strategy.entry_end=2021-01-04", f"strategy.{rule}")
     engine, recorder = build_engine(config, spy2021_catalog)
     try:
         engine.run()
@@ -214,8 +228,8 @@ def test_an_exit_buys_the_call_back_then_sells_the_shares(spy2021_catalog: Path)
         assert steps == [
             ("SPY", "BUY", "entry"),
             ("SPY210219C00380000", "SELL", "entry"),
-            ("SPY210219C00380000", "BUY", "dte_exit"),
-            ("SPY", "SELL", "dte_exit"),
+            ("SPY210219C00380000", "BUY", reason),
+            ("SPY", "SELL", reason),
         ]
         assert all(o.is_closed and o.filled_qty.as_double() > 0 for o in orders)
         account = engine.portfolio.account(engine.list_venues()[0])
@@ -223,15 +237,13 @@ def test_an_exit_buys_the_call_back_then_sells_the_shares(spy2021_catalog: Path)
         assert not engine.cache.positions_open()
     finally:
         engine.dispose()
-    # Shares (384.39 - 368.79) x 100 = 1,560.00; call (5.15 - 10.00) x 100 - 2 x 0.65 = -486.30.
-    hand = (Decimal("384.39") - Decimal("368.79")) * 100 + (Decimal("5.15") - 10) * 100 - 2 * FEE
-    assert hand == Decimal("1073.70")
-    assert balance == START + hand
+    assert balance == START + Decimal(hand)
     legs = sorted(recorder.trades, key=lambda t: t.symbol)
-    assert [(t.symbol, t.exit_reason, Decimal(str(t.exit_price))) for t in legs] == [
-        ("SPY", "dte_exit", Decimal("384.39")),
-        ("SPY210219C00380000", "dte_exit", Decimal("10.0")),
+    assert [(t.symbol, t.exit_time[:10], Decimal(str(t.exit_price))) for t in legs] == [
+        ("SPY", session, Decimal(close)),
+        ("SPY210219C00380000", session, Decimal(ask)),
     ]
+    assert {t.exit_reason for t in legs} == {reason}
 
 
 @pytest.mark.parametrize(
