@@ -115,3 +115,42 @@ async def test_after_a_restart_between_shares_and_call_the_call_goes_out_once(
         assert len(server.placements()) == 2  # the call's order works: nothing more
     finally:
         await running.stop()
+
+
+async def test_a_rejected_share_order_sends_no_call(server: FakeTradier, tmp_path: Path) -> None:
+    running = await start_node(covered_call_config(server, tmp_path))
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: quoted(strategy, {CALL_ID: 4.00}))
+        server.reject_next = "Insufficient buying power"
+        session_close(running, SPOT)
+        await wait_for(lambda: server.placements())
+        await wait_for(lambda: not strategy._trades)  # the rejection dropped the trade
+        await asyncio.sleep(0.5)
+        assert len(server.placements()) == 1  # the share order alone: no call
+    finally:
+        await running.stop()
+
+
+async def test_a_rejected_call_sells_the_shares_it_was_to_cover(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    running = await start_node(covered_call_config(server, tmp_path))
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: quoted(strategy, {CALL_ID: 4.00}))
+        session_close(running, SPOT)
+        await wait_for(lambda: server.placements())
+        server.reject_next = "Option level too low"  # the call's order, sent after the fill
+        await server.fill(_share_order(server), 100, price=SPOT)
+        await wait_for(lambda: len(server.placements()) == 3)
+        call, sale = server.placements()[1:]
+        assert (call["option_symbol"], call["side"]) == (CALL, "sell_to_open")
+        assert (sale["class"], sale["symbol"], sale["side"], sale["quantity"]) == (
+            "equity",
+            "SPY",
+            "sell",
+            "100",
+        )
+    finally:
+        await running.stop()
