@@ -349,3 +349,20 @@ class Structure:
             ),
             f"Structure.cash_secured of {self.name} needs short puts alone",
         )
+
+    @property
+    def loss_unbounded(self) -> bool:
+        """Whether the structure can lose without bound as the underlying rises.
+
+        Above every strike each call moves one-for-one with the underlying (a long back call is
+        worth at least its intrinsic value, a short back call at most the spot) and so does each
+        share, so the loss is unbounded exactly when more calls are sold than bought and
+        covered by shares: ``sum(signed call ratios) x 100 + stock_shares < 0``. The bound is
+        that of :meth:`options.priced.PricedStructure.max_loss`.
+        """
+        calls = sum(
+            leg.ratio if leg.side == Side.LONG else -leg.ratio
+            for leg in self.legs
+            if leg.kind == OptionKind.CALL
+        )
+        return calls * 100 + self.stock_shares < 0

@@ -279,7 +279,8 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
         Structures per trade when ``risk_fraction`` is not set.
     risk_fraction : float | None
         Size each trade so its max loss at the natural price is at most this fraction of
-        current equity (structures with unbounded loss cannot be sized this way).
+        current equity, in (0, 1]; a structure whose loss is unbounded (more calls sold than
+        bought, :attr:`options.structures.Structure.loss_unbounded`) is refused.
     max_open_trades : int | None
         Skip entries while this many trades are open.
     take_profit_pct, stop_loss_multiple, stop_loss_pct, exit_dte, short_delta_limit,
@@ -569,6 +570,15 @@ def validate_config(config: StructureEngineConfig) -> None:
         )
     if config.quantity < 1:
         raise ValueError(f"quantity was {config.quantity!r}, not >= 1")
+    if config.risk_fraction is not None:
+        if not 0.0 < config.risk_fraction <= 1.0:
+            raise ValueError(f"risk_fraction was {config.risk_fraction!r}, not in (0, 1]")
+        for structure in structures:
+            if structure.loss_unbounded:
+                raise ValueError(
+                    f"risk_fraction cannot size {structure.name}: its loss is unbounded "
+                    "(more calls sold than bought); set quantity instead"
+                )
     if config.min_volume is not None:
         raise ValueError(
             f"min_volume was {config.min_volume:g}: the catalog keeps no per-contract volume "
@@ -1330,12 +1340,10 @@ class StructureEngine(Strategy):
             return self._wheel_shares() // SHARES_PER_CONTRACT  # shares received
         quantity = self._cfg.quantity
         if self._cfg.risk_fraction is not None:
-            loss = priced.max_loss()
-            if not math.isfinite(loss):
-                self.log.warning(f"{priced.name}: unbounded loss, risk_fraction cannot size it")
-                return 0
+            # validate_config refused structures of unbounded loss
             equity = marked_equity(self.cache, self.portfolio, VENUE)
-            quantity = contracts_for_risk(equity, self._cfg.risk_fraction, max(loss, 1.0))
+            loss = max(priced.max_loss(), 1.0)
+            quantity = contracts_for_risk(equity, self._cfg.risk_fraction, loss)
         if priced.cash_secured:
             quantity = min(quantity, self._cash_securable(priced.cash_reserve))
         if priced.stock is not None:  # a covered call pays for its shares before the call

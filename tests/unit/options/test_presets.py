@@ -254,6 +254,7 @@ def test_preset_on_the_hand_chain(
     assert priced.mid == pytest.approx(mid)
     assert priced.max_profit() == pytest.approx(max_profit)
     assert priced.max_loss() == pytest.approx(max_loss)
+    assert structure.loss_unbounded == math.isinf(max_loss)  # known before any quote
     if breakevens is None:
         assert priced.breakevens() is None
     else:
