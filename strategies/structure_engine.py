@@ -809,8 +809,11 @@ class StructureEngine(Strategy):
                 self._save_or_close(trade)
                 if self._wheel is not None:
                     fee = sum(float(money.as_double()) for money in order.commissions())
-                    args = (order.side, float(order.avg_px), filled, fee, now)
-                    self._book_wheel_option(order.instrument_id, *args)
+                    if closes is not None and is_generic_spread_id(order.instrument_id):
+                        self._book_wheel_roll(trade, -float(order.avg_px), filled, fee, now)
+                    else:
+                        args = (order.side, float(order.avg_px), filled, fee, now)
+                        self._book_wheel_option(order.instrument_id, *args)
                 if closes is not None:
                     self._book_order_fill(order, closes, filled, opening=False)
                     self._save_or_close(closes)
@@ -2052,6 +2055,18 @@ class StructureEngine(Strategy):
         cycle = self._wheel.option_filled(
             is_call, side == OrderSide.SELL, price, contracts, fee, ts_ns
         )
+        self._store.save_wheel_cycle(self.id.value, cycle.number, to_record(cycle), ts_ns)
+
+    def _book_wheel_roll(
+        self, successor: Trade, net_credit: float, units: int, fee: float, ts_ns: int
+    ) -> None:
+        # A roll's combo order found filled at a restart: its legs' fills came before the
+        # strategy ran, so the roll is booked at the combo's net price (BUYING the spread
+        # closes the old option and sells the new: a net credit is a negative price).
+        assert self._wheel is not None
+        is_call = self._kind_of(successor.legs[0].instrument_id) == OptionKind.CALL
+        # The wheel trades single options: one contract closed and one opened per unit.
+        cycle = self._wheel.roll_filled(is_call, net_credit, units, fee, ts_ns)
         self._store.save_wheel_cycle(self.id.value, cycle.number, to_record(cycle), ts_ns)
 
     def wheel_report(self) -> list[dict[str, Any]]:

@@ -272,6 +272,45 @@ class Wheel:
         cycle.fees += fee
         return cycle
 
+    def roll_filled(
+        self, is_call: bool, net_credit: float, contracts: int, fee: float, ts_ns: int
+    ) -> WheelCycle:
+        """Book a roll known only by its combo order's net price (its legs' fills unseen).
+
+        The option bought back and its successor sold are of one kind, so the cycle's premium
+        of that kind moves by the roll's net credit and the successors count as sold; a roll
+        whose legs' own fills were seen is booked leg by leg with :meth:`option_filled`.
+
+        Parameters
+        ----------
+        is_call : bool
+            Calls rolled (else puts).
+        net_credit : float
+            The successor's price less the buy-back's, dollars per share (negative: a debit).
+        contracts : int
+            Contracts rolled (each closed and each opened).
+        fee : float
+            Commission of the combo order, dollars.
+        ts_ns : int
+            Fill time, UNIX nanoseconds.
+
+        Returns
+        -------
+        WheelCycle
+            The cycle the roll was booked in.
+
+        """
+        cycle = self._open_cycle(ts_ns)
+        amount = net_credit * contracts * SHARES_PER_CONTRACT
+        if is_call:
+            cycle.call_premium += amount
+            cycle.calls += contracts
+        else:
+            cycle.put_premium += amount
+            cycle.puts += contracts
+        cycle.fees += fee
+        return cycle
+
     def shares_filled(
         self, received: bool, price: float, quantity: int, fee: float, ts_ns: int
     ) -> WheelCycle:

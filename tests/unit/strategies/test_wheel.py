@@ -105,6 +105,30 @@ def test_a_put_bought_back_lowers_the_premium_and_pays_its_fee() -> None:
     assert cycle.report_row("S-1")["status"] == "open"
 
 
+def test_a_roll_booked_at_its_combo_net_price_equals_its_two_legs() -> None:
+    # Leg by leg: put sold 6.19, bought back 3.10, successor sold 4.00; then a call sold
+    # 3.19 rolled for a debit (bought back 5.67, successor sold 1.60). At the net prices:
+    # the put roll +0.90 (4.00 - 3.10), the call roll -4.07 (1.60 - 5.67).
+    legs, nets = Wheel(), Wheel()
+    for wheel in (legs, nets):
+        wheel.option_filled(False, True, 6.19, 1, FEE, _ns(26, 4))
+    legs.option_filled(False, False, 3.10, 1, FEE, _ns(3, 5))
+    legs.option_filled(False, True, 4.00, 1, FEE, _ns(3, 5))
+    nets.roll_filled(False, 0.90, 1, 2 * FEE, _ns(3, 5))
+    for wheel in (legs, nets):
+        wheel.shares_filled(True, 415.0, 100, 0.0, _ns(21, 5))
+        wheel.option_filled(True, True, 3.19, 1, FEE, _ns(21, 5))
+    legs.option_filled(True, False, 5.67, 1, FEE, _ns(22, 6))
+    legs.option_filled(True, True, 1.60, 1, FEE, _ns(22, 6))
+    nets.roll_filled(True, 1.60 - 5.67, 1, 2 * FEE, _ns(22, 6))
+    (by_legs,), (by_net,) = legs.cycles, nets.cycles
+    assert (by_net.puts, by_net.calls) == (by_legs.puts, by_legs.calls) == (2, 2)
+    assert by_net.put_premium == pytest.approx(by_legs.put_premium) == pytest.approx(709.0)
+    assert by_net.call_premium == pytest.approx(by_legs.call_premium) == pytest.approx(-88.0)
+    # 415 - (709 - 88 - 6 x 0.65) / 100
+    assert by_net.cost_basis == pytest.approx(by_legs.cost_basis) == pytest.approx(408.829)
+
+
 def test_two_calls_on_200_shares_called_away_in_two_steps() -> None:
     wheel = Wheel()
     wheel.option_filled(False, True, 6.00, 2, 2 * FEE, _ns(4, 1))
