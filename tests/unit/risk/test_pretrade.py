@@ -409,6 +409,12 @@ def test_a_roll_is_checked_against_the_book_without_the_structure_it_replaces() 
     assert evaluate_entry(greeks, roll, book, ALLOW) == ALLOW
     assert evaluate_entry(greeks, short_put(), book, ALLOW).action == Action.BLOCK
 
+    # stress grid: valued without the old put, the new put's worst scenario alone fits
+    worst = _worst_unit_loss()
+    stress = PreTradeConfig(stress=StressConfig(max_loss_fraction=1.001 * worst / 99_895))
+    assert evaluate_entry(stress, roll, book, ALLOW) == ALLOW
+    assert evaluate_entry(stress, short_put(), book, ALLOW).action == Action.BLOCK
+
     # a partial close leaves the rest of the position in the book
     two = dataclasses.replace(book, positions=(dataclasses.replace(held, quantity=-2.0),))
     (left,) = two.after_closing(roll).positions
