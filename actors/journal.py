@@ -92,6 +92,7 @@ from statestore.journal import (
     JournalRow,
 )
 from strategies.toolkit.equity import mark_price, marked_equity
+from strategies.toolkit.event_loop import on_event_loop
 from strategies.toolkit.exits import ExitReason
 from strategies.toolkit.journal_entry import (
     JOURNAL_ENTRY_TOPIC,
@@ -211,7 +212,7 @@ class TradeJournal(Actor):
             self.clock.set_time_alert_ns(
                 name=f"journal-summary-{bar.ts_event}",
                 alert_time_ns=bar.ts_event + SUMMARY_DELAY_NS,
-                callback=lambda _event: self._daily_summary(),
+                callback=on_event_loop(self.clock, lambda _event: self._daily_summary()),
             )
 
     def rows(self) -> list[dict[str, Any]]:

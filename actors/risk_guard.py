@@ -82,6 +82,7 @@ from statestore.control import ControlLedger
 from statestore.risk import OwnerCommand, RiskEvent, RiskLedger
 from strategies.structure_engine import DECISION_DELAY_NS
 from strategies.toolkit.equity import marked_equity
+from strategies.toolkit.event_loop import on_event_loop
 from strategies.toolkit.structure_marks import mark_structure
 
 EVALUATE_DELAY_NS = DECISION_DELAY_NS // 2
@@ -291,7 +292,7 @@ class RiskGuard(Actor):
             self.clock.set_timer(
                 name="risk-guard",
                 interval=dt.timedelta(seconds=self._cfg.interval_secs),
-                callback=lambda _event: self.evaluate(),
+                callback=on_event_loop(self.clock, lambda _event: self.evaluate()),
             )
         self.evaluate()
 
@@ -310,7 +311,7 @@ class RiskGuard(Actor):
         self.clock.set_time_alert_ns(
             name=f"risk-guard-{bar.ts_event}",
             alert_time_ns=bar.ts_event + EVALUATE_DELAY_NS,
-            callback=lambda _event: self.evaluate(),
+            callback=on_event_loop(self.clock, lambda _event: self.evaluate()),
         )
 
     def evaluate(self) -> RiskDecision | None:

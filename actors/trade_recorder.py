@@ -29,6 +29,7 @@ from nautilus_trader.model.position import Position
 from options.deliverables import deliverable_of
 from options.instruments import VENUE, daily_bar_type, equity_id
 from strategies.toolkit.equity import mark_price, marked_equity
+from strategies.toolkit.event_loop import on_event_loop
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason
 from strategies.toolkit.journal_entry import structure_of
 from tradefly.backtest.results import ClosePoint, EquityPoint, TradeRecord, iso_utc
@@ -88,8 +89,11 @@ class TradeRecorder(Actor):
         self.clock.set_time_alert_ns(
             name=f"record-equity-{bar.ts_event}",
             alert_time_ns=bar.ts_event + RECORD_DELAY_NS,
-            callback=lambda event: self.equity_curve.append(
-                EquityPoint(event.ts_event, marked_equity(self.cache, self.portfolio, VENUE))
+            callback=on_event_loop(
+                self.clock,
+                lambda event: self.equity_curve.append(
+                    EquityPoint(event.ts_event, marked_equity(self.cache, self.portfolio, VENUE))
+                ),
             ),
         )
 

@@ -102,6 +102,20 @@ def session_of_ns(ts_ns: int) -> dt.date:
     return dt.datetime.fromtimestamp(ts_ns / 1e9, tz=NEW_YORK).date()
 
 
+def regular_minute(end_ns: int) -> dt.time | None:
+    """Return the New York time ending the regular-session minute that ends at `end_ns`.
+
+    A minute is regular when it lies within a NYSE session, after the open and at most at the
+    close (09:31 to 16:00 New York, 13:00 on half days). Returns None on non-session days and
+    outside those hours. Seconds of `end_ns` are dropped (``10:15:00.001`` gives ``10:15``).
+    """
+    day = session_of_ns(end_ns)
+    if not is_session(day) or not session_open_ns(day) < end_ns <= session_close_ns(day):
+        return None
+    stamped = dt.datetime.fromtimestamp(end_ns / 1e9, tz=NEW_YORK)
+    return stamped.time().replace(second=0, microsecond=0)
+
+
 def day_bounds_ns(day: dt.date) -> tuple[int, int]:
     """Return the instants (UNIX ns) of New York midnight starting `day` and the next day.
 

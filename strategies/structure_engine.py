@@ -28,10 +28,13 @@ close (with ``entry_times``, also at those minutes of each session: see below), 
 
 Intraday decisions (``entry_times``, New York times such as ``["09:45", "12:00"]``): on minute
 data the engine also listens to the underlying's 1-minute bars and, just after the bar stamped
-at one of those minutes (the minute that ENDS then, Nautilus's convention), decides on the
-latest quote of each contract in the session so far with the bar's close as spot: exits (step
-2), then an entry when the schedule allows. Entries then happen only at those minutes, never at
-the session close; exits are still checked at the close too. A same-day (0DTE) expiry that is
+at one of those minutes of a regular session (the minute that ENDS then, Nautilus's
+convention), decides on the latest quote of each contract in the session so far with the bar's
+close as spot: exits (step 2), then an entry when the schedule allows. Entries then happen only
+at those minutes, never at the session close; exits are still checked at the close too. Live,
+the Tradier data client publishes those bars from the streamed or polled last trades. Each
+entry time is decided once: the state store keeps the stamp of the last one decided, so a bar
+delivered again, also after a restart, decides nothing. A same-day (0DTE) expiry that is
 held to the close settles in cash there (index options) like any expiry.
 
 Rolls (``roll_*`` fields, :mod:`strategies.toolkit.rolls`) are checked in step 2 before the
@@ -108,9 +111,9 @@ from options.chain_selection import ChainQuote as IvQuote
 from options.instruments import VENUE, daily_bar_type, equity_id, minute_bar_type
 from options.iv_metrics import atm_iv_30d
 from options.market_calendar import (
-    NEW_YORK,
     day_bounds_ns,
     is_first_session_of_week,
+    regular_minute,
     session_of_ns,
 )
 from options.structures import DteWindow, Side, StrikeByDelta, Structure
@@ -138,6 +141,7 @@ from strategies.toolkit.covered_call import (
     stock_legs,
 )
 from strategies.toolkit.equity import marked_equity
+from strategies.toolkit.event_loop import on_event_loop
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason, ExitRules
 from strategies.toolkit.iv_history import AtmIvHistory
 from strategies.toolkit.journal_entry import (
@@ -687,10 +691,15 @@ class StructureEngine(Strategy):
         self._replay = False
         self._window: set[InstrumentId] = set()
         self._contracts: dict[InstrumentId, tuple[OptionKind, float, dt.date] | None] = {}
+        self._entry_time_decided_ns = 0  # the minute bar stamp of the last entry time decided
 
     @property
     def _trades(self) -> list[Trade]:
         return self._book.trades if self._book is not None else []
+
+    @property
+    def _entry_time_key(self) -> str:  # the state store's record of the last entry time decided
+        return f"entry_time_decided:{self.id.value}"
 
     @property
     def _store(self) -> StateStore:
@@ -711,6 +720,9 @@ class StructureEngine(Strategy):
             if self._wheel_calls is not None:
                 cycles = store.wheel_cycles(self.id.value)
                 self._wheel = Wheel([from_record(record) for record in cycles])
+            if self._entry_minutes:
+                decided = store.status().get(self._entry_time_key)
+                self._entry_time_decided_ns = int(decided[0]) if decided else 0
         self.subscribe_bars(self._daily_bars)
         if self._entry_minutes:
             self.subscribe_bars(minute_bar_type(self._underlying_id))
@@ -971,26 +983,31 @@ class StructureEngine(Strategy):
         self.clock.set_time_alert_ns(
             name=f"session-close-{bar.ts_event}",
             alert_time_ns=bar.ts_event + DECISION_DELAY_NS,
-            callback=lambda _event: self._on_session_close(),
+            callback=on_event_loop(self.clock, lambda _event: self._on_session_close()),
         )
 
     def _on_minute_bar(self, bar: Bar) -> None:
-        stamped = dt.datetime.fromtimestamp(bar.ts_event / 1e9, tz=NEW_YORK)
-        if stamped.time().replace(second=0, microsecond=0) not in self._entry_minutes:
+        if regular_minute(bar.ts_event) not in self._entry_minutes:
             return
         spot = bar.close.as_double()
         self.clock.set_time_alert_ns(
             name=f"entry-time-{bar.ts_event}",
             alert_time_ns=bar.ts_event + DECISION_DELAY_NS,
-            callback=lambda _event: self._on_entry_time(spot),
+            callback=on_event_loop(
+                self.clock, lambda _event: self._on_entry_time(spot, bar.ts_event)
+            ),
         )
 
     # -- Decisions -------------------------------------------------------------------------------
 
-    def _on_entry_time(self, spot: float) -> None:
+    def _on_entry_time(self, spot: float, stamp_ns: int) -> None:
         # An intraday decision: exits, then an entry when due, on the session's latest quotes.
-        if self._book is None:
+        # Each entry time is decided once: the store remembers the last one decided, so a
+        # minute bar delivered again (after a restart too) decides nothing.
+        if self._book is None or stamp_ns <= self._entry_time_decided_ns:
             return
+        self._entry_time_decided_ns = stamp_ns
+        self._store.set_status(self._entry_time_key, str(stamp_ns), self.clock.timestamp_ns())
         session = session_of_ns(self.clock.timestamp_ns())
         self._subscribe_upcoming(session)
         snapshot = self._build_snapshot(session, spot)
@@ -1781,7 +1798,9 @@ class StructureEngine(Strategy):
         self.clock.set_time_alert_ns(
             name=f"spread-check-{request_id}-{attempt}",
             alert_time_ns=self.clock.timestamp_ns() + SPREAD_CHECK_NS,
-            callback=lambda _event: self._check_spread(request_id, attempt),
+            callback=on_event_loop(
+                self.clock, lambda _event: self._check_spread(request_id, attempt)
+            ),
         )
 
     def _check_spread(self, request_id: UUID4, attempt: int) -> None:

@@ -16,7 +16,13 @@
 - ``subscribe_bars`` for ``1-DAY-LAST-EXTERNAL``: Tradier streams no bars, so the day's bar so
   far (quote open/high/low/last/volume) is published ``daily_bar_lead_secs`` before each
   session's close, stamped at publication, letting end-of-day strategies act while the market
-  is open. Intraday bars are best aggregated INTERNAL from streamed trades or quotes.
+  is open.
+- ``subscribe_bars`` for ``1-MINUTE-LAST-EXTERNAL``: the client aggregates the instrument's
+  last trades (streamed, or the ``last``/``last_volume`` of polled quotes; one quote is read at
+  once to start from the latest trade) with Nautilus's ``BarBuilder`` and publishes each
+  minute's bar at the end of the minute, stamped then, for the minutes of regular NYSE
+  sessions only (:func:`options.market_calendar.regular_minute`). A minute without a trade
+  repeats the last price with volume 0; until a first trade is known no bar is published.
 - ``request_instrument`` loads equities, OCC options and generic spreads of them.
 """
 
@@ -29,6 +35,7 @@ from typing import Any
 import pandas as pd
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
+from nautilus_trader.data.aggregation import BarBuilder
 from nautilus_trader.data.messages import (
     RequestBars,
     RequestInstrument,
@@ -43,7 +50,7 @@ from nautilus_trader.data.messages import (
     UnsubscribeTradeTicks,
 )
 from nautilus_trader.live.data_client import LiveMarketDataClient
-from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.data import Bar, BarType, TradeTick
 from nautilus_trader.model.enums import AggregationSource, BarAggregation
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 from nautilus_trader.model.identifiers import is_generic_spread_id as is_spread
@@ -56,10 +63,17 @@ from adapters.tradier.errors import TradierError, TradierParseError
 from adapters.tradier.providers import TradierInstrumentProvider
 from adapters.tradier.websocket import TradierStream, market_subscription
 from adapters.vendor_values import RejectionTally
-from options.instruments import DAILY_LAST
-from options.market_calendar import NEW_YORK, session_close_ns, session_of_ns, sessions_between
+from options.instruments import DAILY_LAST, MINUTE_LAST
+from options.market_calendar import (
+    NEW_YORK,
+    regular_minute,
+    session_close_ns,
+    session_of_ns,
+    sessions_between,
+)
 
 CLOCK_REFRESH_SECS = 300.0
+MINUTE_NS = 60_000_000_000
 
 
 class TradierDataClient(LiveMarketDataClient):
@@ -115,6 +129,9 @@ class TradierDataClient(LiveMarketDataClient):
         self._greeks_ids: set[InstrumentId] = set()
         self._daily_bars: set[BarType] = set()
         self._daily_task: asyncio.Task[None] | None = None
+        self._minute_bars: dict[InstrumentId, BarBuilder] = {}
+        self._minute_task: asyncio.Task[None] | None = None
+        self._untraded_logged: set[InstrumentId] = set()
         self._last_trade: dict[InstrumentId, str] = {}
         self._market_state = "open"
         self._clock_checked_ns = 0
@@ -171,11 +188,12 @@ class TradierDataClient(LiveMarketDataClient):
     async def _disconnect(self) -> None:
         if self._stream is not None:
             await self._stream.stop()
-        tasks = [*self._tasks_running, *([self._daily_task] if self._daily_task else [])]
+        bar_tasks = [task for task in (self._daily_task, self._minute_task) if task is not None]
+        tasks = [*self._tasks_running, *bar_tasks]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks_running, self._daily_task = [], None
+        self._tasks_running, self._daily_task, self._minute_task = [], None, None
 
     # -- Subscriptions --------------------------------------------------------------------
 
@@ -199,20 +217,45 @@ class TradierDataClient(LiveMarketDataClient):
     async def _subscribe_bars(self, command: SubscribeBars) -> None:
         bar_type: BarType = command.bar_type
         external = bar_type.aggregation_source == AggregationSource.EXTERNAL
-        if bar_type.spec != DAILY_LAST or not external:
+        if bar_type.spec not in (DAILY_LAST, MINUTE_LAST) or not external:
             self._log.error(
-                f"Cannot subscribe to {bar_type}: Tradier publishes 1-DAY-LAST-EXTERNAL bars "
-                "only; aggregate intraday bars INTERNAL from quotes or trades",
+                f"Cannot subscribe to {bar_type}: Tradier publishes 1-DAY-LAST-EXTERNAL and "
+                "1-MINUTE-LAST-EXTERNAL bars only; aggregate others INTERNAL",
             )
             return
-        if await self._ensure_instrument(bar_type.instrument_id):
-            self._daily_bars.add(bar_type)
-            if self._daily_task is None:
-                self._daily_task = self.create_task(
-                    self._daily_bar_loop(), log_msg="tradier_daily_bars"
-                )
+        if not await self._ensure_instrument(bar_type.instrument_id):
+            return
+        if bar_type.spec == MINUTE_LAST:
+            await self._subscribe_minute_bars(bar_type)
+            return
+        self._daily_bars.add(bar_type)
+        if self._daily_task is None:
+            self._daily_task = self.create_task(
+                self._daily_bar_loop(), log_msg="tradier_daily_bars"
+            )
+
+    async def _subscribe_minute_bars(self, bar_type: BarType) -> None:
+        instrument_id = bar_type.instrument_id
+        if instrument_id in self._minute_bars:
+            return
+        # a just-loaded instrument reaches the cache only after the DataEngine's queue
+        instrument = self._cache.instrument(instrument_id) or self._provider.find(instrument_id)
+        self._minute_bars[instrument_id] = BarBuilder(instrument, bar_type)
+        await self._update_stream()
+        try:
+            await self._poll_quotes([instrument_id])  # the latest trade so far
+        except TradierError as exc:
+            self._log.warning(f"Cannot read the last trade of {instrument_id}: {exc}")
+        if self._minute_task is None:
+            self._minute_task = self.create_task(
+                self._minute_bar_loop(), log_msg="tradier_minute_bars"
+            )
 
     async def _unsubscribe_bars(self, command: UnsubscribeBars) -> None:
+        if command.bar_type.spec == MINUTE_LAST:
+            if self._minute_bars.pop(command.bar_type.instrument_id, None) is not None:
+                await self._update_stream()
+            return
         self._daily_bars.discard(command.bar_type)
 
     async def _unsubscribe_quote_ticks(self, command: UnsubscribeQuoteTicks) -> None:
@@ -242,7 +285,8 @@ class TradierDataClient(LiveMarketDataClient):
         return True
 
     def _symbols(self) -> list[str]:
-        return sorted(i.symbol.value for i in self._quote_ids | self._trade_ids)
+        ids = self._quote_ids | self._trade_ids | self._minute_bars.keys()
+        return sorted(i.symbol.value for i in ids)
 
     def _subscription(self, session_id: str) -> dict[str, Any]:
         return market_subscription(self._symbols(), session_id)
@@ -279,8 +323,8 @@ class TradierDataClient(LiveMarketDataClient):
             ts_init = self._clock.timestamp_ns()
             if event.type == "quote" and instrument_id in self._quote_ids:
                 self._handle_data(parsing.parse_stream_quote(event, instrument, ts_init))
-            elif event.type in ("trade", "tradex") and instrument_id in self._trade_ids:
-                self._handle_data(parsing.parse_stream_trade(event, instrument, ts_init))
+            elif event.type in ("trade", "tradex") and self._wants_trades(instrument_id):
+                self._on_trade(parsing.parse_stream_trade(event, instrument, ts_init))
         except TradierParseError as exc:
             self._reject(exc)
 
@@ -312,7 +356,7 @@ class TradierDataClient(LiveMarketDataClient):
             if stale_ns > CLOCK_REFRESH_SECS * 1e9:
                 await self._refresh_clock()
             streaming = self._stream is not None and self._stream.is_connected
-            ids = self._quote_ids | self._trade_ids
+            ids = self._quote_ids | self._trade_ids | self._minute_bars.keys()
             if streaming or not ids or self._market_state == "closed":
                 continue
             try:
@@ -343,8 +387,8 @@ class TradierDataClient(LiveMarketDataClient):
             except TradierParseError as exc:
                 if exc.kind != "layout":  # a one-sided book is no rejection
                     raise
-        if instrument_id in self._trade_ids and quote.last and quote.last_volume:
-            key = f"{quote.trade_date}-{int(quote.volume or 0)}"
+        if self._wants_trades(instrument_id) and quote.last and quote.last_volume:
+            key = f"{quote.trade_date}-{int(quote.volume or 0)}-{quote.last}"
             if self._last_trade.get(instrument_id) != key:
                 self._last_trade[instrument_id] = key
                 event = schemas.MarketEvent(
@@ -355,7 +399,40 @@ class TradierDataClient(LiveMarketDataClient):
                     cvol=quote.volume,
                     date=quote.trade_date if isinstance(quote.trade_date, int) else None,
                 )
-                self._handle_data(parsing.parse_stream_trade(event, instrument, ts_init))
+                self._on_trade(parsing.parse_stream_trade(event, instrument, ts_init))
+
+    # -- Bars -----------------------------------------------------------------------------
+
+    def _wants_trades(self, instrument_id: InstrumentId) -> bool:
+        return instrument_id in self._trade_ids or instrument_id in self._minute_bars
+
+    def _on_trade(self, tick: TradeTick) -> None:
+        builder = self._minute_bars.get(tick.instrument_id)
+        if builder is not None:
+            builder.update(tick.price, tick.size, tick.ts_init)
+        if tick.instrument_id in self._trade_ids:
+            self._handle_data(tick)
+
+    async def _minute_bar_loop(self) -> None:
+        while True:
+            end_ns = (self._clock.timestamp_ns() // MINUTE_NS + 1) * MINUTE_NS
+            while (now_ns := self._clock.timestamp_ns()) < end_ns:  # the loop may wake early
+                await asyncio.sleep((end_ns - now_ns) / 1e9)
+            self._publish_minute_bars(end_ns)
+
+    def _publish_minute_bars(self, end_ns: int) -> None:
+        """Close the minute ending at `end_ns`; publish its bars if it is a regular minute."""
+        regular = regular_minute(end_ns) is not None
+        ts_init = self._clock.timestamp_ns()
+        for instrument_id, builder in self._minute_bars.items():
+            if not builder.initialized:
+                if regular and instrument_id not in self._untraded_logged:
+                    self._untraded_logged.add(instrument_id)
+                    self._log.warning(f"No trade of {instrument_id} known yet: no minute bar")
+                continue
+            bar = builder.build(end_ns, max(ts_init, end_ns))
+            if regular:
+                self._handle_data(bar)
 
     def _next_daily_bar_ns(self, now_ns: int) -> int:
         lead_ns = int(self._config.daily_bar_lead_secs * 1e9)

@@ -835,6 +835,7 @@ class FakeTradier:
                 "bidsize": quote.bidsize,
                 "asksize": quote.asksize,
                 "last": quote.last,
+                "last_volume": 100 if quote.last is not None else None,
                 "open": quote.last,
                 "high": max(quote.ask, quote.last or 0),
                 "low": min(quote.bid, quote.last or quote.bid),
