@@ -131,18 +131,40 @@ async def test_entry_time_sells_the_put_at_that_minute_once_also_after_a_restart
         await running.stop()
 
 
-async def test_the_engine_decides_on_the_event_loop_not_on_the_clock_thread(
+def _with_risk_guard(path: Path) -> Path:
+    config = yaml.safe_load(path.read_text())
+    config["actors"] = [
+        {
+            "actor_path": "actors.risk_guard:RiskGuard",
+            "config_path": "actors.risk_guard:RiskGuardConfig",
+            "config": {
+                "underlying": "SPY",
+                "interval_secs": 0.2,
+                "daily_loss": {"max_loss_fraction": 0.5},
+            },
+        }
+    ]
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+async def test_clock_callbacks_run_on_the_event_loop_not_on_the_clock_thread(
     server: FakeTradier, tmp_path: Path
 ) -> None:
-    running = await start_node(_live_config(server, tmp_path))
+    running = await start_node(_with_risk_guard(_live_config(server, tmp_path)))
     try:
         (strategy,) = running.node.trader.strategies()
+        (guard,) = running.node.trader.actors()
         await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10, LONG_ID: 1.88}))
-        threads: list[int] = []
-        decide = strategy._on_session_close
-        strategy._on_session_close = lambda: (threads.append(threading.get_ident()), decide())
-        session_close(running, 472.60)  # the decision is a clock alert 1 ms after the bar
-        await wait_for(lambda: server.placements())
-        assert threads == [threading.get_ident()]  # this test's loop runs the node
+        decisions: list[int] = []
+        evaluations: list[int] = []
+        decide, evaluate = strategy._on_session_close, guard.evaluate
+        strategy._on_session_close = lambda: (decisions.append(threading.get_ident()), decide())
+        guard.evaluate = lambda: (evaluations.append(threading.get_ident()), evaluate())[1]
+        session_close(running, 472.60)  # each decides on a clock alert just after the bar
+        await wait_for(lambda: server.placements() and len(evaluations) >= 3)
+        loop_thread = threading.get_ident()  # this test's loop runs the node
+        assert decisions == [loop_thread]
+        assert set(evaluations) == {loop_thread}  # the guard's timer and its alert after the bar
     finally:
         await running.stop()
