@@ -5,11 +5,12 @@ SPY quote 472.60/472.67: the 470 put is nearest the money, bid 3.10) with quotes
 the sandbox. The Tradier data client publishes SPY's 1-minute bars (``1-MINUTE-LAST-EXTERNAL``)
 from the polled last trades, one at the end of each regular-session minute.
 
-New York time is SHIFTED in this test so that it always runs (at night, on weekends): the next
-whole minute M of the wall clock (at least ``LEAD_SECS`` ahead) is made 10:00 of the session
-2025-06-02 for the two readers of the session calendar, the data client (which minutes are
-regular) and the engine (which minute a bar ends), through ``regular_minute``. Everything else
-(the node's clock, the timers, the orders) runs on real time. The calendar itself is tested on
+New York time is SHIFTED in this test so that it always runs (at night, on weekends): once the
+node runs and has its quotes, the next whole minute M of the wall clock (at least ``LEAD_SECS``
+ahead) is made 10:00 of the session 2025-06-02 for the two readers of the session calendar,
+the data client (which minutes are regular) and the engine (which minute a bar ends), through
+``regular_minute`` (until then no minute is regular). Everything else (the node's clock, the
+timers, the orders) runs on real time. The calendar itself is tested on
 real dates in ``tests/unit/options/test_regular_minute.py``.
 """
 
@@ -42,10 +43,10 @@ from tests.integration.adapters.tradier.node_harness import (
 from tests.integration.adapters.tradier.test_one_strategy_section import _live_config
 from tests.integration.adapters.tradier.test_short_option_combo import quoted, session_close
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = pytest.mark.timeout(300)
 
 MINUTE_NS = 60_000_000_000
-LEAD_SECS = 12  # the node starts and reads its first quotes before the entry minute
+LEAD_SECS = 2  # the entry minute is the next whole minute at least this far ahead
 ENTRY_MINUTE = dt.datetime(2025, 6, 2, 10, 0, tzinfo=NEW_YORK)  # a Monday session
 SPY_BAR = minute_bar_type(equity_id("SPY"))
 
@@ -54,14 +55,16 @@ def _next_minute_ns() -> int:
     return ((time.time_ns() + LEAD_SECS * 1_000_000_000) // MINUTE_NS + 1) * MINUTE_NS
 
 
+def _set_new_york(
+    monkeypatch: pytest.MonkeyPatch, regular_minute: Callable[[int], dt.time | None]
+) -> None:
+    monkeypatch.setattr(tradier_data, "regular_minute", regular_minute)
+    monkeypatch.setattr(structure_engine, "regular_minute", regular_minute)
+
+
 def _shift_new_york(monkeypatch: pytest.MonkeyPatch, minute_ns: int) -> None:
     shift_ns = int(ENTRY_MINUTE.timestamp()) * 1_000_000_000 - minute_ns
-
-    def shifted(end_ns: int) -> dt.time | None:
-        return market_calendar.regular_minute(end_ns + shift_ns)
-
-    monkeypatch.setattr(tradier_data, "regular_minute", shifted)
-    monkeypatch.setattr(structure_engine, "regular_minute", shifted)
+    _set_new_york(monkeypatch, lambda end_ns: market_calendar.regular_minute(end_ns + shift_ns))
 
 
 def _entry_time_config(server: FakeTradier, folder: Path) -> Path:
@@ -91,13 +94,14 @@ def _publish_minute_bar(running: RunningNode, end_ns: int, close: float) -> None
 async def test_entry_time_sells_the_put_at_that_minute_once_also_after_a_restart(
     server: FakeTradier, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    minute_ns = _next_minute_ns()
-    _shift_new_york(monkeypatch, minute_ns)
+    _set_new_york(monkeypatch, lambda _end_ns: None)  # no regular minute while the node starts
     config = _entry_time_config(server, tmp_path)
     running = await start_node(config)
     try:
         (strategy,) = running.node.trader.strategies()
         await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10, LONG_ID: 1.88}))
+        minute_ns = _next_minute_ns()
+        _shift_new_york(monkeypatch, minute_ns)
 
         def nothing_sent() -> None:
             assert not server.placements(), "an order was sent before the entry time"
