@@ -237,9 +237,9 @@ class StateStore:
             self.path, isolation_level=None, check_same_thread=False, timeout=30.0
         )
         self._depth = 0
-        # A live node calls in from its event loop and from its clock's timer threads (a
-        # strategy's time alerts): one lock serialises the connection, held by a transaction
-        # until it commits.
+        # Our components' clock callbacks run on the node's event loop
+        # (strategies.toolkit.event_loop), yet the connection may be used from any thread:
+        # one lock serialises it, held by a transaction until it commits.
         self._lock = threading.RLock()
         self._conn.execute("PRAGMA busy_timeout = 30000")
         if self.path != MEMORY:
