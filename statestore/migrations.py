@@ -262,4 +262,13 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX journal_kind_pnl;
     DROP INDEX journal_kind_structure;
     """,
+    # 10: each strategy's 30-day ATM IV per session (its IV rank look-back survives a restart)
+    """
+    CREATE TABLE session_ivs (
+        strategy_id TEXT NOT NULL,
+        session TEXT NOT NULL,
+        iv REAL NOT NULL,
+        PRIMARY KEY (strategy_id, session)
+    ) WITHOUT ROWID;
+    """,
 )

@@ -658,6 +658,21 @@ class StateStore:
         )
         return [json.loads(row[0]) for row in rows]
 
+    # -- IV history ------------------------------------------------------------------------
+
+    def save_session_iv(self, strategy_id: str, session: str, iv: float) -> None:
+        """Keep a strategy's 30-day ATM IV (decimal per year) of a session (ISO date)."""
+        sql = "INSERT OR REPLACE INTO session_ivs VALUES (?, ?, ?)"
+        self._write_idempotent((sql, (strategy_id, session, iv)))
+
+    def session_ivs(self, strategy_id: str) -> dict[str, float]:
+        """Return a strategy's kept ATM IVs, ``{session ISO date: iv}``, oldest first."""
+        rows = self._read(
+            "SELECT session, iv FROM session_ivs WHERE strategy_id = ? ORDER BY session",
+            (strategy_id,),
+        )
+        return {row[0]: row[1] for row in rows}
+
     # -- Node status ---------------------------------------------------------------------------
 
     def set_status(self, key: str, value: str, ts_ns: int) -> None:

@@ -76,6 +76,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,9 +108,7 @@ from nautilus_trader.model.orders import Order
 from nautilus_trader.trading.strategy import Strategy
 
 from options import pricing
-from options.chain_selection import ChainQuote as IvQuote
 from options.instruments import VENUE, daily_bar_type, equity_id, minute_bar_type
-from options.iv_metrics import atm_iv_30d
 from options.market_calendar import (
     day_bounds_ns,
     is_first_session_of_week,
@@ -391,14 +390,20 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
         return max(window.max_dte for structure in structures for window in structure.expirations)
 
     @property
+    def leg_kinds(self) -> frozenset[OptionKind]:
+        """Return the option kinds of the legs this config can open (the chain it watches)."""
+        kinds = {leg.kind for structure, _ in config_structures(self) for leg in structure.legs}
+        if self.wheel is not None:
+            kinds.add(OptionKind.CALL)
+        return frozenset(kinds)
+
+    @property
     def option_kind(self) -> str | None:
         """Return ``put`` or ``call`` when every leg is of that kind, else None (both kinds).
 
         The live node claims held options for the strategy trading their kind.
         """
-        kinds = {leg.kind for structure, _ in config_structures(self) for leg in structure.legs}
-        if self.wheel is not None:
-            kinds.add(OptionKind.CALL)
+        kinds = self.leg_kinds
         return next(iter(kinds)).name.lower() if len(kinds) == 1 else None
 
 
@@ -650,7 +655,7 @@ class StructureEngine(Strategy):
         if self._wheel_calls is not None:
             structures.append(self._wheel_calls)
         legs = [leg for structure in structures for leg in structure.legs]
-        self._kinds = {leg.kind for leg in legs}
+        self._kinds = config.leg_kinds
         self._horizon_days = config.horizon_days
         self._regimes = (
             RegimeTracker(
@@ -688,6 +693,8 @@ class StructureEngine(Strategy):
         self._atm_ivs = AtmIvHistory(
             config.iv_window, config.iv_min_sessions, config.rate, config.dividend_yield
         )
+        self._iv_seed: dict[dt.date, float] = {}
+        self._iv_last_session: dt.date | None = None
         self._replay = False
         self._window: set[InstrumentId] = set()
         self._contracts: dict[InstrumentId, tuple[OptionKind, float, dt.date] | None] = {}
@@ -717,6 +724,7 @@ class StructureEngine(Strategy):
         if self._book is None:
             store = StateStore(self._cfg.state_store or ":memory:")
             self._book = TradeBook(store, self.id.value, self._cfg.underlying)
+            self._start_iv_history(store)
             if self._wheel_calls is not None:
                 cycles = store.wheel_cycles(self.id.value)
                 self._wheel = Wheel([from_record(record) for record in cycles])
@@ -747,6 +755,58 @@ class StructureEngine(Strategy):
                     self._window.add(leg.instrument_id)
                 elif not any(s.id == leg.instrument_id for s in self._subscribed):
                     self.subscribe_quote_ticks(leg.instrument_id)
+
+    def seed_iv_history(self, ivs: Mapping[dt.date, float]) -> None:
+        """Give the 30-day ATM IV of sessions before the start, for the IV rank from the start.
+
+        Called before the strategy starts (the backtest runner and ``tradefly live`` give the
+        values :func:`tradefly.iv_seed.prior_atm_ivs` reads from a catalog). At start the
+        history holds the last ``iv_window`` sessions of these and of the sessions kept in the
+        state store (the store's value wins on a session in both), oldest first.
+
+        Parameters
+        ----------
+        ivs : Mapping[datetime.date, float]
+            Session to its 30-day ATM IV, decimal per year.
+
+        Raises
+        ------
+        ValueError
+            If the strategy has started, or a value is not finite and positive.
+
+        """
+        if self._book is not None:
+            raise ValueError("seed_iv_history must be called before the strategy starts")
+        for session, iv in ivs.items():
+            if not (math.isfinite(iv) and iv > 0):
+                raise ValueError(f"the seeded ATM IV of {session} was {iv!r}")
+        self._iv_seed = dict(ivs)
+
+    def _start_iv_history(self, store: StateStore) -> None:
+        stored = {
+            dt.date.fromisoformat(session): iv
+            for session, iv in store.session_ivs(self.id.value).items()
+        }
+        merged = sorted({**self._iv_seed, **stored}.items())[-self._cfg.iv_window :]
+        self._atm_ivs.seed(iv for _session, iv in merged)
+        for _session, iv in merged:
+            if self._regimes is not None:
+                self._regimes.add_iv(iv)
+        if merged:
+            self._iv_last_session = merged[-1][0]
+
+    def _add_session_iv(self, snapshot: ChainSnapshot) -> None:
+        # One 30-day ATM IV per session: a session already in the history (the node restarted
+        # after its close) keeps the value it has. A node with a state store keeps each value.
+        session = snapshot.session
+        if self._iv_last_session is not None and session <= self._iv_last_session:
+            return
+        self._iv_last_session = session
+        iv = self._atm_ivs.add(snapshot, self._vendor_ivs(session))
+        if self._regimes is not None:
+            self._regimes.add_iv(iv)
+        if iv is not None and self._cfg.state_store is not None:
+            self._store.save_session_iv(self.id.value, session.isoformat(), iv)
 
     def on_dispose(self) -> None:
         """Close the state store."""
@@ -1020,40 +1080,13 @@ class StructureEngine(Strategy):
             return
         session = session_of_ns(self.clock.timestamp_ns())
         snapshot = self._build_snapshot(session, self._spot)
-        self._atm_ivs.add(snapshot, self._vendor_ivs(session))
+        self._add_session_iv(snapshot)
         self._abandon_spread_requests()
         self._subscribe_upcoming(session)
         self._close_received_shares(session)
         self._check_exits(snapshot, flatten=current_decision(self.cache).action == Action.FLATTEN)
-        if self._regimes is not None:
-            self._regimes.add_iv(self._atm_iv(snapshot))
         if not self._entry_minutes and self._entry_due(session):
             self._enter(snapshot)
-
-    def _atm_iv(self, snapshot: ChainSnapshot) -> float | None:
-        # The session's 30-day ATM IV: the vendor's IV where its greeks are of this close,
-        # else Black-Scholes from the mid (options.iv_metrics).
-        quotes = []
-        for quote in snapshot.quotes:
-            greeks = self._greeks.get(quote.instrument_id)
-            tick = self._quotes.get(quote.instrument_id)
-            vendor = None
-            if greeks is not None and tick is not None and greeks.ts_event == tick.ts_event:
-                vendor = _finite(greeks, "mark_iv")
-            quotes.append(
-                IvQuote(
-                    quote.expiration,
-                    quote.kind,
-                    quote.strike,
-                    quote.bid,
-                    quote.ask,
-                    implied_vol=vendor if vendor is not None and vendor > 0 else None,
-                )
-            )
-        cfg = self._cfg
-        return atm_iv_30d(
-            quotes, snapshot.spot, snapshot.session, rate=cfg.rate, div_yield=cfg.dividend_yield
-        )
 
     def _chosen(self, session: dt.date) -> tuple[Structure, Regime] | None:
         # The structure to trade now: the only one, or the first choice whose regime holds.

@@ -4,15 +4,16 @@ Each session close adds the constant-maturity ATM IV of the chain the strategy s
 (:func:`options.iv_metrics.atm_iv_30d`: the vendor's IV of a contract when the data has one at
 that close, else the Black-Scholes IV of its mid), and :meth:`AtmIvHistory.rank` is
 :func:`options.iv_metrics.iv_rank` of the latest value over the sessions kept (at most
-`window`, the sessions seen since the strategy started) once `min_sessions` are in; before that
-:meth:`AtmIvHistory.rank_note` says ``unknown until N sessions (k seen)``.
+`window`, the sessions seen since the strategy started, after any :meth:`AtmIvHistory.seed` of
+earlier sessions) once `min_sessions` are in; before that :meth:`AtmIvHistory.rank_note` says
+``unknown until N sessions (k seen)``.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from nautilus_trader.model.identifiers import InstrumentId
 
@@ -55,8 +56,24 @@ class AtmIvHistory:
         self._rate = rate
         self._div_yield = div_yield
 
-    def add(self, snapshot: ChainSnapshot, vendor_ivs: Mapping[InstrumentId, float]) -> None:
-        """Add the session's ATM IV (nothing when the chain gives none).
+    def seed(self, values: Iterable[float]) -> None:
+        """Add earlier sessions' ATM IVs (decimals per year, oldest first), as :meth:`add` would.
+
+        Raises
+        ------
+        ValueError
+            If a value is not finite and positive.
+
+        """
+        for value in values:
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"a seeded ATM IV was {value!r}, not finite and positive")
+            self.values.append(value)
+
+    def add(
+        self, snapshot: ChainSnapshot, vendor_ivs: Mapping[InstrumentId, float]
+    ) -> float | None:
+        """Add the session's ATM IV (nothing when the chain gives none) and return it.
 
         Parameters
         ----------
@@ -64,6 +81,11 @@ class AtmIvHistory:
             The session's chain.
         vendor_ivs : Mapping[InstrumentId, float]
             The vendor's IV (decimal) of contracts quoted at this close, where it has one.
+
+        Returns
+        -------
+        float | None
+            The session's 30-day ATM IV (decimal per year); ``None`` when the chain gives none.
 
         """
         quotes = []
@@ -83,12 +105,14 @@ class AtmIvHistory:
             except ValueError:
                 continue  # a crossed or unusable quote says nothing about the vol
         if not quotes or not snapshot.spot > 0:
-            return
+            return None
         atm = iv_metrics.atm_iv_30d(
             quotes, snapshot.spot, snapshot.session, rate=self._rate, div_yield=self._div_yield
         )
-        if atm is not None and math.isfinite(atm):
-            self.values.append(atm)
+        if atm is None or not math.isfinite(atm):
+            return None
+        self.values.append(atm)
+        return atm
 
     def rank(self) -> float | None:
         """Return the IV rank (0-100) of the latest session; ``None`` before `min_sessions`."""

@@ -93,6 +93,7 @@ from tradefly.backtest.results import (
 from tradefly.backtest.run_info import run_info
 from tradefly.backtest.session_bars import session_bars
 from tradefly.backtest.trades import group_trades
+from tradefly.iv_seed import prior_atm_ivs
 
 _LOG = logging.getLogger(__name__)
 
@@ -248,10 +249,18 @@ def build_engine(
     """Build the engine with venue, instruments, data, strategies, actors and recorder.
 
     With `journal` (the default) a :class:`TradeJournal` in memory is added unless the run's
-    ``actors:`` already list one; its records end up in the result and the report.
+    ``actors:`` already list one; its records end up in the result and the report. Each
+    :class:`StructureEngine` gets the 30-day ATM IVs of the catalog's sessions before the
+    start (:func:`tradefly.iv_seed.prior_atm_ivs`) for its IV rank and percentile.
     """
     engine = new_engine(config, load_run_data(config, catalog_dir), log_level)
+    catalog = open_catalog(catalog_dir)
+    kinds = [_KINDS[k] for k in config.data.option_kinds]
     for strategy in config.build_strategies():
+        if isinstance(strategy, StructureEngine):
+            strategy.seed_iv_history(
+                prior_atm_ivs(catalog, strategy.config, config.data.start, kinds)
+            )
         engine.add_strategy(strategy)
     actors = config.build_actors()
     for actor in actors:
