@@ -802,7 +802,11 @@ class StructureEngine(Strategy):
         if self._iv_last_session is not None and session <= self._iv_last_session:
             return
         self._iv_last_session = session
-        iv = self._atm_ivs.add(snapshot, self._vendor_ivs(session))
+        self._atm_ivs.add(snapshot, self._vendor_ivs(session))
+        if self._regimes is None and self._cfg.state_store is None:
+            return
+        latest = self._atm_ivs.latest()
+        iv = latest[1] if latest is not None and latest[0] == session else None
         if self._regimes is not None:
             self._regimes.add_iv(iv)
         if iv is not None and self._cfg.state_store is not None:

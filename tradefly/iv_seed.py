@@ -116,9 +116,10 @@ def prior_atm_ivs(
             for instrument_id, record in greeks.get(session, {}).items()
             if (iv := _vendor_iv(record)) is not None
         }
-        iv = history.add(snapshot, vendor_ivs)
-        if iv is not None:
-            result[session] = iv
+        history.add(snapshot, vendor_ivs)
+        latest = history.latest()
+        if latest is not None and latest[0] == session:
+            result[session] = latest[1]
         previous = session
     return result
 

@@ -55,6 +55,7 @@ class _Scalars(msgspec.Struct, forbid_unknown_fields=True):
     log_level: str = "INFO"
     claim_held_options: bool = True
     state_store: str | None = None
+    catalog: str | None = None
 
 
 class _Instruments(msgspec.Struct, forbid_unknown_fields=True):
@@ -111,6 +112,7 @@ def live_config_problems(raw: Mapping[str, Any]) -> list[str]:
     problems += _choice_problems(scalars, "environment", ENVIRONMENTS, str.lower)
     problems += _choice_problems(scalars, "log_level", LOG_LEVELS, str.upper)
     problems += _trader_id_problems(scalars.get("trader_id"))
+    problems += _catalog_problems(scalars.get("catalog"))
     problems += _section_problems(raw)
     problems += strategy_problems(raw)
     problems += actor_problems(raw)
@@ -134,6 +136,12 @@ def _trader_id_problems(trader_id: Any) -> list[str]:
     name, _, tag = trader_id.partition("-")
     if not name or not tag or trader_id != trader_id.strip():
         return [f"trader_id: expected NAME-TAG (e.g. TRADEFLY-001), got {trader_id!r}"]
+    return []
+
+
+def _catalog_problems(catalog: Any) -> list[str]:
+    if isinstance(catalog, str) and not Path(catalog).is_dir():
+        return [f"catalog: no catalog folder at {catalog!r}"]
     return []
 
 

@@ -26,6 +26,7 @@ Config layout (see ``configs/live/tradier_sandbox.yaml``)::
     actors: []                      # ImportableActorConfig: actor_path, config_path, config
     claim_held_options: true        # strategies claim the option positions the account holds
     state_store: null               # SQLite state store; default data/state/<trader_id>.sqlite
+    catalog: null                   # Parquet catalog whose chain history seeds the IV rank
 
 Held option positions: after a restart the node's cache is empty, and Nautilus attributes the
 positions that reconciliation finds to the ``EXTERNAL`` strategy, which no strategy manages.
@@ -45,11 +46,17 @@ instruments of those Tradier has, and the legs of the open structures, are claim
 strategy that owns them (:mod:`adapters.tradier.restart`); these claims come before the held-
 options claims. While the node runs, its health (streaming or polling, rejected vendor records)
 is written to the store's ``node_status`` table (:mod:`adapters.tradier.status`).
+
+IV history: each ``StructureEngine`` keeps its 30-day ATM IV of every session close in the state
+store and reads them back at start, so its IV rank and percentile survive a restart. With
+``catalog`` set, the sessions before today in that catalog are read too
+(:func:`tradefly.iv_seed.prior_atm_ivs`); the store's value wins on a session in both.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -93,7 +100,11 @@ from adapters.tradier.parsing import (
 )
 from adapters.tradier.restart import needs_look_back, settle_unsent_intents
 from adapters.tradier.status import record_node_status
+from catalog.access import open_catalog
+from options.market_calendar import session_of_ns
 from statestore import StateStore, default_store_path
+from strategies.structure_engine import StructureEngine
+from tradefly.iv_seed import prior_atm_ivs
 
 ENV_CONFIRM_LIVE = "TRADEFLY_CONFIRM_LIVE"
 _status_tasks: set[asyncio.Task[None]] = set()  # strong references to the status recorders
@@ -345,6 +356,23 @@ async def held_instruments(raw: Mapping[str, Any]) -> list[InstrumentId]:
     return [position.instrument_id for position in parsed.items]
 
 
+def seed_iv_histories(node: TradingNode, catalog_dir: Path, today: dt.date) -> None:
+    """Give each built ``StructureEngine`` the catalog's 30-day ATM IVs of sessions before today.
+
+    Raises
+    ------
+    ValueError
+        If `catalog_dir` is not a folder.
+
+    """
+    if not catalog_dir.is_dir():
+        raise ValueError(f"catalog: no catalog folder at {str(catalog_dir)!r}")
+    catalog = open_catalog(catalog_dir)
+    for strategy in node.trader.strategies():
+        if isinstance(strategy, StructureEngine):
+            strategy.seed_iv_history(prior_atm_ivs(catalog, strategy.config, today))
+
+
 async def build_trading_node(
     config_path: str | Path,
     arm_live: bool = False,
@@ -403,6 +431,8 @@ async def build_trading_node(
     node.add_data_client_factory(TRADIER, TradierLiveDataClientFactory)
     node.add_exec_client_factory(TRADIER, TradierLiveExecClientFactory)
     node.build()
+    if raw.get("catalog"):
+        seed_iv_histories(node, Path(raw["catalog"]), session_of_ns(time.time_ns()))
     status = asyncio.get_running_loop().create_task(
         record_node_status(node, store_path, "live" if live else "paper")
     )

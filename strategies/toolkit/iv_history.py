@@ -11,6 +11,7 @@ earlier sessions) once `min_sessions` are in; before that :meth:`AtmIvHistory.ra
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -55,9 +56,10 @@ class AtmIvHistory:
         self._min_sessions = min_sessions
         self._rate = rate
         self._div_yield = div_yield
+        self._latest: tuple[dt.date, float] | None = None
 
     def seed(self, values: Iterable[float]) -> None:
-        """Add earlier sessions' ATM IVs (decimals per year, oldest first), as :meth:`add` would.
+        """Add earlier sessions' ATM IVs (decimals per year, oldest first), before any :meth:`add`.
 
         Raises
         ------
@@ -70,10 +72,12 @@ class AtmIvHistory:
                 raise ValueError(f"a seeded ATM IV was {value!r}, not finite and positive")
             self.values.append(value)
 
-    def add(
-        self, snapshot: ChainSnapshot, vendor_ivs: Mapping[InstrumentId, float]
-    ) -> float | None:
-        """Add the session's ATM IV (nothing when the chain gives none) and return it.
+    def latest(self) -> tuple[dt.date, float] | None:
+        """Return the last session :meth:`add` gave an ATM IV and that IV (``None``: none yet)."""
+        return self._latest
+
+    def add(self, snapshot: ChainSnapshot, vendor_ivs: Mapping[InstrumentId, float]) -> None:
+        """Add the session's ATM IV (nothing when the chain gives none).
 
         Parameters
         ----------
@@ -81,11 +85,6 @@ class AtmIvHistory:
             The session's chain.
         vendor_ivs : Mapping[InstrumentId, float]
             The vendor's IV (decimal) of contracts quoted at this close, where it has one.
-
-        Returns
-        -------
-        float | None
-            The session's 30-day ATM IV (decimal per year); ``None`` when the chain gives none.
 
         """
         quotes = []
@@ -105,14 +104,13 @@ class AtmIvHistory:
             except ValueError:
                 continue  # a crossed or unusable quote says nothing about the vol
         if not quotes or not snapshot.spot > 0:
-            return None
+            return
         atm = iv_metrics.atm_iv_30d(
             quotes, snapshot.spot, snapshot.session, rate=self._rate, div_yield=self._div_yield
         )
-        if atm is None or not math.isfinite(atm):
-            return None
-        self.values.append(atm)
-        return atm
+        if atm is not None and math.isfinite(atm):
+            self.values.append(atm)
+            self._latest = (snapshot.session, atm)
 
     def rank(self) -> float | None:
         """Return the IV rank (0-100) of the latest session; ``None`` before `min_sessions`."""

@@ -85,3 +85,26 @@ def test_flat_iv_has_no_rank_and_says_why() -> None:
 def test_min_sessions_out_of_range_is_one_clear_error() -> None:
     with pytest.raises(ValueError, match=r"min_sessions was 1, not in \[2, window=5\]"):
         AtmIvHistory(window=5, min_sessions=1)
+
+
+def test_seeded_sessions_are_ranked_with_the_ones_added_and_latest_is_dated() -> None:
+    history = AtmIvHistory(window=3, min_sessions=3)
+    history.seed([0.40, 0.20])
+    assert history.latest() is None
+    snapshot = _snapshot(DAY)
+    history.add(snapshot, {q.instrument_id: 0.25 for q in snapshot.quotes})
+    assert history.latest() == (DAY, pytest.approx(0.25))
+    # rank of 0.25 among 0.40, 0.20, 0.25: 100 (0.25 - 0.20) / (0.40 - 0.20) = 25
+    assert history.rank() == pytest.approx(25.0)
+    history.add(ChainSnapshot(DAY + dt.timedelta(days=1), 420.0, ()), {})
+    assert history.latest() == (DAY, pytest.approx(0.25))  # no IV that session
+    with pytest.raises(ValueError, match="a seeded ATM IV was nan"):
+        history.seed([float("nan")])
+
+
+def test_the_engine_refuses_a_seeded_iv_that_is_not_a_vol() -> None:
+    from strategies.structure_engine import StructureEngine, StructureEngineConfig
+
+    engine = StructureEngine(StructureEngineConfig(underlying="SPY", structure="short_put"))
+    with pytest.raises(ValueError, match=r"the seeded ATM IV of 2021-06-01 was -0\.2"):
+        engine.seed_iv_history({DAY: -0.2})
