@@ -155,6 +155,11 @@ LIVE_MUTATIONS: list[tuple[str, Mutation, str]] = [
         "trader_id: expected NAME-TAG (e.g. TRADEFLY-001), got 'TRADEFLY'",
     ),
     (
+        "catalog",
+        lambda r: r.update(catalog="no/such/catalog"),
+        "catalog: no catalog folder at 'no/such/catalog'",
+    ),
+    (
         "load-id",
         lambda r: r["instruments"].update(load_ids=["SPY"]),
         "instruments.load_ids[0]: invalid `InstrumentId` value 'SPY'",

@@ -250,14 +250,17 @@ def build_engine(
 
     With `journal` (the default) a :class:`TradeJournal` in memory is added unless the run's
     ``actors:`` already list one; its records end up in the result and the report. Each
-    :class:`StructureEngine` gets the 30-day ATM IVs of the catalog's sessions before the
-    start (:func:`tradefly.iv_seed.prior_atm_ivs`) for its IV rank and percentile.
+    :class:`StructureEngine` of an end-of-day run on quotes (``fill_model: quotes``) gets the
+    30-day ATM IVs of the catalog's sessions before the start
+    (:func:`tradefly.iv_seed.prior_atm_ivs`) for its IV rank and percentile; a run on trade
+    bars or minute data starts with none.
     """
     engine = new_engine(config, load_run_data(config, catalog_dir), log_level)
     catalog = open_catalog(catalog_dir)
     kinds = [_KINDS[k] for k in config.data.option_kinds]
+    seeded = config.data.fill_model == "quotes" and config.data.resolution == "daily"
     for strategy in config.build_strategies():
-        if isinstance(strategy, StructureEngine):
+        if seeded and isinstance(strategy, StructureEngine):
             strategy.seed_iv_history(
                 prior_atm_ivs(catalog, strategy.config, config.data.start, kinds)
             )
