@@ -241,7 +241,8 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
         ``choices`` is set.
     iv_window, iv_min_sessions : int
         Sessions of 30-day ATM IV in the IV rank and percentile look-back, and needed before
-        they are given (the history is the sessions this strategy has seen).
+        they are given: the sessions this strategy has seen, after those before its start that
+        :meth:`StructureEngine.seed_iv_history` and the state store give.
     trend_sessions : int
         Closes in the trend's simple moving average.
     trend_band : float

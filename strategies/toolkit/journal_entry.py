@@ -128,9 +128,9 @@ class EntryContext:
     risk_fraction : float | None
         ``max_loss / equity``.
     iv_rank : float | None
-        IV rank (0-100) of the underlying's 30-day ATM IV over the sessions the strategy has
-        seen, up to its ``iv_window`` (:class:`strategies.toolkit.iv_history.AtmIvHistory`);
-        ``None`` before ``iv_min_sessions`` sessions.
+        IV rank (0-100) of the underlying's 30-day ATM IV over the last ``iv_window`` sessions
+        (:class:`strategies.toolkit.iv_history.AtmIvHistory`: those the strategy has seen and
+        those it was seeded with); ``None`` before ``iv_min_sessions`` sessions.
     iv_rank_note : str
         Why `iv_rank` is ``None`` (``unknown until 20 sessions (3 seen)``); ``""`` when known.
     risk_action, risk_factor, risk_reason : str, float, str

@@ -27,7 +27,7 @@ from options.iv_metrics import atm_iv_30d
 from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS, _valid_row
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import RunConfig, load_run_config
-from tradefly.backtest.runner import run_backtest
+from tradefly.backtest.runner import build_engine, run_backtest
 
 REGIME = PROJECT_ROOT / "configs" / "backtest" / "spy2021_iv_regime.yaml"
 REACH = 50 + 7  # dte_max + the engine's week of subscription ahead
@@ -239,3 +239,18 @@ def test_the_iv_regime_config_trades_condors_when_iv_is_rich_and_flat_and_put_sp
         else:
             assert trend == "up" and record["structure"] == "bull put spread", day
     assert {r["structure"] for r in entries.values()} == {"iron condor", "bull put spread"}
+
+
+@pytest.mark.parametrize(("fill_model", "seeded"), [("quotes", 60), ("trade_close_half_spread", 0)])
+def test_only_an_end_of_day_run_on_quotes_is_seeded(
+    spy2021_catalog: Path, fill_model: str, seeded: int
+) -> None:
+    """A run on trade bars would see quotes the catalog's quote records do not give: no seed."""
+    config = _starting(load_run_config(REGIME), dt.date(2021, 7, 1))
+    data = msgspec.structs.replace(config.data, fill_model=fill_model)
+    engine, _recorder = build_engine(msgspec.structs.replace(config, data=data), spy2021_catalog)
+    try:
+        (strategy,) = engine.trader.strategies()
+        assert len(strategy._iv_seed) == seeded
+    finally:
+        engine.dispose()
