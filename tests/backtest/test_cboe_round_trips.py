@@ -71,6 +71,64 @@ CASES: dict[str, dict[str, object]] = {
     "put_butterfly": {"width": 5},
     "bull_put_spread": {"short_delta": 0.30, "width": 5},
 }
+# Realized P&L (= cash - 1,000,000, USD) and the opened contracts per (underlying, preset),
+# pinned. Verified once with a separate script reading the raw snapshots (columns found by
+# the header line's names, no project code): every leg opened at the entry session's natural
+# price and closed at the exit session's, x 100, 0.65 a contract per fill (the SPY iron
+# condor is worked by hand in test_spy_iron_condor_by_hand).
+PINNED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("QQQ", "bull_put_spread"): ("56.40", ("QQQ230616P00323000", "QQQ230616P00318000")),
+    ("QQQ", "call_butterfly"): (
+        "-96.20",
+        ("QQQ230616C00331000", "QQQ230616C00326000", "QQQ230616C00336000"),
+    ),
+    ("QQQ", "iron_butterfly"): (
+        "-70.20",
+        ("QQQ230616P00331000", "QQQ230616P00326000", "QQQ230616C00331000", "QQQ230616C00336000"),
+    ),
+    ("QQQ", "iron_condor"): (
+        "-382.20",
+        ("QQQ230616P00316000", "QQQ230616P00306000", "QQQ230616C00345000", "QQQ230616C00355000"),
+    ),
+    ("QQQ", "put_butterfly"): (
+        "-67.20",
+        ("QQQ230616P00331000", "QQQ230616P00326000", "QQQ230616P00336000"),
+    ),
+    ("SPX", "bull_put_spread"): ("-102.60", ("SPX230616P04105000", "SPX230616P04100000")),
+    ("SPX", "call_butterfly"): (
+        "-1625.20",
+        ("SPX230616C04190000", "SPX230616C04185000", "SPX230616C04195000"),
+    ),
+    ("SPX", "iron_butterfly"): (
+        "-1545.20",
+        ("SPX230616P04190000", "SPX230616P04185000", "SPX230616C04190000", "SPX230616C04195000"),
+    ),
+    ("SPX", "iron_condor"): (
+        "-175.20",
+        ("SPX230616P04025000", "SPX230616P04015000", "SPX230616C04315000", "SPX230616C04325000"),
+    ),
+    ("SPX", "put_butterfly"): (
+        "-1695.20",
+        ("SPX230616P04190000", "SPX230616P04185000", "SPX230616P04195000"),
+    ),
+    ("SPY", "bull_put_spread"): ("8.40", ("SPY230616P00409000", "SPY230616P00404000")),
+    ("SPY", "call_butterfly"): (
+        "-82.20",
+        ("SPY230616C00419000", "SPY230616C00414000", "SPY230616C00424000"),
+    ),
+    ("SPY", "iron_butterfly"): (
+        "-40.20",
+        ("SPY230616P00419000", "SPY230616P00414000", "SPY230616C00419000", "SPY230616C00424000"),
+    ),
+    ("SPY", "iron_condor"): (
+        "-0.20",
+        ("SPY230616P00401000", "SPY230616P00391000", "SPY230616C00432000", "SPY230616C00442000"),
+    ),
+    ("SPY", "put_butterfly"): (
+        "-40.20",
+        ("SPY230616P00419000", "SPY230616P00414000", "SPY230616P00424000"),
+    ),
+}
 Quotes = dict[tuple[str, dt.date], tuple[Decimal, Decimal, int]]
 
 
@@ -217,6 +275,9 @@ def test_round_trip_equals_the_hand_computation(
         Decimal(str(p.realized_pnl.as_decimal())) for p in engine.cache.positions_closed()
     )
     assert realized == expected
+    pinned, contracts = PINNED[underlying, structure]
+    assert tuple(o.instrument_id.symbol.value for o in opening) == contracts
+    assert expected == realized == cash - START == Decimal(pinned)
     engine.dispose()
 
 
@@ -273,3 +334,7 @@ def test_min_open_interest_keeps_thin_contracts_out(
         ("SPY230616P00408000", Decimal("3.47"), 16_758),  # sold at the bid
         ("SPY230616P00403000", Decimal("2.69"), 24_846),  # bought at the ask
     ]
+
+
+def test_the_pinned_table_covers_every_case() -> None:
+    assert set(PINNED) == {(u, s) for u in CHAINS for s in CASES}

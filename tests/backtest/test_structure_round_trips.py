@@ -62,6 +62,47 @@ CASES: dict[str, dict[str, object]] = {
 }
 
 
+# Realized P&L (= cash - 1,000,000, USD) and the opened contracts of each preset, pinned.
+# Verified once with a separate script reading the raw file with the csv module (no project
+# code): every leg opened at 2011-01-03's natural price and closed at 2011-01-04's, x 100,
+# 0.65 a contract per fill; e.g. short_put: sell SPX110122P01250000 at its 2011-01-03 bid
+# 8.50, buy it back at its 2011-01-04 ask 9.40: (8.50 - 9.40) x 100 - 1.30 = -91.30.
+PINNED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "bear_call_spread": ("-162.60", ("SPX110122C01290000", "SPX110122C01300000")),
+    "bear_put_spread": ("-302.60", ("SPX110122P01270000", "SPX110122P01260000")),
+    "bull_call_spread": ("-362.60", ("SPX110122C01270000", "SPX110122C01280000")),
+    "bull_put_spread": ("-262.60", ("SPX110122P01250000", "SPX110122P01240000")),
+    "calendar": ("-302.60", ("SPXW110107C01270000", "SPX110122C01270000")),
+    "call_butterfly": (
+        "-1045.20",
+        ("SPX110122C01270000", "SPX110122C01260000", "SPX110122C01280000"),
+    ),
+    "cash_secured_put": ("-91.30", ("SPX110122P01250000",)),
+    "diagonal": ("-192.60", ("SPXW110107P01260000", "SPX110122P01270000")),
+    "iron_butterfly": (
+        "-665.20",
+        ("SPX110122P01270000", "SPX110122P01250000", "SPX110122C01270000", "SPX110122C01290000"),
+    ),
+    "iron_condor": (
+        "-335.20",
+        ("SPX110122P01230000", "SPX110122P01220000", "SPX110122C01300000", "SPX110122C01310000"),
+    ),
+    "long_call": ("-271.30", ("SPX110122C01280000",)),
+    "long_put": ("-261.30", ("SPX110122P01260000",)),
+    "long_straddle": ("-542.60", ("SPX110122P01270000", "SPX110122C01270000")),
+    "long_strangle": ("-222.60", ("SPX110122P01230000", "SPX110122C01300000")),
+    "put_butterfly": (
+        "-915.20",
+        ("SPX110122P01270000", "SPX110122P01260000", "SPX110122P01280000"),
+    ),
+    "ratio_spread": ("-403.90", ("SPX110122P01270000", "SPX110122P01250000")),
+    "short_call": ("-81.30", ("SPX110122C01290000",)),
+    "short_put": ("-91.30", ("SPX110122P01250000",)),
+    "short_straddle": ("-342.60", ("SPX110122P01270000", "SPX110122C01270000")),
+    "short_strangle": ("-82.60", ("SPX110122P01230000", "SPX110122C01300000")),
+}
+
+
 @pytest.fixture(scope="module")
 def spx_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     lines = shared_data_path(CHAIN).read_text().splitlines(keepends=True)
@@ -162,4 +203,11 @@ def test_round_trip_equals_the_hand_computation(
         Decimal(str(p.realized_pnl.as_decimal())) for p in engine.cache.positions_closed()
     )
     assert realized == expected
+    pinned, contracts = PINNED[structure]
+    assert tuple(o.instrument_id.symbol.value for o in opening) == contracts
+    assert expected == realized == cash - START == Decimal(pinned)
     engine.dispose()
+
+
+def test_the_pinned_table_covers_every_preset() -> None:
+    assert set(PINNED) == set(CASES)
