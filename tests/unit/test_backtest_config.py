@@ -54,6 +54,12 @@ def _strategy(fields: str) -> str:
         ("structure: short_put, entry_times: ['16:01']", "and at most 16:00"),
         ("structure: short_put, min_volume: 10", "min_volume was 10: the catalog keeps no per-"),
         ("structure: short_put, min_open_interest: -1", "min_open_interest was -1, not >= 0"),
+        ("structure: short_put, risk_fraction: 1.5", r"risk_fraction was 1.5, not in \(0, 1\]"),
+        ("structure: short_put, risk_fraction: 0", r"risk_fraction was 0.0, not in \(0, 1\]"),
+        (
+            "structure: ratio_spread, structure_params: {kind: call}, risk_fraction: 0.02",
+            "risk_fraction cannot size ratio_spread: its loss is unbounded",
+        ),
     ],
 )
 def test_invalid_strategy_sections_name_the_field(
