@@ -9,15 +9,13 @@ import datetime as dt
 import functools
 from decimal import Decimal
 
+from tests.backtest.conftest import SPY2021_BARS, SPY2021_CHAIN
 from tests.conftest import shared_data_path
-
-CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
-SPY_BARS = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
 
 
 @functools.cache
 def _rows() -> tuple[dict[str, str], ...]:
-    with shared_data_path(CHAIN).open(newline="") as handle:
+    with shared_data_path(SPY2021_CHAIN).open(newline="") as handle:
         return tuple(csv.DictReader(handle))
 
 
@@ -52,7 +50,7 @@ def chain_of(
 
 @functools.cache
 def _closes() -> dict[str, Decimal]:
-    with shared_data_path(SPY_BARS).open(newline="") as handle:
+    with shared_data_path(SPY2021_BARS).open(newline="") as handle:
         return {row["date"]: Decimal(row["close"]) for row in csv.DictReader(handle)}
 
 

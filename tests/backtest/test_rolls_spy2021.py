@@ -8,7 +8,6 @@ narrowed to one entry session. Every fill is read from the raw file's bid/ask be
 the bid, buys at the ask, 0.65 USD a contract, expiry free.
 """
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,8 +15,9 @@ import msgspec
 import pytest
 
 from journal.chains import roll_chains
-from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS
-from tests.conftest import PROJECT_ROOT, shared_data_path
+from tests.backtest.spy2021_raw import chain_of, close, raw
+from tests.backtest.spy2021_runs import cents
+from tests.conftest import PROJECT_ROOT
 from tradefly.backtest.config import ActorEntry, RunConfig, load_run_config
 from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import run_backtest
@@ -25,23 +25,6 @@ from tradefly.backtest.runner import run_backtest
 ROLL_CONFIG = PROJECT_ROOT / "configs" / "backtest" / "spy2021_put_roll.yaml"
 START = Decimal(1_000_000)
 FEE = Decimal("0.65")
-
-
-def _raw(symbol: str, day: str) -> dict[str, Decimal]:
-    with shared_data_path(CHAIN).open() as f:
-        for row in csv.DictReader(f):
-            if row["optionroot"] == symbol and row["quotedate"] == day:
-                return {k: Decimal(row[k]) for k in ("bid", "ask", "delta")}
-    raise AssertionError(f"{symbol} not quoted on {day}")
-
-
-def _close(day: str) -> Decimal:
-    with shared_data_path(SPY_BARS).open() as f:
-        return next(Decimal(r["close"]) for r in csv.DictReader(f) if r["date"] == day)
-
-
-def _cents(value: float) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def _run(catalog: Path, entry_day: str, **fields: object) -> BacktestResult:
@@ -52,7 +35,7 @@ def _run(catalog: Path, entry_day: str, **fields: object) -> BacktestResult:
 
 
 def _legs(result: BacktestResult) -> dict[str, tuple[str, Decimal]]:
-    return {t.symbol: (t.exit_reason, _cents(t.pnl)) for t in result.trades}
+    return {t.symbol: (t.exit_reason, cents(t.pnl)) for t in result.trades}
 
 
 def test_time_triggered_roll_chain_pnl_equals_the_hand_computation(
@@ -62,15 +45,15 @@ def test_time_triggered_roll_chain_pnl_equals_the_hand_computation(
     # 2021-04-30, 21 DTE: roll. Buy it back at its ask; sell the put nearest -0.50 on a later
     # expiration 25-50 days out, SPY210618P00414000 (49 DTE), at its bid.
     # 2021-06-18: SPY closes above 414: the new put expires worthless.
-    old_open = _raw("SPY210521P00410000", "2021-04-12")
-    old_close = _raw("SPY210521P00410000", "2021-04-30")
-    new_open = _raw("SPY210618P00414000", "2021-04-30")
+    old_open = raw("SPY210521P00410000", "2021-04-12")
+    old_close = raw("SPY210521P00410000", "2021-04-30")
+    new_open = raw("SPY210618P00414000", "2021-04-30")
     assert (old_open["bid"], old_close["ask"], new_open["bid"]) == (
         Decimal("6.79"),
         Decimal("3.48"),
         Decimal("8.55"),
     )
-    assert _close("2021-06-18") == Decimal("414.92")
+    assert close("2021-06-18") == Decimal("414.92")
     old_pnl = (old_open["bid"] - old_close["ask"]) * 100 - 2 * FEE  # 331.00 - 1.30 = 329.70
     new_pnl = new_open["bid"] * 100 - FEE  # 855.00 - 0.65 = 854.35
     chain_pnl = old_pnl + new_pnl  # 1184.05
@@ -82,24 +65,24 @@ def test_time_triggered_roll_chain_pnl_equals_the_hand_computation(
         "SPY210521P00410000": ("rolled", old_pnl),
         "SPY210618P00414000": ("expired", new_pnl),
     }
-    assert [(t.entry_time[:10], _cents(t.entry_price)) for t in result.trades] == [
+    assert [(t.entry_time[:10], cents(t.entry_price)) for t in result.trades] == [
         ("2021-04-12", old_open["bid"]),
         ("2021-04-30", new_open["bid"]),
     ]
-    assert _cents(result.ending_balance) == START + chain_pnl  # cash
+    assert cents(result.ending_balance) == START + chain_pnl  # cash
     assert all(t.exit_reason != "open" for t in result.trades)  # no position left
-    assert _cents(result.realized_pnl) == chain_pnl
+    assert cents(result.realized_pnl) == chain_pnl
 
     first, second = [r for r in result.journal if r["kind"] == "trade"]
     assert first["exit_reason"] == "rolled" and first["rolled_from"] is None
     assert second["rolled_from"] == first["id"]
     assert first["roll_chain"] == second["roll_chain"] == first["id"]
     assert second["reason_tags"][0] == "roll:roll_dte"
-    assert _cents(first["pnl"]) == old_pnl and _cents(second["pnl"]) == new_pnl
+    assert cents(first["pnl"]) == old_pnl and cents(second["pnl"]) == new_pnl
     assert second["exit_reason"] == "expired"
     (chain,) = roll_chains(result.journal)
     assert chain.structure_ids == (first["id"], second["id"]) and chain.closed
-    assert _cents(chain.pnl) == chain_pnl
+    assert cents(chain.pnl) == chain_pnl
 
 
 def test_delta_triggered_roll_chain_pnl_equals_the_hand_computation(
@@ -110,17 +93,17 @@ def test_delta_triggered_roll_chain_pnl_equals_the_hand_computation(
     # roll. Buy it back at its ask, sell SPY210416P00375000 (the put nearest -0.50 on a later
     # expiration 25-50 days out) at its bid: a net debit of 1.96, allowed without
     # roll_for_credit_only. 2021-04-16: SPY closes 417.26, the new put expires worthless.
-    old_open = _raw("SPY210319P00390000", "2021-02-08")
-    old_close = _raw("SPY210319P00390000", "2021-02-25")
-    new_open = _raw("SPY210416P00375000", "2021-02-25")
+    old_open = raw("SPY210319P00390000", "2021-02-08")
+    old_close = raw("SPY210319P00390000", "2021-02-25")
+    new_open = raw("SPY210416P00375000", "2021-02-25")
     assert old_close["delta"] == Decimal("-0.64751")
-    assert _raw("SPY210319P00390000", "2021-02-23")["delta"] == Decimal("-0.54233")
+    assert raw("SPY210319P00390000", "2021-02-23")["delta"] == Decimal("-0.54233")
     assert (old_open["bid"], old_close["ask"], new_open["bid"]) == (
         Decimal("9.16"),
         Decimal("12.17"),
         Decimal("10.21"),
     )
-    assert _close("2021-04-16") > Decimal(375)
+    assert close("2021-04-16") > Decimal(375)
     old_pnl = (old_open["bid"] - old_close["ask"]) * 100 - 2 * FEE  # -301.00 - 1.30 = -302.30
     new_pnl = new_open["bid"] * 100 - FEE  # 1021.00 - 0.65 = 1020.35
     chain_pnl = old_pnl + new_pnl  # 718.05
@@ -132,22 +115,13 @@ def test_delta_triggered_roll_chain_pnl_equals_the_hand_computation(
         "SPY210319P00390000": ("rolled", old_pnl),
         "SPY210416P00375000": ("expired", new_pnl),
     }
-    assert _cents(result.ending_balance) == START + chain_pnl
+    assert cents(result.ending_balance) == START + chain_pnl
     assert all(t.exit_reason != "open" for t in result.trades)
     first, second = [r for r in result.journal if r["kind"] == "trade"]
     assert second["rolled_from"] == first["id"] == second["roll_chain"]
     assert second["reason_tags"][0] == "roll:roll_short_delta"
     (chain,) = roll_chains(result.journal)
-    assert _cents(chain.pnl) == chain_pnl
-
-
-def _puts_of(expiration: str, day: str) -> dict[str, Decimal]:
-    with shared_data_path(CHAIN).open() as f:
-        return {
-            row["optionroot"]: Decimal(row["delta"])
-            for row in csv.DictReader(f)
-            if (row["quotedate"], row["expiration"], row["type"]) == (day, expiration, "put")
-        }
+    assert cents(chain.pnl) == chain_pnl
 
 
 def test_strike_roll_on_the_same_expiration_chain_pnl_equals_the_hand_computation(
@@ -157,10 +131,10 @@ def test_strike_roll_on_the_same_expiration_chain_pnl_equals_the_hand_computatio
     # bid. 2021-02-25 its delta is -0.64751: roll. Buy it back at its ask and sell the put of
     # the SAME expiration (2021-03-19) whose delta is nearest -0.50: the 385 (-0.54032; the
     # 380 is -0.44664), at its bid. 2021-03-19: SPY closes 389.48 > 385, the 385 put expires.
-    old_open = _raw("SPY210319P00390000", "2021-02-08")
-    old_close = _raw("SPY210319P00390000", "2021-02-25")
-    new_open = _raw("SPY210319P00385000", "2021-02-25")
-    puts = _puts_of("2021-03-19", "2021-02-25")
+    old_open = raw("SPY210319P00390000", "2021-02-08")
+    old_close = raw("SPY210319P00390000", "2021-02-25")
+    new_open = raw("SPY210319P00385000", "2021-02-25")
+    puts = {s: r["delta"] for s, r in chain_of("2021-02-25", "put", "2021-03-19").items()}
     assert min(puts, key=lambda s: abs(puts[s] + Decimal("0.5"))) == "SPY210319P00385000"
     assert (puts["SPY210319P00385000"], puts["SPY210319P00380000"]) == (
         Decimal("-0.54032"),
@@ -171,7 +145,7 @@ def test_strike_roll_on_the_same_expiration_chain_pnl_equals_the_hand_computatio
         Decimal("12.17"),
         Decimal("9.64"),
     )
-    assert _close("2021-03-19") == Decimal("389.48")
+    assert close("2021-03-19") == Decimal("389.48")
     old_pnl = (old_open["bid"] - old_close["ask"]) * 100 - 2 * FEE  # -301.00 - 1.30 = -302.30
     new_pnl = new_open["bid"] * 100 - FEE  # 964.00 - 0.65 = 963.35
     chain_pnl = old_pnl + new_pnl  # 661.05
@@ -183,19 +157,19 @@ def test_strike_roll_on_the_same_expiration_chain_pnl_equals_the_hand_computatio
         "SPY210319P00390000": ("rolled", old_pnl),
         "SPY210319P00385000": ("expired", new_pnl),
     }
-    assert [(t.entry_time[:10], _cents(t.entry_price)) for t in result.trades] == [
+    assert [(t.entry_time[:10], cents(t.entry_price)) for t in result.trades] == [
         ("2021-02-08", old_open["bid"]),
         ("2021-02-25", new_open["bid"]),
     ]
-    assert _cents(result.ending_balance) == START + chain_pnl  # cash
+    assert cents(result.ending_balance) == START + chain_pnl  # cash
     assert all(t.exit_reason != "open" for t in result.trades)  # no position left
-    assert _cents(result.realized_pnl) == chain_pnl
-    assert _cents(result.fees) == 3 * FEE  # sell, buy back, sell; expiry free
+    assert cents(result.realized_pnl) == chain_pnl
+    assert cents(result.fees) == 3 * FEE  # sell, buy back, sell; expiry free
     first, second = [r for r in result.journal if r["kind"] == "trade"]
     assert second["rolled_from"] == first["id"] == second["roll_chain"]
     assert second["reason_tags"][0] == "roll:roll_short_delta"
     (chain,) = roll_chains(result.journal)
-    assert chain.closed and _cents(chain.pnl) == chain_pnl
+    assert chain.closed and cents(chain.pnl) == chain_pnl
 
 
 @pytest.mark.parametrize("credit_only", [False, True])
@@ -206,21 +180,21 @@ def test_credit_only_roll_is_skipped_when_the_roll_is_a_debit(
     # 2021-01-04: sell SPY210219P00370000 at its bid 11.28. 2021-01-29 (21 DTE, the last
     # session it is quoted): buying it back costs its ask 9.98 and the successor,
     # SPY210319P00350000, sells at its bid 9.39: a net debit of 0.59.
-    old_open = _raw("SPY210219P00370000", "2021-01-04")
-    old_close = _raw("SPY210219P00370000", "2021-01-29")
-    new_open = _raw("SPY210319P00350000", "2021-01-29")
+    old_open = raw("SPY210219P00370000", "2021-01-04")
+    old_close = raw("SPY210219P00370000", "2021-01-29")
+    new_open = raw("SPY210319P00350000", "2021-01-29")
     assert new_open["bid"] - old_close["ask"] == Decimal("-0.59")
 
     result = _run(spy2021_catalog, "2021-01-04", roll_for_credit_only=credit_only)
 
     if credit_only:
         # Not rolled: held to 2021-02-19, when SPY closes 390.03 above 370: expires worthless.
-        assert _close("2021-02-19") > Decimal(370)
+        assert close("2021-02-19") > Decimal(370)
         expected = old_open["bid"] * 100 - FEE  # 1127.35
         assert _legs(result) == {"SPY210219P00370000": ("expired", expected)}
     else:
         # Rolled for the debit; the 350 put expires worthless on 2021-03-19 (SPY 389.48).
-        assert _close("2021-03-19") > Decimal(350)
+        assert close("2021-03-19") > Decimal(350)
         old_pnl = (old_open["bid"] - old_close["ask"]) * 100 - 2 * FEE  # 128.70
         new_pnl = new_open["bid"] * 100 - FEE  # 938.35
         expected = old_pnl + new_pnl  # 1067.05
@@ -228,7 +202,7 @@ def test_credit_only_roll_is_skipped_when_the_roll_is_a_debit(
             "SPY210219P00370000": ("rolled", old_pnl),
             "SPY210319P00350000": ("expired", new_pnl),
         }
-    assert _cents(result.ending_balance) == START + expected
+    assert cents(result.ending_balance) == START + expected
     assert all(t.exit_reason != "open" for t in result.trades)
 
 
@@ -246,7 +220,7 @@ def test_the_year_of_the_roll_config_reports_each_structure_as_its_own_trade(
     chains = roll_chains(result.journal)
     assert len(chains) == 42 and sum(len(c.structure_ids) == 2 for c in chains) == 16
     assert all(c.closed for c in chains)
-    assert _cents(sum(c.pnl for c in chains)) == _cents(result.realized_pnl)
+    assert cents(sum(c.pnl for c in chains)) == cents(result.realized_pnl)
 
 
 def _guarded(entry_checks: dict[str, object], **fields: object) -> RunConfig:
@@ -275,10 +249,10 @@ def test_a_roll_at_the_open_trade_limits_is_made(spy2021_catalog: Path) -> None:
     config = _guarded({"sizing": {"max_concurrent_trades": 1}}, max_open_trades=1)
     result = run_backtest(config, spy2021_catalog, run_id="rolls-at-limit")
     assert _legs(result) == ROLLED_ON_0430
-    assert _cents(result.ending_balance) == START + Decimal("1184.05")
+    assert cents(result.ending_balance) == START + Decimal("1184.05")
     assert all(t.exit_reason != "open" for t in result.trades)
     (chain,) = roll_chains(result.journal)
-    assert chain.closed and _cents(chain.pnl) == Decimal("1184.05")
+    assert chain.closed and cents(chain.pnl) == Decimal("1184.05")
 
 
 def test_a_roll_is_checked_for_greeks_without_the_put_it_replaces(spy2021_catalog: Path) -> None:
@@ -286,13 +260,13 @@ def test_a_roll_is_checked_for_greeks_without_the_put_it_replaces(spy2021_catalo
     # 2021-04-30 the roll buys back the 410 put (vendor delta -0.31687: about +31.7 shares)
     # and sells the 414 (-0.43678: +43.68): the book after the roll holds +43.68 <= 60, so it
     # goes out; counting the old put as staying it would be about 75 > 60 and be blocked.
-    old, new = _raw("SPY210521P00410000", "2021-04-30"), _raw("SPY210618P00414000", "2021-04-30")
+    old, new = raw("SPY210521P00410000", "2021-04-30"), raw("SPY210618P00414000", "2021-04-30")
     assert (old["delta"], new["delta"]) == (Decimal("-0.31687"), Decimal("-0.43678"))
     assert -(old["delta"] + new["delta"]) * 100 > 60 > -new["delta"] * 100
     config = _guarded({"greeks": {"max_delta_shares": 60}})
     result = run_backtest(config, spy2021_catalog, run_id="rolls-greeks")
     assert _legs(result) == ROLLED_ON_0430
-    assert _cents(result.ending_balance) == START + Decimal("1184.05")
+    assert cents(result.ending_balance) == START + Decimal("1184.05")
 
 
 def test_a_roll_the_risk_guard_blocks_is_not_made(spy2021_catalog: Path) -> None:
@@ -307,7 +281,7 @@ def test_a_roll_the_risk_guard_blocks_is_not_made(spy2021_catalog: Path) -> None
     assert (410 - Decimal("6.79")) * 100 <= START * Decimal("0.0404")
     config = _guarded({"sizing": {"risk_per_trade": 0.0404}})
     result = run_backtest(config, spy2021_catalog, run_id="rolls-risk")
-    assert _close("2021-05-21") == Decimal("414.94")
-    expected = _raw("SPY210521P00410000", "2021-04-12")["bid"] * 100 - FEE  # 679.00 - 0.65
+    assert close("2021-05-21") == Decimal("414.94")
+    expected = raw("SPY210521P00410000", "2021-04-12")["bid"] * 100 - FEE  # 679.00 - 0.65
     assert _legs(result) == {"SPY210521P00410000": ("expired", expected)}
-    assert _cents(result.ending_balance) == START + expected
+    assert cents(result.ending_balance) == START + expected
