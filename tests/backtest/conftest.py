@@ -10,6 +10,7 @@ from tradefly.cli import main
 LEAN = "intraday/lean_minute"
 SPY2021_CHAIN = "options_chains/lambdaclass_SPY_options_2021_prod_1y.csv"
 SPY2021_BARS = "underlying_daily/lambdaclass_SPY_daily_2021.csv"
+SPX2011_WEEK = "options_chains/ivolatility/spx_sample_ivolatility.csv"
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +23,18 @@ def spy2021_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     chain, bars = shared_data_path(SPY2021_CHAIN), shared_data_path(SPY2021_BARS)
     catalog = tmp_path_factory.mktemp("spy2021") / "catalog"
     argv = ["ingest", "eod-chains", str(chain), "--bars", str(bars), "--catalog", str(catalog)]
+    assert main([*argv, "--no-progress"]) == 0
+    return catalog
+
+
+@pytest.fixture(scope="session")
+def spx2011_week_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a catalog of the whole real iVolatility SPX week (SPX, SPXW, SPXPM, 2011-01-03..07).
+
+    As the shipped ``configs/backtest/spx2011_*.yaml`` tell the user to ingest it.
+    """
+    catalog = tmp_path_factory.mktemp("spx2011_week") / "catalog"
+    argv = ["ingest", "eod-chains", str(shared_data_path(SPX2011_WEEK)), "--catalog", str(catalog)]
     assert main([*argv, "--no-progress"]) == 0
     return catalog
 

@@ -108,6 +108,10 @@ def test_structure_names():
     )
     put = _leg("SPY240119P00470000", "SELL", 1, 2.0, 0.0)
     assert structure([put, call, wing]) == "3-leg mixed"
+    calendar = _leg("SPY240216C00480000", "BUY", 1, 4.0, 0.0)
+    assert structure([call, calendar]) == "call calendar"
+    twice = _leg("SPY240119C00480000", "SELL", 1, 2.0, 0.0, entry_time=T1)
+    assert structure([call, twice]) == "short call"  # two positions of one contract
 
 
 def test_legs_of_two_underlyings_opened_together_are_two_trades() -> None:

@@ -17,6 +17,7 @@ from nautilus_trader.model.enums import OptionKind
 from options.index_options import index_of_root
 from options.market_calendar import NEW_YORK
 from options.occ import OccSymbol, parse_occ
+from options.shapes import ShapeLeg, shape_name
 from tradefly.backtest.results import TradeRecord
 
 EXPIRY_DELIVERY = frozenset({"assigned", "exercised"})
@@ -33,8 +34,9 @@ class Trade:
     number : int
         1-based position in entry order.
     structure : str
-        ``short put``, ``long call``, ``put credit spread``, ``call debit spread``,
-        ``covered call``, or ``N-leg put/call`` for other shapes.
+        The field's name of the option legs' shape (:func:`options.shapes.shape_name`:
+        ``short put``, ``put credit spread``, ``call calendar``, ``iron condor``, ...),
+        ``covered call`` (shares bought with one short call), or ``shares``.
     legs : tuple[TradeRecord, ...]
         The option legs, then the share positions their expiry delivered.
 
@@ -173,36 +175,35 @@ def group_trades(legs: Sequence[TradeRecord]) -> list[Trade]:
 
 
 def structure(legs: Sequence[TradeRecord]) -> str:
-    """Name the shape of a trade's option legs (see :attr:`Trade.structure`).
+    """Name the shape of a trade's option legs (:func:`options.shapes.shape_name`).
 
-    A one-leg trade of shares is ``shares``; shares bought with one short call (the same
-    instant) are a ``covered call``.
+    Positions of one contract are summed first. A one-leg trade of shares is ``shares``; shares
+    bought with one short call (the same instant) are a ``covered call``; legs whose positions
+    in each contract sum to zero are ``flat``.
     """
-    options = [(leg, _parsed(leg.symbol)) for leg in legs if _occ(leg.symbol) is not None]
-    if not options:
+    by_symbol: dict[str, tuple[OccSymbol, int, float]] = {}
+    for leg in legs:
+        occ = _occ(leg.symbol)
+        if occ is None:
+            continue
+        signed = leg.quantity if leg.side == "BUY" else -leg.quantity
+        _, held, paid = by_symbol.get(leg.symbol, (occ, 0, 0.0))
+        by_symbol[leg.symbol] = (occ, held + signed, paid + signed * leg.entry_price)
+    if not by_symbol:
         return "shares"
     bought = [
         leg for leg in legs if _occ(leg.symbol) is None and leg.entry_time == legs[0].entry_time
     ]
-    (first, first_occ), *others = options
-    if (
-        bought
-        and not others
-        and first_occ.kind == OptionKind.CALL
-        and first.side == "SELL"
-        and all(leg.side == "BUY" for leg in bought)
-    ):
-        return "covered call"
-    kinds = {occ.kind for _, occ in options}
-    kind = "put" if kinds == {OptionKind.PUT} else "call" if kinds == {OptionKind.CALL} else "mixed"
-    if len(options) == 1:
-        leg, _ = options[0]
-        return f"{'short' if leg.side == 'SELL' else 'long'} {kind}"
-    sides = sorted(leg.side for leg, _ in options)
-    if len(options) == 2 and sides == ["BUY", "SELL"] and kind != "mixed":
-        credit = sum((1.0 if leg.side == "SELL" else -1.0) * leg.entry_price for leg, _ in options)
-        return f"{kind} {'credit' if credit >= 0 else 'debit'} spread"
-    return f"{len(options)}-leg {kind}"
+    if bought and all(leg.side == "BUY" for leg in bought) and len(by_symbol) == 1:
+        ((occ, held, _),) = by_symbol.values()
+        if occ.kind == OptionKind.CALL and held < 0:
+            return "covered call"
+    shaped = [
+        ShapeLeg(occ.kind, held, float(occ.strike), occ.expiration, paid / held)
+        for occ, held, paid in by_symbol.values()
+        if held != 0
+    ]
+    return shape_name(shaped) if shaped else "flat"
 
 
 def _deliverable(occ: OccSymbol) -> str:
