@@ -17,6 +17,7 @@ from tests.backtest.spy2021_raw import chain_of, close, quoted_days, raw
 from tests.backtest.spy2021_runs import REFERENCE, cents, run_variant, trades
 from tradefly.cli import main
 
+START = Decimal(1_000_000)
 FEE = Decimal("0.65")
 
 
@@ -74,6 +75,42 @@ def test_risk_fraction_sizes_each_trade_on_current_equity(spy2021_catalog: Path)
     # Cash: the first trade's P&L, less the second's 43 calls at 7.05 and their fees.
     assert cents(result.ending_balance) == equity - 43 * 705 - 43 * FEE == Decimal("984448.35")
     assert cents(result.realized_pnl) == pnl_1 - 43 * FEE
+
+
+def test_risk_fraction_sizes_a_credit_spread_on_its_width_less_the_credit(
+    spy2021_catalog: Path,
+) -> None:
+    # 2021-01-04, bull_put_spread short_delta 0.30, width 5: sell SPY210219P00354000 (delta
+    # -0.30556, the put 25-50 days out nearest -0.30) at its bid 6.63, buy SPY210219P00349000
+    # at its ask 5.64: a natural credit of 0.99, a max loss of (5 - 0.99) x 100 = 401 per
+    # spread. risk_fraction 0.01: floor(0.01 x 1,000,000 / 401) = floor(24.94) = 24 spreads.
+    # 2021-02-19: SPY closes 390.03 above both strikes, both expire worthless.
+    # P&L = 24 x (6.63 - 5.64) x 100 - 48 x 0.65 = 2,376.00 - 31.20 = 2,344.80.
+    puts = chain_of("2021-01-04", "put", dte=(25, 50))
+    short, wing = "SPY210219P00354000", "SPY210219P00349000"
+    assert min(puts, key=lambda s: abs(puts[s]["delta"] + Decimal("0.30"))) == short
+    assert (puts[short]["bid"], puts[wing]["ask"]) == (Decimal("6.63"), Decimal("5.64"))
+    assert 10_000 // 401 == 24
+    assert close("2021-02-19") == Decimal("390.03")
+    sold, bought = 24 * Decimal("6.63") * 100 - 24 * FEE, -24 * Decimal("5.64") * 100 - 24 * FEE
+    assert sold + bought == Decimal("2344.80")
+
+    result = run_variant(
+        spy2021_catalog,
+        structure="bull_put_spread",
+        structure_params={"short_delta": 0.30, "width": 5},
+        entry_schedule="daily",
+        entry_start="2021-01-04",
+        entry_end="2021-01-04",
+        risk_fraction=0.01,
+    )
+
+    assert sorted(trades(result)) == [
+        ("2021-01-04", wing, "BUY", 24, Decimal("5.64"), "expired", bought),
+        ("2021-01-04", short, "SELL", 24, Decimal("6.63"), "expired", sold),
+    ]
+    assert cents(result.ending_balance) == START + sold + bought
+    assert cents(result.realized_pnl) == sold + bought
 
 
 @pytest.mark.parametrize(
