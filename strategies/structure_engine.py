@@ -790,8 +790,8 @@ class StructureEngine(Strategy):
         }
         merged = sorted({**self._iv_seed, **stored}.items())[-self._cfg.iv_window :]
         self._atm_ivs.seed(iv for _session, iv in merged)
-        for _session, iv in merged:
-            if self._regimes is not None:
+        if self._regimes is not None:
+            for _session, iv in merged:
                 self._regimes.add_iv(iv)
         if merged:
             self._iv_last_session = merged[-1][0]
