@@ -2,7 +2,8 @@
 
 Each rule fires on the session the hand computation from the raw file says, and the realized
 P&L, cash and positions equal it: ``short_delta_limit`` and ``exit_on_short_strike`` on a short
-put, ``take_profit_pct`` and ``stop_loss_pct`` on a long call (a debit), and the roll triggers
+put, ``take_profit_pct`` and ``stop_loss_multiple`` on a short put (a credit),
+``take_profit_pct`` and ``stop_loss_pct`` on a long call (a debit), and the roll triggers
 ``roll_loss_multiple`` (a short put, a credit) and ``roll_loss_pct`` (a long put, a debit).
 Runs: the reference config (``configs/backtest/spy2021_weekly_put.yaml``: delta nearest 0.50
 over every expiration 25-50 days out) entering once, on the session each test names. Fills
@@ -155,6 +156,49 @@ def test_stop_loss_pct_of_a_debit_fires_when_that_fraction_is_lost(
 
     assert trades(result) == [("2021-01-07", call, "BUY", 1, Decimal("8.63"), "stop_loss", pnl)]
     assert (result.trades[0].exit_time or "")[:10] == "2021-01-29"
+    assert cents(result.ending_balance) == START + pnl
+
+
+def test_take_profit_of_a_credit_fires_at_the_fraction_of_the_credit_kept(
+    spy2021_catalog: Path,
+) -> None:
+    # 2021-01-04: sell SPY210219P00370000 (the reference's first put) at its bid 11.28.
+    # take_profit_pct 0.5: buy it back when its ask falls to (1 - 0.5) x 11.28 = 5.64. First
+    # quoted session with such an ask: 2021-01-08, ask 5.60.
+    # P&L = (11.28 - 5.60) x 100 - 2 x 0.65 = 568.00 - 1.30 = 566.70.
+    put = "SPY210219P00370000"
+    assert raw(put, "2021-01-04")["bid"] == Decimal("11.28")
+    assert all(
+        raw(put, d)["ask"] > Decimal("5.64") for d in _held_days(put, "2021-01-04", "2021-01-08")
+    )
+    assert raw(put, "2021-01-08")["ask"] == Decimal("5.60")
+    pnl = (Decimal("11.28") - Decimal("5.60")) * 100 - 2 * FEE
+    assert pnl == Decimal("566.70")
+
+    result = _one_entry(spy2021_catalog, "2021-01-04", take_profit_pct=0.5)
+
+    assert trades(result) == [("2021-01-04", put, "SELL", 1, Decimal("11.28"), "take_profit", pnl)]
+    assert (result.trades[0].exit_time or "")[:10] == "2021-01-08"
+    assert cents(result.ending_balance) == START + pnl
+
+
+def test_stop_loss_multiple_of_a_credit_fires_where_the_roll_found_no_successor(
+    spy2021_catalog: Path,
+) -> None:
+    # 2021-01-25: sell SPY210219P00380000 at its bid 5.54. stop_loss_multiple 2: buy it back
+    # when its ask reaches 2 x 5.54 = 11.08. 2021-01-26: ask 5.40; 2021-01-27: ask 12.30:
+    # stop (the roll of the next test could not go out that session).
+    # P&L = (5.54 - 12.30) x 100 - 2 x 0.65 = -676.00 - 1.30 = -677.30.
+    put = "SPY210219P00380000"
+    assert raw(put, "2021-01-26")["ask"] == Decimal("5.40")
+    assert raw(put, "2021-01-27")["ask"] == Decimal("12.30")
+    pnl = (Decimal("5.54") - Decimal("12.30")) * 100 - 2 * FEE
+    assert pnl == Decimal("-677.30")
+
+    result = _one_entry(spy2021_catalog, "2021-01-25", stop_loss_multiple=2.0)
+
+    assert trades(result) == [("2021-01-25", put, "SELL", 1, Decimal("5.54"), "stop_loss", pnl)]
+    assert (result.trades[0].exit_time or "")[:10] == "2021-01-27"
     assert cents(result.ending_balance) == START + pnl
 
 
