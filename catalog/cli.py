@@ -223,8 +223,14 @@ def add_catalog_parser(commands: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=_describe)
 
 
-def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
-    """Register ``tradefly ingest`` and its subcommands on the top-level `commands`."""
+def add_ingest_parser(
+    commands: "argparse._SubParsersAction[Any]",
+) -> "argparse._SubParsersAction[Any]":
+    """Register ``tradefly ingest`` and its file subcommands; return its sources.
+
+    Vendor-API sources (``alphavantage``) are registered on the returned sources by the
+    command line (:mod:`tradefly.cli`), since ``catalog`` imports no adapter.
+    """
     parser = commands.add_parser(
         "ingest",
         help="Ingest vendor files into the Parquet catalog.",
@@ -312,7 +318,4 @@ def add_ingest_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         help="layout of every zip (default: detected from its folder and name)",
     )
     _add_common(lean, _lean)
-
-    from adapters.alphavantage.cli import add_alphavantage_ingest_parser
-
-    add_alphavantage_ingest_parser(sources)
+    return sources

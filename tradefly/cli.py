@@ -23,6 +23,7 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand registered."""
     # Imported here so that Ctrl-C during these slow imports is handled by ``main``.
+    from adapters.alphavantage.cli import add_alphavantage_ingest_parser
     from adapters.tradier.cli import add_live_parser
     from catalog.cli import add_catalog_parser, add_ingest_parser
     from control.cli import add_control_parser
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"(nautilus_trader {importlib.metadata.version('nautilus_trader')})",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_ingest_parser(commands)
+    add_alphavantage_ingest_parser(add_ingest_parser(commands))
     add_catalog_parser(commands)
     add_backtest_parser(commands)
     add_demo_parser(commands)

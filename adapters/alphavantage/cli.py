@@ -1,12 +1,12 @@
 """``tradefly ingest alphavantage``: Alpha Vantage history into the catalog.
 
-Wire it with :func:`add_alphavantage_ingest_parser` from the ``tradefly ingest`` parser.
+Wire it with :func:`add_alphavantage_ingest_parser` on the ``tradefly ingest`` sources
+(:func:`catalog.cli.add_ingest_parser` returns them).
 """
 
 import argparse
 import asyncio
 import datetime as dt
-import importlib
 import os
 import sys
 from pathlib import Path
@@ -22,9 +22,9 @@ from adapters.alphavantage.loaders import (
     describe_plan,
     plan_ingest,
 )
+from catalog.cli import resolve_catalog_dir
 
 DEFAULT_REQUESTS_PER_MINUTE = 75
-DEFAULT_CATALOG = Path("data") / "catalog"
 EXIT_OK = 0
 EXIT_INCOMPLETE = 1
 
@@ -104,7 +104,7 @@ def run_alphavantage_ingest(args: argparse.Namespace, out: TextIO | None = None)
     except ValueError as exc:
         out.write(f"error: {exc}\n")
         return EXIT_INCOMPLETE
-    catalog_dir = resolve_catalog(args.catalog)
+    catalog_dir = resolve_catalog_dir(args.catalog)
     cache_dir = args.cache_dir or catalog_dir.parent / "alphavantage_cache"
     settings = IngestSettings(
         catalog_dir=catalog_dir,
@@ -127,20 +127,6 @@ def run_alphavantage_ingest(args: argparse.Namespace, out: TextIO | None = None)
     summary = asyncio.run(ingest.run(plan))
     out.write(summary.format() + "\n")
     return EXIT_OK if not summary.stopped and not summary.failed else EXIT_INCOMPLETE
-
-
-def resolve_catalog(argument: str | None) -> Path:
-    """Return the catalog directory: ``catalog.cli.resolve_catalog_dir`` when it exists.
-
-    Otherwise `argument`, else ``TRADEFLY_CATALOG``, else ``data/catalog``.
-    """
-    try:
-        resolver = importlib.import_module("catalog.cli").resolve_catalog_dir
-    except (ImportError, AttributeError):
-        resolver = None
-    if resolver is not None:
-        return Path(resolver(argument))
-    return Path(argument or os.environ.get("TRADEFLY_CATALOG") or DEFAULT_CATALOG)
 
 
 def _date(text: str) -> dt.date:

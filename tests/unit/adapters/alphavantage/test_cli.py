@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.alphavantage.cli import add_alphavantage_ingest_parser, resolve_catalog
+from adapters.alphavantage.cli import add_alphavantage_ingest_parser
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -59,7 +59,14 @@ def test_bad_symbol_or_range_is_reported(tmp_path: Path) -> None:
     assert args.handler(args, out) == 1 and "before start" in out.getvalue()
 
 
-def test_catalog_directory_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    assert resolve_catalog(str(tmp_path)) == tmp_path
+def test_the_catalog_is_resolved_as_every_ingest_resolves_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # no --catalog: $TRADEFLY_CATALOG, through catalog.cli.resolve_catalog_dir
     monkeypatch.setenv("TRADEFLY_CATALOG", str(tmp_path / "env"))
-    assert resolve_catalog(None) == tmp_path / "env"
+    args = parse(
+        ["--symbols", "SPY", "--start", "2021-06-01", "--end", "2021-06-01", "--plan-only"]
+    )
+    out = io.StringIO()
+    assert args.handler(args, out) == 0
+    assert f"Catalog: {tmp_path / 'env'}\n" in out.getvalue()
