@@ -2,7 +2,7 @@
 
 The signal actor (:mod:`actors.signal_actor`) applies its configured earnings and news rule
 (:class:`research.inference.EntryGate`) to each session's features and publishes the result in
-the underlying's :class:`~strategies.toolkit.signal.Signal` (``entries_allowed``,
+the underlying's :class:`~risk.signal.Signal` (``entries_allowed``,
 ``gate_reason``), which it also keeps in the cache. :func:`risk.gate.check_entry` asks
 :func:`signal_gate` before every entry, so every strategy that calls the gate honours it, in
 backtests and live alike. No signal (no signal actor) gates nothing.
@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from risk.decision import Action, RiskDecision
-from strategies.toolkit.signal import latest_signal
+from risk.signal import latest_signal
 
 RULE = "signal_gate"
 

@@ -76,3 +76,11 @@ def test_hostile_bytes_in_the_cache_raise_a_decode_error() -> None:
     bad = encode_signal(make()).replace(b'"direction":1', b'"direction":7')
     with pytest.raises(msgspec.ValidationError, match="direction was 7"):
         decode_signal(bad)
+
+
+def test_the_strategy_facing_path_is_the_risk_layers_signal() -> None:
+    import risk.signal
+    import strategies.toolkit.signal
+
+    assert strategies.toolkit.signal.latest_signal is risk.signal.latest_signal
+    assert strategies.toolkit.signal.Signal is risk.signal.Signal
