@@ -17,7 +17,7 @@ from nautilus_trader.common.config import ActorFactory, ImportableActorConfig
 from nautilus_trader.trading.config import ImportableStrategyConfig, StrategyFactory
 from nautilus_trader.trading.strategy import Strategy
 
-from tradefly.config_fields import (
+from configfile.fields import (
     check_section,
     field_path,
     import_class,

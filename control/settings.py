@@ -15,7 +15,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
-from tradefly.config_fields import ConfigError
+from configfile.fields import ConfigError
 
 DEFAULT_HASHER = PasswordHasher()
 """Argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, 64 MiB, p=4)."""

@@ -1,6 +1,6 @@
 """``tradefly check CONFIG...``: validate backtest, live, node and training configs offline.
 
-The kind is told from the top-level keys (:func:`tradefly.config_fields.config_kind`); each
+The kind is told from the top-level keys (:func:`configfile.fields.config_kind`); each
 kind is checked by the same code its command runs before it starts, so a config that passes
 here fails neither ``tradefly backtest`` nor ``tradefly live`` on a key, type or value. No
 network, no catalog.
@@ -16,8 +16,7 @@ from nautilus_trader.config import TradingNodeConfig
 from adapters.tradier.config import resolve_environment
 from adapters.tradier.constants import TradierEnvironment
 from adapters.tradier.live_config import load_checked_live_config
-from tradefly.backtest.config import load_run_config
-from tradefly.config_fields import (
+from configfile.fields import (
     BACKTEST_MARKERS,
     LIVE_MARKERS,
     ConfigError,
@@ -30,6 +29,7 @@ from tradefly.config_fields import (
     struct_fields,
     unknown_keys,
 )
+from tradefly.backtest.config import load_run_config
 from tradefly.train import load_train_config
 
 CLIENT_SECTIONS = ("data_clients", "exec_clients")

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tradefly.config_fields import ConfigError
+from configfile.fields import ConfigError
 from tradefly.env_file import load_env_file
 
 EXIT_USAGE = 2

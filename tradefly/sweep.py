@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from tradefly.config_fields import ConfigError
+from configfile.fields import ConfigError
 
 SUMMARY_KEYS = ("n_trades", "realized_pnl", "ending_balance", "max_drawdown", "sharpe")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from tradefly.config_fields import ConfigError, read_config_yaml, validation_problem
+from configfile.fields import ConfigError, read_config_yaml, validation_problem
 
 EXIT_NO_DATA = 1
 

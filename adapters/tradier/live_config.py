@@ -24,8 +24,8 @@ from nautilus_trader.config import (
 from nautilus_trader.model.identifiers import InstrumentId
 
 from adapters.tradier.config import TradierDataClientConfig, TradierExecClientConfig
-from tradefly.components import actor_problems, strategy_problems
-from tradefly.config_fields import (
+from configfile.components import actor_problems, strategy_problems
+from configfile.fields import (
     ConfigError,
     check_section,
     config_kind,

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from configfile.fields import ConfigError
 from tests.conftest import PROJECT_ROOT
 from tradefly.backtest.config import load_run_config
 from tradefly.backtest.overrides import apply_overrides
 from tradefly.cli import main
-from tradefly.config_fields import ConfigError
 
 REFERENCE = PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put.yaml"
 

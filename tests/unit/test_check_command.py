@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+from configfile.fields import config_kind
 from tests.conftest import PROJECT_ROOT
 from tradefly.cli import main
-from tradefly.config_fields import config_kind
 
 CONFIGS = sorted((PROJECT_ROOT / "configs").glob("*/*.yaml"))
 LIVE = PROJECT_ROOT / "configs" / "live" / "tradier_sandbox.yaml"

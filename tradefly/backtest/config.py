@@ -2,7 +2,7 @@
 
 A run config is the backtest's own sections (``data``: what the catalog replays; ``venue``:
 the simulated account) plus ``strategies:`` and ``actors:`` lists in Nautilus's importable form
-(:mod:`tradefly.components`), identical to a live config's, so a backtested strategy section
+(:mod:`configfile.components`), identical to a live config's, so a backtested strategy section
 runs live unchanged.
 """
 
@@ -15,8 +15,8 @@ from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.config import resolve_config_path
 from nautilus_trader.trading.strategy import Strategy
 
-from tradefly.components import actor_problems, build_actors, build_strategies, strategy_problems
-from tradefly.config_fields import (
+from configfile.components import actor_problems, build_actors, build_strategies, strategy_problems
+from configfile.fields import (
     ConfigError,
     config_kind,
     decode_config,
@@ -254,11 +254,11 @@ class RunConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return msgspec.structs.replace(self, strategies=strategies)
 
     def build_strategies(self) -> list[Strategy]:
-        """Build the run's strategies (see :func:`tradefly.components.build_strategies`)."""
+        """Build the run's strategies (see :func:`configfile.components.build_strategies`)."""
         return build_strategies([msgspec.to_builtins(entry) for entry in self.strategies])
 
     def build_actors(self) -> list[Actor]:
-        """Build the run's actors (see :func:`tradefly.components.build_actors`)."""
+        """Build the run's actors (see :func:`configfile.components.build_actors`)."""
         return build_actors([msgspec.to_builtins(entry) for entry in self.actors])
 
 

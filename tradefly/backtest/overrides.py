@@ -10,9 +10,9 @@ import msgspec
 import yaml
 from nautilus_trader.common.config import resolve_config_path
 
+from configfile.components import actor_problems, strategy_problems
+from configfile.fields import ConfigError, struct_fields, validation_problem
 from tradefly.backtest.config import RunConfig
-from tradefly.components import actor_problems, strategy_problems
-from tradefly.config_fields import ConfigError, struct_fields, validation_problem
 
 _STRATEGY_KEY = re.compile(r"^strategies\[(?P<index>\d+)\]\.config\.(?P<field>\w+)$")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from configfile.fields import ConfigError
 from tradefly.cli import main
-from tradefly.config_fields import ConfigError
 from tradefly.sweep import parse_grid
 
 REFERENCE = Path(__file__).resolve().parents[3] / "configs" / "backtest" / "spy2021_weekly_put.yaml"
