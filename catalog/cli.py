@@ -237,7 +237,7 @@ def add_ingest_parser(
         description="Read vendor files, reject and count malformed rows, and write the rest "
         "into the catalog in one atomic, duplicate-free write.",
     )
-    sources: "argparse._SubParsersAction[Any]" = parser.add_subparsers(
+    sources: argparse._SubParsersAction[Any] = parser.add_subparsers(
         dest="source", required=True, metavar="SOURCE"
     )
 
