@@ -223,7 +223,8 @@ class Child:
     dump: Path
 
 
-async def start_child(config: Path, folder: Path, life: int) -> Child:
+async def start_child(config: Path, folder: Path, life: int, closes: str | None = None) -> Child:
+    """Start life `life` of the chaos node; `closes` (``SYMBOL=CLOSE,...``) sets its bars."""
     ready, dump = folder / f"ready-{life}", folder / f"dump-{life}.json"
     log = (folder / f"life-{life}.log").open("wb")
     env = {**os.environ, "TRADIER_ACCESS_TOKEN": "test-token", "PYTHONPATH": str(PROJECT_ROOT)}
@@ -236,6 +237,7 @@ async def start_child(config: Path, folder: Path, life: int) -> Child:
         str(ready),
         str(dump),
         str(BAR_SECS),
+        *([closes] if closes else []),
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,
