@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from charts.svg import Line, dollars, line_chart, percent
 from risk.limits import LIMITS_STATE
 from risk.live_arming import LIVE_ARMING
 from statestore import StateStore
@@ -18,7 +19,6 @@ from statestore.audit import AuditLog
 from statestore.control import ControlLedger, StructureMark
 from statestore.journal import KINDS, JournalRow
 from statestore.risk import RiskLedger
-from tradefly.backtest.svg import Line, dollars, line_chart, percent
 
 NEW_YORK = ZoneInfo("America/New_York")
 NS = 1_000_000_000

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from actors.records import ClosePoint, EquityPoint, TradeRecord
 from tradefly.backtest.html_report import DRAWDOWN_CHART_ID, EQUITY_CHART_ID, TRADES_CHART_ID
 from tradefly.backtest.metrics import max_drawdown, sharpe_ratio, ulcer_index
 from tradefly.backtest.report import (
@@ -26,7 +27,7 @@ from tradefly.backtest.report import (
     summary_dict,
     write_report,
 )
-from tradefly.backtest.results import BacktestResult, ClosePoint, EquityPoint, TradeRecord
+from tradefly.backtest.results import BacktestResult
 
 SUMMARY_KEYS = {
     "run_id",
@@ -400,7 +401,7 @@ def test_write_report_rejects_run_ids_that_are_not_folder_names(tmp_path, run_id
 
 
 def test_axis_ticks_are_dollars_and_percent():
-    from tradefly.backtest.svg import dollars, percent
+    from charts.svg import dollars, percent
 
     assert dollars(985_120.4) == "$985,120"
     assert dollars(-350.0) == "-$350"

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from charts.svg import Line, bar_chart, dollars, line_chart, percent
 from tradefly.backtest.benchmark import buy_and_hold
 from tradefly.backtest.formatting import (
     SYNTHETIC_BANNER,
@@ -23,7 +24,6 @@ from tradefly.backtest.formatting import (
 )
 from tradefly.backtest.metrics import drawdown_series, equity_series
 from tradefly.backtest.results import BacktestResult
-from tradefly.backtest.svg import Line, bar_chart, dollars, line_chart, percent
 
 EQUITY_CHART_ID = "equity-curve"
 DRAWDOWN_CHART_ID = "drawdown-curve"

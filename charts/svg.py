@@ -1,4 +1,4 @@
-"""Small inline SVG charts for the HTML report: lines over time and bars, labelled axes.
+"""Small inline SVG charts (HTML report, control pages): lines over time and bars, labelled axes.
 
 Charts scale to their container's width (``viewBox``, ``width="100%"``), so they need no
 script and stay readable on a phone. Values are formatted by the caller's tick formatter
