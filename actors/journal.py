@@ -77,6 +77,7 @@ from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.objects import Price
 from nautilus_trader.model.orders import Order
 
+from actors.records import iso_utc
 from actors.trade_recorder import exit_reason
 from journal.taxonomy import TREND_SESSIONS, classify, trend, vol_regime
 from options.instruments import VENUE, daily_bar_type, equity_id
@@ -100,7 +101,6 @@ from strategies.toolkit.journal_entry import (
     EntryContext,
     structure_of,
 )
-from tradefly.backtest.results import iso_utc
 
 SUMMARY_DELAY_NS = 3_000_000  # after the strategies' decisions (1 ms) and the recorder (2 ms)
 DELIVERY = frozenset({ExitReason.ASSIGNED, ExitReason.EXERCISED})

@@ -26,13 +26,13 @@ from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.orders import Order
 from nautilus_trader.model.position import Position
 
+from actors.records import ClosePoint, EquityPoint, TradeRecord, iso_utc
 from options.deliverables import deliverable_of
 from options.instruments import VENUE, daily_bar_type, equity_id
 from strategies.toolkit.equity import mark_price, marked_equity
 from strategies.toolkit.event_loop import on_event_loop
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason
 from strategies.toolkit.journal_entry import structure_of
-from tradefly.backtest.results import ClosePoint, EquityPoint, TradeRecord, iso_utc
 
 RECORD_DELAY_NS = 2_000_000  # after the strategies' decisions at close + 1 ms
 SETTLEMENT_TAG_PREFIX = "EXPIRATION_"  # tag of the venue's own orders settling an expiry

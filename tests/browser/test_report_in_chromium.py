@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from actors.records import ClosePoint, EquityPoint, TradeRecord
 from tradefly.backtest.html_report import (
     DRAWDOWN_CHART_ID,
     EQUITY_CHART_ID,
@@ -20,7 +21,7 @@ from tradefly.backtest.html_report import (
     TRADES_TABLE_ID,
 )
 from tradefly.backtest.report import HTML_FILE, write_report
-from tradefly.backtest.results import BacktestResult, ClosePoint, EquityPoint, TradeRecord
+from tradefly.backtest.results import BacktestResult
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [

@@ -3,8 +3,9 @@
 import pandas as pd
 import pytest
 
+from actors.records import ClosePoint
 from tradefly.backtest.benchmark import held_share_values
-from tradefly.backtest.results import ClosePoint, SplitPoint
+from tradefly.backtest.results import SplitPoint
 
 
 def _ns(day: str, time: str) -> int:

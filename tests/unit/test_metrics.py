@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from actors.records import EquityPoint
 from tradefly.backtest.metrics import (
     daily_returns,
     drawdown_series,
@@ -18,7 +19,6 @@ from tradefly.backtest.metrics import (
     sortino_ratio,
     ulcer_index,
 )
-from tradefly.backtest.results import EquityPoint
 
 # 16:00 New York in January (EST) is 21:00 UTC.
 FIRST_CLOSE = pd.Timestamp("2024-01-02 21:00", tz="UTC")

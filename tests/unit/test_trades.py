@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from tradefly.backtest.results import TradeRecord, iso_utc
+from actors.records import TradeRecord, iso_utc
 from tradefly.backtest.trades import group_trades, structure
 
 T0 = "2024-01-02T21:00:00.001000Z"

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from tradefly.backtest.results import BacktestResult, ClosePoint, SplitPoint
+from actors.records import ClosePoint
+from tradefly.backtest.results import BacktestResult, SplitPoint
 
 
 def held_share_values(closes: Sequence[ClosePoint], splits: Sequence[SplitPoint]) -> pd.Series:

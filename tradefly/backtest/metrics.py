@@ -1,7 +1,7 @@
 """Performance metrics over an account equity curve: returns, drawdowns, Sharpe, Sortino, ulcer.
 
 Every function is pure. An equity curve is either a sequence of
-:class:`~tradefly.backtest.results.EquityPoint` (UNIX nanoseconds, USD) or a float
+:class:`~actors.records.EquityPoint` (UNIX nanoseconds, USD) or a float
 ``pandas.Series`` of USD equity indexed by a timezone-aware ``DatetimeIndex``; timestamps must
 be strictly increasing. Fractions are decimals (0.12 is 12 %) unless a docstring says percent.
 """
@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from actors.records import EquityPoint
 from options.market_calendar import NEW_YORK
-from tradefly.backtest.results import EquityPoint
 
 type EquityCurve = Sequence[EquityPoint] | pd.Series
 """An equity curve: equity points, or a USD ``Series`` indexed by tz-aware timestamps."""

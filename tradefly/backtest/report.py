@@ -5,7 +5,7 @@ log, columns :data:`RISK_COLUMNS`, when a guard ran), ``trades.csv`` (one row pe
 trade, columns :data:`TRADE_COLUMNS`), ``legs.csv`` (one row per position, columns
 :data:`LEG_COLUMNS`), ``equity.csv`` (the mark-to-market curve, columns
 :data:`EQUITY_COLUMNS`) and ``report.html`` (:func:`tradefly.backtest.html_report.report_html`).
-Every timestamp is ISO-8601 UTC in one format (:data:`tradefly.backtest.results.ISO_UTC_FORMAT`).
+Every timestamp is ISO-8601 UTC in one format (:data:`actors.records.ISO_UTC_FORMAT`).
 """
 
 import csv
@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from actors.records import TradeRecord, iso_utc
 from journal.export import write_journal
 from strategies.toolkit.wheel import REPORT_COLUMNS as WHEEL_COLUMNS
 from tradefly.backtest.benchmark import buy_and_hold
@@ -33,7 +34,7 @@ from tradefly.backtest.formatting import (
 )
 from tradefly.backtest.html_report import report_html
 from tradefly.backtest.metrics import SESSION_TIMEZONE, equity_series
-from tradefly.backtest.results import BacktestResult, TradeRecord, iso_utc
+from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.statistics import (
     benchmark_statistics,
     breakdowns,

@@ -8,10 +8,10 @@ import msgspec
 import nautilus_trader
 from nautilus_trader.common.config import msgspec_encoding_hook, resolve_config_path
 
+from actors.records import ClosePoint
 from configfile.fields import decode_config
 from options.market_calendar import session_of_ns
 from tradefly.backtest.config import RunConfig
-from tradefly.backtest.results import ClosePoint
 
 
 def resolved_config(config: RunConfig) -> dict[str, Any]:

@@ -49,6 +49,7 @@ from nautilus_trader.model.objects import Money
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from actors.journal import TradeJournal, TradeJournalConfig
+from actors.records import EquityPoint, TradeRecord, iso_utc
 from actors.risk_guard import RiskGuard
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from catalog.access import open_catalog
@@ -82,14 +83,7 @@ from tradefly.backtest.index_settlement import (
     minute_settlement_prices,
     with_index_expiry,
 )
-from tradefly.backtest.results import (
-    BacktestResult,
-    EquityPoint,
-    RiskGateRecord,
-    SplitPoint,
-    TradeRecord,
-    iso_utc,
-)
+from tradefly.backtest.results import BacktestResult, RiskGateRecord, SplitPoint
 from tradefly.backtest.run_info import run_info
 from tradefly.backtest.session_bars import session_bars
 from tradefly.backtest.trades import group_trades

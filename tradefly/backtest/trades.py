@@ -1,6 +1,6 @@
 """Owner trades: the legs a strategy opened together, with the shares an expiry delivered.
 
-A backtest records one :class:`~tradefly.backtest.results.TradeRecord` per position (a *leg*).
+A backtest records one :class:`~actors.records.TradeRecord` per position (a *leg*).
 The owner opened *trades*: option legs opened at the same instant are one trade (a credit
 spread is one trade of two legs), shares bought with them (a covered call's, the same instant
 and structure tag) are in it, and shares delivered when a leg of the trade was assigned or
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from nautilus_trader.model.enums import OptionKind
 
+from actors.records import TradeRecord
 from options.index_options import index_of_root
 from options.market_calendar import NEW_YORK
 from options.occ import OccSymbol, parse_occ
 from options.shapes import ShapeLeg, shape_name
-from tradefly.backtest.results import TradeRecord
 
 EXPIRY_DELIVERY = frozenset({"assigned", "exercised"})
 CALLED_AWAY = "called_away"
