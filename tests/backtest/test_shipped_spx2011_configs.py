@@ -12,7 +12,6 @@ monthly (AM settlement 2011-01-21) is still open when the data ends: its balance
 credit less the fees.
 """
 
-import csv
 import datetime as dt
 import json
 from decimal import Decimal
@@ -20,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, shared_data_path
+from tests.backtest import spx2011_raw
+from tests.backtest.spx2011_raw import Quotes
+from tests.conftest import PROJECT_ROOT
 from tradefly.cli import main
 
-CHAIN = "options_chains/ivolatility/spx_sample_ivolatility.csv"
 CONFIGS = PROJECT_ROOT / "configs" / "backtest"
 START = Decimal(1_000_000)
 FEE = Decimal("0.65")
@@ -124,21 +124,8 @@ EXPECTED: dict[str, tuple[str, str, list[tuple[str, str, int]], str]] = {
 
 
 @pytest.fixture(scope="module")
-def raw_quotes() -> dict[tuple[str, dt.date], tuple[Decimal, Decimal]]:
-    """(OCC symbol without spaces, date) -> (bid, ask), straight from the file."""
-    with shared_data_path(CHAIN).open(newline="") as handle:
-        return {
-            (row["option_symbol"].replace(" ", ""), _date(row["date"])): (
-                Decimal(row["bid"]),
-                Decimal(row["ask"]),
-            )
-            for row in csv.DictReader(handle)
-        }
-
-
-def _date(text: str) -> dt.date:
-    month, day, year = text.split("/")
-    return dt.date(int(year), int(month), int(day))
+def raw_quotes() -> Quotes:
+    return spx2011_raw.raw_quotes()
 
 
 def test_every_shipped_spx2011_config_is_checked() -> None:
@@ -149,7 +136,7 @@ def test_every_shipped_spx2011_config_is_checked() -> None:
 def test_shipped_config_trades_its_structure_at_the_raw_natural_prices(
     name: str,
     spx2011_week_catalog: Path,
-    raw_quotes: dict[tuple[str, dt.date], tuple[Decimal, Decimal]],
+    raw_quotes: Quotes,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:

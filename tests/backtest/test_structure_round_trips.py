@@ -13,7 +13,6 @@ way. Cash, the absence of open positions and the realized P&L of the legs equal 
 cent, and the legs are those the preset names (kind, side, ratio).
 """
 
-import csv
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -26,12 +25,14 @@ from options.instruments import VENUE
 from options.market_calendar import session_close_ns
 from options.structures import Side
 from strategies.toolkit.structure_spec import build_structure
+from tests.backtest import spx2011_raw
+from tests.backtest.conftest import SPX2011_WEEK
+from tests.backtest.spx2011_raw import Quotes
 from tests.conftest import shared_data_path
 from tradefly.backtest.config import DataSection, RunConfig, StrategyEntry, VenueSection
 from tradefly.backtest.runner import build_engine
 from tradefly.cli import main
 
-CHAIN = "options_chains/ivolatility/spx_sample_ivolatility.csv"
 START = Decimal(1_000_000)
 COMMISSION = Decimal("0.65")
 ENTRY, EXIT = dt.date(2011, 1, 3), dt.date(2011, 1, 4)
@@ -105,7 +106,7 @@ PINNED: dict[str, tuple[str, tuple[str, ...]]] = {
 
 @pytest.fixture(scope="module")
 def spx_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    lines = shared_data_path(CHAIN).read_text().splitlines(keepends=True)
+    lines = shared_data_path(SPX2011_WEEK).read_text().splitlines(keepends=True)
     chain = tmp_path_factory.mktemp("spx_rows") / "spx_two_expirations.csv"
     chain.write_text("".join([lines[0], *(line for line in lines[1:] if _kept(line))]))
     catalog = tmp_path_factory.mktemp("spx_structures")
@@ -119,21 +120,8 @@ def _kept(line: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def raw_quotes() -> dict[tuple[str, dt.date], tuple[Decimal, Decimal]]:
-    """(OCC symbol without spaces, date) -> (bid, ask), straight from the file."""
-    with shared_data_path(CHAIN).open(newline="") as handle:
-        return {
-            (row["option_symbol"].replace(" ", ""), _date(row["date"])): (
-                Decimal(row["bid"]),
-                Decimal(row["ask"]),
-            )
-            for row in csv.DictReader(handle)
-        }
-
-
-def _date(text: str) -> dt.date:
-    month, day, year = text.split("/")
-    return dt.date(int(year), int(month), int(day))
+def raw_quotes() -> Quotes:
+    return spx2011_raw.raw_quotes()
 
 
 def _config(structure: str, params: dict[str, object]) -> RunConfig:
@@ -165,7 +153,7 @@ def _config(structure: str, params: dict[str, object]) -> RunConfig:
 def test_round_trip_equals_the_hand_computation(
     structure: str,
     spx_catalog: Path,
-    raw_quotes: dict[tuple[str, dt.date], tuple[Decimal, Decimal]],
+    raw_quotes: Quotes,
 ) -> None:
     engine, _recorder = build_engine(_config(structure, CASES[structure]), spx_catalog)
     engine.run(start=session_close_ns(ENTRY) - 10**12, end=session_close_ns(EXIT) + 10**9)
