@@ -29,13 +29,13 @@ from nautilus_trader.model.position import Position
 from actors.records import ClosePoint, EquityPoint, TradeRecord, iso_utc
 from options.deliverables import deliverable_of
 from options.instruments import VENUE, daily_bar_type, equity_id
+from options.settlement_orders import settlement_kind
 from strategies.toolkit.equity import mark_price, marked_equity
 from strategies.toolkit.event_loop import on_event_loop
 from strategies.toolkit.exits import ENTRY_TAG, ExitReason
 from strategies.toolkit.journal_entry import structure_of
 
 RECORD_DELAY_NS = 2_000_000  # after the strategies' decisions at close + 1 ms
-SETTLEMENT_TAG_PREFIX = "EXPIRATION_"  # tag of the venue's own orders settling an expiry
 
 
 class TradeRecorderConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]
@@ -197,7 +197,8 @@ def exit_reason(cache: Any, event: PositionClosed) -> ExitReason:
     The :class:`ExitReason` tag of its closing order when a strategy closed it; for a position
     the venue closed at expiry: ``assigned`` (short) or ``exercised`` (long) when in the money
     at the underlying's mark (judged by the contract's deliverable against strike ×
-    multiplier, :mod:`options.deliverables`), else ``expired``; long shares the venue
+    multiplier, :mod:`options.deliverables`), else ``expired`` (always when the venue's
+    settlement order says it expired worthless, ``EXPIRATION_{venue}_OTM``); long shares the venue
     delivered at the assignment of a call: ``called_away``; ``open`` before expiry without a
     tagged order.
     """
@@ -208,9 +209,11 @@ def exit_reason(cache: Any, event: PositionClosed) -> ExitReason:
         if tag in reasons:
             return ExitReason(tag)
     instrument = cache.instrument(event.instrument_id)
-    settled = any(tag.startswith(SETTLEMENT_TAG_PREFIX) for tag in tags)
+    settled = settlement_kind(tags)
     if not isinstance(instrument, OptionContract) and settled and event.entry == OrderSide.BUY:
         return ExitReason.CALLED_AWAY
+    if settled == "OTM":  # the venue expired it worthless (live: also before the date)
+        return ExitReason.EXPIRED
     if not isinstance(instrument, OptionContract) or event.ts_closed < instrument.expiration_ns:
         return ExitReason.OPEN
     spot = mark_price(cache, equity_id(instrument.underlying))

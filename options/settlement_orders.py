@@ -9,6 +9,8 @@ deliverables and the live Tradier client's assignments record settlements the sa
 strategies, positions and the journal see one representation.
 """
 
+from collections.abc import Iterable
+
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.model.enums import LiquiditySide, OrderSide, OrderType
@@ -18,6 +20,21 @@ from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.model.orders import MarketOrder
 from nautilus_trader.model.position import Position
+
+SETTLEMENT_TAG_PREFIX = "EXPIRATION_"
+"""Start of the tag of every settlement order (Nautilus's ``EXPIRATION_{venue}_{kind}``)."""
+
+
+def settlement_kind(tags: Iterable[str] | None) -> str | None:
+    """Return a settlement order's kind from its tags, or None when it is no settlement order.
+
+    The kind is ``OTM``, ``CASH``, ``PHYSICAL_CLOSE``, ``PHYSICAL_OPEN`` (and Nautilus's
+    ``CLOSE`` for other instruments).
+    """
+    for tag in tags or ():
+        if tag.startswith(SETTLEMENT_TAG_PREFIX):
+            return tag.removeprefix(SETTLEMENT_TAG_PREFIX).partition("_")[2]
+    return None
 
 
 def settlement_events(

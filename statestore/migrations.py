@@ -271,4 +271,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (strategy_id, session)
     ) WITHOUT ROWID;
     """,
+    # 11: the fills of the option settlements (expiration, assignment, exercise) a strategy has
+    # booked, by trade id, so a restart books each history event once
+    """
+    CREATE TABLE option_settlements (
+        name TEXT PRIMARY KEY,
+        strategy_id TEXT NOT NULL,
+        booked_ns INTEGER NOT NULL
+    );
+    """,
 )

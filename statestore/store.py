@@ -640,6 +640,28 @@ class StateStore:
         )
         return {row[0]: (row[1], row[2]) for row in rows}
 
+    def share_owners(self) -> list[tuple[str, str]]:
+        """Return ``(strategy_id, instrument_id)`` of every strategy's shares, oldest first."""
+        rows = self._read(
+            "SELECT strategy_id, instrument_id FROM owned_shares ORDER BY received_ns", ()
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    # -- Option settlements booked ----------------------------------------------------------
+
+    def book_settlement(self, name: str, strategy_id: str, ts_ns: int) -> bool:
+        """Record that a strategy booked settlement order `name`; False if it already had."""
+        return bool(
+            self._write(
+                "INSERT OR IGNORE INTO option_settlements VALUES (?, ?, ?)",
+                (name, strategy_id, ts_ns),
+            )
+        )
+
+    def booked_settlements(self) -> set[str]:
+        """Return the names of the settlement orders strategies have booked."""
+        return {row[0] for row in self._read("SELECT name FROM option_settlements", ())}
+
     # -- Wheel cycles ------------------------------------------------------------------------
 
     def save_wheel_cycle(

@@ -115,6 +115,7 @@ from options.market_calendar import (
     regular_minute,
     session_of_ns,
 )
+from options.settlement_orders import settlement_kind
 from options.structures import DteWindow, Side, StrikeByDelta, Structure
 from risk import (
     FLATTEN_ALL,
@@ -689,6 +690,7 @@ class StructureEngine(Strategy):
         self._order_trade: dict[ClientOrderId, Trade] = {}
         self._spread_requests: dict[UUID4, _SpreadRequest] = {}
         self._share_orders: set[ClientOrderId] = set()
+        self._settling: list[OrderFilled] = []  # physical settlement closes awaiting delivery
         self._unsubscribed: list[OptionContract] = []
         self._subscribed: deque[OptionContract] = deque()
         self._atm_ivs = AtmIvHistory(
@@ -748,6 +750,7 @@ class StructureEngine(Strategy):
         self._subscribe_upcoming(session_of_ns(self.clock.timestamp_ns()))
         self._settle_open_intents()
         self._release_orphans()
+        self._book_settlements_while_stopped()
         self._match_positions()
         self._adopt_open_positions()
         for trade in self._trades:
@@ -1966,10 +1969,14 @@ class StructureEngine(Strategy):
         fills.
         """
         with self._store.transaction():
-            self._book_fill(event)
-            if self._wheel is not None:
-                self._book_wheel_fill(event)
             order = self.cache.order(event.client_order_id)
+            kind = settlement_kind(order.tags) if order is not None else None
+            if kind is not None:
+                self._book_settlement_fill(event, kind)
+            else:
+                self._book_fill(event)
+                if self._wheel is not None:
+                    self._book_wheel_fill(event)
             if order is not None and order.status == OrderStatus.FILLED:
                 self._store.set_intent_state(
                     event.client_order_id.value, IntentState.FILLED, event.ts_event
@@ -1977,6 +1984,62 @@ class StructureEngine(Strategy):
         trade = self._order_trade.get(event.client_order_id)
         if trade is not None and stock_legs(trade, self._underlying_id):
             self._advance_covered(trade)
+
+    def _book_settlement_fill(self, event: OrderFilled, kind: str) -> None:
+        # A settlement at expiry (or live, read from the broker's history): the option legs
+        # close and the delivered shares are credited in one transaction, recorded by trade
+        # id, so a settlement booked again (after a restart) changes nothing. A physical
+        # settlement's option close waits for its delivery, which books both.
+        if kind == "PHYSICAL_CLOSE":
+            self._settling.append(event)
+            return
+        closes = [event] if kind != "PHYSICAL_OPEN" else self._settling
+        self._settling = []
+        if not self._store.book_settlement(event.trade_id.value, self.id.value, event.ts_event):
+            return
+        for close in closes:
+            if close is not event:
+                self._store.book_settlement(close.trade_id.value, self.id.value, close.ts_event)
+            self._close_settled_legs(close)
+        if kind == "PHYSICAL_OPEN":
+            self._book_fill(event)
+            if self._wheel is not None:
+                self._book_wheel_fill(event)
+
+    def _close_settled_legs(self, close: OrderFilled) -> None:
+        # The position closed: every leg held in it is flat; partly closed (a live assignment
+        # of some contracts): the oldest trades' legs close first.
+        if close.position_id is None:
+            return
+        position = self.cache.position(close.position_id)
+        remaining = int(close.last_qty.as_double())
+        for trade in list(self._trades):
+            for leg in trade.legs:
+                if leg.position_id != close.position_id or leg.instrument_id not in trade.open_legs:
+                    continue
+                if position is None or position.is_closed:
+                    trade.open_legs.discard(leg.instrument_id)
+                elif remaining > 0:
+                    contracts = min(remaining, leg.quantity - leg.closed_quantity)
+                    remaining -= contracts
+                    trade.book_closing(leg, contracts)
+            if trade.opened and not trade.open_legs:
+                self._save_or_close(trade)
+
+    def _book_settlements_while_stopped(self) -> None:
+        # Settlements processed before the strategy ran (booked at a restart, before the
+        # strategies start): their fills, from the cache, each booked once.
+        fills = [
+            (event, kind)
+            for order in self.cache.orders(strategy_id=self.id)
+            if (kind := settlement_kind(order.tags)) is not None
+            for event in order.events
+            if isinstance(event, OrderFilled)
+        ]
+        fills.sort(key=lambda fill: (fill[0].ts_event, fill[1] == "PHYSICAL_OPEN"))
+        for event, kind in fills:
+            with self._store.transaction():
+                self._book_settlement_fill(event, kind)
 
     def _book_fill(self, event: OrderFilled) -> None:
         if event.client_order_id in self._share_orders:
@@ -2248,7 +2311,10 @@ class StructureEngine(Strategy):
         return trade.structure_id in self._structures_waiting()
 
     def on_position_closed(self, event: PositionClosed) -> None:
-        """Close the legs held in a position that closed (expiry, assignment, exercise)."""
+        """Close the legs held in a position that closed (settlements are booked from fills)."""
+        order = self.cache.order(event.closing_order_id) if event.closing_order_id else None
+        if order is not None and settlement_kind(order.tags) is not None:
+            return
         for trade in list(self._trades):
             for leg in trade.legs:
                 if leg.position_id == event.position_id:

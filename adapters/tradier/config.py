@@ -166,7 +166,10 @@ class TradierExecClientConfig(LiveExecClientConfig, frozen=True):  # type: ignor
         Extra attempts for GET requests.
     settlement_poll_interval_secs : float, default 900
         While an option position is open, how often the account history is read for its
-        assignments and exercises (Tradier writes the history nightly).
+        expirations, assignments and exercises (Tradier writes the history nightly).
+    state_store : str, optional
+        The node's state store (set by the node builder): at start, the history events of
+        the contracts its open structures hold that no strategy booked yet are booked.
 
     """
 
@@ -186,6 +189,7 @@ class TradierExecClientConfig(LiveExecClientConfig, frozen=True):  # type: ignor
     http_timeout_secs: float = 10.0
     max_retries: int = 3
     settlement_poll_interval_secs: float = 900.0
+    state_store: str | None = None
 
     def rest_url(self) -> str:
         """Return the REST host to use."""

@@ -29,6 +29,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -90,10 +91,19 @@ from adapters.tradier.errors import (
     TradierRequestError,
 )
 from adapters.tradier.providers import TradierInstrumentProvider, build_option_spread
-from adapters.tradier.settlement import book_settlement
+from adapters.tradier.settlement import (
+    HeldContract,
+    book_settlement,
+    contracts_held,
+    positions_before,
+    settlement_name,
+    settlement_stem,
+)
 from adapters.tradier.websocket import TradierStream, account_subscription
 from adapters.vendor_values import RejectionTally
 from options.market_calendar import session_of_ns
+from statestore import StateStore
+from statestore.store import MEMORY
 
 _STOP_TYPES = (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
 
@@ -183,6 +193,14 @@ class TradierExecutionClient(LiveExecutionClient):
         self._reconciled: dict[str, schemas.Order] = {}  # state reported at reconciliation
         self._fetch_pending: set[str] = set()
         self._settled: set[str] = set()  # keys of the history events booked
+        # Events that happened while the node was down, booked after the start-up
+        # reconciliation; until then the positions as they were before them, by instrument.
+        self._started = False
+        self._restart_settlements: (
+            tuple[list[parsing.OptionSettlement], dict[InstrumentId, Decimal]] | None
+        ) = None
+        self._before: dict[InstrumentId, Decimal] = {}
+        self._held_before: dict[InstrumentId, HeldContract] = {}
         self._fetch_event = asyncio.Event()
         self._account_dirty = asyncio.Event()
         self._tasks_running: list[asyncio.Task[None]] = []
@@ -251,6 +269,7 @@ class TradierExecutionClient(LiveExecutionClient):
         await self._update_account_state()
         if self._stream is not None:
             self._stream.start()
+        self._msgbus.subscribe(topic=f"reports.execution.{self.venue}", handler=self._on_reconciled)
         self._tasks_running = [
             self.create_task(self._poll_loop(), log_msg="tradier_order_poll"),
             self.create_task(self._fetch_loop(), log_msg="tradier_order_fetch"),
@@ -939,7 +958,7 @@ class TradierExecutionClient(LiveExecutionClient):
             balances=[balance], margins=[], reported=True, ts_event=self._clock.timestamp_ns()
         )
 
-    # -- Assignments and exercises ---------------------------------------------------------
+    # -- Expirations, assignments and exercises --------------------------------------------
 
     async def _settlement_loop(self) -> None:
         while True:
@@ -947,11 +966,11 @@ class TradierExecutionClient(LiveExecutionClient):
             await self._book_option_settlements()
 
     async def _book_option_settlements(self) -> None:
-        """Book the assignments and exercises of open option positions (module ``settlement``).
+        """Book the expirations, assignments and exercises of open option positions.
 
         An event books at most the contracts Tradier no longer holds but the node still does, so
         an event read again after a restart (the node's positions then come from Tradier's)
-        books nothing.
+        books nothing (module ``settlement``).
         """
         held = [
             position
@@ -961,28 +980,40 @@ class TradierExecutionClient(LiveExecutionClient):
         if not held:
             return
         start = session_of_ns(min(position.ts_opened for position in held))
+        settlements = await self._option_settlements(start)
+        new = [s for s in settlements or [] if s.key not in self._settled]
+        if not new:
+            return
+        try:
+            broker = parsing.parse_positions(await self._account.positions())
+        except TradierError as exc:
+            self._log.warning(f"Positions unavailable: {exc.message}")
+            return
+        self._book(new, _signed(broker.items))
+
+    async def _option_settlements(self, start: dt.date) -> list[parsing.OptionSettlement] | None:
+        """Return the history's option events dated `start` or later (None: unavailable)."""
         try:
             parsed = parsing.parse_option_settlements(await self._account.option_history(start))
-            new = [s for s in parsed.items if s.key not in self._settled]
-            broker = parsing.parse_positions(await self._account.positions()) if new else None
         except TradierError as exc:
             self._log.warning(f"Account history unavailable: {exc.message}")
-            return
+            return None
         for reason, kind in zip(parsed.reasons, parsed.kinds, strict=True):
             self._rejections.record(kind, reason)
-        if broker is None:
-            return
-        at_broker = {
-            p.instrument_id: p.quantity if p.side == PositionSide.LONG else -p.quantity
-            for p in broker.items
-        }
-        for settlement in new:
-            ours = sum(
+        return parsed.items
+
+    def _book(
+        self, settlements: list[parsing.OptionSettlement], at_broker: dict[InstrumentId, Decimal]
+    ) -> None:
+        booked: dict[InstrumentId, Decimal] = {}  # signed contracts booked in this pass
+        for settlement in settlements:
+            instrument_id = settlement.instrument_id
+            ours = booked.get(instrument_id, Decimal(0)) + sum(
                 Decimal(str(p.signed_qty))
-                for p in self._cache.positions_open(instrument_id=settlement.instrument_id)
+                for p in self._cache.positions_open(instrument_id=instrument_id)
             )
-            gone = at_broker.get(settlement.instrument_id, Decimal(0)) - ours
-            if settlement.kind == "exercised":
+            gone = at_broker.get(instrument_id, Decimal(0)) - ours  # > 0: shorts gone
+            if settlement.kind == "exercised" or (settlement.kind == "expired" and ours > 0):
                 gone = -gone
             contracts = min(settlement.contracts, int(gone))
             if contracts <= 0:
@@ -991,12 +1022,53 @@ class TradierExecutionClient(LiveExecutionClient):
             self._settled.add(settlement.key)
             if not events:
                 continue
-            self._log.warning(
-                f"{settlement.instrument_id} {settlement.kind}: {contracts} contracts"
-            )
+            change = contracts if ours < 0 else -contracts
+            booked[instrument_id] = booked.get(instrument_id, Decimal(0)) + change
+            self._log.warning(f"{instrument_id} {settlement.kind}: {contracts} contracts")
             for event in events:
                 self._msgbus.send(endpoint="ExecEngine.process", msg=event)
             self._account_dirty.set()
+
+    async def _plan_restart_settlements(self, broker: dict[InstrumentId, Decimal]) -> None:
+        """Find the events booked by no strategy for contracts the store's open structures hold.
+
+        They happened while the node was down: Tradier's positions no longer hold the option
+        (and hold the delivered shares). Until they are booked, right after the start-up
+        reconciliation (:meth:`_on_reconciled`), the position reports give the positions as
+        they were before them (``settlement.positions_before``), so reconciliation rebuilds the
+        option position for the strategy that holds it and credits no shares; the booking then
+        closes the option at 0 and delivers the shares, as while the node runs.
+        """
+        with StateStore(self._config.state_store or MEMORY) as store:
+            held = contracts_held(store)
+            booked = {settlement_stem(name) for name in store.booked_settlements()}
+        if not held:
+            return
+        start = session_of_ns(min(contract.opened_ns for contract in held.values()))
+        settlements = await self._option_settlements(start) or []
+        pending = [
+            s for s in settlements if s.instrument_id in held and settlement_name(s) not in booked
+        ]
+        await self._load_instruments([s.instrument_id for s in pending])
+        pending, before = positions_before(pending, broker, held, self._cache)
+        if pending:
+            self._log.warning(
+                f"Booking {len(pending)} expiration/assignment/exercise event(s) that happened "
+                "while the node was down"
+            )
+        self._restart_settlements = (pending, broker)
+        self._before = before
+        self._held_before = held
+
+    def _on_reconciled(self, _mass_status: object) -> None:
+        # The start-up reconciliation applied the positions as they were before the events
+        # found at start: book those events now.
+        if self._restart_settlements is None:
+            return
+        pending, broker = self._restart_settlements
+        self._restart_settlements = None
+        self._book(pending, broker)
+        self._before = {}
 
     # -- Reconciliation -------------------------------------------------------------------
 
@@ -1260,10 +1332,48 @@ class TradierExecutionClient(LiveExecutionClient):
             Decimal(0),
         )
 
+    async def _load_instruments(self, instrument_ids: Iterable[InstrumentId]) -> None:
+        """Load the instruments of `instrument_ids` the cache lacks into it."""
+        missing = [i for i in instrument_ids if self._cache.instrument(i) is None]
+        if not missing:
+            return
+        await self._provider.load_ids_async(missing)
+        for instrument_id in missing:
+            instrument = self._provider.find(instrument_id)
+            if instrument is not None:
+                self._cache.add_instrument(instrument)
+
+    def _before_settlements(
+        self, snapshots: list[parsing.PositionSnapshot]
+    ) -> list[parsing.PositionSnapshot]:
+        """Return `snapshots` with the positions before the settlements still to book."""
+        if not self._before:
+            return snapshots
+        by_id = {s.instrument_id: s for s in snapshots}
+        for instrument_id, quantity in self._before.items():
+            now = by_id.get(instrument_id)
+            held = self._held_before.get(instrument_id)
+            avg_px = held.avg_px_open if held is not None else now.avg_px_open if now else None
+            side = (
+                PositionSide.FLAT
+                if quantity == 0
+                else PositionSide.LONG
+                if quantity > 0
+                else PositionSide.SHORT
+            )
+            by_id[instrument_id] = parsing.PositionSnapshot(
+                instrument_id, side, abs(quantity), avg_px, now.ts_last if now else None
+            )
+        return list(by_id.values())
+
     async def generate_position_status_reports(
         self, command: GeneratePositionStatusReports
     ) -> list[PositionStatusReport]:
-        """Return Tradier's positions (a FLAT report for a requested instrument without one)."""
+        """Return Tradier's positions (a FLAT report for a requested instrument without one).
+
+        At the node's start (with a state store), the positions of contracts settled while
+        the node was down are given as they were before (:meth:`_plan_restart_settlements`).
+        """
         try:
             parsed = parsing.parse_positions(await self._account.positions())
         except TradierError as exc:
@@ -1271,18 +1381,14 @@ class TradierExecutionClient(LiveExecutionClient):
             return []
         if parsed.rejected:
             self._log.warning(f"Rejected {parsed.rejected} position rows: {parsed.reasons[:3]}")
-        missing = [
-            p.instrument_id for p in parsed.items if self._cache.instrument(p.instrument_id) is None
-        ]
-        if missing:
-            await self._provider.load_ids_async(missing)
-            for instrument_id in missing:
-                instrument = self._provider.find(instrument_id)
-                if instrument is not None:
-                    self._cache.add_instrument(instrument)
+        await self._load_instruments([p.instrument_id for p in parsed.items])
+        if self._config.state_store and not self._started:
+            self._started = True  # the first report is the start-up reconciliation's
+            await self._plan_restart_settlements(_signed(parsed.items))
+        snapshots = self._before_settlements(parsed.items)
         ts_init = self._clock.timestamp_ns()
         reports = []
-        for snapshot in parsed.items:
+        for snapshot in snapshots:
             if (
                 command.instrument_id is not None
                 and snapshot.instrument_id != command.instrument_id
@@ -1318,6 +1424,14 @@ class TradierExecutionClient(LiveExecutionClient):
                     ),
                 )
         return reports
+
+
+def _signed(positions: Iterable[parsing.PositionSnapshot]) -> dict[InstrumentId, Decimal]:
+    """Return signed quantities (negative: short) by instrument."""
+    return {
+        p.instrument_id: p.quantity if p.side == PositionSide.LONG else -p.quantity
+        for p in positions
+    }
 
 
 def _advance(fill: parsing.FillState, order: schemas.Order) -> parsing.FillIncrement | None:

@@ -39,7 +39,9 @@ from configfile.fields import (
 TOP_LEVEL_SECTIONS = ("instruments", "data", "execution", "reconciliation", "risk", "timeouts")
 SET_BY_NODE = {
     "data": frozenset({"environment", "instrument_provider", "routing"}),
-    "execution": frozenset({"environment", "account_id", "instrument_provider", "routing"}),
+    "execution": frozenset(
+        {"environment", "account_id", "instrument_provider", "routing", "state_store"}
+    ),
 }
 TIMEOUT_PREFIX = "timeout_"
 ENVIRONMENTS = ("sandbox", "live")

@@ -98,7 +98,11 @@ from adapters.tradier.parsing import (
     parse_orders,
     parse_positions,
 )
-from adapters.tradier.restart import needs_look_back, settle_unsent_intents
+from adapters.tradier.restart import (
+    needs_look_back,
+    owned_share_claims,
+    settle_unsent_intents,
+)
 from adapters.tradier.status import record_node_status
 from catalog.access import open_catalog
 from options.market_calendar import session_of_ns
@@ -200,6 +204,7 @@ def node_config(raw: Mapping[str, Any]) -> TradingNodeConfig:
         account_id=raw.get("account_id"),
         instrument_provider=provider,
         routing=routing,
+        state_store=raw.get("state_store"),
         **(raw.get("execution") or {}),
     )
     timeouts = {f"timeout_{k}": v for k, v in (raw.get("timeouts") or {}).items()}
@@ -234,11 +239,7 @@ def claim_held_options(raw: Mapping[str, Any], held: Iterable[InstrumentId]) -> 
     """
     strategies = [dict(s) for s in raw.get("strategies") or []]
     traded = [_traded_options(strategy) for strategy in strategies]
-    taken = {
-        InstrumentId.from_str(str(i))
-        for s in strategies
-        for i in (s.get("config") or {}).get("external_order_claims") or []
-    }
+    taken = _config_claims(raw)
     for instrument_id in held:
         if instrument_id in taken or not is_option_symbol(instrument_id.symbol.value):
             continue
@@ -252,6 +253,15 @@ def claim_held_options(raw: Mapping[str, Any], held: Iterable[InstrumentId]) -> 
             taken.add(instrument_id)
             break
     return {**raw, "strategies": strategies}
+
+
+def _config_claims(raw: Mapping[str, Any]) -> set[InstrumentId]:
+    """Return the instruments the configured strategies claim in their config files."""
+    return {
+        InstrumentId.from_str(str(i))
+        for s in raw.get("strategies") or []
+        for i in (s.get("config") or {}).get("external_order_claims") or []
+    }
 
 
 def _traded_options(strategy: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -412,7 +422,7 @@ async def build_trading_node(
     store_path = str(
         raw.get("state_store") or default_store_path(str(raw.get("trader_id", "TRADEFLY-001")))
     )
-    raw = with_state_store(raw, store_path)
+    raw = with_state_store({**raw, "state_store": store_path}, store_path)
     live = resolve_environment(raw.get("environment")) is TradierEnvironment.LIVE
     raw = with_component_field(raw, "live_armed", live, overwrite=True)  # armed just above
     account = account_api(raw)
@@ -424,7 +434,10 @@ async def build_trading_node(
             orders = parse_orders(await account.orders(look_back=True))
         at_broker = {o.tag: (o.status or "", o.exec_quantity or 0.0) for o in orders if o.tag}
         claims = settle_unsent_intents(store, at_broker, now, looked_back=look_back)
+        taken = {i for instruments in claims.values() for i in instruments} | _config_claims(raw)
+        shares = owned_share_claims(store, taken)
     raw = claim_for_strategies(raw, claims)
+    raw = claim_for_strategies(raw, shares)
     if raw.get("claim_held_options", True):
         raw = claim_held_options(raw, await held_instruments(raw))
     node = TradingNode(config=node_config(raw), loop=asyncio.get_running_loop())

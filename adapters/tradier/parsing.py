@@ -1135,7 +1135,7 @@ def parse_positions(response: schemas.PositionsResponse) -> Parsed[PositionSnaps
 
 @dataclass(frozen=True, slots=True)
 class OptionSettlement:
-    """An assignment or exercise read from an account-history ``option`` event.
+    """An expiration, assignment or exercise read from an account-history ``option`` event.
 
     Parameters
     ----------
@@ -1143,11 +1143,12 @@ class OptionSettlement:
         The event's identity (Tradier history rows carry no id): its type, date, symbol,
         option type, description and quantity joined by ``|``.
     instrument_id : InstrumentId
-        The option assigned or exercised.
+        The option that expired, was assigned or was exercised.
     kind : str
-        ``assigned`` (a short option) or ``exercised`` (a long one).
+        ``expired`` (worthless, long or short), ``assigned`` (a short option) or
+        ``exercised`` (a long one).
     contracts : int
-        Contracts assigned or exercised (positive).
+        Contracts expired, assigned or exercised (positive).
     ts_event : int
         The close of the session of the event's date (the last session on or before it), UNIX
         nanoseconds: history rows carry a date but no time.
@@ -1177,16 +1178,19 @@ def _settlement_kind(option: schemas.OptionActivity) -> str | None:
         return "assigned"
     if "EXERC" in words or "OPTEXC" in words:
         return "exercised"
-    return None  # expirations (OPTEXP) and other option activity deliver nothing
+    if "OPTEXP" in words or "EXPIR" in words:
+        return "expired"
+    return None  # other option activity books nothing
 
 
 def parse_option_settlements(response: schemas.AccountHistoryResponse) -> Parsed[OptionSettlement]:
-    """Return the assignments and exercises among account-history events (A6.4).
+    """Return the expirations, assignments and exercises among account-history events (A6.4).
 
     An ``option`` event is an assignment when its ``option_type`` or ``description`` names
-    one (``ASSIGN``), an exercise when it names an exercise (``EXERC``); expirations and
-    other events are skipped. An assignment or exercise without an OCC ``symbol``, a date or
-    a whole number of contracts is rejected and counted.
+    one (``ASSIGN``), an exercise when it names an exercise (``EXERC``), an expiration when
+    its ``option_type`` is the documented ``OPTEXP`` (or it names an expiry, ``EXPIR``);
+    other events are skipped. Such an event without an OCC ``symbol``, a date or a whole
+    number of contracts is rejected and counted.
     """
     body = response.history
     rows = schemas.as_list(

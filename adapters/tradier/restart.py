@@ -16,7 +16,10 @@ owns what:
   filter, :func:`needs_look_back`); absent there too and minted within
   ``LOOK_BACK_DAYS``, it becomes ``not_sent``; older still, it stays open and its strategy
   waits rather than sending it again;
-- the legs of every open structure are claimed for the strategy that holds them.
+- the legs of every open structure are claimed for the strategy that holds them;
+- the shares a strategy received by assignment or exercise (``owned_shares``) are claimed
+  for it (:func:`owned_share_claims`), so its reconciled share position is its own and
+  ``assigned_shares: close_next_session`` can sell it after a restart.
 """
 
 from __future__ import annotations
@@ -104,6 +107,35 @@ def settle_unsent_intents(
             claims[strategy_id].update(
                 InstrumentId.from_str(leg.instrument_id) for leg in structure.legs
             )
+    return dict(claims)
+
+
+def owned_share_claims(
+    store: StateStore, taken: Iterable[InstrumentId]
+) -> dict[str, set[InstrumentId]]:
+    """Return the share instruments to claim for the strategies that received them.
+
+    Parameters
+    ----------
+    store : StateStore
+        The node's state store (its ``owned_shares``).
+    taken : Iterable[InstrumentId]
+        Instruments some strategy claims already; they are left to it.
+
+    Returns
+    -------
+    dict[str, set[InstrumentId]]
+        By strategy id; shares several strategies received go to the first that received
+        them (Nautilus lets one strategy claim an instrument).
+
+    """
+    claimed = set(taken)
+    claims: dict[str, set[InstrumentId]] = defaultdict(set)
+    for strategy_id, instrument in store.share_owners():
+        instrument_id = InstrumentId.from_str(instrument)
+        if instrument_id not in claimed:
+            claimed.add(instrument_id)
+            claims[strategy_id].add(instrument_id)
     return dict(claims)
 
 

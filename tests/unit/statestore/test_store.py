@@ -100,6 +100,15 @@ def test_cycles_are_released_by_the_structure_that_marked_them() -> None:
         assert store.traded_cycles("S-001") == {"2021-02-19"}
 
 
+def test_a_settlement_order_is_booked_once_and_survives_a_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with StateStore(path) as store:
+        assert store.book_settlement("US-ASSIGNED-abc-0-OPEN", "S-000", 10)
+        assert not store.book_settlement("US-ASSIGNED-abc-0-OPEN", "S-000", 11)
+    with StateStore(path) as store:
+        assert store.booked_settlements() == {"US-ASSIGNED-abc-0-OPEN"}
+
+
 def test_owned_shares_add_up_and_vanish_at_zero() -> None:
     with StateStore(":memory:") as store:
         store.add_owned_shares("S-000", "SPY.US", 100, 10)

@@ -23,6 +23,8 @@ It follows the documented behaviour (``../shared/docs/api-tradier.md``), quirks 
   ``type``, ``option: {option_type, description, quantity}``; ``symbol`` at the event level as
   in the recorded 2013 history). The docs name only ``OPTEXP`` among ``option_type`` values:
   the fake's ``OPTASGN``/``OPTEXC`` and its descriptions are labelled guesses;
+  :meth:`FakeTradier.expire` expires an option worthless (the position goes, an ``OPTEXP``
+  event appears);
 - :attr:`FakeTradier.on_order` sees each order placed, so a test can decide its fate (fill now,
   later, or leave it working);
 - faults are injected per request (:meth:`FakeTradier.inject`): any status with headers and
@@ -510,6 +512,27 @@ class FakeTradier:
                     "option_type": "OPTASGN" if short else "OPTEXC",
                     "description": f"{what} {symbol}",
                     "quantity": float(contracts if short else -contracts),
+                },
+            }
+        )
+
+    def expire(self, symbol: str, date: dt.date) -> None:
+        """Expire option `symbol` worthless on `date`: the position goes, no cash moves.
+
+        The history gets the documented ``OPTEXP`` event (quantity: the signed contracts held).
+        """
+        assert OCC.match(symbol) is not None and symbol in self.positions, symbol
+        quantity = self.positions.pop(symbol)[0]
+        self.account_events.append(
+            {
+                "amount": 0,
+                "date": f"{date.isoformat()}T00:00:00Z",
+                "type": "option",
+                "symbol": symbol,
+                "option": {
+                    "option_type": "OPTEXP",
+                    "description": f"Expired {symbol}",
+                    "quantity": quantity,
                 },
             }
         )

@@ -359,23 +359,24 @@ def test_malformed_body_raises_parse_error() -> None:
         schemas.decode(schemas.QuotesResponse, b"{not json")
 
 
-def test_option_history_yields_assignments_and_exercises_and_rejects_malformed_rows() -> None:
+def test_option_history_yields_expirations_assignments_and_exercises() -> None:
     # documented layout (A6.4); the OPTASGN/OPTEXC option types are guesses (only OPTEXP is
     # documented): assignments and exercises are also recognised by their descriptions
     parsed = parsing.parse_option_settlements(
         load(schemas.AccountHistoryResponse, "account_history_options")
     )
-    # the expiration and the trade row deliver nothing here; four malformed assignments (an
-    # equity symbol, 1.5 contracts, year 9999, a date that is not ISO) are rejected and counted
+    # the trade row books nothing here; four malformed assignments (an equity symbol, 1.5
+    # contracts, year 9999, a date that is not ISO) are rejected and counted
     assert [(s.instrument_id.value, s.kind, s.contracts) for s in parsed.items] == [
+        ("SPY261204C00480000.US", "expired", 1),
         ("SPY261204P00470000.US", "assigned", 2),
         ("SPY261204C00460000.US", "exercised", 1),
     ]
     assert parsed.rejected == 4
     # history rows carry a date only: the settlement is stamped at that session's close,
     # 16:00 New York = 21:00 UTC on Friday 2026-12-04 (and Saturday the 5th rolls back to it)
-    assert [s.ts_event for s in parsed.items] == [ns(2026, 12, 4, 21, 0, 0)] * 2
-    assert len({s.key for s in parsed.items}) == 2
+    assert [s.ts_event for s in parsed.items] == [ns(2026, 12, 4, 21, 0, 0)] * 3
+    assert len({s.key for s in parsed.items}) == 3
 
 
 @pytest.mark.parametrize("body", [b'{"history": null}', b'{"history": "null"}'])
