@@ -15,8 +15,11 @@
   applied once and partial fills are reported as they happen.
 - Account state is pushed from ``/balances`` at connect and after fills.
 - While an option position is open, the account history is read every
-  ``settlement_poll_interval_secs`` for assignments and exercises, each booked once as
-  Nautilus books a physical settlement (:mod:`adapters.tradier.settlement`).
+  ``settlement_poll_interval_secs`` for expirations, assignments and exercises, each booked
+  once as Nautilus settles an option at expiry (:mod:`adapters.tradier.settlement`). At start
+  (with the node's state store), those that happened while the node was down to contracts
+  the store's open structures hold are booked right after the start-up reconciliation, which
+  sees the positions as they were before them.
 - Every order, position and account event is checked at the edge
   (:mod:`adapters.tradier.validation`) before it is used; a bad one is dropped, counted per
   kind in :attr:`TradierExecutionClient.rejections` and logged once per kind, and the rest of
@@ -103,7 +106,6 @@ from adapters.tradier.websocket import TradierStream, account_subscription
 from adapters.vendor_values import RejectionTally
 from options.market_calendar import session_of_ns
 from statestore import StateStore
-from statestore.store import MEMORY
 
 _STOP_TYPES = (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
 
@@ -1029,7 +1031,9 @@ class TradierExecutionClient(LiveExecutionClient):
                 self._msgbus.send(endpoint="ExecEngine.process", msg=event)
             self._account_dirty.set()
 
-    async def _plan_restart_settlements(self, broker: dict[InstrumentId, Decimal]) -> None:
+    async def _plan_restart_settlements(
+        self, store_path: str, broker: dict[InstrumentId, Decimal]
+    ) -> None:
         """Find the events booked by no strategy for contracts the store's open structures hold.
 
         They happened while the node was down: Tradier's positions no longer hold the option
@@ -1039,7 +1043,7 @@ class TradierExecutionClient(LiveExecutionClient):
         option position for the strategy that holds it and credits no shares; the booking then
         closes the option at 0 and delivers the shares, as while the node runs.
         """
-        with StateStore(self._config.state_store or MEMORY) as store:
+        with StateStore(store_path) as store:
             held = contracts_held(store)
             booked = {settlement_stem(name) for name in store.booked_settlements()}
         if not held:
@@ -1384,7 +1388,7 @@ class TradierExecutionClient(LiveExecutionClient):
         await self._load_instruments([p.instrument_id for p in parsed.items])
         if self._config.state_store and not self._started:
             self._started = True  # the first report is the start-up reconciliation's
-            await self._plan_restart_settlements(_signed(parsed.items))
+            await self._plan_restart_settlements(self._config.state_store, _signed(parsed.items))
         snapshots = self._before_settlements(parsed.items)
         ts_init = self._clock.timestamp_ns()
         reports = []

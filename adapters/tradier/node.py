@@ -43,8 +43,10 @@ live trading to those with a ``live_armed`` field (overwriting the config file's
 the node is built, the open order intents in it are looked up among today's orders at Tradier
 (one GET; a second over about a month when an older intent is missing from today's) and the
 instruments of those Tradier has, and the legs of the open structures, are claimed for the
-strategy that owns them (:mod:`adapters.tradier.restart`); these claims come before the held-
-options claims. While the node runs, its health (streaming or polling, rejected vendor records)
+strategy that owns them (:mod:`adapters.tradier.restart`), and so are the shares a strategy
+received by assignment or exercise (``owned_shares``); these claims come before the held-
+options claims. The execution client gets the store too (it books the expirations and
+assignments that happened while the node was down at start). While the node runs, its health (streaming or polling, rejected vendor records)
 is written to the store's ``node_status`` table (:mod:`adapters.tradier.status`).
 
 IV history: each ``StructureEngine`` keeps its 30-day ATM IV of every session close in the state

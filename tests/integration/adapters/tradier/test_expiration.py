@@ -1,13 +1,15 @@
 """Live expiration against the fake Tradier: the put the StructureEngine sold expires worthless
 (account history ``OPTEXP`` event, the documented ``option_type``; the fake drops the position),
 the option position closes at 0 keeping the premium, the trade closes (exit reason
-``expired``), once across polls and a restart; the wheel then sells its next put."""
+``expired``), once across polls and a restart; the wheel then sells its next put, or, after its
+covered call expired, its next call."""
 
 import asyncio
 import datetime as dt
 from pathlib import Path
 
 import pytest
+import yaml
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.model.events import OrderFilled, PositionClosed
@@ -24,7 +26,12 @@ from tests.integration.adapters.tradier.node_harness import (
     start_node,
     wait_for,
 )
-from tests.integration.adapters.tradier.test_assignment import fast_settlements, sell_put
+from tests.integration.adapters.tradier.test_assignment import (
+    CALL,
+    CALL_ID,
+    fast_settlements,
+    sell_put,
+)
 from tests.integration.adapters.tradier.test_short_option_combo import quoted, session_close
 from tests.integration.adapters.tradier.test_short_option_state import (
     single_put_config,
@@ -34,6 +41,13 @@ from tests.integration.adapters.tradier.test_short_option_state import (
 pytestmark = pytest.mark.timeout(90)
 
 WHEEL = {"call_params": {"strike": {"moneyness": 1.0}}, "call_dte_min": 0, "call_dte_max": 400}
+
+
+def config_with_call(path: Path) -> None:
+    """Load the wheel's 475 call at start too."""
+    config = yaml.safe_load(path.read_text())
+    config["instruments"]["load_ids"].append(str(CALL_ID))
+    path.write_text(yaml.safe_dump(config))
 
 
 def closed_reason(cache: Cache, position: Position) -> ExitReason:
@@ -104,6 +118,46 @@ async def test_the_wheel_sells_its_next_put_after_its_put_expired(
         put = server.placements()[1]
         assert (put["option_symbol"], put["side"], put["quantity"]) == (
             SHORT_PUT,
+            "sell_to_open",
+            "1",
+        )
+    finally:
+        await running.stop()
+
+
+async def test_the_wheel_sells_its_next_call_after_its_covered_call_expired(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    path = fast_settlements(
+        single_put_config(server, tmp_path, structure="cash_secured_put", wheel=WHEEL)
+    )
+    config_with_call(path)
+    server.set_quote(CALL, 4.00, 4.10)
+    today = dt.datetime.now(dt.UTC).date()
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await sell_put(server, running)
+        server.assign(SHORT_PUT, today, 1)
+        await wait_for(lambda: strategy.wheel_phase == WheelPhase.CALL)
+        await wait_for(lambda: quoted(strategy, {CALL_ID: 4.00}))
+        session_close(running, 472.60)  # one covered call on the 100 shares
+        await wait_for(lambda: len(server.placements()) == 2)
+        await server.fill(max(server.orders), 1, price=4.00)
+        await wait_for(lambda: strategy._trades and strategy._trades[0].opened)
+        server.expire(CALL, today)
+        await wait_for(lambda: not strategy._trades)
+        (call,) = running.node.cache.positions(instrument_id=CALL_ID)
+        # premium: 1 contract x 4.00 x 100 = 400 dollars, kept at expiry
+        assert call.is_closed and call.realized_pnl.as_double() == 400.0
+        assert closed_reason(running.node.cache, call) == ExitReason.EXPIRED
+        (cycle,) = strategy.wheel_report()
+        assert (cycle["shares"], cycle["calls"], strategy.wheel_phase) == (100, 1, WheelPhase.CALL)
+        session_close(running, 472.60)  # the shares are still held: the next call
+        await wait_for(lambda: len(server.placements()) == 3)
+        again = server.placements()[2]
+        assert (again["option_symbol"], again["side"], again["quantity"]) == (
+            CALL,
             "sell_to_open",
             "1",
         )

@@ -1,0 +1,326 @@
+"""An assignment or expiration while the node was down, booked at its restart against the fake
+Tradier (account-history events in the documented layout; the fake's ``OPTASGN`` is a labelled
+guess): the strategy that held the put gets the 100 shares at the strike and the option closes
+at 0 keeping the premium, once, across further restarts; the wheel then sells one covered
+call; ``assigned_shares: close_next_session`` sells the shares at the next session's close.
+
+A put is sold and filled while the node runs; the node stops; the fake assigns (or expires) the
+put; the node starts again (also killed with SIGKILL while it books, then started once more).
+Unless a test says otherwise, the restart is on a new day: Tradier's list of today's orders no
+longer shows the entry order, so nothing but the state store says the strategy held the put.
+"""
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import signal
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from options.market_calendar import is_session
+from options.settlement_orders import settlement_kind
+from strategies.toolkit.wheel import WheelPhase
+from tests.integration.adapters.tradier.fake_server import FakeTradier
+from tests.integration.adapters.tradier.node_harness import (
+    SHORT_ID,
+    SHORT_PUT,
+    RunningNode,
+    start_node,
+    wait_for,
+)
+from tests.integration.adapters.tradier.test_assignment import (
+    CALL,
+    CALL_ID,
+    SPY_ID,
+    fast_settlements,
+    owned,
+    sell_put,
+)
+from tests.integration.adapters.tradier.test_expiration import WHEEL, config_with_call
+from tests.integration.adapters.tradier.test_restart_chaos import start_child
+from tests.integration.adapters.tradier.test_short_option_combo import quoted, session_close
+from tests.integration.adapters.tradier.test_short_option_state import (
+    single_put_config,
+    strategy_of,
+)
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def previous_session() -> dt.date:
+    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    while not is_session(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+async def sold_put_then_stopped(server: FakeTradier, path: Path) -> None:
+    running = await start_node(path)
+    try:
+        await sell_put(server, running)
+    finally:
+        await running.stop()
+
+
+def new_day(server: FakeTradier) -> None:
+    """Tradier's intraday order list no longer shows the earlier day's (filled) orders."""
+    server.orders.clear()
+
+
+def settlement_orders(running: RunningNode) -> list[Any]:
+    return [o for o in running.node.cache.orders() if settlement_kind(o.tags) is not None]
+
+
+async def test_a_put_assigned_while_down_is_booked_once_at_the_restart(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    path = fast_settlements(single_put_config(server, tmp_path, assigned_shares="hold"))
+    await sold_put_then_stopped(server, path)
+    server.assign(SHORT_PUT, previous_session(), 1)
+    new_day(server)
+
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: SPY_ID.value in owned(strategy))
+        cache = running.node.cache
+        (option,) = cache.positions(instrument_id=SHORT_ID)
+        (shares,) = cache.positions_open(instrument_id=SPY_ID)
+        # the put rebuilt from the store at the 3.10 credit, closed at 0: 1 x 3.10 x 100 = 310
+        assert option.strategy_id == strategy.id
+        assert option.is_closed and option.realized_pnl.as_double() == 310.0
+        # delivered: 1 contract x 100 = 100 shares at the 470 strike, the strategy's own
+        assert (shares.strategy_id, shares.signed_qty, shares.avg_px_open) == (
+            strategy.id,
+            100.0,
+            470.0,
+        )
+        assert owned(strategy)[SPY_ID.value][0] == 100
+        assert not strategy._trades  # the assigned leg closed the trade
+        assert sorted(settlement_kind(o.tags) for o in settlement_orders(running)) == [
+            "PHYSICAL_CLOSE",
+            "PHYSICAL_OPEN",
+        ]
+        (structure,) = strategy._store.structures(strategy.id.value, open_only=False)
+        assert structure.status == "closed"
+        assert server.cash == 53_310.0  # 100,000 + 310 premium - 47,000 for the shares
+    finally:
+        await running.stop()
+
+    for _life in range(2):  # the history still lists the event: nothing more is booked
+        running = await start_node(path)
+        try:
+            strategy = strategy_of(running)
+            cache = running.node.cache
+            await wait_for(lambda c=cache, s=strategy: c.positions_open(strategy_id=s.id))
+            assert owned(strategy)[SPY_ID.value][0] == 100
+            assert not settlement_orders(running)
+            # the 100 shares at Tradier are the strategy's (claimed from its owned shares)
+            (shares,) = running.node.cache.positions_open()
+            assert (shares.instrument_id, shares.strategy_id, shares.signed_qty) == (
+                SPY_ID,
+                strategy.id,
+                100.0,
+            )
+        finally:
+            await running.stop()
+
+
+async def test_a_put_assigned_the_same_day_is_closed_once_at_zero_not_by_reconciliation(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    # Tradier's list of today's orders still shows the entry: reconciliation rebuilds the
+    # short put from its fill and, Tradier holding none, would close it at its 3.10 average
+    # (no premium kept); the restart books the assignment instead, at 0, once
+    path = fast_settlements(single_put_config(server, tmp_path, assigned_shares="hold"))
+    await sold_put_then_stopped(server, path)
+    server.assign(SHORT_PUT, dt.datetime.now(dt.UTC).date(), 1)
+
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: SPY_ID.value in owned(strategy))
+        cache = running.node.cache
+        (option,) = cache.positions(instrument_id=SHORT_ID)
+        assert option.is_closed and option.realized_pnl.as_double() == 310.0
+        # the entry order and the settlement's close: no reconciliation order of the put
+        orders = cache.orders(instrument_id=SHORT_ID)
+        assert sorted(o.side.name for o in orders) == ["BUY", "SELL"]
+        (close,) = [o for o in orders if o.side.name == "BUY"]
+        assert (settlement_kind(close.tags), close.avg_px) == ("PHYSICAL_CLOSE", 0.0)
+        assert owned(strategy)[SPY_ID.value][0] == 100
+    finally:
+        await running.stop()
+
+
+async def test_a_put_expired_while_down_closes_its_trade_once_at_the_restart(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    path = fast_settlements(single_put_config(server, tmp_path, assigned_shares="hold"))
+    await sold_put_then_stopped(server, path)
+    server.expire(SHORT_PUT, previous_session())
+    new_day(server)
+
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: settlement_orders(running))
+        await wait_for(lambda: not strategy._trades)
+        (option,) = running.node.cache.positions(instrument_id=SHORT_ID)
+        assert option.is_closed and option.realized_pnl.as_double() == 310.0
+        (close,) = settlement_orders(running)
+        assert settlement_kind(close.tags) == "OTM"
+        assert not running.node.cache.positions_open()
+        assert owned(strategy) == {}
+    finally:
+        await running.stop()
+
+    running = await start_node(path)
+    try:
+        assert not settlement_orders(running)
+        assert not running.node.cache.positions()
+    finally:
+        await running.stop()
+
+
+async def test_the_wheel_sells_one_covered_call_after_its_put_was_assigned_while_down(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    path = fast_settlements(
+        single_put_config(server, tmp_path, structure="cash_secured_put", wheel=WHEEL)
+    )
+    config_with_call(path)
+    server.set_quote(CALL, 4.00, 4.10)
+    await sold_put_then_stopped(server, path)
+    server.assign(SHORT_PUT, previous_session(), 1)
+    new_day(server)
+
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: strategy.wheel_phase == WheelPhase.CALL)
+        (cycle,) = strategy.wheel_report()
+        # cost basis per share = 470 - (310 premium - 0 fees) / 100 shares = 466.90
+        assert (cycle["shares"], cycle["assignment_price"], cycle["cost_basis"]) == (
+            100,
+            470.0,
+            466.9,
+        )
+        await wait_for(lambda: quoted(strategy, {CALL_ID: 4.00}))
+        session_close(running, 472.60)  # the call phase: one covered call on the 100 shares
+        await wait_for(lambda: len(server.placements()) == 2)
+        call = server.placements()[1]
+        assert (call["option_symbol"], call["side"], call["quantity"]) == (
+            CALL,
+            "sell_to_open",
+            "1",
+        )
+    finally:
+        await running.stop()
+
+    running = await start_node(path)  # the cycle and its shares are booked once
+    try:
+        strategy = strategy_of(running)
+        (cycle,) = strategy.wheel_report()
+        assert (cycle["shares"], strategy.wheel_phase) == (100, WheelPhase.CALL)
+        assert owned(strategy)[SPY_ID.value][0] == 100
+        assert not settlement_orders(running)
+    finally:
+        await running.stop()
+    assert len(server.placements()) == 2
+
+
+async def test_close_next_session_sells_the_shares_assigned_while_down(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    path = fast_settlements(
+        single_put_config(server, tmp_path, assigned_shares="close_next_session")
+    )
+    await sold_put_then_stopped(server, path)
+    server.assign(SHORT_PUT, previous_session(), 1)
+    new_day(server)
+
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: SPY_ID.value in owned(strategy))
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10}))
+        session_close(running, 472.60)  # the session after the assignment's: the shares go
+        await wait_for(lambda: any(p.get("class") == "equity" for p in server.placements()))
+        (sale,) = [p for p in server.placements() if p.get("class") == "equity"]
+        assert (sale["symbol"], sale["side"], sale["quantity"], sale["type"]) == (
+            "SPY",
+            "sell",
+            "100",
+            "market",
+        )
+        (order_id,) = [o.id for o in server.orders.values() if o.order_class == "equity"]
+        await server.fill(order_id, 100, price=472.60)
+        await wait_for(lambda: SPY_ID.value not in owned(strategy))
+        # shares bought at 470 and sold at 472.60: 100 x 2.60 = 260 dollars
+        (shares,) = running.node.cache.positions(instrument_id=SPY_ID)
+        assert shares.is_closed and round(shares.realized_pnl.as_double(), 2) == 260.0
+        assert server.cash == 100_310.0 + 260.0  # premium and share P&L
+    finally:
+        await running.stop()
+
+
+def booked_rows(store: Path) -> int:
+    with contextlib.closing(sqlite3.connect(store)) as db:
+        return int(db.execute("SELECT COUNT(*) FROM option_settlements").fetchone()[0])
+
+
+async def kill_when(condition: Any, child: Any, timeout: float = 60.0) -> None:
+    """SIGKILL the child node as soon as `condition()` holds (or when it exits)."""
+
+    async def poll() -> None:
+        while not condition() and child.process.returncode is None:
+            await asyncio.sleep(0.005)
+
+    try:
+        await asyncio.wait_for(poll(), timeout)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.process.pid, signal.SIGKILL)
+        await child.process.wait()
+
+
+async def test_a_restart_killed_while_it_books_the_assignment_books_it_once(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    # The booking at a restart is Nautilus events (in memory) and one state-store transaction
+    # of the strategy: killed before that commits, the next start books it all again; after,
+    # nothing. Life 0 is killed the moment the node logs that it will book the event (before
+    # the strategy's transaction, or just after it), life 1 the moment the store holds the
+    # booking; then a node starts in-process and the shares and the wheel's cycle are once.
+    path = fast_settlements(
+        single_put_config(server, tmp_path, structure="cash_secured_put", wheel=WHEEL)
+    )
+    await sold_put_then_stopped(server, path)
+    server.assign(SHORT_PUT, previous_session(), 1)
+    new_day(server)
+    store = tmp_path / "state.sqlite"
+
+    child = await start_child(path, tmp_path, 0)
+    log = tmp_path / "life-0.log"
+    await kill_when(lambda: b"while the node was down" in log.read_bytes(), child)
+    child = await start_child(path, tmp_path, 1)
+    await kill_when(lambda: booked_rows(store) > 0, child)
+    assert booked_rows(store) == 2  # the put's close and the delivery, one fill each
+
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        assert owned(strategy)[SPY_ID.value][0] == 100
+        (cycle,) = strategy.wheel_report()
+        assert (cycle["puts"], cycle["shares"], cycle["assignment_price"]) == (1, 100, 470.0)
+        assert strategy.wheel_phase == WheelPhase.CALL
+        assert not strategy._trades
+        assert not settlement_orders(running)
+        assert booked_rows(store) == 2
+    finally:
+        await running.stop()
