@@ -1989,11 +1989,12 @@ class StructureEngine(Strategy):
         # A settlement at expiry (or live, read from the broker's history): the option legs
         # close and the delivered shares are credited in one transaction, recorded by trade
         # id, so a settlement booked again (after a restart) changes nothing. A physical
-        # settlement's option close waits for its delivery, which books both.
+        # settlement's option close waits for its delivery, which books both (the delivery
+        # also closes share legs it sells: a covered call called away).
         if kind == "PHYSICAL_CLOSE":
             self._settling.append(event)
             return
-        closes = [event] if kind != "PHYSICAL_OPEN" else self._settling
+        closes = [*self._settling, event] if kind == "PHYSICAL_OPEN" else [event]
         self._settling = []
         if not self._store.book_settlement(event.trade_id.value, self.id.value, event.ts_event):
             return
@@ -2007,15 +2008,20 @@ class StructureEngine(Strategy):
                 self._book_wheel_fill(event)
 
     def _close_settled_legs(self, close: OrderFilled) -> None:
-        # The position closed: every leg held in it is flat; partly closed (a live assignment
-        # of some contracts): the oldest trades' legs close first.
+        # The legs held in the position a settlement fill reduced (against their opening side):
+        # all flat when the position closed; when it is partly closed (a live assignment of
+        # some contracts), the oldest trades' legs first.
         if close.position_id is None:
             return
         position = self.cache.position(close.position_id)
         remaining = int(close.last_qty.as_double())
         for trade in list(self._trades):
             for leg in trade.legs:
-                if leg.position_id != close.position_id or leg.instrument_id not in trade.open_legs:
+                if (
+                    leg.position_id != close.position_id
+                    or leg.side == close.order_side
+                    or leg.instrument_id not in trade.open_legs
+                ):
                     continue
                 if position is None or position.is_closed:
                     trade.open_legs.discard(leg.instrument_id)

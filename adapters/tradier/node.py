@@ -45,9 +45,10 @@ the node is built, the open order intents in it are looked up among today's orde
 instruments of those Tradier has, and the legs of the open structures, are claimed for the
 strategy that owns them (:mod:`adapters.tradier.restart`), and so are the shares a strategy
 received by assignment or exercise (``owned_shares``); these claims come before the held-
-options claims. The execution client gets the store too (it books the expirations and
-assignments that happened while the node was down at start). While the node runs, its health (streaming or polling, rejected vendor records)
-is written to the store's ``node_status`` table (:mod:`adapters.tradier.status`).
+options claims. The execution client gets the store too (at start it books the expirations
+and assignments that happened while the node was down). While the node runs, its health
+(streaming or polling, rejected vendor records) is written to the store's ``node_status``
+table (:mod:`adapters.tradier.status`).
 
 IV history: each ``StructureEngine`` keeps its 30-day ATM IV of every session close in the state
 store and reads them back at start, so its IV rank and percentile survive a restart. With

@@ -34,7 +34,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.objects import Price, Quantity
 
-from adapters.tradier.parsing import OptionSettlement
+from adapters.tradier.parsing import OptionSettlement, is_option_symbol
 from options.deliverables import deliverable_of
 from options.instruments import equity_id
 from options.settlement_orders import settlement_events
@@ -157,7 +157,10 @@ class HeldContract:
 
 
 def contracts_held(store: StateStore) -> dict[InstrumentId, HeldContract]:
-    """Return the option contracts the open structures of `store` hold, by instrument."""
+    """Return the option contracts the open structures of `store` hold, by instrument.
+
+    A leg of shares (a covered call's) is left out.
+    """
     held: dict[InstrumentId, HeldContract] = {}
     for strategy_id in sorted(store.strategies_with_open_structures()):
         for structure in store.structures(strategy_id):
@@ -166,6 +169,8 @@ def contracts_held(store: StateStore) -> dict[InstrumentId, HeldContract]:
             price = Decimal(str(abs(structure.credit)))
             for leg in structure.legs:
                 instrument_id = InstrumentId.from_str(leg.instrument_id)
+                if not is_option_symbol(instrument_id.symbol.value):
+                    continue  # a covered call's shares
                 signed = -leg.quantity if leg.side == OrderSide.SELL.name else leg.quantity
                 known = held.get(instrument_id)
                 opened = structure.opened_ns or 0
