@@ -1,7 +1,7 @@
 """IV history seeding: the 30-day ATM IV of the sessions before a run, read from the catalog.
 
 Ingests the real SPY 2021 EOD chain into a temporary catalog (or reuses ``--catalog``), then
-times :func:`tradefly.iv_seed.prior_atm_ivs` for an iron condor's strategy engine (puts and
+times :func:`strategies.iv_seed.prior_atm_ivs` for an iron condor's strategy engine (puts and
 calls, ``dte_max`` 50) at a few start dates and look-backs: the catalog files read, the
 sessions given, wall and CPU time.
 
@@ -21,7 +21,7 @@ from unittest import mock
 
 from nautilus_trader.model.enums import OptionKind
 
-import tradefly.iv_seed
+import strategies.iv_seed
 from catalog.access import open_catalog
 from strategies.structure_engine import StructureEngineConfig
 from tradefly.cli import main as tradefly_main
@@ -43,7 +43,7 @@ def _ingest(folder: Path) -> Path:
 def _run(catalog_dir: Path) -> None:
     catalog = open_catalog(catalog_dir)
     kinds = [OptionKind.PUT, OptionKind.CALL]
-    read = tradefly.iv_seed.read_by_folder
+    read = strategies.iv_seed.read_by_folder
     for window, start in CASES:
         config = StructureEngineConfig(
             underlying="SPY", structure="iron_condor", dte_min=20, dte_max=50, iv_window=window
@@ -55,9 +55,9 @@ def _run(catalog_dir: Path) -> None:
             files += len(folders)
             return read(catalog, data_cls, folders, *rest)
 
-        with mock.patch.object(tradefly.iv_seed, "read_by_folder", counting):
+        with mock.patch.object(strategies.iv_seed, "read_by_folder", counting):
             wall, cpu = time.perf_counter(), time.process_time()
-            seed = tradefly.iv_seed.prior_atm_ivs(catalog, config, start, kinds)
+            seed = strategies.iv_seed.prior_atm_ivs(catalog, config, start, kinds)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         print(
             f"iv_window {window:3d}, start {start}: {len(seed):3d} sessions seeded, "

@@ -764,7 +764,7 @@ class StructureEngine(Strategy):
         """Give the 30-day ATM IV of sessions before the start, for the IV rank from the start.
 
         Called before the strategy starts (the backtest runner and ``tradefly live`` give the
-        values :func:`tradefly.iv_seed.prior_atm_ivs` reads from a catalog). At start the
+        values :func:`strategies.iv_seed.prior_atm_ivs` reads from a catalog). At start the
         history holds the last ``iv_window`` sessions of these and of the sessions kept in the
         state store (the store's value wins on a session in both), oldest first.
 

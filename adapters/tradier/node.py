@@ -53,7 +53,7 @@ table (:mod:`adapters.tradier.status`).
 IV history: each ``StructureEngine`` keeps its 30-day ATM IV of every session close in the state
 store and reads them back at start, so its IV rank and percentile survive a restart. With
 ``catalog`` set, the sessions before today in that catalog are read too
-(:func:`tradefly.iv_seed.prior_atm_ivs`); the store's value wins on a session in both.
+(:func:`strategies.iv_seed.prior_atm_ivs`); the store's value wins on a session in both.
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ from adapters.tradier.status import record_node_status
 from catalog.access import open_catalog
 from options.market_calendar import session_of_ns
 from statestore import StateStore, default_store_path
+from strategies.iv_seed import prior_atm_ivs
 from strategies.structure_engine import StructureEngine
-from tradefly.iv_seed import prior_atm_ivs
 
 ENV_CONFIRM_LIVE = "TRADEFLY_CONFIRM_LIVE"
 _status_tasks: set[asyncio.Task[None]] = set()  # strong references to the status recorders

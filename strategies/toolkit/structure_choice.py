@@ -13,7 +13,7 @@ The regime's inputs, each ``None`` until known (a condition on an unknown input 
 
 - IV rank and IV percentile (:mod:`options.iv_metrics`, percent) of the session's 30-day ATM IV
   against the last ``iv_window`` sessions (those before the start included when the engine is
-  seeded, :mod:`tradefly.iv_seed`), once ``iv_min_sessions`` are in;
+  seeded, :mod:`strategies.iv_seed`), once ``iv_min_sessions`` are in;
 - trend: ``up`` when the close is above its ``trend_sessions``-session simple moving average by
   more than ``trend_band`` (a fraction: 0.02 is 2 %), ``down`` when below it by more, else
   ``neutral``;

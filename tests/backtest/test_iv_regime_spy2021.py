@@ -1,7 +1,7 @@
 """Structure chosen by IV rank, IV percentile and trend on the real SPY 2021 chain.
 
 The IV history of a run starting mid-year is seeded from the catalog's sessions before the
-start (:mod:`tradefly.iv_seed`), so the rank is known from the first session. Every value is
+start (:mod:`strategies.iv_seed`), so the rank is known from the first session. Every value is
 recomputed here from the raw files: each session's 30-day ATM IV with
 :func:`options.iv_metrics.atm_iv_30d` (tested by hand on its own) from the vendor's IVs of the
 contracts the engine holds at that close (the kinds of its legs, expiring from the previous

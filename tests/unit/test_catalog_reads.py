@@ -10,17 +10,17 @@ from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.objects import Price, Quantity
 
 from catalog.access import open_catalog
-from catalog.writer import write_to_catalog
-from options.instruments import make_option_contract
-from options.market_calendar import session_close_ns
-from options.occ import parse_occ
-from strategies.structure_engine import SUBSCRIBE_AHEAD_DAYS
-from tradefly.backtest.catalog_reads import (
+from catalog.contract_reads import (
     LISTEN_AHEAD_DAYS,
     ContractFilter,
     chosen_option_ids,
     read_by_folder,
 )
+from catalog.writer import write_to_catalog
+from options.instruments import make_option_contract
+from options.market_calendar import session_close_ns
+from options.occ import parse_occ
+from strategies.structure_engine import SUBSCRIBE_AHEAD_DAYS
 
 SESSIONS = np.array(["2021-03-01", "2021-03-02", "2021-03-03", "2021-03-04"], dtype="datetime64[D]")
 CLOSES = np.array([380.0, 400.0, 390.0, 420.0])

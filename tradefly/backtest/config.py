@@ -71,7 +71,7 @@ class DataSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         Read only contracts whose strike lies within this fraction of the underlying's closes
         over the sessions they could be entered on (``0.10``: 10%); None (the default) reads
         every strike. Set it wider than any strike a strategy can pick, or the run changes
-        (:mod:`tradefly.backtest.catalog_reads`).
+        (:mod:`catalog.contract_reads`).
 
     """
 

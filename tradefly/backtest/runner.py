@@ -53,6 +53,13 @@ from actors.records import EquityPoint, TradeRecord, iso_utc
 from actors.risk_guard import RiskGuard
 from actors.trade_recorder import TradeRecorder, TradeRecorderConfig
 from catalog.access import open_catalog
+from catalog.contract_reads import (
+    ContractFilter,
+    chosen_option_ids,
+    closes_by_ticker,
+    read_by_folder,
+    read_tables,
+)
 from catalog.splits import stored_splits
 from options.instruments import (
     DAILY_LAST,
@@ -65,14 +72,8 @@ from options.instruments import (
     minute_bar_type,
 )
 from options.market_calendar import NEW_YORK, session_of_ns
+from strategies.iv_seed import prior_atm_ivs
 from strategies.structure_engine import StructureEngine
-from tradefly.backtest.catalog_reads import (
-    ContractFilter,
-    chosen_option_ids,
-    closes_by_ticker,
-    read_by_folder,
-    read_tables,
-)
 from tradefly.backtest.config import RunConfig
 from tradefly.backtest.data_gaps import gap_warning
 from tradefly.backtest.deliverable_settlement import DeliverableSettlement, non_standard
@@ -87,7 +88,6 @@ from tradefly.backtest.results import BacktestResult, RiskGateRecord, SplitPoint
 from tradefly.backtest.run_info import run_info
 from tradefly.backtest.session_bars import session_bars
 from tradefly.backtest.trades import group_trades
-from tradefly.iv_seed import prior_atm_ivs
 
 _LOG = logging.getLogger(__name__)
 
@@ -246,7 +246,7 @@ def build_engine(
     ``actors:`` already list one; its records end up in the result and the report. Each
     :class:`StructureEngine` of an end-of-day run on quotes (``fill_model: quotes``) gets the
     30-day ATM IVs of the catalog's sessions before the start
-    (:func:`tradefly.iv_seed.prior_atm_ivs`) for its IV rank and percentile; a run on trade
+    (:func:`strategies.iv_seed.prior_atm_ivs`) for its IV rank and percentile; a run on trade
     bars or minute data starts with none.
     """
     engine = new_engine(config, load_run_data(config, catalog_dir), log_level)

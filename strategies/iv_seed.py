@@ -16,7 +16,7 @@ Only what the value can depend on is read: the last ``iv_window`` daily bars bef
 and the contracts of those expirations whose strike lies within :data:`SEED_STRIKE_BAND` of
 the closes over the sessions they could be held on (the ATM IV interpolates between the two
 strikes around the spot, :mod:`options.iv_metrics`), chosen by their folder names
-(:mod:`tradefly.backtest.catalog_reads`; folders not named by a compact OCC symbol are not
+(:mod:`catalog.contract_reads`; folders not named by a compact OCC symbol are not
 read). Sessions before the start without a daily bar, or without option quotes (a catalog of
 trade bars only), give no value.
 """
@@ -31,18 +31,18 @@ from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from catalog.contract_reads import (
+    ContractFilter,
+    chosen_option_ids,
+    closes_by_ticker,
+    read_by_folder,
+)
 from options.instruments import daily_bar_type, equity_id
 from options.market_calendar import day_bounds_ns, session_of_ns
 from options.occ import parse_occ
 from strategies.structure_engine import SUBSCRIBE_AHEAD_DAYS, StructureEngineConfig
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
 from strategies.toolkit.iv_history import AtmIvHistory
-from tradefly.backtest.catalog_reads import (
-    ContractFilter,
-    chosen_option_ids,
-    closes_by_ticker,
-    read_by_folder,
-)
 
 SEED_STRIKE_BAND = 0.10
 """Strikes read, as a fraction of the underlying's closes around them."""
