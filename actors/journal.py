@@ -501,11 +501,30 @@ class TradeJournal(Actor):
             record["positions_open"].remove(position_id)
         self._position_trades.pop(position_id, None)
         booked = last.setdefault("booked_by_others", {}).pop(position_id, 0.0)
-        last["pnl"] = (last["pnl"] or 0.0) + float(event.realized_pnl.as_double()) - booked
+        unseen = self._fees_unseen_by(event, holders)
+        last["pnl"] = (last["pnl"] or 0.0) + float(event.realized_pnl.as_double()) - booked - unseen
         last["positions_open"].remove(position_id)
         instrument = self.cache.instrument(event.instrument_id)
         for record in holders:
             self._close_position_of(record, event, instrument, delivers=record is last)
+
+    def _fees_unseen_by(self, event: PositionClosed, holders: list[dict[str, Any]]) -> float:
+        # Fees the holders' fills paid that the position's realized P&L lacks: a position
+        # reconciled after a restart starts from the broker's average price with no commission,
+        # so the fees of the fills before the restart are only in the records.
+        position = self.cache.position(event.position_id)
+        if position is None:
+            return 0.0
+        seen = sum(float(money.as_double()) for money in position.commissions())
+        instrument_id = event.instrument_id.value
+        own = sum(
+            leg.get("fees", 0.0)
+            for record in holders
+            for leg in record["legs"]
+            if leg["instrument_id"] == instrument_id
+        )
+        unseen = own - seen
+        return unseen if unseen > 0.005 else 0.0
 
     def _close_position_of(
         self, record: dict[str, Any], event: PositionClosed, instrument: object, delivers: bool

@@ -359,5 +359,6 @@ async def test_a_wheel_and_an_iron_condor_share_one_node_and_each_keeps_its_own_
         pytest.approx(0.48),
     )
     assert condor["exit_reason"] == "take_profit"
-    # fees: 2 fills x 4 legs x 5 contracts x 0.35 = 14.00
-    assert condor["fees"] == pytest.approx(14.00)
+    # fees: 2 fills x 4 legs x 5 contracts x 0.35 = 14.00, the entry's before the SIGKILL
+    # included: P&L 715.00 - 240.00 - 14.00 = 461.00
+    assert (condor["fees"], condor["pnl"]) == (pytest.approx(14.00), pytest.approx(461.00))
