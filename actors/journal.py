@@ -40,8 +40,10 @@ with the trades still open; backtests keep it in memory and export it next to th
 Live, an order that reconciliation rebuilt after a restart has lost its tags: its fills are
 matched to the open trade holding that contract. Reconciliation runs before the actors start,
 so at start the journal applies the fills in the cache to its open trades, each fill once (by
-its trade id). Trades sharing a contract the broker nets
-into one position keep their own fills and P&L: a trade whose own orders closed its part
+its trade id). A position reconciled after a restart starts with no commission, so a trade's
+``pnl`` also deducts the fees its fills paid before the restart (the fees the records hold
+and the position's realized P&L lacks). Trades sharing a contract the broker nets into one
+position keep their own fills and P&L: a trade whose own orders closed its part
 leaves the position with the P&L of its fills; when the position closes with several trades
 in it, each but the last gets its own fills closed at the position's last price and the last
 the rest of its realized P&L. A fill without a structure tag (reconciled, or the venue's
