@@ -70,6 +70,7 @@ def test_a_reader_gone_before_the_output_is_not_a_traceback(tmp_path: Path) -> N
             stderr=subprocess.PIPE,
             text=True,
             cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
             check=False,
         )
     finally:
