@@ -82,20 +82,34 @@ def contract_ivs(
         If `spot` is not finite and positive.
 
     """
-    if not (math.isfinite(spot) and spot > 0.0):
-        raise ValueError(f"spot must be finite and positive, was {spot!r}")
-    result = [q.implied_vol if q.implied_vol is not None else math.nan for q in chain]
-    missing = [i for i, q in enumerate(chain) if q.implied_vol is None and q.expiration > today]
+    return _contract_ivs_of_chains([(chain, spot, today)], rate, div_yield)[0]
+
+
+def _contract_ivs_of_chains(
+    chains: Sequence[tuple[Sequence[ChainQuote], float, dt.date]], rate: float, div_yield: float
+) -> list[list[float]]:
+    # contract_ivs of each (chain, spot, today), the mids of all chains solved in ONE call of
+    # the elementwise solver (its fixed cost is most of a small chain's).
+    results: list[list[float]] = []
+    missing: list[tuple[int, int]] = []
+    inputs: list[tuple[float, float, float, float, bool]] = []
+    for number, (chain, spot, today) in enumerate(chains):
+        if not (math.isfinite(spot) and spot > 0.0):
+            raise ValueError(f"spot must be finite and positive, was {spot!r}")
+        results.append([q.implied_vol if q.implied_vol is not None else math.nan for q in chain])
+        for i, q in enumerate(chain):
+            if q.implied_vol is None and q.expiration > today:
+                missing.append((number, i))
+                years = (q.expiration - today).days / _DAYS_PER_YEAR
+                inputs.append(((q.bid + q.ask) / 2.0, spot, q.strike, years, q.kind.name == "CALL"))
     if missing:
-        quotes = [chain[i] for i in missing]
-        mids = np.array([(q.bid + q.ask) / 2.0 for q in quotes])
-        strikes = np.array([q.strike for q in quotes])
-        years = np.array([(q.expiration - today).days / _DAYS_PER_YEAR for q in quotes])
-        is_call = np.array([q.kind.name == "CALL" for q in quotes])
-        solved = implied_vol_array(mids, spot, strikes, years, rate, div_yield, is_call)
-        for i, vol in zip(missing, solved, strict=True):
-            result[i] = float(vol)
-    return result
+        mids, spots, strikes, years, is_call = (
+            np.array(column) for column in zip(*inputs, strict=True)
+        )
+        solved = implied_vol_array(mids, spots, strikes, years, rate, div_yield, is_call)
+        for (number, i), vol in zip(missing, solved, strict=True):
+            results[number][i] = float(vol)
+    return results
 
 
 def atm_iv_by_expiration(
@@ -134,6 +148,12 @@ def atm_iv_by_expiration(
     """
     quotes = [q for q in chain if q.expiration > today]
     ivs = contract_ivs(quotes, spot, today, rate=rate, div_yield=div_yield)
+    return _atm_by_expiration(quotes, ivs, spot)
+
+
+def _atm_by_expiration(
+    quotes: Sequence[ChainQuote], ivs: Sequence[float], spot: float
+) -> dict[dt.date, float]:
     by_strike: dict[dt.date, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
     for quote, vol in zip(quotes, ivs, strict=True):
         if math.isfinite(vol) and vol > 0.0:
@@ -241,9 +261,57 @@ def atm_iv_30d(
         If `spot` is not finite and positive or `target_days` is not positive.
 
     """
-    by_expiration = atm_iv_by_expiration(chain, spot, today, rate=rate, div_yield=div_yield)
-    term = {(e - today).days: v for e, v in by_expiration.items()}
-    return constant_maturity_iv(term, target_days)
+    (result,) = atm_ivs_30d(
+        [(chain, spot, today)], target_days=target_days, rate=rate, div_yield=div_yield
+    )
+    return result
+
+
+def atm_ivs_30d(
+    snapshots: Iterable[tuple[Iterable[ChainQuote], float, dt.date]],
+    *,
+    target_days: int = DEFAULT_TARGET_DAYS,
+    rate: float = 0.0,
+    div_yield: float = 0.0,
+) -> list[float | None]:
+    """Return :func:`atm_iv_30d` of many snapshots, their mids solved in one vectorised call.
+
+    The solver works element by element, so each value is exactly the one
+    :func:`atm_iv_30d` returns for that snapshot alone; a few sessions' chains cost about
+    what one costs (most of a small chain's cost is the solver's fixed cost per call).
+
+    Parameters
+    ----------
+    snapshots : iterable of (iterable of ChainQuote, float, datetime.date)
+        Each snapshot's quotes, underlying price (dollars per share; positive) and day.
+    target_days : int, default 30
+        The constant maturity, calendar days.
+    rate, div_yield : float, default 0.0
+        As :func:`contract_ivs`.
+
+    Returns
+    -------
+    list of float or None
+        One ATM IV per snapshot (decimal per year), in the order given; None where no
+        expiration after the snapshot's day has an IV.
+
+    Raises
+    ------
+    ValueError
+        If a spot is not finite and positive or `target_days` is not positive.
+
+    """
+    chains = [
+        ([q for q in chain if q.expiration > today], spot, today)
+        for chain, spot, today in snapshots
+    ]
+    ivs = _contract_ivs_of_chains(chains, rate, div_yield)
+    result = []
+    for (quotes, spot, today), chain_ivs in zip(chains, ivs, strict=True):
+        by_expiration = _atm_by_expiration(quotes, chain_ivs, spot)
+        term = {(e - today).days: v for e, v in by_expiration.items()}
+        result.append(constant_maturity_iv(term, target_days))
+    return result
 
 
 def _window(history: Sequence[float], window: int) -> list[float]:

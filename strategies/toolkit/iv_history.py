@@ -7,6 +7,11 @@ that close, else the Black-Scholes IV of its mid), and :meth:`AtmIvHistory.rank`
 `window`, the sessions seen since the strategy started, after any :meth:`AtmIvHistory.seed` of
 earlier sessions) once `min_sessions` are in; before that :meth:`AtmIvHistory.rank_note` says
 ``unknown until N sessions (k seen)``.
+
+The IVs are solved when they are asked for (:meth:`AtmIvHistory.rank`, :meth:`AtmIvHistory.latest`,
+:attr:`AtmIvHistory.values`) or every `window` sessions, the sessions added since the last time
+in one vectorised call (:func:`options.iv_metrics.atm_ivs_30d`: the same values as one call per
+session): a strategy asks at its entries, not at every close.
 """
 
 from __future__ import annotations
@@ -51,7 +56,8 @@ class AtmIvHistory:
     ) -> None:
         if not 2 <= min_sessions <= window:
             raise ValueError(f"min_sessions was {min_sessions!r}, not in [2, window={window}]")
-        self.values: deque[float] = deque(maxlen=window)
+        self._values: deque[float] = deque(maxlen=window)
+        self._pending: list[tuple[list[PricedQuote], float, dt.date]] = []
         self._window = window
         self._min_sessions = min_sessions
         self._rate = rate
@@ -74,7 +80,24 @@ class AtmIvHistory:
 
     def latest(self) -> tuple[dt.date, float] | None:
         """Return the last session :meth:`add` gave an ATM IV and that IV (``None``: none yet)."""
+        self._solve_pending()
         return self._latest
+
+    @property
+    def values(self) -> deque[float]:
+        """The sessions' 30-day ATM IVs kept (decimals per year), oldest first."""
+        self._solve_pending()
+        return self._values
+
+    def _solve_pending(self) -> None:
+        if not self._pending:
+            return
+        atms = iv_metrics.atm_ivs_30d(self._pending, rate=self._rate, div_yield=self._div_yield)
+        for (_quotes, _spot, session), atm in zip(self._pending, atms, strict=True):
+            if atm is not None and math.isfinite(atm):
+                self._values.append(atm)
+                self._latest = (session, atm)
+        self._pending.clear()
 
     def add(self, snapshot: ChainSnapshot, vendor_ivs: Mapping[InstrumentId, float]) -> None:
         """Add the session's ATM IV (nothing when the chain gives none).
@@ -103,20 +126,18 @@ class AtmIvHistory:
                 )
             except ValueError:
                 continue  # a crossed or unusable quote says nothing about the vol
-        if not quotes or not snapshot.spot > 0:
+        if not quotes or not (math.isfinite(snapshot.spot) and snapshot.spot > 0):
             return
-        atm = iv_metrics.atm_iv_30d(
-            quotes, snapshot.spot, snapshot.session, rate=self._rate, div_yield=self._div_yield
-        )
-        if atm is not None and math.isfinite(atm):
-            self.values.append(atm)
-            self._latest = (snapshot.session, atm)
+        self._pending.append((quotes, snapshot.spot, snapshot.session))
+        if len(self._pending) >= self._window:
+            self._solve_pending()
 
     def rank(self) -> float | None:
         """Return the IV rank (0-100) of the latest session; ``None`` before `min_sessions`."""
-        if len(self.values) < self._min_sessions:
+        values = self.values
+        if len(values) < self._min_sessions:
             return None
-        return iv_metrics.iv_rank(list(self.values), self._window)
+        return iv_metrics.iv_rank(list(values), self._window)
 
     def rank_note(self) -> str:
         """Say why :meth:`rank` is ``None`` (``""`` when it is known).

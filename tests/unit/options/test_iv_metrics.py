@@ -12,6 +12,7 @@ from options.chain_selection import ChainQuote
 from options.iv_metrics import (
     atm_iv_30d,
     atm_iv_by_expiration,
+    atm_ivs_30d,
     constant_maturity_iv,
     contract_ivs,
     iv_percentile,
@@ -174,3 +175,16 @@ def test_qqq_2026_iv_rank_and_percentile_of_30_day_atm_iv() -> None:
     assert iv_percentile(ivs) == pytest.approx(100 * sum(v < ivs[-1] for v in ivs[:-1]) / 71)
     ranks = [iv_rank(ivs[: i + 1], window=20) for i in range(1, len(ivs))]
     assert all(r is None or 0.0 <= r <= 100.0 for r in ranks)
+
+
+def test_many_spy_2021_sessions_solved_together_give_each_sessions_value_exactly() -> None:
+    """The IVs of the mids of three real sessions, solved in one call, are bit for bit those of
+    one call per session (the solver works element by element)."""
+    days = (dt.date(2021, 3, 1), dt.date(2021, 6, 1), dt.date(2021, 11, 1))
+    snapshots = []
+    for day in days:
+        spot, plain = spy_2021_session(day, vendor_iv=False)
+        snapshots.append((plain, spot, day))
+    together = atm_ivs_30d(snapshots)
+    assert together == [atm_iv_30d(chain, spot, day) for chain, spot, day in snapshots]
+    assert all(value is not None and 0.05 < value < 0.5 for value in together)

@@ -1,11 +1,14 @@
 """The session-by-session 30-day ATM IV history behind the journal's IV rank."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
 from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.identifiers import InstrumentId
 
+from options.chain_selection import ChainQuote as PricedQuote
+from options.iv_metrics import atm_iv_30d, iv_rank
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
 from strategies.toolkit.iv_history import AtmIvHistory
 
@@ -108,3 +111,28 @@ def test_the_engine_refuses_a_seeded_iv_that_is_not_a_vol() -> None:
     engine = StructureEngine(StructureEngineConfig(underlying="SPY", structure="short_put"))
     with pytest.raises(ValueError, match=r"the seeded ATM IV of 2021-06-01 was -0\.2"):
         engine.seed_iv_history({DAY: -0.2})
+
+
+def test_sessions_solved_in_batches_keep_each_sessions_value_and_the_last_window() -> None:
+    """Mids solved a window of sessions at a time (no vendor IVs): each value is the one
+    :func:`options.iv_metrics.atm_iv_30d` gives that session alone, the oldest fall out."""
+    history = AtmIvHistory(window=3)
+    expected = []
+    for offset in range(7):
+        day = DAY + dt.timedelta(days=offset)
+        base = _snapshot(day)
+        quotes = tuple(
+            dataclasses.replace(q, bid=q.bid + 0.1 * offset, ask=q.ask + 0.1 * offset)
+            for q in base.quotes
+        )
+        snapshot = ChainSnapshot(day, base.spot, quotes)
+        history.add(snapshot, {})
+        priced = [
+            PricedQuote(q.expiration, q.kind, q.strike, q.bid, q.ask) for q in snapshot.quotes
+        ]
+        value = atm_iv_30d(priced, snapshot.spot, day)
+        assert value is not None
+        expected.append(value)
+    assert history.latest() == (DAY + dt.timedelta(days=6), expected[-1])
+    assert list(history.values) == expected[-3:]
+    assert history.rank() == iv_rank(expected[-3:], 3)
