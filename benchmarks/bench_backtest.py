@@ -2,7 +2,10 @@
 
 1. Event throughput of the reference run (configs/backtest/spy2021_weekly_put.yaml) against a
    bare Nautilus engine replaying the same catalog data with an empty strategy, in one process,
-   reported as a ratio.
+   reported as a ratio. Beside them, the "Nautilus floor": the same data with a strategy that
+   does nothing but what Nautilus must do for the Tradefly run's decisions and trades (a timer
+   1 ms after each daily bar, as the strategy engine's decision, and at those instants the same
+   market orders the Tradefly run sent): Tradefly CPU above the floor is our code.
 2. The same ratio on the 2016-2025 monthly run (trade bars turned into quotes), and that run's
    wall time and peak memory through `tradefly backtest` in a fresh child process: the wall
    time from spawn to exit (interpreter start, imports, catalog load, run, report), the
@@ -29,13 +32,20 @@ import time
 import warnings
 from pathlib import Path
 
+from nautilus_trader.common.events import TimeEvent
 from nautilus_trader.config import StrategyConfig
+from nautilus_trader.model.currencies import USD
+from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.identifiers import PositionId
+from nautilus_trader.model.orders import Order
 from nautilus_trader.trading.strategy import Strategy
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 
+from options.instruments import VENUE, daily_bar_type, equity_id  # noqa: E402
+from strategies.structure_engine import DECISION_DELAY_NS  # noqa: E402
 from tradefly.backtest.config import load_run_config  # noqa: E402
 from tradefly.backtest.runner import build_engine, load_run_data, new_engine  # noqa: E402
 from tradefly.cli import main as tradefly  # noqa: E402
@@ -51,6 +61,55 @@ class EmptyStrategy(Strategy):
         super().__init__(StrategyConfig(strategy_id="EMPTY-001"))
 
 
+class OrderReplay(Strategy):
+    """Nautilus's part of a run: the decision timers and the same orders, nothing else.
+
+    A timer fires `DECISION_DELAY_NS` after each daily bar of the underlying (as the strategy
+    engine's session decision) and sends the market orders the Tradefly run created at that
+    instant; a reduce-only order (assigned shares sold) closes this strategy's open position in
+    its instrument (one position each).
+    """
+
+    def __init__(self, bar_type: BarType, orders: list[Order]) -> None:
+        super().__init__(StrategyConfig(strategy_id="REPLAY-001"))
+        self._bar_type = bar_type
+        self._orders: dict[int, list[Order]] = {}
+        for order in orders:
+            self._orders.setdefault(order.ts_init, []).append(order)
+
+    def on_start(self) -> None:
+        self.subscribe_bars(self._bar_type)
+
+    def on_bar(self, bar: Bar) -> None:
+        self.clock.set_time_alert_ns(
+            name=f"decision-{bar.ts_event}",
+            alert_time_ns=bar.ts_event + DECISION_DELAY_NS,
+            callback=self._decide,
+        )
+
+    def _decide(self, event: TimeEvent) -> None:
+        closing: set[PositionId] = set()
+        for sent in self._orders.get(event.ts_event, []):
+            order = self.order_factory.market(
+                instrument_id=sent.instrument_id,
+                order_side=sent.side,
+                quantity=sent.quantity,
+                reduce_only=sent.is_reduce_only,
+            )
+            position_id = None
+            if sent.is_reduce_only:
+                held = self.cache.positions_open(
+                    instrument_id=sent.instrument_id, strategy_id=self.id
+                )
+                position_id = next(p.id for p in held if p.id not in closing)
+                closing.add(position_id)
+            self.submit_order(order, position_id=position_id)
+
+
+def _balance(engine) -> float:  # type: ignore[no-untyped-def]
+    return float(engine.portfolio.account(VENUE).balance_total(USD).as_double())
+
+
 def _timed_run(engine) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Return the wall and CPU seconds of one ``engine.run()``."""
     start, cpu = time.perf_counter(), time.process_time()
@@ -58,7 +117,7 @@ def _timed_run(engine) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def throughput(config_path: Path, catalog: Path) -> dict[str, float]:
+def throughput(config_path: Path, catalog: Path) -> dict[str, float | bool]:
     config = load_run_config(config_path)
     run_data = load_run_data(config, catalog)
     events = len(run_data.data)
@@ -70,7 +129,19 @@ def throughput(config_path: Path, catalog: Path) -> dict[str, float]:
 
     engine, _recorder = build_engine(config, catalog)
     ours_seconds, ours_cpu = _timed_run(engine)
+    # The orders the strategies created (the order factory's ``O-`` ids), not the venue's own
+    # expiry and assignment orders.
+    orders = [o for o in engine.cache.orders() if o.client_order_id.value.startswith("O-")]
+    balance = _balance(engine)
     engine.dispose()
+
+    floor = new_engine(config, run_data)
+    bar_type = daily_bar_type(equity_id(config.underlyings()[0]))
+    floor.add_strategy(OrderReplay(bar_type, orders))
+    _floor_seconds, floor_cpu = _timed_run(floor)
+    replayed = sum(1 for o in floor.cache.orders() if o.client_order_id.value.startswith("O-"))
+    same_cash = _balance(floor) == balance  # the same fills, fees and settlements
+    floor.dispose()
     return {
         "events": events,
         "bare_engine_events_per_s": round(events / bare_seconds),
@@ -79,6 +150,11 @@ def throughput(config_path: Path, catalog: Path) -> dict[str, float]:
         "bare_engine_cpu_seconds": round(bare_cpu, 2),
         "tradefly_cpu_seconds": round(ours_cpu, 2),
         "ratio_cpu": round(bare_cpu / ours_cpu, 3),
+        "orders": len(orders),
+        "nautilus_floor_cpu_seconds": round(floor_cpu, 2),
+        "nautilus_floor_orders": replayed,
+        "nautilus_floor_same_ending_cash": same_cash,
+        "ratio_cpu_bare_to_floor": round(bare_cpu / floor_cpu, 3),
     }
 
 

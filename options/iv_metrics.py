@@ -100,8 +100,10 @@ def _contract_ivs_of_chains(
         for i, q in enumerate(chain):
             if q.implied_vol is None and q.expiration > today:
                 missing.append((number, i))
-                years = (q.expiration - today).days / _DAYS_PER_YEAR
-                inputs.append(((q.bid + q.ask) / 2.0, spot, q.strike, years, q.kind.name == "CALL"))
+                t_years = (q.expiration - today).days / _DAYS_PER_YEAR
+                inputs.append(
+                    ((q.bid + q.ask) / 2.0, spot, q.strike, t_years, q.kind.name == "CALL")
+                )
     if missing:
         mids, spots, strikes, years, is_call = (
             np.array(column) for column in zip(*inputs, strict=True)
