@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from nautilus_trader.model.enums import OptionKind
+from nautilus_trader.model.instruments import OptionContract
+
+from options.occ import parse_occ
 
 STANDARD_SHARES = 100
 """Shares a standard equity option delivers, also its multiplier."""
@@ -109,3 +112,22 @@ def deliverable_of(info: dict[str, object] | None, multiplier: int) -> Deliverab
         cash=Decimal(str(info.get(CASH_KEY, "0"))),
         multiplier=multiplier,
     )
+
+
+def is_standard_contract(contract: OptionContract) -> bool:
+    """Return whether `contract` delivers the standard 100 shares of its underlying.
+
+    Standard: multiplier 100, no non-standard deliverable in its ``info``
+    (:func:`deliverable_of`) and an OCC root that is not adjusted (an adjusted root ends in
+    a digit, ``XYZ1``; OCC symbology). An adjusted root counts as non-standard even when its
+    ``info`` says nothing, since a vendor may not say what it delivers (Tradier gives only a
+    contract size). Index options (cash-settled, multiplier 100) are standard.
+    """
+    deliverable = deliverable_of(contract.info, int(contract.multiplier.as_double()))
+    if not deliverable.is_standard:
+        return False
+    try:
+        root = parse_occ(contract.raw_symbol.value).root
+    except ValueError:
+        return True  # not an OCC symbol: only its multiplier and deliverable speak
+    return not root[-1:].isdigit()

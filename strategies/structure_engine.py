@@ -108,6 +108,7 @@ from nautilus_trader.model.orders import Order
 from nautilus_trader.trading.strategy import Strategy
 
 from options import pricing
+from options.deliverables import is_standard_contract
 from options.instruments import VENUE, daily_bar_type, equity_id, minute_bar_type
 from options.market_calendar import (
     day_bounds_ns,
@@ -701,6 +702,7 @@ class StructureEngine(Strategy):
         self._replay = False
         self._window: set[InstrumentId] = set()
         self._contracts: dict[InstrumentId, tuple[OptionKind, float, dt.date] | None] = {}
+        self._nonstandard: set[InstrumentId] = set()  # options never traded (is_standard_contract)
         self._entry_time_decided_ns = 0  # the minute bar stamp of the last entry time decided
 
     @property
@@ -1012,6 +1014,7 @@ class StructureEngine(Strategy):
             self._quotes.pop(instrument.id, None)
             self._greeks.pop(instrument.id, None)
             self._contracts.pop(instrument.id, None)
+            self._nonstandard.discard(instrument.id)
             self._window.discard(instrument.id)
             if self._replay:
                 continue
@@ -1118,12 +1121,14 @@ class StructureEngine(Strategy):
         # counting all session long); end-of-day files quote a contract on some days only,
         # and an older quote is no honest price.
         quotes = []
+        nonstandard = 0
         bounds = day_bounds_ns(session)
         for instrument_id, tick in self._quotes.items():
             if not bounds[0] <= tick.ts_event < bounds[1]:
                 continue
             contract = self._contract(instrument_id)
             if contract is None:
+                nonstandard += instrument_id in self._nonstandard
                 continue
             kind, strike, expiration = contract
             quotes.append(
@@ -1141,13 +1146,17 @@ class StructureEngine(Strategy):
                     open_interest=self._open_interest(instrument_id, bounds),
                 )
             )
-        return ChainSnapshot(session=session, spot=spot, quotes=tuple(quotes))
+        return ChainSnapshot(session, spot, tuple(quotes), nonstandard=nonstandard)
 
     def _contract(self, instrument_id: InstrumentId) -> tuple[OptionKind, float, dt.date] | None:
-        # Kind, strike and expiration session of an option (None for anything else), looked up
+        # Kind, strike and expiration session of a standard option (None for anything else:
+        # strike and delta rules, sizing and marks count 100 shares per contract), looked up
         # once per contract rather than once per quote and session.
         if instrument_id not in self._contracts:
             instrument = self.cache.instrument(instrument_id)
+            if isinstance(instrument, OptionContract) and not is_standard_contract(instrument):
+                self._nonstandard.add(instrument_id)
+                instrument = None
             self._contracts[instrument_id] = (
                 (
                     instrument.option_kind,
@@ -1230,7 +1239,7 @@ class StructureEngine(Strategy):
             excluded=excluded,
         )
         if isinstance(selection, str):
-            self.log.info(f"{snapshot.session}: no entry ({selection})")
+            self.log.info(f"{snapshot.session}: no entry ({selection}{_left_out(snapshot)})")
             if cfg.min_open_interest is not None and all(
                 q.open_interest is None for q in snapshot.quotes
             ):
@@ -2330,6 +2339,16 @@ class StructureEngine(Strategy):
 
     def on_stop(self) -> None:
         """Leave positions as they are: expiry and the run's end settle them."""
+
+
+def _left_out(snapshot: ChainSnapshot) -> str:
+    # Why quoted contracts were not considered: their deliverable is not 100 shares.
+    if not snapshot.nonstandard:
+        return ""
+    return (
+        f"; {snapshot.nonstandard} quoted contracts left out: deliverable not 100 shares of "
+        "the underlying with multiplier 100 (adjusted or mini contracts are never traded)"
+    )
 
 
 def _too_small(selection: Selection, quantity: int) -> str | None:

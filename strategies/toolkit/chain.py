@@ -63,13 +63,18 @@ class ChainSnapshot:
     spot : float
         The underlying's close, dollars per share.
     quotes : tuple[ChainQuote, ...]
-        Every contract quoted at this close.
+        Every standard contract quoted at this close.
+    nonstandard : int, default 0
+        Contracts quoted at this close but left out of `quotes` because they do not deliver
+        100 shares of the underlying with multiplier 100
+        (:func:`options.deliverables.is_standard_contract`).
 
     """
 
     session: dt.date
     spot: float
     quotes: tuple[ChainQuote, ...]
+    nonstandard: int = 0
 
     def get(self, instrument_id: InstrumentId) -> ChainQuote | None:
         """Return the quote of `instrument_id` at this close, or ``None`` when unquoted."""

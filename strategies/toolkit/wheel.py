@@ -23,7 +23,7 @@ its phase and cost basis survive a restart.
 """
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -388,7 +388,7 @@ def check_wheel_fields(structure: str, assigned_shares: str) -> None:
 def calls_at_or_above(snapshot: ChainSnapshot, floor: float) -> ChainSnapshot:
     """Return `snapshot` without the calls struck below `floor` (dollars per share)."""
     quotes = tuple(q for q in snapshot.quotes if q.kind != OptionKind.CALL or q.strike >= floor)
-    return ChainSnapshot(session=snapshot.session, spot=snapshot.spot, quotes=quotes)
+    return replace(snapshot, quotes=quotes)
 
 
 def to_record(cycle: WheelCycle) -> dict[str, Any]:

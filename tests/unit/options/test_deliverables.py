@@ -5,7 +5,9 @@ from decimal import Decimal
 import pytest
 from nautilus_trader.model.enums import OptionKind
 
-from options.deliverables import STANDARD, Deliverable, deliverable_of
+from options.deliverables import STANDARD, Deliverable, deliverable_of, is_standard_contract
+from options.instruments import make_option_contract
+from options.occ import parse_occ
 from tradefly.backtest.deliverable_settlement import share_fills
 
 XYZ1 = Deliverable(150)  # a 3-for-2 split since 2007: 150 shares, multiplier 100
@@ -48,3 +50,21 @@ def test_share_fills_total_exactly_the_strike_amount() -> None:
     fills = share_fills(Decimal(5500), 150)
     assert fills == [(Decimal("36.6667"), 100), (Decimal("36.6666"), 50)]
     assert sum(price * count for price, count in fills) == Decimal(5500)
+
+
+@pytest.mark.parametrize(
+    ("symbol", "deliverable", "standard"),
+    [
+        ("XYZ210716P00060000", STANDARD, True),
+        ("SPXW210716P04000000", STANDARD, True),  # cash-settled index, multiplier 100
+        ("XYZ1210716P00060000", XYZ1, False),  # 150 shares after a 3-for-2 split
+        ("XYZ1210716P00060000", STANDARD, False),  # an adjusted root, deliverable unknown
+        ("XYZ210716P00060000", Deliverable(100, Decimal("12.50")), False),  # cash too
+        ("XYZ210716P00060000", Deliverable(10, multiplier=10), False),  # a mini
+    ],
+)
+def test_a_standard_contract_delivers_100_shares_of_its_underlying(
+    symbol: str, deliverable: Deliverable, standard: bool
+) -> None:
+    contract = make_option_contract(parse_occ(symbol), "XYZ", deliverable=deliverable)
+    assert is_standard_contract(contract) is standard

@@ -26,7 +26,7 @@ from nautilus_trader.model.enums import (
 
 from adapters.tradier import parsing, schemas
 from adapters.tradier.errors import TradierParseError
-from options.deliverables import Deliverable, deliverable_of
+from options.deliverables import Deliverable, deliverable_of, is_standard_contract
 from options.instruments import daily_bar_type, equity_id, make_equity
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -134,6 +134,23 @@ def test_mini_contract_size_becomes_the_multiplier() -> None:
     assert contract.info["contract_size"] == 10
     # the same deliverable a backtest reads (options.deliverables): 10 shares, multiplier 10
     assert deliverable_of(contract.info, 10) == Deliverable(10, multiplier=10)
+
+
+@pytest.mark.parametrize(
+    ("symbol", "contract_size", "standard"),
+    [
+        ("SPY240119P00470000", 100, True),
+        ("SPXW240119C04700000", 100, True),  # cash-settled index, multiplier 100
+        ("AAPL7150117C00430000", 10, False),  # a mini: 10 shares, multiplier 10
+        ("AAPL1240119C00150000", 100, False),  # adjusted root: Tradier does not say what
+    ],
+)
+def test_the_structure_engine_trades_only_standard_tradier_contracts(
+    symbol: str, contract_size: int, standard: bool
+) -> None:
+    # The live structure engine leaves out what options.deliverables calls non-standard.
+    contract = parsing.parse_option_contract(symbol, TS_INIT, contract_size=contract_size)
+    assert is_standard_contract(contract) is standard
 
 
 @pytest.mark.parametrize("symbol", ["SPY", "SPY24011P00470000", "SPY240119X00470000", ""])
