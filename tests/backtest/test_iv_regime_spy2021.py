@@ -23,6 +23,7 @@ import pytest
 from nautilus_trader.model.enums import OptionKind
 
 from options.chain_selection import ChainQuote
+from options.instruments import VENUE
 from options.iv_metrics import atm_iv_30d
 from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS, _valid_row
 from tests.conftest import PROJECT_ROOT, shared_data_path
@@ -254,3 +255,32 @@ def test_only_an_end_of_day_run_on_quotes_is_seeded(
         assert len(strategy._iv_seed) == seeded
     finally:
         engine.dispose()
+
+
+def test_seeding_moves_no_trade_of_a_config_without_choices(spy2021_catalog: Path) -> None:
+    """The reference rule from 2021-07-01, seeded (124 earlier sessions) and not: same fills."""
+    reference = load_run_config(PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put.yaml")
+    config = _starting(reference, dt.date(2021, 7, 1)).with_strategy_fields(
+        entry_start="2021-07-01", entry_end="2021-08-31"
+    )
+    runs = []
+    for seeded in (True, False):
+        engine, _recorder = build_engine(config, spy2021_catalog)
+        try:
+            (strategy,) = engine.trader.strategies()
+            assert len(strategy._iv_seed) == 124  # every session of 2021 before July
+            if not seeded:
+                strategy.seed_iv_history({})
+            engine.run()
+            orders = sorted(  # expiry's settlement orders come in no fixed order
+                (o.ts_last, str(o.instrument_id), o.side.name, str(o.filled_qty), o.avg_px)
+                for o in engine.cache.orders()
+            )
+            balance = engine.portfolio.account(VENUE).balance_total()
+            runs.append((orders, balance, len(strategy._atm_ivs.values)))
+        finally:
+            engine.dispose()
+    (seeded_orders, seeded_balance, seeded_ivs), (orders, balance, ivs) = runs
+    assert len(orders) >= 8
+    assert (seeded_orders, seeded_balance) == (orders, balance)
+    assert seeded_ivs == ivs + 124  # only the IV history differs
