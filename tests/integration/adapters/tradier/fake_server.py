@@ -625,6 +625,8 @@ class FakeTradier:
     def _refusal(self, order: Order) -> str | None:
         """Why Tradier would refuse `order` given the positions and working orders, or None."""
         legs = [(leg.option_symbol, leg.side, leg.quantity) for leg in order.legs]
+        if order.order_class in ("oto", "otoco"):
+            legs = legs[:1]  # the contingent legs close what the first leg opens
         if order.order_class == "option":
             legs = [(order.option_symbol, order.side or "", order.quantity)]
         for symbol, side, quantity in legs:

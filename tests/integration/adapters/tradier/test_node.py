@@ -168,6 +168,11 @@ async def test_otoco_bracket(server: FakeTradier, tmp_path: Path) -> None:
         )
         await wait_for(lambda: net_position(running, LONG_ID) == 0)
         assert len(server.placements()) == 1
+        assert [leg.status for leg in server.orders[tradier_id].legs] == [
+            "filled",
+            "canceled",
+            "filled",
+        ]
     finally:
         await running.stop()
 
