@@ -18,7 +18,9 @@ Each accepted row becomes a ``QuoteTick`` (bid/ask in dollars per share; sizes
 :data:`options.instruments.EOD_QUOTE_SIZE`, the file has none) and, when its IV is above 0
 (Cboe writes 0 when it computed none), an ``OptionGreeks`` (IV as a decimal, delta and gamma
 per share; vega, theta and rho 0.0, which the file does not have; the underlying price is the
-``Last:`` value; open interest in contracts). Contract terms come from the OCC symbol, whose
+``Last:`` value; open interest in contracts) and, when its ``Volume`` is not blank, an
+:class:`options.option_volume.OptionVolume` (contracts traded in the session; a value that is
+not a whole number >= 0 rejects the row). Contract terms come from the OCC symbol, whose
 expiration and strike must agree with the ``Expiration Date`` and ``Strike`` columns.
 
 The quote session: the last NYSE session that had opened when the page was read (a download
@@ -48,6 +50,7 @@ from catalog.validation import (
     RowRejected,
     field_text,
     open_csv,
+    optional_count,
     parse_count,
     parse_float,
     parse_price,
@@ -57,6 +60,7 @@ from catalog.validation import (
 from options.index_options import index_of_root
 from options.instruments import EOD_QUOTE_SIZE, OPTION_PRICE_PRECISION, make_underlying
 from options.market_calendar import is_session, previous_session
+from options.option_volume import session_volume
 
 _SIDE = (
     "Last Sale",
@@ -229,6 +233,7 @@ class _CboeRowParser:
         delta = parse_float(text("delta"))
         gamma = parse_float(text("gamma"))
         open_interest = parse_count(text("open interest"))
+        volume = optional_count(row, _COL["volume"])
         self._duplicates.check(contract.id.value, ts)
 
         result = self._result
@@ -255,6 +260,8 @@ class _CboeRowParser:
                     ts,
                 )
             )
+        if volume is not None:
+            result.data.append(session_volume(contract.id, volume, ts))
 
 
 @lru_cache(maxsize=1024)

@@ -17,7 +17,10 @@ Each accepted row becomes
 both stamped ``ts_event = ts_init =`` the NYSE session close of ``quotedate``. Each OCC symbol
 gives one ``OptionContract`` and each underlying one ``Equity`` (an ``IndexInstrument`` for
 an index such as SPX)
-(:mod:`options.instruments` conventions). ``last`` and ``volume`` are not used.
+(:mod:`options.instruments` conventions). When the file has a ``volume`` column, a row's
+non-blank volume (contracts traded in the session, a whole number >= 0, else the row is
+rejected) also becomes an :class:`options.option_volume.OptionVolume` stamped like the quote; a
+blank one is unknown (no record). ``last`` is not used.
 """
 
 import datetime as dt
@@ -42,6 +45,8 @@ from catalog.validation import (
     detect_layout,
     field_text,
     open_csv,
+    optional_column,
+    optional_count,
     parse_count,
     parse_decimal,
     parse_float,
@@ -50,6 +55,7 @@ from catalog.validation import (
     validate_rows,
 )
 from options.instruments import EOD_QUOTE_SIZE, OPTION_PRICE_PRECISION, make_underlying
+from options.option_volume import session_volume
 
 """Bid and ask size, in contracts, given to every end-of-day quote.
 
@@ -98,6 +104,7 @@ class _ChainRowParser:
         self, header: list[str], result: LoadResult, deliverables: DeliverablesTable | None
     ) -> None:
         self._col = column_index(header, HISTORICALOPTIONDATA.columns)
+        self._volume_col = optional_column(header, "volume")
         self._result = result
         self._terms = OptionRowTerms(_TERMS, deliverables)
         self._underlyings: set[str] = set()
@@ -128,6 +135,7 @@ class _ChainRowParser:
         gamma = parse_float(text("gamma"))
         theta = parse_float(text("theta"))
         vega = parse_float(text("vega"))
+        volume = optional_count(row, self._volume_col)
         self._duplicates.check(occ.compact, ts)
 
         result = self._result
@@ -153,6 +161,8 @@ class _ChainRowParser:
                 ts,
             )
         )
+        if volume is not None:
+            result.data.append(session_volume(contract.id, volume, ts))
 
 
 def load_eod_chain(
@@ -166,10 +176,11 @@ def load_eod_chain(
 
     Rows are rejected (and counted by reason, never raised) when a field is missing or
     unparseable, the OCC symbol disagrees with the type/expiration/strike columns, a price or
-    open interest is negative, bid > ask (zero bids are valid), the expiration precedes the
-    quote date, the quote date is not a NYSE session, or the same option and date appeared
-    earlier in the file. A row whose symbol does not parse gets its contract from its own
-    underlying, type, expiration and strike columns (:mod:`catalog.option_rows`).
+    open interest is negative, a volume is not a whole number >= 0, bid > ask (zero bids are
+    valid), the expiration precedes the quote date, the quote date is not a NYSE session, or
+    the same option and date appeared earlier in the file. A row whose symbol does not parse
+    gets its contract from its own underlying, type, expiration and strike columns
+    (:mod:`catalog.option_rows`).
 
     Parameters
     ----------
@@ -190,9 +201,11 @@ def load_eod_chain(
     -------
     LoadResult
         ``OptionContract``s and underlyings, then per accepted row a ``QuoteTick`` followed by
-        an ``OptionGreeks``, in file order (``ivolatility-rawiv``: no greeks when the row's
-        IV is negative, and one underlying bar per date, see :mod:`catalog.ivolatility`;
-        ``cboe-quotetable``: two rows per line, no greeks when the IV is 0).
+        an ``OptionGreeks`` and, where the row has a volume, an ``OptionVolume``
+        (:mod:`options.option_volume`), in file order (``ivolatility-rawiv``: no greeks when
+        the row's IV is negative, and one underlying bar per date, see
+        :mod:`catalog.ivolatility`; ``cboe-quotetable``: two rows per line, no greeks when the
+        IV is 0).
 
     Raises
     ------

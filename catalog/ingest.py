@@ -77,7 +77,8 @@ class IngestReport:
     rows_read : int
         Data rows read from the files (header lines excluded).
     rows_written : int
-        Catalog data rows newly stored (an EOD chain row gives two: a quote and greeks).
+        Catalog data rows newly stored (an EOD chain row gives up to three: a quote, greeks
+        and its volume).
     rows_already_present : int
         Catalog data rows not stored because identical rows were already there.
     rejected : dict[str, int]

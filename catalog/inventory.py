@@ -5,8 +5,9 @@ for data, only the ``ts_init`` column of each Parquet file under ``data/<type>/<
 (one small read per file, on :data:`READ_THREADS` threads). Data is grouped by
 underlying (an option's ``underlying``; an equity or index is its own) and by kind:
 
-- ``quote_tick`` / ``option_greeks`` / ``bar 1-DAY-LAST`` / ``bar 1-MINUTE-LAST`` / custom
-  types, each split into ``options`` and ``underlying`` rows;
+- ``quote_tick`` / ``option_greeks`` / ``option_volume`` (:mod:`options.option_volume`) /
+  ``bar 1-DAY-LAST`` / ``bar 1-MINUTE-LAST`` / custom types, each split into ``options`` and
+  ``underlying`` rows;
 - its span (first and last New York session with a row), and the NYSE sessions
   (``exchange_calendars`` XNYS) inside the span without any row of that kind;
 - the vendor-greeks audit summary (:mod:`catalog.greeks_audit`) of the rows stored;
@@ -30,6 +31,7 @@ from catalog.access import open_catalog
 from catalog.greeks_audit import VendorGreeksAudit, audit_summary_lines
 from catalog.splits import StockSplit, split_line, stored_splits
 from options.market_calendar import NEW_YORK, sessions_between
+from options.option_volume import OptionVolume
 
 READ_THREADS = 2
 """Threads reading data files (our machines have 2 cores)."""
@@ -188,6 +190,8 @@ def _underlying_of(identifier: str, instruments: dict[str, Instrument]) -> tuple
 
 
 def _data_type(type_dir: str, identifier: str) -> str:
+    if type_dir == _VOLUME_DIR:
+        return "option_volume"
     if type_dir == "bar":
         parts = identifier.split("-")
         return f"bar {'-'.join(parts[1:4])}" if len(parts) >= 4 else "bar"
@@ -272,6 +276,7 @@ def describe_catalog(path: Path) -> CatalogInventory:
 
 _AUDIT_DIR = str(class_to_filename(VendorGreeksAudit))
 _SPLIT_DIR = str(class_to_filename(StockSplit))
+_VOLUME_DIR = str(class_to_filename(OptionVolume))
 _INSTRUMENT_DIRS = frozenset(
     {"option_contract", "equity", "index_instrument", "futures_contract", "currency_pair"}
 )

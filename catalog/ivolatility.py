@@ -6,10 +6,13 @@ Layout ``ivolatility-rawiv`` (iVolatility "RawIV" downloads, e.g. the SPX week
 ``option_symbol`` (padded OCC, dated the Saturday for pre-2015 monthlies), ``strike``,
 ``call/put``, ``ask``, ``bid``, ``iv`` (decimal; ``-1`` when iVolatility computed none),
 ``open_interest``, ``delta``, ``vega`` (per vol point), ``gamma``, ``theta`` (per calendar day)
-and ``rho``. Other columns (``style``, ``mean_price``, ``forward_price``, ...) are not used.
+and ``rho``; optionally ``volume`` (contracts traded in the session). Other columns
+(``style``, ``mean_price``, ``forward_price``, ...) are not used.
 
 Each accepted row becomes a ``QuoteTick`` (sizes :data:`options.instruments.EOD_QUOTE_SIZE`)
-and, unless its ``iv`` is negative (no greeks computed), an ``OptionGreeks``; both are stamped
+and, unless its ``iv`` is negative (no greeks computed), an ``OptionGreeks``, and when its
+``volume`` is not blank an :class:`options.option_volume.OptionVolume` (a volume that is not a
+whole number >= 0 rejects the row); all are stamped
 at the NYSE session close of ``date``. The underlying (an ``IndexInstrument`` for SPX and the
 other index tickers) gets one daily ``LAST`` bar per date from ``stock_price_close``: the file
 has the close only, so the bar's open, high and low equal it and its volume is 0. AM-settled
@@ -31,6 +34,8 @@ from catalog.validation import (
     RowRejected,
     column_index,
     field_text,
+    optional_column,
+    optional_count,
     parse_count,
     parse_float,
     parse_price,
@@ -44,6 +49,7 @@ from options.instruments import (
     daily_bar_type,
     make_underlying,
 )
+from options.option_volume import session_volume
 
 IVOLATILITY_RAWIV = Layout(
     "ivolatility-rawiv",
@@ -92,6 +98,7 @@ class RawIvRowParser:
 
     def __init__(self, header: list[str], result: LoadResult) -> None:
         self._col = column_index(header, IVOLATILITY_RAWIV.columns)
+        self._volume_col = optional_column(header, "volume")
         self._result = result
         self._terms = OptionRowTerms(_TERMS)
         self._duplicates = DuplicateGuard()
@@ -121,6 +128,7 @@ class RawIvRowParser:
         open_interest = parse_count(text("open_interest"))
         iv = parse_float(text("iv"))
         greeks = [parse_float(text(c)) for c in ("delta", "gamma", "vega", "theta", "rho")]
+        volume = optional_count(row, self._volume_col)
         self._duplicates.check(occ.compact, ts)
 
         result = self._result
@@ -145,6 +153,8 @@ class RawIvRowParser:
                     ts,
                 )
             )
+        if volume is not None:
+            result.data.append(session_volume(contract.id, volume, ts))
         self._add_underlying_bar(contract.underlying, spot, ts)
 
     def _add_underlying_bar(self, ticker: str, close: Price, ts: int) -> None:

@@ -222,6 +222,31 @@ def column_index(header: Sequence[str], columns: Iterable[str]) -> dict[str, int
     return {column: positions[column] for column in columns}
 
 
+def optional_column(header: Sequence[str], column: str) -> int | None:
+    """Return the position of `column` in `header` (case-insensitive), or None if absent."""
+    for index, name in enumerate(header):
+        if name.strip().lower() == column:
+            return index
+    return None
+
+
+def optional_count(row: Sequence[str], index: int | None) -> int | None:
+    """Return the whole count at `index` (:func:`parse_count`), or None where there is none.
+
+    None when the column is absent (`index` None), the row ends before it or the field is
+    blank.
+
+    Raises
+    ------
+    RowRejected
+        As :func:`parse_count`, for a field that is neither blank nor a valid count.
+
+    """
+    if index is None or index >= len(row) or not row[index].strip():
+        return None
+    return parse_count(row[index].strip())
+
+
 def field_text(row: Sequence[str], index: int) -> str:
     """Return the stripped field at `index`.
 

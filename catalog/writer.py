@@ -70,6 +70,7 @@ from nautilus_trader.serialization.arrow.serializer import ArrowSerializer
 
 from catalog.access import catalog_lock, repair_locked
 from catalog.commit import Commit, Move, fsync_path, fsync_tree, new_staging_dir
+from options.option_volume import OptionVolume
 
 WriteProgress = Callable[[int], object]
 """Called with the number of input rows just handled (a ``tqdm.update``)."""
@@ -80,7 +81,14 @@ WRITE_THREADS = 2
 ROW_GROUP_SIZE = 5_000
 """Rows per Parquet row group, as ``ParquetDataCatalog.max_rows_per_group`` defaults."""
 
-ONE_ROW_PER_TIMESTAMP: tuple[type, ...] = (Bar, QuoteTick, TradeTick, OptionGreeks, Instrument)
+ONE_ROW_PER_TIMESTAMP: tuple[type, ...] = (
+    Bar,
+    QuoteTick,
+    TradeTick,
+    OptionGreeks,
+    OptionVolume,
+    Instrument,
+)
 """Types with at most one version of a row per identifier and ``ts_init``."""
 
 _NAN = "NaN"  # stands for float NaN in row keys, since NaN != NaN

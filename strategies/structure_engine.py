@@ -116,6 +116,7 @@ from options.market_calendar import (
     regular_minute,
     session_of_ns,
 )
+from options.option_volume import OptionVolume, option_volume_topic
 from options.settlement_orders import settlement_kind
 from options.structures import DteWindow, Side, StrikeByDelta, Structure
 from risk import (
@@ -267,9 +268,13 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
         vendor's greeks record of the session (the SPY 2021 chain, the iVolatility SPX week,
         the Cboe 2023 snapshots, the LEAN universes carry it). A contract whose open interest
         is unknown in that session (no greeks record: minute quotes, trade bars) is refused.
-    min_volume : None
-        Refused when set: the catalog keeps no per-contract traded volume (the vendor files'
-        volume columns are not ingested into quotes or greeks), so no such filter can hold.
+    min_volume : float | None
+        Liquidity filter: fewest contracts traded in the session accepted on any leg, the
+        vendor's volume of that session (:class:`options.option_volume.OptionVolume`: the SPY
+        2021 chain, the iVolatility SPX week and the Cboe 2023 snapshots carry it; live, the
+        Tradier quote's ``volume`` so far today, polled with the greeks). A contract whose
+        volume is unknown in that session (no volume record: the LEAN universes, minute
+        quotes, trade bars, a catalog ingested before volumes were kept) is refused.
     entry_schedule : str, default "weekly"
         ``daily`` (every session), ``weekly`` (first session of each ISO week) or
         ``once_per_expiration`` (one trade per expiration: a traded cycle is never entered
@@ -461,6 +466,11 @@ def _finite(greeks: OptionGreeks | None, field: str) -> float | None:
     return float(value) if math.isfinite(float(value)) else None
 
 
+def _roots(options: list[OptionContract]) -> list[str]:
+    """Return the OCC roots of `options` (compact symbols: the root before 15 characters)."""
+    return sorted({instrument.id.symbol.value[:-15] for instrument in options})
+
+
 def rebuild_trades(legs: list[OpenLeg]) -> list[Trade]:
     """Group open legs back into trades so exits keep working after a restart.
 
@@ -591,13 +601,10 @@ def validate_config(config: StructureEngineConfig) -> None:
                     f"risk_fraction cannot size {structure.name}: its loss is unbounded "
                     "(more calls sold than bought); set quantity instead"
                 )
-    if config.min_volume is not None:
-        raise ValueError(
-            f"min_volume was {config.min_volume:g}: the catalog keeps no per-contract volume "
-            "(vendor volume columns are not ingested); use min_open_interest"
-        )
-    if config.min_open_interest is not None and config.min_open_interest < 0:
-        raise ValueError(f"min_open_interest was {config.min_open_interest:g}, not >= 0")
+    for name in ("min_open_interest", "min_volume"):
+        value = getattr(config, name)
+        if value is not None and not value >= 0:
+            raise ValueError(f"{name} was {value:g}, not >= 0")
     for name in ("max_spread", "max_spread_fraction"):
         value = getattr(config, name)
         if value is not None and not value > 0:
@@ -668,7 +675,10 @@ class StructureEngine(Strategy):
             else None
         )
         self._liquidity = Liquidity(
-            config.max_spread, config.max_spread_fraction, config.min_open_interest
+            config.max_spread,
+            config.max_spread_fraction,
+            config.min_open_interest,
+            config.min_volume,
         )
         self._exits = exit_rules(config)
         self._rolls = roll_rules(config)
@@ -683,9 +693,14 @@ class StructureEngine(Strategy):
         self._needs_delta = (
             config.short_delta_limit is not None or config.roll_short_delta is not None
         ) or any(isinstance(leg.strike, StrikeByDelta) for leg in legs)
-        self._needs_greeks = self._needs_delta or config.min_open_interest is not None
+        # Live, the volume arrives with the polled greeks (adapters.tradier.data).
+        self._needs_volume = config.min_volume is not None
+        self._needs_greeks = (
+            self._needs_delta or config.min_open_interest is not None or self._needs_volume
+        )
         self._quotes: dict[InstrumentId, QuoteTick] = {}
         self._greeks: dict[InstrumentId, OptionGreeks] = {}
+        self._volumes: dict[InstrumentId, OptionVolume] = {}
         self._spot: float | None = None
         self._book: TradeBook | None = None
         self._order_trade: dict[ClientOrderId, Trade] = {}
@@ -749,6 +764,11 @@ class StructureEngine(Strategy):
         self._replay = isinstance(self.clock, TestClock)
         if self._replay:
             self._listen_to_replay(options)
+        if self._needs_volume:
+            for root in _roots(options):
+                self.msgbus.subscribe(
+                    topic=option_volume_topic(VENUE.value, f"{root}*"), handler=self._on_volume
+                )
         self._subscribe_upcoming(session_of_ns(self.clock.timestamp_ns()))
         self._settle_open_intents()
         self._release_orphans()
@@ -989,7 +1009,7 @@ class StructureEngine(Strategy):
         # data client was asked for it, and each per-contract subscription costs more than the
         # last (the message bus matches it against every topic so far): one wildcard
         # subscription per OCC root instead, kept to the contracts in the window.
-        for root in sorted({instrument.id.symbol.value[:-15] for instrument in options}):
+        for root in _roots(options):
             self.msgbus.subscribe(topic=f"data.quotes.{VENUE}.{root}*", handler=self._on_quote)
             if self._needs_greeks:
                 self.msgbus.subscribe(
@@ -1004,6 +1024,10 @@ class StructureEngine(Strategy):
         if greeks.instrument_id in self._window:
             self._greeks[greeks.instrument_id] = greeks
 
+    def _on_volume(self, volume: OptionVolume) -> None:
+        if volume.instrument_id in self._window:
+            self._volumes[volume.instrument_id] = volume
+
     def _subscribe_upcoming(self, session: dt.date) -> None:
         # Take in contracts as their expiration enters the DTE window (plus a week), not the
         # whole chain at once: a ten-year catalog lists tens of thousands of contracts.
@@ -1013,6 +1037,7 @@ class StructureEngine(Strategy):
             instrument = self._subscribed.popleft()
             self._quotes.pop(instrument.id, None)
             self._greeks.pop(instrument.id, None)
+            self._volumes.pop(instrument.id, None)
             self._contracts.pop(instrument.id, None)
             self._nonstandard.discard(instrument.id)
             self._window.discard(instrument.id)
@@ -1144,6 +1169,7 @@ class StructureEngine(Strategy):
                     ask_size=tick.ask_size.as_double(),
                     delta=self._delta(instrument_id, tick, spot) if self._needs_delta else None,
                     open_interest=self._open_interest(instrument_id, bounds),
+                    volume=self._session_volume(instrument_id, bounds),
                 )
             )
         return ChainSnapshot(session, spot, tuple(quotes), nonstandard=nonstandard)
@@ -1174,6 +1200,13 @@ class StructureEngine(Strategy):
         if greeks is None or not bounds[0] <= greeks.ts_event < bounds[1]:
             return None
         return _finite(greeks, "open_interest")
+
+    def _session_volume(self, instrument_id: InstrumentId, bounds: tuple[int, int]) -> float | None:
+        # The vendor's volume of this session, else unknown.
+        volume = self._volumes.get(instrument_id)
+        if volume is None or not bounds[0] <= volume.ts_event < bounds[1]:
+            return None
+        return volume.volume
 
     def _vendor_ivs(self, session: dt.date) -> dict[InstrumentId, float]:
         # The vendor's IV of each contract whose greeks are stamped in this session.
@@ -1240,13 +1273,14 @@ class StructureEngine(Strategy):
         )
         if isinstance(selection, str):
             self.log.info(f"{snapshot.session}: no entry ({selection}{_left_out(snapshot)})")
-            if cfg.min_open_interest is not None and all(
-                q.open_interest is None for q in snapshot.quotes
-            ):
-                self.log.warning(
-                    f"{snapshot.session}: min_open_interest is set but no contract has an "
-                    "open interest in this session's data; no entry"
-                )
+            for name, known in (("min_open_interest", "open_interest"), ("min_volume", "volume")):
+                if getattr(cfg, name) is not None and all(
+                    getattr(q, known) is None for q in snapshot.quotes
+                ):
+                    self.log.warning(
+                        f"{snapshot.session}: {name} is set but no contract has a known "
+                        f"{known} in this session's data; no entry"
+                    )
             return
         wanted = self._entry_quantity(selection)
         if wanted < 1:

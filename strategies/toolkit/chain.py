@@ -31,6 +31,9 @@ class ChainQuote:
         Delta per share (vendor, or computed), ``None`` when unknown.
     open_interest : float | None
         The vendor's open interest of this session, contracts; ``None`` when unknown.
+    volume : float | None
+        Contracts traded in this session as the vendor reports them
+        (:class:`options.option_volume.OptionVolume`); ``None`` when unknown.
 
     """
 
@@ -45,6 +48,7 @@ class ChainQuote:
     ask_size: float
     delta: float | None
     open_interest: float | None = None
+    volume: float | None = None
 
     @property
     def mid(self) -> float:

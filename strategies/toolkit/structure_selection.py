@@ -8,6 +8,7 @@ and maps the priced legs back to instrument IDs. A leg may use a quote when:
 - the bid-ask width is at most ``max_spread`` dollars per share and at most
   ``max_spread_fraction`` of the mid (when set);
 - its open interest is known and at least ``min_open_interest`` contracts (when set);
+- its session volume is known and at least ``min_volume`` contracts (when set);
 - its expiration is not excluded (cycles already traded) and, with ``monthly_only``, is a
   standard monthly expiration.
 
@@ -49,18 +50,22 @@ class Liquidity:
     min_open_interest : float or None
         Fewest accepted contracts of open interest; a quote whose open interest is unknown
         is refused.
+    min_volume : float or None
+        Fewest accepted contracts traded in the session; a quote whose volume is unknown is
+        refused.
 
     """
 
     max_spread: float | None = None
     max_spread_fraction: float | None = None
     min_open_interest: float | None = None
+    min_volume: float | None = None
 
-    def has_interest(self, quote: ChainQuote) -> bool:
-        """Return whether `quote` meets ``min_open_interest`` (always, when it is unset)."""
-        if self.min_open_interest is None:
-            return True
-        return quote.open_interest is not None and quote.open_interest >= self.min_open_interest
+    def meets_minimums(self, quote: ChainQuote) -> bool:
+        """Return whether `quote` meets ``min_open_interest`` and ``min_volume`` (when set)."""
+        return _at_least(quote.open_interest, self.min_open_interest) and _at_least(
+            quote.volume, self.min_volume
+        )
 
     def usable(self, rule: LegRule, quote: chain_selection.ChainQuote) -> bool:
         """Return whether a leg with `rule` may trade `quote` (module docstring)."""
@@ -73,6 +78,11 @@ class Liquidity:
             return False
         mid = (quote.ask + quote.bid) / 2.0
         return self.max_spread_fraction is None or width <= self.max_spread_fraction * mid + 1e-12
+
+
+def _at_least(value: float | None, minimum: float | None) -> bool:
+    # No minimum: always; else the value must be known and reach it.
+    return minimum is None or (value is not None and value >= minimum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +183,7 @@ def select(
             continue
         if monthly_only and not is_monthly_expiration(quote.expiration):
             continue
-        if not liquidity.has_interest(quote):
+        if not liquidity.meets_minimums(quote):
             continue
         contracts.setdefault((quote.expiration, quote.kind, quote.strike), quote)
     chain = [

@@ -52,7 +52,7 @@ def _strategy(fields: str) -> str:
         ("structure: short_put, entry_times: ['9:45pm']", "entry_times: '9:45pm' is not HH:MM"),
         ("structure: short_put, entry_times: ['09:30']", "'09:30' is not after 09:30"),
         ("structure: short_put, entry_times: ['16:01']", "and at most 16:00"),
-        ("structure: short_put, min_volume: 10", "min_volume was 10: the catalog keeps no per-"),
+        ("structure: short_put, min_volume: -5", "min_volume was -5, not >= 0"),
         ("structure: short_put, min_open_interest: -1", "min_open_interest was -1, not >= 0"),
         ("structure: short_put, risk_fraction: 1.5", r"risk_fraction was 1.5, not in \(0, 1\]"),
         ("structure: short_put, risk_fraction: 0", r"risk_fraction was 0.0, not in \(0, 1\]"),

@@ -240,6 +240,17 @@ class RunConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             return None
         return max(int(d) for d in days if d is not None)
 
+    def reads_volume(self) -> bool:
+        """Return whether a strategy filters on session volume (a ``min_volume`` is set).
+
+        Only then are the catalog's per-contract volume records
+        (:class:`options.option_volume.OptionVolume`) read and replayed.
+        """
+        return any(
+            getattr(settings, "min_volume", None) is not None
+            for settings in self._strategy_settings()
+        )
+
     def _strategy_settings(self) -> list[Any]:
         return [
             decode_config(entry.config, resolve_config_path(entry.config_path))

@@ -17,6 +17,10 @@ derive quotes for trade-only data:
   options get explicit settlement prices from the index's minute bars (a 0DTE SPXW contract
   settles at that day's close).
 
+- When a strategy sets ``min_volume``, the contracts' session volumes
+  (:class:`options.option_volume.OptionVolume`, read like the greeks) are replayed as
+  ``CustomData`` at their timestamps; otherwise they are not read at all.
+
 The buy-and-hold benchmark holds the underlying through the splits the catalog records
 (:mod:`catalog.splits`, :mod:`tradefly.backtest.benchmark`).
 
@@ -41,7 +45,14 @@ import pandas as pd
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
 from nautilus_trader.config import LoggingConfig
 from nautilus_trader.model.currencies import USD
-from nautilus_trader.model.data import Bar, BarSpecification, BarType, OptionGreeks, QuoteTick
+from nautilus_trader.model.data import (
+    Bar,
+    BarSpecification,
+    BarType,
+    CustomData,
+    OptionGreeks,
+    QuoteTick,
+)
 from nautilus_trader.model.enums import AccountType, OmsType, OptionKind
 from nautilus_trader.model.identifiers import InstrumentId, TraderId
 from nautilus_trader.model.instruments import Equity, IndexInstrument, Instrument, OptionContract
@@ -72,6 +83,7 @@ from options.instruments import (
     minute_bar_type,
 )
 from options.market_calendar import NEW_YORK, session_of_ns
+from options.option_volume import OPTION_VOLUME, OptionVolume
 from strategies.iv_seed import prior_atm_ivs
 from strategies.structure_engine import StructureEngine
 from tradefly.backtest.config import RunConfig
@@ -186,6 +198,14 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
             catalog, folders, start_ns, end_ns, config.data.half_spread, spec, floors
         )
     greeks = read_by_folder(catalog, OptionGreeks, folders, start_ns, end_ns, floors)
+    volumes = (
+        [
+            CustomData(OPTION_VOLUME, volume)
+            for volume in read_by_folder(catalog, OptionVolume, folders, start_ns, end_ns, floors)
+        ]
+        if config.reads_volume()
+        else []
+    )
     _warn_about_option_gaps(config, underlyings, options, bars, quotes)
     quoted_ids = {q.instrument_id for q in quotes}
     traded = [o for o in options if o.id in quoted_ids]
@@ -202,7 +222,7 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
     return RunData(
         underlyings=underlyings,
         options=traded,
-        data=replay_order(bars, quotes, greeks, bars_first=not minute),
+        data=replay_order(bars, quotes, greeks, volumes, bars_first=not minute),
         settlement_prices=settlement_prices,
     )
 

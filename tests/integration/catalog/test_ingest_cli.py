@@ -85,7 +85,8 @@ def test_eod_chains_cli_reads_back_exactly_and_reingests_idempotently(
     counts = _counts(first)
     assert counts["rows read"] == 5040 + 252
     assert counts["rows rejected"] == counts["bid above ask"] == 17
-    assert counts["catalog rows written"] == 2 * (5040 - 17) + 252  # quote + greeks per row
+    # quote, greeks and volume per row
+    assert counts["catalog rows written"] == 3 * (5040 - 17) + 252
     assert counts["instruments"] == counts["new to the catalog"] == 1390
     snapshot = _snapshot(catalog_dir)
 
@@ -94,7 +95,7 @@ def test_eod_chains_cli_reads_back_exactly_and_reingests_idempotently(
 
     counts = _counts(second)
     assert counts["catalog rows written"] == counts["new to the catalog"] == 0
-    assert counts["catalog rows already present"] == 2 * (5040 - 17) + 252
+    assert counts["catalog rows already present"] == 3 * (5040 - 17) + 252
     assert _snapshot(catalog_dir) == snapshot  # untouched, so every query answers the same
     assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog"]
 

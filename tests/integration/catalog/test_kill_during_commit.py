@@ -158,11 +158,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
 
 def test_scenario_commit_replaces_adds_and_appends(scenario: Scenario) -> None:
     assert scenario.before_snapshot != scenario.after_snapshot
-    # 28 new contracts (3 directories each), 19 contracts with quotes rewritten (2 each),
-    # 4 contracts with a file appended (2 each), the SPY bars and the SPY vendor-greeks audit
-    # (derived from the chain, written in the same commit) rewritten.
-    assert scenario.files == 28 * 3 + 19 * 2 + 4 * 2 + 1 + 1
-    assert scenario.renames == 28 * 3 + 2 * (19 * 2 + 1 + 1) + 4 * 2
+    # 28 new contracts (4 directories each: instrument, quotes, greeks, volume), 19 contracts
+    # with quotes, greeks and volume rewritten (3 each), 4 contracts with a file appended (3
+    # each), the SPY bars and the SPY vendor-greeks audit (derived from the chain, written in
+    # the same commit) rewritten.
+    assert scenario.files == 28 * 4 + 19 * 3 + 4 * 3 + 1 + 1
+    assert scenario.renames == 28 * 4 + 2 * (19 * 3 + 1 + 1) + 4 * 3
 
 
 @pytest.mark.parametrize("point", ["0", "1", "middle", "last"])

@@ -1,0 +1,132 @@
+"""``min_volume`` on the real SPY 2021 chain: the vendor's session volume keeps thin puts out.
+
+Data: the rows of ``../shared/data`` SPY 2021 EOD chain quoted 2021-03-01..2021-04-16 (the
+file's rows, unchanged) and the SPY daily bars of those sessions, ingested with
+``tradefly ingest eod-chains`` into a temporary catalog. Config: the reference run
+(``configs/backtest/spy2021_weekly_put.yaml``: sell the put whose vendor delta is nearest
+-0.50 among puts 25-50 days out) narrowed to one entry session, 2021-03-01.
+
+The raw file on 2021-03-01 (puts 25-50 DTE, by distance from -0.50 delta):
+
+=======================  =======  ======  ====
+contract                 delta    volume  bid
+=======================  =======  ======  ====
+SPY210416P00390000       -0.49235  2,698  10.72
+SPY210416P00385000       -0.41951  2,456  8.92
+SPY210416P00380000       -0.35969  4,439  7.51
+=======================  =======  ======  ====
+
+So ``min_volume: 2700`` refuses the 390 (two contracts short) and the 385 and sells the 380;
+``min_volume: 2698`` (the 390's own volume) sells the 390. SPY closed at 417.26 on the
+2021-04-16 expiration, so either put expires worthless: P&L = bid x 100 - 0.65.
+"""
+
+import csv
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import msgspec
+import pytest
+from nautilus_trader.persistence.funcs import class_to_filename
+
+from options.option_volume import OptionVolume
+from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS
+from tests.conftest import PROJECT_ROOT, shared_data_path
+from tradefly.backtest.config import RunConfig, load_run_config
+from tradefly.backtest.results import BacktestResult
+from tradefly.backtest.runner import run_backtest
+from tradefly.cli import main
+
+REFERENCE = PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put.yaml"
+ENTRY = "2021-03-01"
+EXPIRY = "2021-04-16"
+FEE = Decimal("0.65")
+START = Decimal(1_000_000)
+
+
+def _rows(relative: str, date_column: str) -> tuple[list[str], list[dict[str, str]]]:
+    with shared_data_path(relative).open() as f:
+        reader = csv.DictReader(f)
+        rows = [r for r in reader if ENTRY <= r[date_column] <= EXPIRY]
+        return list(reader.fieldnames or []), rows
+
+
+def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("min_volume")
+    chain = _write(folder / "chain.csv", *_rows(CHAIN, "quotedate"))
+    bars = _write(folder / "bars.csv", *_rows(SPY_BARS, "date"))
+    path = folder / "catalog"
+    argv = ["ingest", "eod-chains", str(chain), "--bars", str(bars), "--catalog", str(path)]
+    assert main([*argv, "--no-progress"]) == 0
+    return path
+
+
+def _raw(symbol: str) -> dict[str, str]:
+    _, rows = _rows(CHAIN, "quotedate")
+    return next(r for r in rows if r["optionroot"] == symbol and r["quotedate"] == ENTRY)
+
+
+def _run(catalog: Path, **fields: object) -> BacktestResult:
+    config: RunConfig = load_run_config(REFERENCE).with_strategy_fields(
+        entry_start=ENTRY, entry_end=ENTRY, **fields
+    )
+    start = dt.date.fromisoformat(ENTRY)  # the catalog's first session
+    config = msgspec.structs.replace(config, data=msgspec.structs.replace(config.data, start=start))
+    return run_backtest(config, catalog, run_id="min_volume")
+
+
+def _sold(result: BacktestResult) -> list[tuple[str, Decimal, Decimal]]:
+    return [
+        (t.symbol, Decimal(str(t.entry_price)), Decimal(str(t.pnl)).quantize(Decimal("0.01")))
+        for t in result.trades
+    ]
+
+
+def test_raw_file_rows_of_the_hand_computation() -> None:
+    assert [
+        (_raw(s)["delta"], _raw(s)["volume"], _raw(s)["bid"])
+        for s in ("SPY210416P00390000", "SPY210416P00385000", "SPY210416P00380000")
+    ] == [("-0.49235", "2698", "10.72"), ("-0.41951", "2456", "8.92"), ("-0.35969", "4439", "7.51")]
+    _, bars = _rows(SPY_BARS, "date")
+    assert next(r["close"] for r in bars if r["date"] == EXPIRY) == "417.26"
+
+
+def test_min_volume_keeps_the_thin_puts_out_and_sells_the_next(catalog: Path) -> None:
+    result = _run(catalog, min_volume=2_700)
+    # 380 put sold at its 7.51 bid, expired worthless: 751.00 - 0.65 = 750.35.
+    assert _sold(result) == [("SPY210416P00380000", Decimal("7.51"), Decimal("750.35"))]
+    assert Decimal(str(result.ending_balance)) == START + Decimal("750.35")
+    assert Decimal(str(result.realized_pnl)).quantize(Decimal("0.01")) == Decimal("750.35")
+
+
+def test_min_volume_at_the_contracts_own_volume_accepts_it(catalog: Path) -> None:
+    result = _run(catalog, min_volume=2_698)
+    # 390 put sold at its 10.72 bid, expired worthless: 1,072.00 - 0.65 = 1,071.35.
+    assert _sold(result) == [("SPY210416P00390000", Decimal("10.72"), Decimal("1071.35"))]
+    assert Decimal(str(result.ending_balance)) == START + Decimal("1071.35")
+
+
+def test_catalog_without_volume_records_loads_and_min_volume_refuses_every_contract(
+    catalog: Path, tmp_path: Path
+) -> None:
+    # A catalog ingested before volumes were kept: the same files but no volume directory.
+    old = tmp_path / "catalog"
+    shutil.copytree(catalog, old)
+    volume_dir = old / "data" / str(class_to_filename(OptionVolume))
+    assert volume_dir.is_dir()
+    shutil.rmtree(volume_dir)
+    assert _sold(_run(old)) == [("SPY210416P00390000", Decimal("10.72"), Decimal("1071.35"))]
+    refused = _run(old, min_volume=0)
+    assert refused.trades == []
+    assert Decimal(str(refused.ending_balance)) == START
