@@ -310,17 +310,22 @@ def parse_price(text: str, precision: int) -> Price:
     return Price.from_str(str(quantized))
 
 
+MAX_COUNT = 2**53
+"""Largest count accepted: every whole number up to it is exact as a float."""
+
+
 def parse_count(text: str) -> int:
     """Parse a non-negative whole count (volume, open interest); ``"12.0"`` is accepted.
 
     Raises
     ------
     RowRejected
-        ``UNPARSEABLE_NUMBER`` if not a whole number, ``NEGATIVE_QUANTITY`` if negative.
+        ``UNPARSEABLE_NUMBER`` if not a whole number or above :data:`MAX_COUNT`,
+        ``NEGATIVE_QUANTITY`` if negative.
 
     """
     value = parse_decimal(text)
-    if value != value.to_integral_value():
+    if value != value.to_integral_value() or value > MAX_COUNT:
         raise RowRejected(RejectReason.UNPARSEABLE_NUMBER)
     if value < 0:
         raise RowRejected(RejectReason.NEGATIVE_QUANTITY)

@@ -10,7 +10,9 @@
   is dropped, counted per kind in :attr:`TradierDataClient.rejections` and logged once per
   kind, and the rest of the reply or stream is used.
 - ``subscribe_option_greeks`` polls ``quotes?greeks=true`` and publishes Nautilus
-  ``OptionGreeks`` (ORATS snapshots, about hourly).
+  ``OptionGreeks`` (ORATS snapshots, about hourly) and, from the same quotes, each option's
+  ``volume`` so far today as an :class:`options.option_volume.OptionVolume` (``CustomData``,
+  stamped at receipt).
 - ``request_bars``: daily bars from ``/markets/history`` (stamped at the session close) and 1, 5
   and 15 minute bars from ``/markets/timesales``.
 - ``subscribe_bars`` for ``1-DAY-LAST-EXTERNAL``: Tradier streams no bars, so the day's bar so
@@ -50,7 +52,7 @@ from nautilus_trader.data.messages import (
     UnsubscribeTradeTicks,
 )
 from nautilus_trader.live.data_client import LiveMarketDataClient
-from nautilus_trader.model.data import Bar, BarType, TradeTick
+from nautilus_trader.model.data import Bar, BarType, CustomData, TradeTick
 from nautilus_trader.model.enums import AggregationSource, BarAggregation
 from nautilus_trader.model.identifiers import ClientId, InstrumentId
 from nautilus_trader.model.identifiers import is_generic_spread_id as is_spread
@@ -71,6 +73,7 @@ from options.market_calendar import (
     session_of_ns,
     sessions_between,
 )
+from options.option_volume import OPTION_VOLUME, session_volume
 
 CLOCK_REFRESH_SECS = 300.0
 MINUTE_NS = 60_000_000_000
@@ -497,6 +500,9 @@ class TradierDataClient(LiveMarketDataClient):
                 continue
             if greeks is not None:
                 self._handle_data(greeks)
+            if quote.volume is not None and parsing.is_option_symbol(quote.symbol):
+                volume = session_volume(instrument_id, quote.volume, ts_init)
+                self._handle_data(CustomData(OPTION_VOLUME, volume))
 
     def _spot(self, quote: schemas.Quote) -> float | None:
         if not quote.underlying:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from nautilus_trader.model.data import CustomData
 from nautilus_trader.persistence.funcs import class_to_filename
 
 from options.option_volume import OptionVolume
@@ -36,7 +37,7 @@ from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.results import BacktestResult
-from tradefly.backtest.runner import run_backtest
+from tradefly.backtest.runner import load_run_data, run_backtest
 from tradefly.cli import main
 
 REFERENCE = PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put.yaml"
@@ -77,13 +78,16 @@ def _raw(symbol: str) -> dict[str, str]:
     return next(r for r in rows if r["optionroot"] == symbol and r["quotedate"] == ENTRY)
 
 
-def _run(catalog: Path, **fields: object) -> BacktestResult:
+def _config(**fields: object) -> RunConfig:
     config: RunConfig = load_run_config(REFERENCE).with_strategy_fields(
         entry_start=ENTRY, entry_end=ENTRY, **fields
     )
     start = dt.date.fromisoformat(ENTRY)  # the catalog's first session
-    config = msgspec.structs.replace(config, data=msgspec.structs.replace(config.data, start=start))
-    return run_backtest(config, catalog, run_id="min_volume")
+    return msgspec.structs.replace(config, data=msgspec.structs.replace(config.data, start=start))
+
+
+def _run(catalog: Path, **fields: object) -> BacktestResult:
+    return run_backtest(_config(**fields), catalog, run_id="min_volume")
 
 
 def _sold(result: BacktestResult) -> list[tuple[str, Decimal, Decimal]]:
@@ -130,3 +134,12 @@ def test_catalog_without_volume_records_loads_and_min_volume_refuses_every_contr
     refused = _run(old, min_volume=0)
     assert refused.trades == []
     assert Decimal(str(refused.ending_balance)) == START
+
+
+def test_volume_records_are_replayed_only_when_a_strategy_sets_min_volume(catalog: Path) -> None:
+    plain = load_run_data(_config(), catalog)
+    assert not any(isinstance(item, CustomData) for item in plain.data)
+    filtered = load_run_data(_config(min_volume=1), catalog)
+    volumes = [item.data for item in filtered.data if isinstance(item, CustomData)]
+    assert len(volumes) > 100 and all(isinstance(v, OptionVolume) for v in volumes)
+    assert len(filtered.data) == len(plain.data) + len(volumes)

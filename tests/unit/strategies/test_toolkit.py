@@ -23,6 +23,7 @@ def quote(
     ask: float = 1.1,
     kind: OptionKind = OptionKind.PUT,
     open_interest: float | None = None,
+    volume: float | None = None,
 ) -> ChainQuote:
     right = "P" if kind == OptionKind.PUT else "C"
     symbol = f"SPY{expiration:%y%m%d}{right}{int(strike * 1000):08d}.US"
@@ -38,6 +39,7 @@ def quote(
         100,
         delta,
         open_interest,
+        volume,
     )
 
 
@@ -127,6 +129,26 @@ def test_min_open_interest_refuses_thin_and_unknown_contracts() -> None:
     enough = quote(360, FEB19, -0.3, bid=1.0, ask=1.4, open_interest=100)
     chosen = select(spread, snapshot(short, enough), liquidity=Liquidity(min_open_interest=100))
     assert isinstance(chosen, Selection) and chosen.legs[1].quote == enough  # at the minimum
+
+
+def test_min_volume_refuses_thin_and_unknown_contracts() -> None:
+    short = quote(370, FEB19, -0.5, bid=3.0, ask=3.2, open_interest=1_000, volume=2_000)
+    thin = quote(360, FEB19, -0.3, bid=1.0, ask=1.4, volume=49)
+    spread = presets.bull_put_spread(short_delta=0.5, width=10, dte=DteWindow(25, 60))
+    assert isinstance(select(spread, snapshot(short, thin)), Selection)  # no filter: taken
+    refused = select(spread, snapshot(short, thin), liquidity=Liquidity(min_volume=50))
+    assert isinstance(refused, str) and "no strike within 0.00 of 360.00" in refused
+    unknown = quote(360, FEB19, -0.3, bid=1.0, ask=1.4, open_interest=500)  # no volume record
+    assert isinstance(
+        select(spread, snapshot(short, unknown), liquidity=Liquidity(min_volume=0)), str
+    )
+    enough = quote(360, FEB19, -0.3, bid=1.0, ask=1.4, open_interest=10, volume=50)
+    chosen = select(spread, snapshot(short, enough), liquidity=Liquidity(min_volume=50))
+    assert isinstance(chosen, Selection) and chosen.legs[1].quote == enough  # at the minimum
+    both = Liquidity(min_open_interest=10, min_volume=50)
+    assert isinstance(select(spread, snapshot(short, enough), liquidity=both), Selection)
+    both = Liquidity(min_open_interest=11, min_volume=50)  # each minimum applies on its own
+    assert isinstance(select(spread, snapshot(short, enough), liquidity=both), str)
 
 
 def test_monthly_expiration_rule_includes_good_friday_thursday() -> None:

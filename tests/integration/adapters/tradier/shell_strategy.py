@@ -10,7 +10,8 @@ from nautilus_trader.model.events import OrderEvent
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.strategy import Strategy
 
-from options.instruments import daily_bar_type
+from options.instruments import VENUE, daily_bar_type
+from options.option_volume import OptionVolume, option_volume_topic
 
 
 class ShellStrategyConfig(StrategyConfig, frozen=True):
@@ -22,7 +23,7 @@ class ShellStrategyConfig(StrategyConfig, frozen=True):
 
 
 class ShellStrategy(Strategy):
-    """Records quotes, greeks, bars and order events."""
+    """Records quotes, greeks, option volumes, bars and order events."""
 
     def __init__(self, config: ShellStrategyConfig) -> None:
         super().__init__(config)
@@ -30,6 +31,7 @@ class ShellStrategy(Strategy):
         self.greeks_ids = [InstrumentId.from_str(i) for i in config.greeks_ids]
         self.quotes: list[QuoteTick] = []
         self.received_greeks: list[OptionGreeks] = []
+        self.received_volumes: list[OptionVolume] = []
         self.bars: list[Bar] = []
         self.historical: list[Bar] = []
         self.order_events: list[OrderEvent] = []
@@ -41,6 +43,9 @@ class ShellStrategy(Strategy):
             self.subscribe_quote_ticks(instrument_id)
         for instrument_id in self.greeks_ids:
             self.subscribe_option_greeks(instrument_id)
+        if self.greeks_ids:  # published with the greeks polled (adapters.tradier.data)
+            topic = option_volume_topic(VENUE.value, "*")
+            self.msgbus.subscribe(topic=topic, handler=self.received_volumes.append)
         for raw in self.config.daily_bar_ids:
             self.subscribe_bars(daily_bar_type(InstrumentId.from_str(raw)))
 

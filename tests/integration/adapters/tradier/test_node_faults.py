@@ -193,6 +193,10 @@ async def test_quotes_stream_and_greeks(server: FakeTradier, tmp_path: Path) -> 
         greeks = running.strategy.received_greeks[0]
         assert greeks.instrument_id == LONG_ID
         assert greeks.delta == -0.25
+        # The same polled quote's volume (the fake's 1,000), for the min_volume filter.
+        await wait_for(lambda: running.strategy.received_volumes)
+        volume = running.strategy.received_volumes[0]
+        assert (volume.instrument_id, volume.volume) == (LONG_ID, 1_000.0)
     finally:
         await running.stop()
 
