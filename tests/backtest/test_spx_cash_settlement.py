@@ -125,7 +125,13 @@ def test_ivolatility_week_is_read_whole() -> None:
     assert loaded.rows_read == 9832
     assert loaded.rejects.as_dict() == {}
     # 216 SPXPM rows carry iv = -1 (no greeks computed): quote kept, greeks not written.
-    assert kinds == {"QuoteTick": 9832, "OptionGreeks": 9832 - 216, "Bar": 5}
+    # Every row has a volume.
+    assert kinds == {
+        "QuoteTick": 9832,
+        "OptionGreeks": 9832 - 216,
+        "OptionVolume": 9832,
+        "Bar": 5,
+    }
     assert isinstance(loaded.instruments["SPX.US"], IndexInstrument)
     # The file has the SPX close only: a one-price bar per date, volume 0.
     first_bar = next(item for item in loaded.data if isinstance(item, Bar))
