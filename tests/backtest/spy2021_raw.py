@@ -20,10 +20,10 @@ def _rows() -> tuple[dict[str, str], ...]:
 
 
 def raw(symbol: str, day: str) -> dict[str, Decimal]:
-    """Return the bid, ask, delta and strike of `symbol` quoted on `day` (ISO), from the file."""
+    """Return the bid, ask, delta, strike and volume of `symbol` on `day` (ISO), from the file."""
     for row in _rows():
         if row["optionroot"] == symbol and row["quotedate"] == day:
-            return {k: Decimal(row[k]) for k in ("bid", "ask", "delta", "strike")}
+            return {k: Decimal(row[k]) for k in ("bid", "ask", "delta", "strike", "volume")}
     raise AssertionError(f"{symbol} not quoted on {day}")
 
 

@@ -33,7 +33,8 @@ from nautilus_trader.model.data import CustomData
 from nautilus_trader.persistence.funcs import class_to_filename
 
 from options.option_volume import OptionVolume
-from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS
+from tests.backtest.conftest import SPY2021_BARS, SPY2021_CHAIN
+from tests.backtest.spy2021_raw import chain_of, close, raw
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.results import BacktestResult
@@ -65,17 +66,12 @@ def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("min_volume")
-    chain = _write(folder / "chain.csv", *_rows(CHAIN, "quotedate"))
-    bars = _write(folder / "bars.csv", *_rows(SPY_BARS, "date"))
+    chain = _write(folder / "chain.csv", *_rows(SPY2021_CHAIN, "quotedate"))
+    bars = _write(folder / "bars.csv", *_rows(SPY2021_BARS, "date"))
     path = folder / "catalog"
     argv = ["ingest", "eod-chains", str(chain), "--bars", str(bars), "--catalog", str(path)]
     assert main([*argv, "--no-progress"]) == 0
     return path
-
-
-def _raw(symbol: str) -> dict[str, str]:
-    _, rows = _rows(CHAIN, "quotedate")
-    return next(r for r in rows if r["optionroot"] == symbol and r["quotedate"] == ENTRY)
 
 
 def _config(**fields: object) -> RunConfig:
@@ -98,12 +94,26 @@ def _sold(result: BacktestResult) -> list[tuple[str, Decimal, Decimal]]:
 
 
 def test_raw_file_rows_of_the_hand_computation() -> None:
-    assert [
-        (_raw(s)["delta"], _raw(s)["volume"], _raw(s)["bid"])
-        for s in ("SPY210416P00390000", "SPY210416P00385000", "SPY210416P00380000")
-    ] == [("-0.49235", "2698", "10.72"), ("-0.41951", "2456", "8.92"), ("-0.35969", "4439", "7.51")]
-    _, bars = _rows(SPY_BARS, "date")
-    assert next(r["close"] for r in bars if r["date"] == EXPIRY) == "417.26"
+    rows = [
+        raw(symbol, ENTRY)
+        for symbol in ("SPY210416P00390000", "SPY210416P00385000", "SPY210416P00380000")
+    ]
+    assert [(r["delta"], r["volume"], r["bid"]) for r in rows] == [
+        (Decimal("-0.49235"), 2698, Decimal("10.72")),
+        (Decimal("-0.41951"), 2456, Decimal("8.92")),
+        (Decimal("-0.35969"), 4439, Decimal("7.51")),
+    ]
+    # The nearest puts by delta that day, 25-50 days out: these three come first.
+    nearest = sorted(
+        chain_of(ENTRY, "put", dte=(25, 50)).items(),
+        key=lambda i: abs(i[1]["delta"] + Decimal("0.5")),
+    )
+    assert [symbol for symbol, _ in nearest[:3]] == [
+        "SPY210416P00390000",
+        "SPY210416P00385000",
+        "SPY210416P00380000",
+    ]
+    assert close(EXPIRY) == Decimal("417.26")
 
 
 def test_min_volume_keeps_the_thin_puts_out_and_sells_the_next(catalog: Path) -> None:
