@@ -1055,7 +1055,7 @@ class StructureEngine(Strategy):
             if self._replay:
                 continue
             self.subscribe_quote_ticks(instrument.id)
-            if self._needs_greeks:  # costly; only delta rules and open interest use them
+            if self._needs_greeks:  # costly; delta rules, open interest and volume use them
                 self.subscribe_option_greeks(instrument.id)
 
     # -- Data ------------------------------------------------------------------------------------
