@@ -107,6 +107,8 @@ from strategies.toolkit.journal_entry import (
 SUMMARY_DELAY_NS = 3_000_000  # after the strategies' decisions (1 ms) and the recorder (2 ms)
 DELIVERY = frozenset({ExitReason.ASSIGNED, ExitReason.EXERCISED})
 MULTIPLIER = 100.0
+"""Shares per contract in the net greeks and net prices: entries come from the structure
+engine, which trades standard contracts only (:func:`options.deliverables.is_standard_contract`)."""
 
 
 class TradeJournalConfig(ActorConfig, frozen=True, kw_only=True):  # type: ignore[call-arg]

@@ -62,6 +62,11 @@ class TradeRecord:
     structure_id : str | None
         The structure its opening order was tagged with (``structure:<id>``), ``None`` for a
         position no tagged order opened (shares delivered at expiry).
+    multiplier : int, default 100
+        An option's dollars per contract of one dollar of price (10 for a mini); 1 for shares.
+    deliverable_shares : int, default 100
+        Shares of the underlying one option contract delivers (150 for ``XYZ1`` after a
+        3-for-2 split, :mod:`options.deliverables`); 0 for shares.
 
     """
 
@@ -76,6 +81,8 @@ class TradeRecord:
     pnl: float
     fees: float
     structure_id: str | None = None
+    multiplier: int = 100
+    deliverable_shares: int = 100
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.data import Bar
 from nautilus_trader.model.enums import OrderSide, PositionSide
 from nautilus_trader.model.events import OrderFilled, PositionClosed
-from nautilus_trader.model.identifiers import ClientOrderId
+from nautilus_trader.model.identifiers import ClientOrderId, InstrumentId
 from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.orders import Order
 from nautilus_trader.model.position import Position
@@ -148,6 +148,7 @@ class TradeRecorder(Actor):
                 pnl=float(event.realized_pnl.as_double()),
                 fees=float(fees),
                 structure_id=self._structure_of(event.opening_order_id),
+                **self._contract_terms(event.instrument_id),
             )
         )
 
@@ -171,9 +172,19 @@ class TradeRecorder(Actor):
                     pnl=float(position.realized_pnl.as_double()) if position.realized_pnl else 0.0,
                     fees=float(sum(m.as_double() for m in position.commissions())),
                     structure_id=self._structure_of(position.opening_order_id),
+                    **self._contract_terms(position.instrument_id),
                 )
             )
         return rows
+
+    def _contract_terms(self, instrument_id: InstrumentId) -> dict[str, int]:
+        # An option's multiplier and deliverable shares per contract; shares: 1 and 0.
+        instrument = self.cache.instrument(instrument_id)
+        if not isinstance(instrument, OptionContract):
+            return {"multiplier": 1, "deliverable_shares": 0}
+        multiplier = int(instrument.multiplier.as_double())
+        shares = deliverable_of(instrument.info, multiplier).shares
+        return {"multiplier": multiplier, "deliverable_shares": shares}
 
     def _structure_of(self, opening_order_id: ClientOrderId | None) -> str | None:
         # A combo's leg fills are orders "{parent}-LEG-{symbol}" that only the parent's tags name.

@@ -5,7 +5,9 @@ ratio, bid/ask, optional greeks), an optional :class:`StockLeg` and a quantity.
 
 Conventions:
 
-- prices in dollars per share; one contract is 100 shares;
+- prices in dollars per share; one contract is 100 shares and its multiplier 100: a
+  standard contract (:func:`options.deliverables.is_standard_contract`), the only kind the
+  structure engine prices, since no adjusted or mini contract is ever chosen;
 - a net price is per share of one structure: ``Σ side × ratio × leg price`` plus the stock's
   ``shares / 100 × price``; positive is a debit paid, negative a credit received. The
   natural price pays the ask on buys and receives the bid on sells; the mid uses
@@ -38,7 +40,7 @@ from options.pricing import DAYS_PER_YEAR, bs_price_array
 from options.structures import Side
 
 CONTRACT_SHARES = 100
-"""Shares per option contract."""
+"""Shares per option contract, also its multiplier: a standard contract (module docstring)."""
 
 _ZERO = 1e-9
 _MODEL_GRID_POINTS = 4001

@@ -70,6 +70,12 @@ A trade of several legs is sent one of two ways (``spread_orders``):
 
 Expiry is left to the venue: out-of-the-money options expire worthless, in-the-money equity
 options are assigned (short) or exercised (long) into 100 shares per contract at the strike.
+
+Only standard contracts are traded (:func:`options.deliverables.is_standard_contract`: 100
+shares of the underlying, no cash, multiplier 100): strike rules by moneyness and delta,
+sizing, the cash a put secures and the wheel's shares count 100 shares per contract. An
+adjusted contract (``XYZ1`` delivering 150 shares after a 3-for-2 split) or a mini (``AAPL7``,
+10 shares) in the chain is left out; a session without an entry says how many were.
 """
 
 import dataclasses

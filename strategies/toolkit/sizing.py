@@ -3,6 +3,9 @@
 import math
 
 OPTION_MULTIPLIER = 100
+"""Dollars per contract of one dollar of premium or strike. A constant, not each contract's
+multiplier: the structure engine trades standard contracts only (100 shares, multiplier 100;
+:func:`options.deliverables.is_standard_contract`)."""
 
 
 def contracts_for_risk(equity: float, risk_fraction: float, loss_per_contract: float) -> int:

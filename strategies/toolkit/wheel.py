@@ -36,6 +36,9 @@ from strategies.toolkit.chain import ChainSnapshot
 from strategies.toolkit.structure_spec import build_structure
 
 SHARES_PER_CONTRACT = 100
+"""Shares one put delivers and one call covers. A constant, not each contract's deliverable:
+the structure engine trades standard contracts only
+(:func:`options.deliverables.is_standard_contract`)."""
 REPORT_COLUMNS = (
     "cycle",
     "strategy_id",

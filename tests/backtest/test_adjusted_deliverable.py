@@ -54,6 +54,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.integration.catalog.test_ingest_cli import _counts
 from tradefly.backtest.config import DataSection, RunConfig, VenueSection
 from tradefly.backtest.runner import RunData, load_run_data, new_engine, replay_order
+from tradefly.backtest.trades import group_trades
 from tradefly.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -148,6 +149,16 @@ def test_short_put_assigned_into_150_shares_against_a_hand_computation(
     assert cache.positions_open() == []
     reasons = {t.symbol: t.exit_reason for t in recorder.trades if t.symbol != "XYZ"}
     assert reasons == {PUT_60[:-3]: "assigned", PUT_55[:-3]: "expired"}
+    # The report's trade (trades.csv): the two puts sold together and the 150 shares the 60
+    # put's assignment delivered; credit 205.00 + 55.00, P&L 204.35 + 54.35 - 75.00.
+    (trade,) = group_trades(recorder.trades)
+    assert [(leg.symbol, leg.quantity) for leg in trade.legs] == [
+        (PUT_55[:-3], 1),
+        (PUT_60[:-3], 1),
+        ("XYZ", 150),
+    ]
+    assert trade.credit == 260.0
+    assert trade.pnl == pytest.approx(204.35 + 54.35 - 75.00)
     cash = engine.portfolio.account(VENUE).balance_total(USD).as_decimal()
     # 100,000 + 205.00 + 55.00 - 2 × 0.65 - 6,000.00 + 150 × 39.50 = 100,183.70
     assert cash == START + 205 + 55 - 2 * FEE - 6000 + 150 * Decimal("39.50")

@@ -83,6 +83,38 @@ def test_shares_go_to_each_trade_assigned_at_that_instant_up_to_its_contracts():
     assert [[leg.quantity for leg in t.legs] for t in trades] == [[1, 100], [2, 200]]
 
 
+def test_delivered_shares_follow_each_contracts_deliverable_not_100():
+    # Two strategies' trades assigned in one instant, each with its own share position: 1
+    # XYZ 60 put (100 shares) opened first, 1 XYZ1 60 put (150 shares, an adjusted root
+    # after a 3-for-2 split) opened next. The 150-share position comes first: it is the
+    # XYZ1 trade's (the XYZ trade's 100 do not cover it), and the 100 shares are the XYZ
+    # trade's. Counting 100 shares per contract would give the 150 to the XYZ trade.
+    standard = _leg("XYZ240119P00060000", "SELL", 1, 2.0, 199.35, exit_reason="assigned")
+    adjusted = _leg(
+        "XYZ1240119P00060000",
+        "SELL",
+        1,
+        2.1,
+        209.35,
+        exit_reason="assigned",
+        entry_time=T1,
+        deliverable_shares=150,
+    )
+    delivered = [
+        _leg("XYZ", "BUY", qty, 40.0, 0.0, entry_time=EXPIRY, exit_time=SOLD, multiplier=1)
+        for qty in (150, 100)
+    ]
+    trades = group_trades([standard, adjusted, *delivered])
+    assert [[leg.quantity for leg in t.legs] for t in trades] == [[1, 100], [1, 150]]
+
+
+def test_credit_counts_each_contracts_multiplier():
+    # A mini (AAPL7, multiplier 10) sold at 2.00: 2.00 × 10 = 20.00 per contract.
+    mini = _leg("AAPL7240119P00150000", "SELL", 3, 2.0, 58.05, multiplier=10)
+    (trade,) = group_trades([mini])
+    assert trade.credit == 3 * 2.0 * 10 == 60.0
+
+
 def test_shares_nothing_delivered_are_a_trade_of_their_own():
     shares = _leg("SPY", "BUY", 100, 470.0, 5.0, entry_time=T1, exit_reason="open", exit_time=None)
     (trade,) = group_trades([shares])

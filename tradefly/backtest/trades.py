@@ -105,9 +105,9 @@ class Trade:
 
     @property
     def credit(self) -> float:
-        """Net premium of the opening option fills in USD (sells minus buys, × 100)."""
+        """Net premium of the opening option fills in USD (sells minus buys, × multiplier)."""
         return sum(
-            (1.0 if leg.side == "SELL" else -1.0) * leg.entry_price * leg.quantity * 100.0
+            (1.0 if leg.side == "SELL" else -1.0) * leg.entry_price * leg.quantity * leg.multiplier
             for leg in self.option_legs
         )
 
@@ -135,9 +135,11 @@ def group_trades(legs: Sequence[TradeRecord]) -> list[Trade]:
     new structure opened in the instant of a new entry is a trade of its own). A share position
     opened at the exit time of an assigned or exercised option leg on those shares (the root,
     less the digits of an adjusted root: ``AAPL1`` delivers ``AAPL`` shares) joins that leg's
-    trade; when several trades delivered shares at that instant, share positions go to them in
-    entry order, each taking positions until its delivered quantity (contracts × 100) is
-    covered. A share position opened by an order of a trade (same instant and structure tag:
+    trade; when several trades delivered shares at that instant (several strategies' positions),
+    a share position goes to the first trade, in entry order, whose delivered quantity not yet
+    covered (contracts × the contract's deliverable shares: 150 for ``XYZ1`` after a 3-for-2
+    split, 10 for a mini) is at least the position's, else to the first with any not covered.
+    A share position opened by an order of a trade (same instant and structure tag:
     a covered call's shares) is in that trade.
     Share positions nothing delivered (and legs that are neither) form one-leg trades.
 
@@ -213,22 +215,27 @@ def _deliverable(occ: OccSymbol) -> str:
 def _delivering_group(
     groups: list[list[TradeRecord]], share: TradeRecord
 ) -> list[TradeRecord] | None:
-    for group in groups:
-        if _deliverable(_parsed(group[0].symbol)) != share.symbol:
-            continue
-        delivered = sum(
-            leg.quantity * 100
-            for leg in group
-            if leg.exit_reason in EXPIRY_DELIVERY and leg.exit_time == share.entry_time
-        )
-        taken = sum(
-            leg.quantity
-            for leg in group
-            if leg.symbol == share.symbol and leg.entry_time == share.entry_time
-        )
-        if taken < delivered:
-            return group
-    return None
+    uncovered = [(_uncovered(group, share), group) for group in groups]
+    fits = [group for left, group in uncovered if left >= share.quantity]
+    some = [group for left, group in uncovered if left > 0]
+    return next(iter(fits or some), None)
+
+
+def _uncovered(group: list[TradeRecord], share: TradeRecord) -> int:
+    # Shares the group's legs delivered at the share position's opening, not yet claimed.
+    if _deliverable(_parsed(group[0].symbol)) != share.symbol:
+        return 0
+    delivered = sum(
+        leg.quantity * leg.deliverable_shares
+        for leg in group
+        if leg.exit_reason in EXPIRY_DELIVERY and leg.exit_time == share.entry_time
+    )
+    taken = sum(
+        leg.quantity
+        for leg in group
+        if leg.symbol == share.symbol and leg.entry_time == share.entry_time
+    )
+    return delivered - taken
 
 
 def _occ(symbol: str) -> OccSymbol | None:
