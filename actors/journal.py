@@ -540,7 +540,8 @@ class TradeJournal(Actor):
         if isinstance(instrument, OptionContract):
             called_away = record["exit_reason"] == ExitReason.CALLED_AWAY
             if not called_away and (
-                (record["exit_reason"] is None and reason != ExitReason.OPEN) or reason in DELIVERY
+                (record["exit_reason"] is None and reason != ExitReason.CLOSED)
+                or reason in DELIVERY
             ):
                 record["exit_reason"] = reason.value
             if reason in DELIVERY and delivers:
@@ -648,7 +649,7 @@ class TradeJournal(Actor):
         record["days_held"] = (session_of_ns(ts_ns) - entry).days
         record["exit_spot"] = mark_price(self.cache, equity_id(record["underlying"]))
         record["pnl"] = round(record["pnl"] or 0.0, 2)
-        record["exit_reason"] = record["exit_reason"] or ExitReason.OPEN.value  # untagged close
+        record["exit_reason"] = record["exit_reason"] or ExitReason.CLOSED.value  # untagged close
         record["error_class"] = classify(record)
         if record["exit_reason"] and record["exit_reason"] not in record["reason_tags"]:
             record["reason_tags"].append(f"exit:{record['exit_reason']}")

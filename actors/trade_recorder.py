@@ -210,8 +210,8 @@ def exit_reason(cache: Any, event: PositionClosed) -> ExitReason:
     at the underlying's mark (judged by the contract's deliverable against strike ×
     multiplier, :mod:`options.deliverables`), else ``expired`` (always when the venue's
     settlement order says it expired worthless, ``EXPIRATION_{venue}_OTM``); long shares the venue
-    delivered at the assignment of a call: ``called_away``; ``open`` before expiry without a
-    tagged order.
+    delivered at the assignment of a call: ``called_away``; ``closed`` before expiry by an
+    order without an exit tag.
     """
     order = cache.order(event.closing_order_id) if event.closing_order_id else None
     reasons = {reason.value for reason in ExitReason}
@@ -226,7 +226,7 @@ def exit_reason(cache: Any, event: PositionClosed) -> ExitReason:
     if settled == "OTM":  # the venue expired it worthless (live: also before the date)
         return ExitReason.EXPIRED
     if not isinstance(instrument, OptionContract) or event.ts_closed < instrument.expiration_ns:
-        return ExitReason.OPEN
+        return ExitReason.CLOSED
     spot = mark_price(cache, equity_id(instrument.underlying))
     deliverable = deliverable_of(instrument.info, int(instrument.multiplier.as_double()))
     in_the_money = spot is not None and deliverable.in_the_money(

@@ -31,6 +31,7 @@ class ExitReason(StrEnum):
     SHORT_DELTA = "short_delta"  # a short leg's delta beyond its limit
     STRIKE_BREACHED = "strike_breached"  # the underlying through a short strike
     ROLLED = "rolled"  # closed by a roll (strategies.toolkit.rolls); its successor is opened
+    CLOSED = "closed"  # closed before expiry by an order with no exit tag (by hand, a test)
     OPEN = "open"
 
 
