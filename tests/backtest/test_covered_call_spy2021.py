@@ -199,36 +199,56 @@ def test_the_presets_max_profit_loss_and_breakeven_agree_with_the_fills(
             assert pnl == pytest.approx(traded.max_profit()), session
 
 
+JANUARY = ("2021-01-04", "SPY210219C00380000", "5.15", "368.79")  # TRADES[0]
+FEBRUARY = ("2021-02-19", "SPY210319C00400000", "2.18", "390.03")  # TRADES[1]
+
+
 @pytest.mark.parametrize(
-    ("rule", "reason", "session", "ask", "close", "hand"),
+    ("rule", "entry", "reason", "session", "ask", "close", "hand"),
     [
         # exit_dte 25: on 2021-01-25, 25 days before 02-19. Shares (384.39 - 368.79) x 100 =
         # 1,560.00; call (5.15 - 10.00) x 100 - 2 x 0.65 = -486.30; 1,073.70.
-        ("exit_dte=25", "dte_exit", "2021-01-25", "10.00", "384.39", "1073.70"),
+        ("exit_dte=25", JANUARY, "dte_exit", "2021-01-25", "10.00", "384.39", "1073.70"),
         # take_profit_pct 0.02 of the 363.64 debit (368.79 - 5.15) = 7.2728 a share. P&L a
         # share = (close - 368.79) - (ask - 5.15): 01-07 (379.10, 8.63) 6.83, not yet; 01-08
         # (381.26, 10.05) 7.57: (381.26 - 368.79) x 100 + (5.15 - 10.05) x 100 - 1.30 = 755.70.
-        ("take_profit_pct=0.02", "take_profit", "2021-01-08", "10.05", "381.26", "755.70"),
+        ("take_profit_pct=0.02", JANUARY, "take_profit", "2021-01-08", "10.05", "381.26", "755.70"),
+        # stop_loss_pct 0.02 of the 387.85 debit (390.03 - 2.18) = 7.757 a share. P&L a share =
+        # (close - 390.03) - (ask - 2.18): 02-25 (382.33, 1.22) -6.74, not yet; 02-26 (380.36,
+        # 0.74) -8.23: (380.36 - 390.03) x 100 + (2.18 - 0.74) x 100 - 1.30 = -824.30.
+        ("stop_loss_pct=0.02", FEBRUARY, "stop_loss", "2021-02-26", "0.74", "380.36", "-824.30"),
     ],
 )
 def test_an_exit_buys_the_call_back_then_sells_the_shares(
-    spy2021_catalog: Path, rule: str, reason: str, session: str, ask: str, close: str, hand: str
+    spy2021_catalog: Path,
+    rule: str,
+    entry: tuple[str, str, str, str],
+    reason: str,
+    session: str,
+    ask: str,
+    close: str,
+    hand: str,
 ) -> None:
+    entered, call, bid, bought = entry
     raw, closes = _raw_rows(), _closes()
-    assert Decimal(raw[(session, "SPY210219C00380000")]["ask"]) == Decimal(ask)
+    assert (Decimal(raw[(entered, call)]["bid"]), closes[entered]) == (
+        Decimal(bid),
+        Decimal(bought),
+    )
+    assert Decimal(raw[(session, call)]["ask"]) == Decimal(ask)
     assert closes[session] == Decimal(close)
-    pnl = (Decimal(close) - Decimal("368.79")) * 100 + (Decimal("5.15") - Decimal(ask)) * 100
+    pnl = (Decimal(close) - Decimal(bought)) * 100 + (Decimal(bid) - Decimal(ask)) * 100
     assert pnl - 2 * FEE == Decimal(hand)
-    config = _overridden("strategy.entry_end=2021-01-04", f"strategy.{rule}")
-    engine, recorder = build_engine(config, spy2021_catalog)
+    window = (f"strategy.entry_start={entered}", f"strategy.entry_end={entered}")
+    engine, recorder = build_engine(_overridden(*window, f"strategy.{rule}"), spy2021_catalog)
     try:
         engine.run()
         orders = sorted(engine.cache.orders(), key=lambda o: (o.ts_init, o.client_order_id.value))
         steps = [(o.instrument_id.symbol.value, o.side.name, o.tags[0]) for o in orders]
         assert steps == [
             ("SPY", "BUY", "entry"),
-            ("SPY210219C00380000", "SELL", "entry"),
-            ("SPY210219C00380000", "BUY", reason),
+            (call, "SELL", "entry"),
+            (call, "BUY", reason),
             ("SPY", "SELL", reason),
         ]
         assert all(o.is_closed and o.filled_qty.as_double() > 0 for o in orders)
@@ -241,7 +261,7 @@ def test_an_exit_buys_the_call_back_then_sells_the_shares(
     legs = sorted(recorder.trades, key=lambda t: t.symbol)
     assert [(t.symbol, t.exit_time[:10], Decimal(str(t.exit_price))) for t in legs] == [
         ("SPY", session, Decimal(close)),
-        ("SPY210219C00380000", session, Decimal(ask)),
+        (call, session, Decimal(ask)),
     ]
     assert {t.exit_reason for t in legs} == {reason}
 
