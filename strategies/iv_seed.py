@@ -107,9 +107,9 @@ def prior_atm_ivs(
         last = first + dt.timedelta(days=reach)
         chain = []
         for instrument_id, tick in quotes.get(session, {}).items():
-            kind, strike, expiration = contracts[instrument_id]
-            if first <= expiration <= last:
-                chain.append(_chain_quote(instrument_id, kind, strike, expiration, session, tick))
+            contract = contracts[instrument_id]
+            if first <= contract[2] <= last:
+                chain.append(ChainQuote.from_tick(contract, session, tick))
         snapshot = ChainSnapshot(session=session, spot=close, quotes=tuple(chain))
         vendor_ivs = {
             instrument_id: iv
@@ -149,28 +149,6 @@ def _by_session(records: list[Any]) -> dict[dt.date, dict[InstrumentId, Any]]:
     for record in sorted(records, key=_ts):
         result.setdefault(session_of_ns(record.ts_event), {})[record.instrument_id] = record
     return result
-
-
-def _chain_quote(
-    instrument_id: InstrumentId,
-    kind: OptionKind,
-    strike: float,
-    expiration: dt.date,
-    session: dt.date,
-    tick: QuoteTick,
-) -> ChainQuote:
-    return ChainQuote(
-        instrument_id=instrument_id,
-        kind=kind,
-        strike=strike,
-        expiration=expiration,
-        dte=(expiration - session).days,
-        bid=tick.bid_price.as_double(),
-        ask=tick.ask_price.as_double(),
-        bid_size=tick.bid_size.as_double(),
-        ask_size=tick.ask_size.as_double(),
-        delta=None,
-    )
 
 
 def _vendor_iv(greeks: OptionGreeks) -> float | None:

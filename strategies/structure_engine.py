@@ -1161,18 +1161,11 @@ class StructureEngine(Strategy):
             if contract is None:
                 nonstandard += instrument_id in self._nonstandard
                 continue
-            kind, strike, expiration = contract
             quotes.append(
-                ChainQuote(
-                    instrument_id=instrument_id,
-                    kind=kind,
-                    strike=strike,
-                    expiration=expiration,
-                    dte=(expiration - session).days,
-                    bid=tick.bid_price.as_double(),
-                    ask=tick.ask_price.as_double(),
-                    bid_size=tick.bid_size.as_double(),
-                    ask_size=tick.ask_size.as_double(),
+                ChainQuote.from_tick(
+                    contract,
+                    session,
+                    tick,
                     delta=self._delta(instrument_id, tick, spot) if self._needs_delta else None,
                     open_interest=self._open_interest(instrument_id, bounds),
                     volume=self._session_volume(instrument_id, bounds),

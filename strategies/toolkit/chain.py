@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from nautilus_trader.model.data import QuoteTick
 from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.identifiers import InstrumentId
 
@@ -49,6 +50,33 @@ class ChainQuote:
     delta: float | None
     open_interest: float | None = None
     volume: float | None = None
+
+    @classmethod
+    def from_tick(
+        cls,
+        contract: tuple[OptionKind, float, dt.date],
+        session: dt.date,
+        tick: QuoteTick,
+        delta: float | None = None,
+        open_interest: float | None = None,
+        volume: float | None = None,
+    ) -> "ChainQuote":
+        """Return the contract `(kind, strike, expiration)` as `tick` quotes it on `session`."""
+        kind, strike, expiration = contract
+        return cls(
+            instrument_id=tick.instrument_id,
+            kind=kind,
+            strike=strike,
+            expiration=expiration,
+            dte=(expiration - session).days,
+            bid=tick.bid_price.as_double(),
+            ask=tick.ask_price.as_double(),
+            bid_size=tick.bid_size.as_double(),
+            ask_size=tick.ask_size.as_double(),
+            delta=delta,
+            open_interest=open_interest,
+            volume=volume,
+        )
 
     @property
     def mid(self) -> float:
