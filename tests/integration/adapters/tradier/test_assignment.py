@@ -14,6 +14,7 @@ from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.identifiers import InstrumentId
 
 from options.occ import format_occ
+from strategies.structure_engine import StructureEngine
 from strategies.toolkit.wheel import WheelPhase
 from tests.integration.adapters.tradier.fake_server import FakeTradier
 from tests.integration.adapters.tradier.node_harness import (
@@ -56,6 +57,23 @@ async def sell_put(server: FakeTradier, running: RunningNode, contracts: int = 1
     (entry_id,) = server.orders
     await server.fill(entry_id, contracts, price=3.10)
     await wait_for(lambda: strategy._trades and strategy._trades[0].opened)
+
+
+async def sells_one_to_open_at_close(
+    server: FakeTradier, running: RunningNode, symbol: str, placements: int
+) -> None:
+    """At the next session close the strategy's `placements`-th order sells 1 `symbol` to open."""
+    session_close(running, 472.60)
+    await wait_for(lambda: len(server.placements()) == placements)
+    form = server.placements()[placements - 1]
+    assert (form["option_symbol"], form["side"], form["quantity"]) == (symbol, "sell_to_open", "1")
+
+
+def assert_one_cycle_assigned_at_470(strategy: StructureEngine) -> None:
+    """The wheel's cycle after the 470 put sold at 3.10 was assigned into 100 shares."""
+    (cycle,) = strategy.wheel_report()
+    # cost basis per share = 470 - (310 premium - 0 fees) / 100 shares = 466.90
+    assert (cycle["shares"], cycle["assignment_price"], cycle["cost_basis"]) == (100, 470.0, 466.9)
 
 
 async def test_an_assigned_put_closes_at_zero_and_credits_its_shares_once(
@@ -118,22 +136,10 @@ async def test_the_wheel_sells_a_covered_call_on_the_shares_its_assigned_put_del
         assert strategy.wheel_phase == WheelPhase.PUT
         server.assign(SHORT_PUT, dt.datetime.now(dt.UTC).date(), 1)
         await wait_for(lambda: strategy.wheel_phase == WheelPhase.CALL)
-        (cycle,) = strategy.wheel_report()
-        # cost basis per share = 470 - (310 premium - 0 fees) / 100 shares = 466.90
-        assert (cycle["shares"], cycle["assignment_price"], cycle["cost_basis"]) == (
-            100,
-            470.0,
-            466.9,
-        )
+        assert_one_cycle_assigned_at_470(strategy)
         await wait_for(lambda: quoted(strategy, {CALL_ID: 4.00}))
-        session_close(running, 472.60)  # the call phase: one covered call on the 100 shares
-        await wait_for(lambda: len(server.placements()) == 2)
-        call = server.placements()[1]
-        assert (call["option_symbol"], call["side"], call["quantity"]) == (
-            CALL,
-            "sell_to_open",
-            "1",
-        )
+        # the call phase: one covered call on the 100 shares
+        await sells_one_to_open_at_close(server, running, CALL, 2)
     finally:
         await running.stop()
 

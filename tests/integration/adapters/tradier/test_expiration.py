@@ -31,6 +31,7 @@ from tests.integration.adapters.tradier.test_assignment import (
     CALL_ID,
     fast_settlements,
     sell_put,
+    sells_one_to_open_at_close,
 )
 from tests.integration.adapters.tradier.test_short_option_combo import quoted, session_close
 from tests.integration.adapters.tradier.test_short_option_state import (
@@ -113,14 +114,8 @@ async def test_the_wheel_sells_its_next_put_after_its_put_expired(
         await wait_for(lambda: not strategy._trades)
         assert strategy.wheel_phase == WheelPhase.PUT
         await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10}))
-        session_close(running, 472.60)  # the put phase again: a second put
-        await wait_for(lambda: len(server.placements()) == 2)
-        put = server.placements()[1]
-        assert (put["option_symbol"], put["side"], put["quantity"]) == (
-            SHORT_PUT,
-            "sell_to_open",
-            "1",
-        )
+        # the put phase again: a second put
+        await sells_one_to_open_at_close(server, running, SHORT_PUT, 2)
     finally:
         await running.stop()
 
@@ -153,13 +148,7 @@ async def test_the_wheel_sells_its_next_call_after_its_covered_call_expired(
         assert closed_reason(running.node.cache, call) == ExitReason.EXPIRED
         (cycle,) = strategy.wheel_report()
         assert (cycle["shares"], cycle["calls"], strategy.wheel_phase) == (100, 1, WheelPhase.CALL)
-        session_close(running, 472.60)  # the shares are still held: the next call
-        await wait_for(lambda: len(server.placements()) == 3)
-        again = server.placements()[2]
-        assert (again["option_symbol"], again["side"], again["quantity"]) == (
-            CALL,
-            "sell_to_open",
-            "1",
-        )
+        # the shares are still held: the next call
+        await sells_one_to_open_at_close(server, running, CALL, 3)
     finally:
         await running.stop()

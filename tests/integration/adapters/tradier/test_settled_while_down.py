@@ -36,9 +36,11 @@ from tests.integration.adapters.tradier.test_assignment import (
     CALL,
     CALL_ID,
     SPY_ID,
+    assert_one_cycle_assigned_at_470,
     fast_settlements,
     owned,
     sell_put,
+    sells_one_to_open_at_close,
 )
 from tests.integration.adapters.tradier.test_expiration import WHEEL, config_with_call
 from tests.integration.adapters.tradier.test_restart_chaos import start_child
@@ -203,22 +205,10 @@ async def test_the_wheel_sells_one_covered_call_after_its_put_was_assigned_while
     try:
         strategy = strategy_of(running)
         await wait_for(lambda: strategy.wheel_phase == WheelPhase.CALL)
-        (cycle,) = strategy.wheel_report()
-        # cost basis per share = 470 - (310 premium - 0 fees) / 100 shares = 466.90
-        assert (cycle["shares"], cycle["assignment_price"], cycle["cost_basis"]) == (
-            100,
-            470.0,
-            466.9,
-        )
+        assert_one_cycle_assigned_at_470(strategy)
         await wait_for(lambda: quoted(strategy, {CALL_ID: 4.00}))
-        session_close(running, 472.60)  # the call phase: one covered call on the 100 shares
-        await wait_for(lambda: len(server.placements()) == 2)
-        call = server.placements()[1]
-        assert (call["option_symbol"], call["side"], call["quantity"]) == (
-            CALL,
-            "sell_to_open",
-            "1",
-        )
+        # the call phase: one covered call on the 100 shares
+        await sells_one_to_open_at_close(server, running, CALL, 2)
     finally:
         await running.stop()
 
