@@ -502,19 +502,8 @@ class FakeTradier:
         receives = short == (kind == "P")
         self._book(root, "buy" if receives else "sell", contracts * 100, strike)
         what = "Assignment" if short else "Exercise"
-        self.account_events.append(
-            {
-                "amount": 0,
-                "date": f"{date.isoformat()}T00:00:00Z",
-                "type": "option",
-                "symbol": symbol,
-                "option": {
-                    "option_type": "OPTASGN" if short else "OPTEXC",
-                    "description": f"{what} {symbol}",
-                    "quantity": float(contracts if short else -contracts),
-                },
-            }
-        )
+        code = "OPTASGN" if short else "OPTEXC"
+        self._option_event(symbol, date, code, what, float(contracts if short else -contracts))
 
     def expire(self, symbol: str, date: dt.date) -> None:
         """Expire option `symbol` worthless on `date`: the position goes, no cash moves.
@@ -523,6 +512,12 @@ class FakeTradier:
         """
         assert OCC.match(symbol) is not None and symbol in self.positions, symbol
         quantity = self.positions.pop(symbol)[0]
+        self._option_event(symbol, date, "OPTEXP", "Expired", quantity)
+
+    def _option_event(
+        self, symbol: str, date: dt.date, code: str, what: str, quantity: float
+    ) -> None:
+        # An account-history ``option`` event in the documented layout (A6.4).
         self.account_events.append(
             {
                 "amount": 0,
@@ -530,8 +525,8 @@ class FakeTradier:
                 "type": "option",
                 "symbol": symbol,
                 "option": {
-                    "option_type": "OPTEXP",
-                    "description": f"Expired {symbol}",
+                    "option_type": code,
+                    "description": f"{what} {symbol}",
                     "quantity": quantity,
                 },
             }
