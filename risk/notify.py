@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-import apprise
 import msgspec
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -114,6 +113,8 @@ class AppriseNotifier:
         environ: Mapping[str, str] | None = None,
         log: Callable[[str], None] | None = None,
     ) -> None:
+        import apprise  # ~0.07 s to import; only a run that configures channels needs it
+
         environ = os.environ if environ is None else environ
         self._log = log or logging.getLogger("tradefly.risk").warning
         self._apprise = apprise.Apprise()

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import empyrical
 import msgspec
 import numpy as np
 
@@ -177,6 +176,8 @@ class PerformanceGate:
         out = []
         returns = np.diff(equity) / np.asarray(equity[:-1]) if len(equity) > 1 else np.array([])
         if returns.size >= cfg.min_days:
+            import empyrical  # imports scipy (~0.8 s), so not at start-up
+
             n = returns.size
             annual = TRADING_DAYS_PER_YEAR
             if cfg.min_sharpe is not None:

@@ -18,16 +18,14 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid
-from pywebpush import WebPusher
 
 from statestore import StateStore
 from statestore.control import ControlLedger
+
+if TYPE_CHECKING:
+    import httpx
 
 TTL_SECS = 24 * 3600
 ENV_PRIVATE = "TRADEFLY_VAPID_PRIVATE_KEY"
@@ -73,6 +71,9 @@ class VapidKeys:
     @classmethod
     def generate(cls, subject: str) -> VapidKeys:
         """Return a new key pair (P-256)."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         key = ec.generate_private_key(ec.SECP256R1())
         private = key.private_numbers().private_value.to_bytes(32, "big")
         public = key.public_key().public_bytes(
@@ -104,6 +105,10 @@ class WebPushNotifier:
         log: Callable[[str], None],
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        # pywebpush pulls in aiohttp and requests (~0.35 s): imported by a node that pushes only
+        import httpx
+        from py_vapid import Vapid
+
         self._ledger = ControlLedger(store)
         self._vapid = Vapid.from_raw(keys.private.encode())
         self._keys = keys
@@ -120,6 +125,8 @@ class WebPushNotifier:
                 self._log(f"Web push to {urlsplit(endpoint).netloc} failed: {type(exc).__name__}")
 
     def _send(self, endpoint: str, p256dh: str, auth: str, data: bytes) -> None:
+        from pywebpush import WebPusher
+
         info = {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
         encoded = WebPusher(info).encode(data, content_encoding="aes128gcm")
         parts = urlsplit(endpoint)
