@@ -52,7 +52,8 @@ class TradeRecord:
     exit_reason : str
         ``expired`` (worthless), ``assigned``, ``exercised``, ``take_profit``, ``stop_loss``,
         ``dte_exit``, ``assigned_shares_sold``, ``called_away`` (shares delivered at a call's
-        assignment), ``broken_entry``, ``risk_flatten``, ``open`` (still open at the end).
+        assignment), ``broken_entry``, ``risk_flatten``, ``owner_flatten``, ``open`` (still
+        open at the end).
     exit_price : float | None
         Average closing price, dollars per share (0 for expiry and assignment).
     pnl : float

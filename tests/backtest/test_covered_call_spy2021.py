@@ -14,15 +14,21 @@ import math
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pytest
 from nautilus_trader.model.enums import OptionKind
 
+from actors.journal import TradeJournal
+from options.market_calendar import session_of_ns
 from options.priced import Leg, PricedStructure, StockLeg
 from options.structures import Side
+from statestore import StateStore
+from statestore.risk import RiskLedger
 from strategies.structure_engine import StructureEngine
 from strategies.toolkit.sizing import contracts_for_risk
+from tests.backtest.owner_commands import OwnerCommands
 from tests.conftest import PROJECT_ROOT, shared_data_path
-from tradefly.backtest.config import RunConfig, load_run_config
+from tradefly.backtest.config import ActorEntry, RunConfig, load_run_config
 from tradefly.backtest.overrides import apply_overrides
 from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import build_engine, run_backtest
@@ -102,17 +108,24 @@ def test_the_calls_sold_and_the_share_prices_follow_the_raw_files() -> None:
         assert Decimal(row["bid"]) == Decimal(bid)
         assert closes[session] == Decimal(bought)
         assert closes[row["expiration"]] == Decimal(expiry_close)
-        day = dt.date.fromisoformat(session)
-        candidates = [
-            r
-            for (quoted, _), r in raw.items()
-            if quoted == session
-            and r["type"] == "call"
-            and 25 <= (dt.date.fromisoformat(r["expiration"]) - day).days <= 50
-            and Decimal(r["bid"]) <= Decimal(r["ask"])
-        ]
-        best = min(abs(Decimal(r["delta"]) - Decimal("0.30")) for r in candidates)
-        assert abs(Decimal(row["delta"]) - Decimal("0.30")) == best, session
+        assert _is_the_config_call(raw, session, symbol), session
+
+
+def _is_the_config_call(
+    raw: dict[tuple[str, str], dict[str, str]], session: str, symbol: str
+) -> bool:
+    """Whether `symbol` is, on `session`, a call 25 to 50 days out whose delta is nearest 0.30."""
+    day = dt.date.fromisoformat(session)
+    candidates = [
+        r
+        for (quoted, _), r in raw.items()
+        if quoted == session
+        and r["type"] == "call"
+        and 25 <= (dt.date.fromisoformat(r["expiration"]) - day).days <= 50
+        and Decimal(r["bid"]) <= Decimal(r["ask"])
+    ]
+    best = min(abs(Decimal(r["delta"]) - Decimal("0.30")) for r in candidates)
+    return abs(Decimal(raw[(session, symbol)]["delta"]) - Decimal("0.30")) == best
 
 
 def test_cash_positions_and_realized_pnl_equal_the_hand_computation(
@@ -295,3 +308,108 @@ def test_the_strategy_nets_positions_so_an_assignment_closes_its_shares(config: 
     (strategy,) = config.build_strategies()
     assert isinstance(strategy, StructureEngine)
     assert strategy.config.oms_type == "NETTING"
+
+
+FLATTENED = "2021-01-15"  # the owner's flatten, mid-way through the January trade
+REENTERED = ("2021-01-15", "SPY210219C00383000", "4.51", "375.70", "390.03")  # called away
+
+
+@pytest.mark.parametrize(
+    ("commands", "reentry"),
+    [
+        # The flatten alone: it closes the trade; entries go on, so the schedule (daily, no
+        # trade open) buys shares and sells a call again at that same session's decision.
+        ((("flatten", "*"),), True),
+        # The owner pauses entries and flattens: flat from then on.
+        ((("pause_entries", None), ("flatten", "*")), False),
+    ],
+)
+def test_an_owner_flatten_buys_the_call_back_then_sells_the_shares(
+    spy2021_catalog: Path,
+    tmp_path: Path,
+    commands: tuple[tuple[str, str | None], ...],
+    reentry: bool,
+) -> None:
+    # By hand, from the raw files: the January trade (100 shares at 368.79, the 380 call sold
+    # at 5.15) is flattened at the 2021-01-15 close: the call bought back at its ask 6.02,
+    # then the shares sold at SPY's close 375.70. Shares (375.70 - 368.79) x 100 = 691.00;
+    # call (5.15 - 6.02) x 100 = -87.00; fees 2 x 0.65 = 1.30; 602.70.
+    entered, call, bid, bought = JANUARY
+    raw, closes = _raw_rows(), _closes()
+    ask, close = raw[(FLATTENED, call)]["ask"], closes[FLATTENED]
+    assert (Decimal(ask), close) == (Decimal("6.02"), Decimal("375.70"))
+    flattened = (close - Decimal(bought)) * 100 + (Decimal(bid) - Decimal(ask)) * 100 - 2 * FEE
+    assert flattened == Decimal("691") - Decimal("87") - Decimal("1.30") == Decimal("602.70")
+    # The re-entry at that close: shares at 375.70 again, the 383 call (delta nearest 0.30)
+    # sold at its bid 4.51; SPY closes at 390.03 on 02-19, the call is assigned and the shares
+    # go at 383: (383 - 375.70) x 100 + 451 - 0.65 = 730.00 + 450.35 = 1,180.35.
+    session, again, again_bid, again_bought, expiry_close = REENTERED
+    assert _is_the_config_call(raw, session, again)
+    assert (Decimal(raw[(session, again)]["bid"]), closes[session]) == (
+        Decimal(again_bid),
+        Decimal(again_bought),
+    )
+    assert closes[raw[(session, again)]["expiration"]] == Decimal(expiry_close)
+    second, outcome = _hand_pnl(*REENTERED[1:])
+    assert (second, outcome) == (Decimal("1180.35"), "called_away")
+
+    store = tmp_path / "node.sqlite"
+    guard = {
+        "actor_path": "actors.risk_guard:RiskGuard",
+        "config_path": "actors.risk_guard:RiskGuardConfig",
+        "config": {
+            "underlying": "SPY",
+            "kill_switch": {"file": str(tmp_path / "KILL")},
+            "state_store": str(store),
+        },
+    }
+    config = _overridden(f"strategy.entry_start={entered}", "strategy.entry_end=2021-01-31")
+    config = msgspec.structs.replace(config, actors=[msgspec.convert(guard, ActorEntry)])
+    engine, recorder = build_engine(config, spy2021_catalog)
+    day = dt.date.fromisoformat(FLATTENED)
+    engine.add_actor(OwnerCommands(store, "SPY", [(day, c, a) for c, a in commands]))
+    try:
+        engine.run()
+        orders = sorted(engine.cache.orders(), key=lambda o: (o.ts_init, o.client_order_id.value))
+        steps = [
+            (session_of_ns(o.ts_init).isoformat(), o.instrument_id.symbol.value, o.side.name, tag)
+            for o in orders
+            for tag in o.tags[:1]
+        ]
+        assert all(o.is_closed and o.filled_qty.as_double() > 0 for o in orders)
+        account = engine.portfolio.account(engine.list_venues()[0])
+        balance = _cents(account.balance_total().as_double())
+        assert not engine.cache.positions_open()
+        (journal,) = [a for a in engine.trader.actors() if isinstance(a, TradeJournal)]
+        records = [r for r in journal.rows() if r["kind"] == "trade"]
+    finally:
+        engine.dispose()
+    expected = [
+        (entered, "SPY", "BUY", "entry"),
+        (entered, call, "SELL", "entry"),
+        (FLATTENED, call, "BUY", "owner_flatten"),  # the call bought back first,
+        (FLATTENED, "SPY", "SELL", "owner_flatten"),  # then the shares sold
+    ]
+    hand = [("owner_flatten", flattened)]
+    if reentry:
+        expected += [
+            (FLATTENED, "SPY", "BUY", "entry"),
+            (FLATTENED, again, "SELL", "entry"),
+            ("2021-02-19", again, "BUY", "EXPIRATION_US_PHYSICAL_CLOSE"),  # the venue's
+            ("2021-02-19", "SPY", "SELL", "EXPIRATION_US_PHYSICAL_OPEN"),  # assignment
+        ]
+        hand.append((outcome, second))
+    assert steps == expected
+    total = sum(pnl for _, pnl in hand)
+    assert total == (Decimal("1783.05") if reentry else Decimal("602.70"))
+    assert balance == START + total
+    assert sum(_cents(t.pnl) for t in recorder.trades) == total  # realized, fees included
+    assert [(r["exit_reason"], Decimal(str(r["pnl"]))) for r in records] == hand
+    first = sorted((t for t in recorder.trades if t.exit_reason == "owner_flatten"), key=str)
+    assert [(t.symbol, t.exit_time[:10], Decimal(str(t.exit_price))) for t in first] == [
+        ("SPY", FLATTENED, close),
+        (call, FLATTENED, Decimal(ask)),
+    ]
+    with StateStore(store) as opened:
+        applied = [(c.command, c.outcome) for c in RiskLedger(opened).commands()]
+    assert applied[-1] == ("flatten", "flatten * published to the strategies")
