@@ -20,18 +20,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from statestore.kill_points import kill_point
+
 JOURNAL_NAME = "commit.json"
 """The journal's file name inside a staging directory."""
-
-KILL_AFTER_RENAMES_ENV = "TRADEFLY_TEST_KILL_COMMIT_AFTER_RENAMES"
-"""Test-only: when set to an integer k, the writing process kills itself with ``SIGKILL``
-right after the k-th rename of its commit (0: once the journal is written, before any
-rename). Unset (always, outside tests), the hook does nothing."""
 
 _STAGING_INFIX = ".staging-"
 
@@ -134,7 +130,6 @@ class Commit:
             reverse=True,
         )
         self._renames = 0
-        self._kill_at = os.environ.get(KILL_AFTER_RENAMES_ENV)
 
     @classmethod
     def from_journal(cls, target: Path, scratch: Path) -> "Commit":
@@ -249,8 +244,7 @@ class Commit:
         self._crash_point()
 
     def _crash_point(self) -> None:
-        if self._kill_at is not None and self._kill_at == str(self._renames):
-            os.kill(os.getpid(), signal.SIGKILL)
+        kill_point(f"catalog.commit.renames.{self._renames}")  # test-only (statestore.kill_points)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 A real ``tradefly ingest eod-chains`` (a child process) writes the first eight sessions of the
 real 2021 SPY chain and bars over a catalog holding the first four, so its commit replaces
 directories, adds new ones and appends files. The writer's test-only hook
-(``TRADEFLY_TEST_KILL_COMMIT_AFTER_RENAMES``) kills it with SIGKILL after the k-th rename of
+(``TRADEFLY_TEST_KILL_AT=catalog.commit.renames.k``) kills it with SIGKILL after the k-th rename of
 its commit. The next command must leave the catalog byte for byte as the uninterrupted
 ingest does, say so in one line, and leave no staging folder.
 """
@@ -24,8 +24,9 @@ from nautilus_trader.model.data import OptionGreeks
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from catalog.access import catalog_lock, open_catalog
-from catalog.commit import JOURNAL_NAME, KILL_AFTER_RENAMES_ENV, Commit
+from catalog.commit import JOURNAL_NAME, Commit
 from catalog.ingest import ingest_eod_chains
+from statestore.kill_points import KILL_AT_ENV
 from tests.conftest import PROJECT_ROOT, shared_data_path
 from tradefly.backtest.config import load_run_config
 from tradefly.backtest.runner import load_run_data
@@ -94,9 +95,9 @@ def _rows(catalog: ParquetDataCatalog) -> dict[str, list[str]]:
 
 
 def _tradefly(args: list[str], kill_after: int | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != KILL_AFTER_RENAMES_ENV}
+    env = {k: v for k, v in os.environ.items() if k != KILL_AT_ENV}
     if kill_after is not None:
-        env[KILL_AFTER_RENAMES_ENV] = str(kill_after)
+        env[KILL_AT_ENV] = f"catalog.commit.renames.{kill_after}"
     command = [sys.executable, "-m", "tradefly.cli", "ingest", *args]
     return subprocess.run(
         command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False
@@ -263,7 +264,7 @@ def test_unreadable_journal_is_an_error_naming_it(tmp_path: Path) -> None:
 
 def test_a_write_waits_for_the_catalog_lock(scenario: Scenario, tmp_path: Path) -> None:
     catalog_dir = scenario.fresh_catalog(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k != KILL_AFTER_RENAMES_ENV}
+    env = {k: v for k, v in os.environ.items() if k != KILL_AT_ENV}
     command = [sys.executable, "-m", "tradefly.cli", "ingest", *scenario.ingest_args(catalog_dir)]
 
     with catalog_lock(catalog_dir):
