@@ -30,7 +30,11 @@ It follows the documented behaviour (``../shared/docs/api-tradier.md``), quirks 
 - faults are injected per request (:meth:`FakeTradier.inject`): any status with headers and
   body (429 with ``X-Ratelimit-*``, 5xx), a delay longer than the client's timeout, or a
   request applied and then answered with an error (an order placed but its answer lost);
-  :meth:`FakeTradier.drop_streams` closes every WebSocket.
+  :meth:`FakeTradier.drop_streams` closes every WebSocket;
+- :meth:`FakeTradier.publish_quote` and :meth:`FakeTradier.publish_trade` stream a ``quote``
+  or a ``trade`` print to the market clients subscribed to the symbol; a quote's ``volume``
+  (traded so far today, 1,000 unless set by :meth:`FakeTradier.set_quote`) grows with each
+  streamed trade.
 
 Everything runs on the caller's event loop; nothing leaves 127.0.0.1.
 """
@@ -56,6 +60,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 OCC = re.compile(r"^([A-Z.]{1,6}\d?)(\d{6})([CP])(\d{8})$")
 NEW_YORK = ZoneInfo("America/New_York")
 FINAL = {"filled", "canceled", "rejected", "expired", "error"}
+DEFAULT_VOLUME = 1000  # a quote's ``volume`` unless the test sets one
 
 
 def _now() -> str:
@@ -196,6 +201,7 @@ class Quote:
     bidsize: int = 10
     asksize: int = 10
     last: float | None = None
+    volume: int = DEFAULT_VOLUME  # contracts (shares) traded so far today
 
 
 class FakeTradier:
@@ -289,9 +295,13 @@ class FakeTradier:
         """Add a fault for the next matching request(s)."""
         self.faults.append(fault)
 
-    def set_quote(self, symbol: str, bid: float, ask: float, size: int = 10) -> None:
-        """Set the REST quote of a symbol."""
-        self.quotes[symbol] = Quote(bid, ask, size, size, (bid + ask) / 2)
+    def set_quote(
+        self, symbol: str, bid: float, ask: float, size: int = 10, volume: int | None = None
+    ) -> None:
+        """Set the REST quote of a symbol; `volume` (traded so far today) is kept if None."""
+        held = self.quotes.get(symbol)
+        volume = volume if volume is not None else (held.volume if held else DEFAULT_VOLUME)
+        self.quotes[symbol] = Quote(bid, ask, size, size, (bid + ask) / 2, volume)
 
     async def publish_quote(self, symbol: str, bid: float, ask: float, size: int = 10) -> int:
         """Set a quote and stream it (numbers as strings); return the clients reached."""
@@ -311,6 +321,32 @@ class FakeTradier:
                 "askdate": ms,
             },
         )
+        return await self._stream_market(symbol, message)
+
+    async def publish_trade(self, symbol: str, price: float, size: int) -> int:
+        """Stream a trade print (the documented ``trade`` event, numbers as strings).
+
+        The symbol's ``volume`` (``cvol``, cumulative) grows by `size`; its ``last`` becomes
+        `price`. Returns the clients reached.
+        """
+        quote = self.quotes[symbol]
+        quote.last, quote.volume = price, quote.volume + size
+        ms = str(int(dt.datetime.now(dt.UTC).timestamp() * 1000))
+        message = json.dumps(
+            {
+                "type": "trade",
+                "symbol": symbol,
+                "exch": "Q",
+                "price": f"{price:.4f}",
+                "size": str(size),
+                "cvol": str(quote.volume),
+                "date": ms,
+                "last": f"{price:.4f}",
+            },
+        )
+        return await self._stream_market(symbol, message)
+
+    async def _stream_market(self, symbol: str, message: str) -> int:
         reached = 0
         for client, symbols in list(self.market_clients.items()):
             if symbol in symbols:
@@ -859,7 +895,7 @@ class FakeTradier:
                 "open": quote.last,
                 "high": max(quote.ask, quote.last or 0),
                 "low": min(quote.bid, quote.last or quote.bid),
-                "volume": 1000,
+                "volume": quote.volume,
                 "bid_date": int(dt.datetime.now(dt.UTC).timestamp() * 1000),
                 "ask_date": int(dt.datetime.now(dt.UTC).timestamp() * 1000),
             }
