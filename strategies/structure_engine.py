@@ -289,7 +289,8 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
     entry_times : list[str]
         New York times ``HH:MM`` at which to decide on minute data (module docstring); empty
         (the default) decides at each session close. Needs EXTERNAL 1-minute bars of the
-        underlying: a minute replay has them, the Tradier data client does not publish them.
+        underlying: a minute replay has them; live, the Tradier data client builds them from
+        the streamed or polled last trades (:mod:`adapters.tradier.data`).
     entry_start, entry_end : str | None
         First and last session (ISO dates, inclusive) on which entries may happen.
     quantity : int, default 1
