@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from adapters.alphavantage.http.client import AlphaVantageHttpClient
-from adapters.alphavantage.http.rate_limit import RateLimiter
 from adapters.alphavantage.loaders import (
     DEFAULT_FLUSH_ROWS,
     AlphaVantageIngest,
@@ -97,6 +95,10 @@ def run_alphavantage_ingest(args: argparse.Namespace, out: TextIO | None = None)
 
     The plan and summary go to `out`, by default the current ``sys.stdout``.
     """
+    # Here, not at the top: every other command (a backtest too) builds this parser.
+    from adapters.alphavantage.http.client import AlphaVantageHttpClient
+    from adapters.alphavantage.http.rate_limit import RateLimiter
+
     out = out or sys.stdout
     symbols = [symbol.strip().upper() for symbol in args.symbols.split(",") if symbol.strip()]
     try:

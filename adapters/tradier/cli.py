@@ -6,19 +6,12 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nautilus_trader.live.node import TradingNode
+from adapters.tradier.constants import ENV_CONFIRM_LIVE
 
-from adapters.tradier.errors import TradierError
-from adapters.tradier.node import (
-    ENV_CONFIRM_LIVE,
-    LiveTradingNotArmedError,
-    build_trading_node,
-    load_live_config,
-    require_live_arming,
-)
-from adapters.tradier.preflight import TradierStartError, verify_credentials
+if TYPE_CHECKING:
+    from nautilus_trader.live.node import TradingNode
 
 
 def add_live_parser(commands: "argparse._SubParsersAction[Any]") -> None:
@@ -43,6 +36,17 @@ def add_live_parser(commands: "argparse._SubParsersAction[Any]") -> None:
 
 
 def _live(args: argparse.Namespace) -> int:
+    # Here, not at the top: every other command (a backtest too) builds this parser.
+    from adapters.tradier.errors import TradierError
+    from adapters.tradier.node import (
+        LiveTradingNotArmedError,
+        build_trading_node,
+        load_live_config,
+        require_live_arming,
+        stop_status_recorders,
+    )
+    from adapters.tradier.preflight import TradierStartError, verify_credentials
+
     raw = load_live_config(args.config)
     loop = asyncio.new_event_loop()  # the node's: its clients share the HTTP client built here
     asyncio.set_event_loop(loop)
@@ -66,13 +70,14 @@ def _live(args: argparse.Namespace) -> int:
     try:
         node.run()
     finally:
+        loop.run_until_complete(stop_status_recorders())
         node.dispose()
     if interrupted:
         raise KeyboardInterrupt
     return 0
 
 
-def _stop_on_interrupt(node: TradingNode, loop: asyncio.AbstractEventLoop) -> list[bool]:
+def _stop_on_interrupt(node: "TradingNode", loop: asyncio.AbstractEventLoop) -> list[bool]:
     """Stop the node on the first Ctrl-C (later ones are ignored); return ``[True]`` once seen."""
     received: list[bool] = []
 

@@ -11,6 +11,7 @@ TRADIER_VENUE = VENUE  # Tradefly keeps every US instrument on one venue, ``US``
 ENV_ACCESS_TOKEN: Final[str] = "TRADIER_ACCESS_TOKEN"  # noqa: S105 (a variable name, not a secret)
 ENV_ACCOUNT_ID: Final[str] = "TRADIER_ACCOUNT_ID"
 ENV_ENVIRONMENT: Final[str] = "TRADIER_ENV"
+ENV_CONFIRM_LIVE: Final[str] = "TRADEFLY_CONFIRM_LIVE"  # must equal the account number to arm
 
 
 class TradierEnvironment(StrEnum):

@@ -88,7 +88,7 @@ from adapters.tradier.config import (
     resolve_account_id,
     resolve_environment,
 )
-from adapters.tradier.constants import TRADIER, TradierEnvironment
+from adapters.tradier.constants import ENV_CONFIRM_LIVE, TRADIER, TradierEnvironment
 from adapters.tradier.factories import (
     TradierLiveDataClientFactory,
     TradierLiveExecClientFactory,
@@ -113,7 +113,6 @@ from statestore import StateStore, default_store_path
 from strategies.iv_seed import prior_atm_ivs
 from strategies.structure_engine import StructureEngine
 
-ENV_CONFIRM_LIVE = "TRADEFLY_CONFIRM_LIVE"
 _status_tasks: set[asyncio.Task[None]] = set()  # strong references to the status recorders
 
 
@@ -455,3 +454,15 @@ async def build_trading_node(
     _status_tasks.add(status)
     status.add_done_callback(_status_tasks.discard)
     return node
+
+
+async def stop_status_recorders() -> None:
+    """Cancel the status recorders that :func:`build_trading_node` started, and wait for them.
+
+    Await it on the node's loop after ``node.run()`` returns and before ``node.dispose()``
+    closes the loop, so no recorder is left pending.
+    """
+    recorders = list(_status_tasks)
+    for recorder in recorders:
+        recorder.cancel()
+    await asyncio.gather(*recorders, return_exceptions=True)

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.instruments import Instrument
@@ -24,7 +24,6 @@ from adapters.alphavantage.errors import (
     AlphaVantageParseError,
     AlphaVantageQuotaError,
 )
-from adapters.alphavantage.http.client import AlphaVantageHttpClient
 from adapters.alphavantage.loaders.cache import ResponseCache
 from adapters.alphavantage.loaders.convert import ReplyConverter
 from adapters.alphavantage.loaders.journal import IngestJournal
@@ -32,6 +31,9 @@ from adapters.alphavantage.loaders.plan import IngestPlan, PlannedCall
 from adapters.alphavantage.loaders.summary import IngestSummary
 from catalog.nautilus_tables import OptionQuoteColumns, option_tables
 from catalog.writer import CatalogTable, write_to_catalog
+
+if TYPE_CHECKING:
+    from adapters.alphavantage.http.client import AlphaVantageHttpClient
 
 _log = logging.getLogger(__name__)
 _CONTEXT_FUNCTIONS = frozenset({Fn.TIME_SERIES_DAILY_ADJUSTED, Fn.EARNINGS})
@@ -62,7 +64,7 @@ DEFAULT_FLUSH_ROWS = 1_000_000
 """Rows buffered before a catalog write, unless :class:`IngestSettings` says otherwise."""
 
 CatalogWriter = Callable[[Path, Sequence[Instrument | Data], Sequence[CatalogTable]], WriteResult]
-ClientFactory = Callable[[], AlphaVantageHttpClient]
+ClientFactory = Callable[[], "AlphaVantageHttpClient"]
 
 
 def default_writer(

@@ -76,7 +76,7 @@ def test_ingest_without_network_stops_at_the_first_call_with_one_line(
     monkeypatch.setenv("ALPHAVANTAGE_API_KEY", TEST_KEY)
     monkeypatch.setenv("ALPHAVANTAGE_BASE_URL", "https://av.test")
     monkeypatch.setattr(
-        "adapters.alphavantage.cli.AlphaVantageHttpClient",
+        "adapters.alphavantage.http.client.AlphaVantageHttpClient",
         functools.partial(AlphaVantageHttpClient, transport=_no_network(seen), sleep=clock.sleep),
     )
     argv = ["ingest", "alphavantage", "--symbols", "SPY", "--start", "2021-06-01"]
