@@ -5,8 +5,10 @@ has them from its first session, the backtest runner and ``tradefly live`` read 
 sessions before the start and hand their ATM IVs to the strategy
 (:meth:`strategies.structure_engine.StructureEngine.seed_iv_history`).
 
-Each earlier session's value is computed as the engine computes it at a session close
-(:meth:`strategies.toolkit.iv_history.AtmIvHistory.add`, the one formula): the underlying's
+Each earlier session's value is computed as the engine computes it at a session close (the
+chain :func:`strategies.toolkit.iv_history.solvable_chain` keeps, then
+:func:`options.iv_metrics.atm_ivs_30d`, all sessions' mids solved in one vectorised call, the
+same values as one call per session): the underlying's
 daily close as spot, the latest quote of each contract stamped in the session, the vendor's IV
 where a greeks record of the contract is stamped in the session (else Black-Scholes from the
 mid), over the contracts the engine would hold then: the kinds of its legs, expiring from the
@@ -26,7 +28,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from nautilus_trader.model.data import Bar, OptionGreeks, QuoteTick
+from nautilus_trader.model.data import OptionGreeks, QuoteTick
 from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
@@ -37,12 +39,13 @@ from catalog.contract_reads import (
     closes_by_ticker,
     read_by_folder,
 )
-from options.instruments import daily_bar_type, equity_id
+from options.iv_metrics import atm_ivs_30d
 from options.market_calendar import day_bounds_ns, session_of_ns
 from options.occ import parse_occ
 from strategies.structure_engine import SUBSCRIBE_AHEAD_DAYS, StructureEngineConfig
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
-from strategies.toolkit.iv_history import AtmIvHistory
+from strategies.toolkit.iv_history import solvable_chain
+from strategies.trend_seed import prior_daily_bars
 
 SEED_STRIKE_BAND = 0.10
 """Strikes read, as a fraction of the underlying's closes around them."""
@@ -76,10 +79,7 @@ def prior_atm_ivs(
         are left out; empty when the catalog has no daily bar before `before`.
 
     """
-    bar_type = daily_bar_type(equity_id(config.underlying))
-    end_ns = day_bounds_ns(before)[0] - 1
-    bars = sorted(read_by_folder(catalog, Bar, [str(bar_type)], None, end_ns), key=_ts)
-    bars = bars[-config.iv_window :]
+    bars = prior_daily_bars(catalog, config.underlying, before, config.iv_window)
     if not bars:
         return {}
     sessions = [(session_of_ns(bar.ts_event), bar.close.as_double()) for bar in bars]
@@ -97,10 +97,10 @@ def prior_atm_ivs(
     folders = [str(instrument_id) for instrument_id in contracts]
     floors = {str(i): keep.first_row_ns(contract[2]) for i, contract in contracts.items()}
     start_ns = day_bounds_ns(sessions[0][0])[0]
+    end_ns = day_bounds_ns(before)[0] - 1
     quotes = _by_session(read_by_folder(catalog, QuoteTick, folders, start_ns, end_ns, floors))
     greeks = _by_session(read_by_folder(catalog, OptionGreeks, folders, start_ns, end_ns, floors))
-    history = AtmIvHistory(max(2, len(sessions)), 2, config.rate, config.dividend_yield)
-    result: dict[dt.date, float] = {}
+    chains = []
     previous: dt.date | None = None
     for session, close in sessions:
         first = previous or session
@@ -116,12 +116,15 @@ def prior_atm_ivs(
             for instrument_id, record in greeks.get(session, {}).items()
             if (iv := _vendor_iv(record)) is not None
         }
-        history.add(snapshot, vendor_ivs)
-        latest = history.latest()
-        if latest is not None and latest[0] == session:
-            result[session] = latest[1]
+        if (solvable := solvable_chain(snapshot, vendor_ivs)) is not None:
+            chains.append(solvable)
         previous = session
-    return result
+    atms = atm_ivs_30d(chains, rate=config.rate, div_yield=config.dividend_yield)
+    return {
+        session: atm
+        for (_quotes, _spot, session), atm in zip(chains, atms, strict=True)
+        if atm is not None and math.isfinite(atm)
+    }
 
 
 def _ts(item: Any) -> int:

@@ -253,7 +253,8 @@ class StructureEngineConfig(StrategyConfig, frozen=True, kw_only=True):  # type:
         they are given: the sessions this strategy has seen, after those before its start that
         :meth:`StructureEngine.seed_iv_history` and the state store give.
     trend_sessions : int
-        Closes in the trend's simple moving average.
+        Closes in the trend's simple moving average: the sessions this strategy has seen,
+        after the closes before its start that :meth:`StructureEngine.seed_trend` gives.
     trend_band : float
         Fraction of the average the close must clear for an ``up`` or ``down`` trend.
     dte_min, dte_max : int
@@ -721,6 +722,8 @@ class StructureEngine(Strategy):
         )
         self._iv_seed: dict[dt.date, float] = {}
         self._iv_last_session: dt.date | None = None
+        self._trend_seed: dict[dt.date, float] = {}
+        self._close_last_session: dt.date | None = None
         self._replay = False
         self._window: set[InstrumentId] = set()
         self._contracts: dict[InstrumentId, tuple[OptionKind, float, dt.date] | None] = {}
@@ -752,6 +755,7 @@ class StructureEngine(Strategy):
             store = StateStore(self._cfg.state_store or ":memory:")
             self._book = TradeBook(store, self.id.value, self._cfg.underlying)
             self._start_iv_history(store)
+            self._start_trend()
             if self._wheel_calls is not None:
                 cycles = store.wheel_cycles(self.id.value)
                 self._wheel = Wheel([from_record(record) for record in cycles])
@@ -814,6 +818,41 @@ class StructureEngine(Strategy):
             if not (math.isfinite(iv) and iv > 0):
                 raise ValueError(f"the seeded ATM IV of {session} was {iv!r}")
         self._iv_seed = dict(ivs)
+
+    def seed_trend(self, closes: Mapping[dt.date, float]) -> None:
+        """Give the underlying's closes of sessions before the start, for a trend from the start.
+
+        Called before the strategy starts (the backtest runner and ``tradefly live`` give the
+        closes :func:`strategies.trend_seed.prior_closes` reads from a catalog). At start they
+        go into the trend's moving average, oldest first, so that after the first session's
+        close it holds the last ``trend_sessions - 1`` of them and that close; a daily bar of
+        a session on or before the last of them adds no close. A strategy without ``choices``
+        has no trend and ignores them.
+
+        Parameters
+        ----------
+        closes : Mapping[datetime.date, float]
+            Session to the underlying's close, dollars per share.
+
+        Raises
+        ------
+        ValueError
+            If the strategy has started, or a close is not finite and positive.
+
+        """
+        if self._book is not None:
+            raise ValueError("seed_trend must be called before the strategy starts")
+        for session, close in closes.items():
+            if not (math.isfinite(close) and close > 0):
+                raise ValueError(f"the seeded close of {session} was {close!r}")
+        self._trend_seed = dict(closes)
+
+    def _start_trend(self) -> None:
+        if self._regimes is None or not self._trend_seed:
+            return
+        for _session, close in sorted(self._trend_seed.items()):
+            self._regimes.add_close(close)  # the average keeps the last trend_sessions
+        self._close_last_session = max(self._trend_seed)
 
     def _start_iv_history(self, store: StateStore) -> None:
         stored = {
@@ -1081,8 +1120,12 @@ class StructureEngine(Strategy):
             self._on_minute_bar(bar)
             return
         self._spot = bar.close.as_double()
-        if self._regimes is not None:
+        session = session_of_ns(bar.ts_event)
+        if self._regimes is not None and (
+            self._close_last_session is None or session > self._close_last_session
+        ):
             self._regimes.add_close(self._spot)
+            self._close_last_session = session
         self.clock.set_time_alert_ns(
             name=f"session-close-{bar.ts_event}",
             alert_time_ns=bar.ts_event + DECISION_DELAY_NS,

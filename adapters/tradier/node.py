@@ -53,7 +53,10 @@ table (:mod:`adapters.tradier.status`).
 IV history: each ``StructureEngine`` keeps its 30-day ATM IV of every session close in the state
 store and reads them back at start, so its IV rank and percentile survive a restart. With
 ``catalog`` set, the sessions before today in that catalog are read too
-(:func:`strategies.iv_seed.prior_atm_ivs`); the store's value wins on a session in both.
+(:func:`strategies.iv_seed.prior_atm_ivs`); the store's value wins on a session in both. The
+closes before today that a strategy's trend needs come from that catalog too
+(:func:`strategies.trend_seed.prior_closes`; without it the trend is known once the node has
+seen ``trend_sessions`` closes).
 """
 
 from __future__ import annotations
@@ -112,6 +115,7 @@ from options.market_calendar import session_of_ns
 from statestore import StateStore, default_store_path
 from strategies.iv_seed import prior_atm_ivs
 from strategies.structure_engine import StructureEngine
+from strategies.trend_seed import prior_closes
 
 _status_tasks: set[asyncio.Task[None]] = set()  # strong references to the status recorders
 
@@ -369,7 +373,7 @@ async def held_instruments(raw: Mapping[str, Any]) -> list[InstrumentId]:
 
 
 def seed_iv_histories(node: TradingNode, catalog_dir: Path, today: dt.date) -> None:
-    """Give each built ``StructureEngine`` the catalog's 30-day ATM IVs of sessions before today.
+    """Give each built ``StructureEngine`` the catalog's ATM IVs and trend closes before today.
 
     Raises
     ------
@@ -383,6 +387,8 @@ def seed_iv_histories(node: TradingNode, catalog_dir: Path, today: dt.date) -> N
     for strategy in node.trader.strategies():
         if isinstance(strategy, StructureEngine):
             strategy.seed_iv_history(prior_atm_ivs(catalog, strategy.config, today))
+            if strategy.config.choices:
+                strategy.seed_trend(prior_closes(catalog, strategy.config, today))
 
 
 async def build_trading_node(

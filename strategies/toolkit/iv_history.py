@@ -110,25 +110,10 @@ class AtmIvHistory:
             The vendor's IV (decimal) of contracts quoted at this close, where it has one.
 
         """
-        quotes = []
-        for quote in snapshot.quotes:
-            vendor = vendor_ivs.get(quote.instrument_id)
-            try:
-                quotes.append(
-                    PricedQuote(
-                        expiration=quote.expiration,
-                        kind=quote.kind,
-                        strike=quote.strike,
-                        bid=quote.bid,
-                        ask=quote.ask,
-                        implied_vol=vendor if vendor is not None and vendor > 0 else None,
-                    )
-                )
-            except ValueError:
-                continue  # a crossed or unusable quote says nothing about the vol
-        if not quotes or not (math.isfinite(snapshot.spot) and snapshot.spot > 0):
+        solvable = solvable_chain(snapshot, vendor_ivs)
+        if solvable is None:
             return
-        self._pending.append((quotes, snapshot.spot, snapshot.session))
+        self._pending.append(solvable)
         if len(self._pending) >= self._window:
             self._solve_pending()
 
@@ -155,3 +140,44 @@ class AtmIvHistory:
         if self.rank() is None:
             return f"unknown: the IV did not change over {seen} sessions"
         return ""
+
+
+def solvable_chain(
+    snapshot: ChainSnapshot, vendor_ivs: Mapping[InstrumentId, float]
+) -> tuple[list[PricedQuote], float, dt.date] | None:
+    """Return a session's chain as :func:`options.iv_metrics.atm_ivs_30d` takes it.
+
+    Parameters
+    ----------
+    snapshot : ChainSnapshot
+        The session's chain.
+    vendor_ivs : Mapping[InstrumentId, float]
+        The vendor's IV (decimal per year) of contracts quoted at this close, where it has one.
+
+    Returns
+    -------
+    tuple of (list of options.chain_selection.ChainQuote, float, datetime.date) or None
+        The usable quotes (a crossed or unusable quote is left out: it says nothing about the
+        vol), each with its positive vendor IV where there is one, the spot (dollars per share)
+        and the session; None when no quote is usable or the spot is not finite and positive.
+
+    """
+    quotes = []
+    for quote in snapshot.quotes:
+        vendor = vendor_ivs.get(quote.instrument_id)
+        try:
+            quotes.append(
+                PricedQuote(
+                    expiration=quote.expiration,
+                    kind=quote.kind,
+                    strike=quote.strike,
+                    bid=quote.bid,
+                    ask=quote.ask,
+                    implied_vol=vendor if vendor is not None and vendor > 0 else None,
+                )
+            )
+        except ValueError:
+            continue
+    if not quotes or not (math.isfinite(snapshot.spot) and snapshot.spot > 0):
+        return None
+    return quotes, snapshot.spot, snapshot.session

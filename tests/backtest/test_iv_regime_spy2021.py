@@ -1,7 +1,8 @@
 """Structure chosen by IV rank, IV percentile and trend on the real SPY 2021 chain.
 
 The IV history of a run starting mid-year is seeded from the catalog's sessions before the
-start (:mod:`strategies.iv_seed`), so the rank is known from the first session. Every value is
+start (:mod:`strategies.iv_seed`), so the rank is known from the first session, and so are the
+closes its trend averages (:mod:`strategies.trend_seed`). Every value is
 recomputed here from the raw files: each session's 30-day ATM IV with
 :func:`options.iv_metrics.atm_iv_30d` (tested by hand on its own) from the vendor's IVs of the
 contracts the engine holds at that close (the kinds of its legs, expiring from the previous
@@ -22,11 +23,15 @@ import msgspec
 import pytest
 from nautilus_trader.model.enums import OptionKind
 
+from catalog.access import open_catalog
 from options.chain_selection import ChainQuote
 from options.instruments import VENUE
 from options.iv_metrics import atm_iv_30d
+from strategies.structure_engine import StructureEngineConfig
+from strategies.trend_seed import prior_closes
 from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS, _valid_row
 from tests.conftest import PROJECT_ROOT, shared_data_path
+from tradefly.backtest import runner
 from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.runner import build_engine, run_backtest
 
@@ -108,9 +113,10 @@ def _percentile(values: list[float]) -> float:
 
 
 def _trend_by_hand(
-    closes: dict[dt.date, float], start: dt.date, day: dt.date, sessions: int, band: float
+    closes: dict[dt.date, float], day: dt.date, sessions: int, band: float
 ) -> str | None:
-    seen = [c for d, c in sorted(closes.items()) if start <= d <= day]
+    # The catalog's closes before the run's start are in the average (strategies.trend_seed).
+    seen = [c for d, c in sorted(closes.items()) if d <= day]
     if len(seen) < sessions:
         return None
     average = sum(seen[-sessions:]) / sessions
@@ -183,7 +189,8 @@ def test_the_trend_chooses_the_structure(
 ) -> None:
     """Daily Jan-Mar 2021: a short put in an up-trend, a long put in a down-trend, else none.
 
-    Trend: the close against the average of the last 10 closes of the run, beyond 1 %.
+    Trend: the close against the average of the last 10 closes, beyond 1 %. The run starts on
+    the catalog's first session, so no close before it is seeded: no trend for 9 sessions.
     """
     start, last = dt.date(2021, 1, 4), dt.date(2021, 3, 31)
     config = _starting(load_run_config(REGIME), start).with_strategy_fields(
@@ -210,7 +217,7 @@ def test_the_trend_chooses_the_structure(
         day: trend
         for day in closes
         if start <= day <= last
-        and (trend := _trend_by_hand(closes, start, day, 10, 0.01)) in ("up", "down")
+        and (trend := _trend_by_hand(closes, day, 10, 0.01)) in ("up", "down")
     }
     assert set(entries) <= set(expected)  # no entry while the trend is unknown or neutral
     assert len(entries) >= 15
@@ -228,11 +235,10 @@ def test_the_iv_regime_config_trades_condors_when_iv_is_rich_and_flat_and_put_sp
         entry_start="2021-09-20", entry_end="2021-10-15"
     )
     entries = _entries(config, spy2021_catalog)
-    start = config.data.start
-    history = _history_by_hand(raw, start, window=60, kinds={"put", "call"})
+    history = _history_by_hand(raw, config.data.start, window=60, kinds={"put", "call"})
     for day, record in entries.items():
         rank = _rank(history[day])
-        trend = _trend_by_hand(raw[1], start, day, 20, 0.01)
+        trend = _trend_by_hand(raw[1], day, 20, 0.01)
         tags = _tags(record)
         assert (tags["iv_rank"], tags["trend"]) == (f"{rank:.4g}", trend), day
         if rank >= 50 and trend == "neutral":
@@ -240,6 +246,81 @@ def test_the_iv_regime_config_trades_condors_when_iv_is_rich_and_flat_and_put_sp
         else:
             assert trend == "up" and record["structure"] == "bull put spread", day
     assert {r["structure"] for r in entries.values()} == {"iron condor", "bull put spread"}
+
+
+# SPY's closes of the 19 sessions before 2021-05-12 (2021-04-15 to 2021-05-11), then 2021-05-12,
+# from underlying_daily/lambdaclass_SPY_daily_2021.csv
+CLOSES_TO_MAY_12 = [
+    415.87, 417.26, 415.21, 412.17, 416.07, 412.27, 416.74, 417.61, 417.52, 417.40,
+    420.06, 417.30, 418.20, 415.62, 415.75, 419.07, 422.12, 417.94, 414.21, 405.41,
+]  # fmt: skip
+
+
+def test_the_trend_is_seeded_from_the_closes_before_the_start(
+    spy2021_catalog: Path,
+    raw: tuple[dict[dt.date, list[dict[str, str]]], dict[dt.date, float]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From 2021-05-12, 20-session trend beyond 1 %: a long put in a down-trend from day one.
+
+    By hand on the first session: the average of the 20 closes ending 2021-05-12 is
+    8323.80 / 20 = 416.19, and the close 405.41 is below 416.19 x 0.99 = 412.0281: down (the
+    19 closes before the start come from the catalog). Unseeded, the trend is unknown until 20
+    closes of the run are in, so no entry is made on the first sessions.
+    """
+    start, last = dt.date(2021, 5, 12), dt.date(2021, 5, 14)
+    closes = raw[1]
+    assert [closes[d] for d in sorted(closes) if d <= start][-20:] == CLOSES_TO_MAY_12
+    assert sum(CLOSES_TO_MAY_12) == pytest.approx(8323.80, abs=1e-9)
+    assert CLOSES_TO_MAY_12[-1] < 416.19 * 0.99
+    assert _trend_by_hand(closes, start, 20, 0.01) == "down"
+    config = _starting(load_run_config(REGIME), start).with_strategy_fields(
+        choices=[
+            {
+                "structure": "short_put",
+                "structure_params": {"delta": 0.5},
+                "when": {"trend": ["up"]},
+            },
+            {
+                "structure": "long_put",
+                "structure_params": {"delta": 0.5},
+                "when": {"trend": ["down"]},
+            },
+        ],
+        trend_sessions=20,
+        trend_band=0.01,
+        entry_start=start.isoformat(),
+        entry_end=last.isoformat(),
+    )
+
+    entries = _entries(config, spy2021_catalog)
+    # 2021-05-13: 410.28 against 415.9105 (down); 2021-05-14: 416.58 against 415.8765 (neutral)
+    assert sorted(entries) == [start, dt.date(2021, 5, 13)]
+    for day, record in entries.items():
+        assert _tags(record)["trend"] == "down" == _trend_by_hand(closes, day, 20, 0.01), day
+        assert record["structure"] == "long put", day
+
+    monkeypatch.setattr(runner, "prior_closes", lambda *_args: {})
+    assert _entries(config, spy2021_catalog) == {}  # the trend unknown on every entry day
+
+
+def test_the_trend_seed_is_the_last_closes_before_the_start_the_average_needs(
+    spy2021_catalog: Path, raw: tuple[dict[dt.date, list[dict[str, str]]], dict[dt.date, float]]
+) -> None:
+    """20-session average: 19 closes before the start, fewer when the catalog has fewer."""
+    catalog = open_catalog(spy2021_catalog)
+    config = StructureEngineConfig(underlying="SPY", structure="short_put", trend_sessions=20)
+    closes = raw[1]
+    days = [day for day in sorted(closes) if day < dt.date(2021, 5, 12)][-19:]
+    before = dict(zip(days, CLOSES_TO_MAY_12[:19], strict=True))
+    assert min(before) == dt.date(2021, 4, 15) and max(before) == dt.date(2021, 5, 11)
+    assert all(closes[day] == close for day, close in before.items())
+    assert prior_closes(catalog, config, dt.date(2021, 5, 12)) == before
+    first_days = {day: closes[day] for day in sorted(closes)[:4]}  # 2021-01-04 to 01-07
+    assert prior_closes(catalog, config, dt.date(2021, 1, 8)) == first_days
+    assert prior_closes(catalog, config, dt.date(2021, 1, 4)) == {}
+    one = msgspec.structs.replace(config, trend_sessions=1)  # the close itself is the average
+    assert prior_closes(catalog, one, dt.date(2021, 5, 12)) == {}
 
 
 @pytest.mark.parametrize(("fill_model", "seeded"), [("quotes", 60), ("trade_close_half_spread", 0)])
@@ -253,6 +334,7 @@ def test_only_an_end_of_day_run_on_quotes_is_seeded(
     try:
         (strategy,) = engine.trader.strategies()
         assert len(strategy._iv_seed) == seeded
+        assert len(strategy._trend_seed) == 19  # the trend's closes, whatever the data
     finally:
         engine.dispose()
 
@@ -269,6 +351,7 @@ def test_seeding_moves_no_trade_of_a_config_without_choices(spy2021_catalog: Pat
         try:
             (strategy,) = engine.trader.strategies()
             assert len(strategy._iv_seed) == 124  # every session of 2021 before July
+            assert strategy._trend_seed == {}  # no choices: no trend to seed
             if not seeded:
                 strategy.seed_iv_history({})
             engine.run()

@@ -86,6 +86,7 @@ from options.market_calendar import NEW_YORK, session_of_ns
 from options.option_volume import OPTION_VOLUME, OptionVolume
 from strategies.iv_seed import prior_atm_ivs
 from strategies.structure_engine import StructureEngine
+from strategies.trend_seed import prior_closes
 from tradefly.backtest.config import RunConfig
 from tradefly.backtest.data_gaps import gap_warning
 from tradefly.backtest.deliverable_settlement import DeliverableSettlement, non_standard
@@ -267,7 +268,9 @@ def build_engine(
     :class:`StructureEngine` of an end-of-day run on quotes (``fill_model: quotes``) gets the
     30-day ATM IVs of the catalog's sessions before the start
     (:func:`strategies.iv_seed.prior_atm_ivs`) for its IV rank and percentile; a run on trade
-    bars or minute data starts with none.
+    bars or minute data starts with none. Each one with ``choices`` gets the underlying's
+    daily closes before the start that its trend needs
+    (:func:`strategies.trend_seed.prior_closes`), whatever the data.
     """
     engine = new_engine(config, load_run_data(config, catalog_dir), log_level)
     catalog = open_catalog(catalog_dir)
@@ -278,6 +281,8 @@ def build_engine(
             strategy.seed_iv_history(
                 prior_atm_ivs(catalog, strategy.config, config.data.start, kinds)
             )
+        if isinstance(strategy, StructureEngine) and strategy.config.choices:
+            strategy.seed_trend(prior_closes(catalog, strategy.config, config.data.start))
         engine.add_strategy(strategy)
     actors = config.build_actors()
     for actor in actors:

@@ -113,6 +113,14 @@ def test_the_engine_refuses_a_seeded_iv_that_is_not_a_vol() -> None:
         engine.seed_iv_history({DAY: -0.2})
 
 
+def test_the_engine_refuses_a_seeded_close_that_is_not_a_price() -> None:
+    from strategies.structure_engine import StructureEngine, StructureEngineConfig
+
+    engine = StructureEngine(StructureEngineConfig(underlying="SPY", structure="short_put"))
+    with pytest.raises(ValueError, match=r"the seeded close of 2021-06-01 was nan"):
+        engine.seed_trend({DAY: float("nan")})
+
+
 def test_sessions_solved_in_batches_keep_each_sessions_value_and_the_last_window() -> None:
     """Mids solved a window of sessions at a time (no vendor IVs): each value is the one
     :func:`options.iv_metrics.atm_iv_30d` gives that session alone, the oldest fall out."""

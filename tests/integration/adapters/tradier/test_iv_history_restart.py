@@ -11,6 +11,7 @@ expiration's (flat extrapolation): the Black-Scholes IV of the 470 put's mid, no
 import datetime as dt
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -68,7 +69,7 @@ def _synthetic_catalog(folder: Path) -> Path:
     return folder
 
 
-def _config(server: FakeTradier, folder: Path, catalog: Path | None) -> Path:
+def _config(server: FakeTradier, folder: Path, catalog: Path | None, **overrides: Any) -> Path:
     # A strategy that never enters (no IV rank reaches 101): only its IV history is watched.
     path = single_put_config(
         server,
@@ -83,6 +84,7 @@ def _config(server: FakeTradier, folder: Path, catalog: Path | None) -> Path:
             }
         ],
         iv_min_sessions=2,
+        **overrides,
     )
     config = yaml.safe_load(path.read_text())
     config.pop("catalog", None)
@@ -139,6 +141,39 @@ async def test_the_iv_history_is_seeded_from_the_catalog_and_survives_a_restart(
     running = await start_node(_config(server, tmp_path, None))
     try:
         assert list(strategy_of(running)._atm_ivs.values) == pytest.approx([live], rel=1e-9)
+    finally:
+        await running.stop()
+    assert server.placements() == []
+
+
+async def test_the_trend_is_seeded_from_the_catalog_and_takes_one_close_per_session(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    """4-session trend, band 0: the catalog's 3 closes before today, then today's close.
+
+    By hand: (475.00 + 471.00 + 473.00 + 472.60) / 4 = 472.90, and 472.60 < 472.90: down. A
+    second bar today (480.00) adds nothing; counted, the average of 471.00, 473.00, 472.60
+    and 480.00 would be 474.15 and the trend up.
+    """
+    catalog = _synthetic_catalog(tmp_path / "catalog")
+    path = _config(server, tmp_path, catalog, trend_sessions=4, trend_band=0.0)
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        assert strategy._trend_seed == {day: close for day, close, _bid, _ask in PRIOR}
+        assert strategy._regimes.regime().trend is None  # 3 closes of 4
+        with pytest.raises(ValueError, match="seed_trend must be called before the strategy"):
+            strategy.seed_trend({})
+        decided: list[dt.date] = []
+        choose = strategy._chosen
+        strategy._chosen = lambda session: (decided.append(session), choose(session))[1]
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: LIVE_BID}))
+        session_close(running, LIVE_CLOSE)
+        await wait_for(lambda: decided == [TODAY])
+        assert strategy._regimes.regime().trend == "down"
+        session_close(running, 480.0)
+        await wait_for(lambda: decided == [TODAY, TODAY])
+        assert strategy._regimes.regime().trend == "down"
     finally:
         await running.stop()
     assert server.placements() == []
