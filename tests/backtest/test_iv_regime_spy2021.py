@@ -24,9 +24,11 @@ import pytest
 from nautilus_trader.model.enums import OptionKind
 
 from catalog.access import open_catalog
+from options import iv_metrics
 from options.chain_selection import ChainQuote
 from options.instruments import VENUE
 from options.iv_metrics import atm_iv_30d
+from strategies import iv_seed
 from strategies.structure_engine import StructureEngineConfig
 from strategies.trend_seed import prior_closes
 from tests.backtest.test_reference_spy2021 import CHAIN, SPY_BARS, _valid_row
@@ -59,8 +61,12 @@ def _atm_ivs_by_hand(
     raw: tuple[dict[dt.date, list[dict[str, str]]], dict[dt.date, float]],
     sessions: list[dt.date],
     kinds: set[str],
+    vendor_ivs: bool = True,
 ) -> list[float]:
-    """The 30-day ATM IV of consecutive `sessions`, the first one's window from itself."""
+    """The 30-day ATM IV of consecutive `sessions`, the first one's window from itself.
+
+    Without `vendor_ivs`, every contract's IV is the Black-Scholes IV of its mid.
+    """
     rows, closes = raw
     ivs = []
     previous: dt.date | None = None
@@ -78,7 +84,7 @@ def _atm_ivs_by_hand(
                         float(row["strike"]),
                         float(row["bid"]),
                         float(row["ask"]),
-                        implied_vol=iv if iv > 0 else None,
+                        implied_vol=iv if iv > 0 and vendor_ivs else None,
                     )
                 )
         value = atm_iv_30d(quotes, closes[day], day)
@@ -321,6 +327,33 @@ def test_the_trend_seed_is_the_last_closes_before_the_start_the_average_needs(
     assert prior_closes(catalog, config, dt.date(2021, 1, 4)) == {}
     one = msgspec.structs.replace(config, trend_sessions=1)  # the close itself is the average
     assert prior_closes(catalog, one, dt.date(2021, 5, 12)) == {}
+
+
+def test_the_iv_seed_solves_all_its_sessions_in_one_call(
+    spy2021_catalog: Path,
+    raw: tuple[dict[dt.date, list[dict[str, str]]], dict[dt.date, float]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without the vendor's IVs, the mids of 60 sessions go to the solver at once.
+
+    Each session's value is still :func:`options.iv_metrics.atm_iv_30d` of that session alone.
+    """
+    calls: list[int] = []
+    solve = iv_metrics.implied_vol_array
+    monkeypatch.setattr(
+        iv_metrics, "implied_vol_array", lambda *args: (calls.append(len(args[0])), solve(*args))[1]
+    )
+    monkeypatch.setattr(iv_seed, "_vendor_iv", lambda _greeks: None)
+    config = StructureEngineConfig(
+        underlying="SPY", structure="short_put", dte_min=20, dte_max=50, iv_window=60
+    )
+    start = dt.date(2021, 7, 1)
+    seed = iv_seed.prior_atm_ivs(open_catalog(spy2021_catalog), config, start)
+    assert len(calls) == 1 and calls[0] > 60  # one call, every session's mids
+    sessions = [day for day in sorted(raw[1]) if day < start][-60:]
+    assert list(seed) == sessions
+    by_hand = _atm_ivs_by_hand(raw, sessions, {"put"}, vendor_ivs=False)
+    assert list(seed.values()) == pytest.approx(by_hand, rel=1e-9)
 
 
 @pytest.mark.parametrize(("fill_model", "seeded"), [("quotes", 60), ("trade_close_half_spread", 0)])
