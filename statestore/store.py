@@ -459,6 +459,18 @@ class StateStore:
         )
         return changed > 0
 
+    def set_intent_venue_order_id(self, client_order_id: str, venue_order_id: str) -> None:
+        """Record the venue's id of an intent's order (``detail["venue_order_id"]``).
+
+        A restart reads the order back from the venue by this id, also after the venue's list
+        of recent orders has dropped it.
+        """
+        self._write(
+            "UPDATE order_intents SET detail = json_set(detail, '$.venue_order_id', ?) "
+            "WHERE client_order_id = ?",
+            (venue_order_id, client_order_id),
+        )
+
     def intent(self, client_order_id: str) -> OrderIntent | None:
         """Return the intent of a client order id, if any."""
         sql = "SELECT * FROM order_intents WHERE client_order_id = ?"

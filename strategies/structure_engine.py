@@ -950,6 +950,9 @@ class StructureEngine(Strategy):
         now = self.clock.timestamp_ns()
         filled = int(order.filled_qty.as_double())
         with self._store.transaction():
+            if order.venue_order_id is not None:
+                client_order_id = order.client_order_id.value
+                self._store.set_intent_venue_order_id(client_order_id, order.venue_order_id.value)
             if filled and kind == "shares":
                 self._book_share_sale(order.instrument_id, order.side, order.filled_qty, now)
             elif filled and trade is not None:
@@ -2042,10 +2045,14 @@ class StructureEngine(Strategy):
     # -- Events ----------------------------------------------------------------------------------
 
     def on_order_accepted(self, event: OrderAccepted) -> None:
-        """Mark the order's intent working."""
-        self._store.set_intent_state(
-            event.client_order_id.value, IntentState.WORKING, event.ts_event
-        )
+        """Mark the order's intent working and record the venue's order id on it.
+
+        A restart reads the order's per-leg fill prices back from the venue by that id
+        (:mod:`adapters.tradier.settlement`).
+        """
+        client_order_id = event.client_order_id.value
+        self._store.set_intent_state(client_order_id, IntentState.WORKING, event.ts_event)
+        self._store.set_intent_venue_order_id(client_order_id, event.venue_order_id.value)
 
     def on_order_filled(self, event: OrderFilled) -> None:
         """Book a fill: opening credit, closed legs, shares received or sold.

@@ -99,6 +99,7 @@ from adapters.tradier.settlement import (
     book_settlement,
     contracts_held,
     positions_before,
+    price_legs,
     settlement_name,
     settlement_stem,
 )
@@ -1062,7 +1063,34 @@ class TradierExecutionClient(LiveExecutionClient):
             )
         self._restart_settlements = (pending, broker)
         self._before = before
-        self._held_before = held
+        self._held_before = await self._priced_legs(held, {s.instrument_id for s in pending})
+
+    async def _priced_legs(
+        self, held: dict[InstrumentId, HeldContract], contracts: set[InstrumentId]
+    ) -> dict[InstrumentId, HeldContract]:
+        """Return `held` with `contracts` at their own fill prices from Tradier's order detail.
+
+        A contract whose opening orders' detail gives no price of its own stays at its
+        structure's net credit (``settlement.price_legs``), logged once for all of them.
+        """
+        order_ids = sorted({o for i in contracts for o in held[i].orders or ()})
+        details: dict[str, schemas.Order] = {}
+        for order_id in order_ids:
+            try:
+                response = await self._account.order(order_id)
+            except TradierError as exc:
+                self._log.warning(f"Order {order_id} unavailable: {exc.message}")
+                continue
+            if isinstance(response.order, schemas.Order):
+                details.update((order_id, o) for o in self._valid_orders([response.order]))
+        priced, approximate = price_legs(held, sorted(contracts, key=str), details)
+        if approximate:
+            self._log.warning(
+                f"Rebuilt {', '.join(i.symbol.value for i in approximate)} at the structure's "
+                "net credit (Tradier's order detail gave no fill price of the leg's own): "
+                "the realized P&L of each is approximate"
+            )
+        return priced
 
     def _on_reconciled(self, _mass_status: object) -> None:
         # The start-up reconciliation applied the positions as they were before the events

@@ -24,6 +24,7 @@ settlement it booked by name (``StateStore.book_settlement``).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -34,11 +35,13 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.model.objects import Price, Quantity
 
+from adapters.tradier import parsing, schemas
+from adapters.tradier.errors import TradierParseError
 from adapters.tradier.parsing import OptionSettlement, is_option_symbol
 from options.deliverables import deliverable_of
 from options.instruments import equity_id
 from options.settlement_orders import settlement_events
-from statestore import StateStore
+from statestore import IntentState, StateStore
 
 
 def settlement_name(settlement: OptionSettlement) -> str:
@@ -144,16 +147,25 @@ class HeldContract:
     contracts : int
         Signed contracts (negative: short), all open structures together.
     avg_px_open : Decimal
-        Dollars per share: the structure's credit for a one-leg structure; for a leg of a
-        multi-leg structure the structure's net credit (an approximation: legs keep no price).
+        Dollars per share: the structure's credit (a one-leg structure's is its leg's price;
+        for a leg of a multi-leg structure it is the structure's net credit until
+        :func:`price_legs` puts the leg's own fill price in its place).
     opened_ns : int
         When the oldest of those structures opened, UNIX nanoseconds.
+    orders : tuple[str, ...] | None
+        Tradier ids of the orders that opened those structures (their entry and roll
+        intents); None when one of them has no recorded id (an order the node never saw
+        accepted).
+    own_price : bool
+        Whether `avg_px_open` is the contract's own price (one one-leg structure holds it).
 
     """
 
     contracts: int
     avg_px_open: Decimal
     opened_ns: int
+    orders: tuple[str, ...] | None = ()
+    own_price: bool = True
 
 
 def contracts_held(store: StateStore) -> dict[InstrumentId, HeldContract]:
@@ -163,25 +175,137 @@ def contracts_held(store: StateStore) -> dict[InstrumentId, HeldContract]:
     """
     held: dict[InstrumentId, HeldContract] = {}
     for strategy_id in sorted(store.strategies_with_open_structures()):
+        openers = _opening_orders(store, strategy_id)
         for structure in store.structures(strategy_id):
             if structure.status not in ("open", "closing"):
                 continue
             price = Decimal(str(abs(structure.credit)))
-            for leg in structure.legs:
-                instrument_id = InstrumentId.from_str(leg.instrument_id)
-                if not is_option_symbol(instrument_id.symbol.value):
-                    continue  # a covered call's shares
+            orders = openers.get(structure.structure_id, ())
+            legs = [(InstrumentId.from_str(leg.instrument_id), leg) for leg in structure.legs]
+            options = [(i, leg) for i, leg in legs if is_option_symbol(i.symbol.value)]
+            for instrument_id, leg in options:  # a covered call's shares left out
                 signed = -leg.quantity if leg.side == OrderSide.SELL.name else leg.quantity
-                known = held.get(instrument_id)
                 opened = structure.opened_ns or 0
-                held[instrument_id] = (
-                    HeldContract(signed, price, opened)
-                    if known is None
-                    else HeldContract(
-                        known.contracts + signed, known.avg_px_open, min(known.opened_ns, opened)
-                    )
-                )
+                own = HeldContract(signed, price, opened, orders, own_price=len(options) == 1)
+                known = held.get(instrument_id)
+                held[instrument_id] = own if known is None else _combined(known, own)
     return held
+
+
+def _opening_orders(store: StateStore, strategy_id: str) -> dict[str, tuple[str, ...] | None]:
+    """Return the Tradier ids of the orders that opened each structure (entries and rolls).
+
+    None for a structure with an intent that may have reached Tradier but has no recorded id.
+    """
+    orders: dict[str, tuple[str, ...] | None] = {}
+    for intent in store.intents(strategy_id):
+        if intent.kind not in ("entry", "roll") or intent.structure_id is None:
+            continue
+        venue_id = intent.detail.get("venue_order_id")
+        if venue_id is None and intent.state in (IntentState.NOT_SENT, IntentState.REJECTED):
+            continue  # never reached Tradier: opened nothing
+        known = orders.get(intent.structure_id, ())
+        orders[intent.structure_id] = (
+            None
+            if known is None or not isinstance(venue_id, str)
+            else (*known, venue_id.split("-")[0])  # a leg of a multileg order: the order
+        )
+    return orders
+
+
+def _combined(known: HeldContract, other: HeldContract) -> HeldContract:
+    """Return the contracts of two structures holding one contract together."""
+    orders = (
+        None if known.orders is None or other.orders is None else (*known.orders, *other.orders)
+    )
+    return HeldContract(
+        known.contracts + other.contracts,
+        known.avg_px_open,
+        min(known.opened_ns, other.opened_ns),
+        orders,
+        known.own_price and other.own_price and known.avg_px_open == other.avg_px_open,
+    )
+
+
+def opening_fill_price(
+    orders: Iterable[schemas.Order], symbol: str, side: OrderSide
+) -> Decimal | None:
+    """Return the average price at which `orders` filled `symbol` on its opening `side`.
+
+    Parameters
+    ----------
+    orders : Iterable[schemas.Order]
+        Tradier order details (A7): a multileg order's ``leg`` entries are read (each with its
+        own ``option_symbol``, ``side``, ``exec_quantity`` and ``avg_fill_price``), a
+        single-leg option order itself.
+    symbol : str
+        The OCC symbol.
+    side : OrderSide
+        The opening side (``SELL`` for a short contract); fills on the other side (a roll's
+        closing legs) are left out.
+
+    Returns
+    -------
+    Decimal | None
+        Dollars per share, weighted by ``exec_quantity``; None when nothing of `symbol` filled
+        on `side` or a fill has no price (``avg_fill_price`` 0 or missing).
+
+    """
+    cost, filled = Decimal(0), Decimal(0)
+    for order in orders:
+        for leg in parsing.order_legs(order) or [order]:
+            if leg.option_symbol != symbol or not leg.exec_quantity:
+                continue
+            try:
+                if parsing.order_side(leg) != side:
+                    continue
+            except TradierParseError:
+                continue
+            if not leg.avg_fill_price:
+                return None
+            quantity = Decimal(str(leg.exec_quantity))
+            cost += Decimal(str(leg.avg_fill_price)) * quantity
+            filled += quantity
+    return cost / filled if filled else None
+
+
+def price_legs(
+    held: dict[InstrumentId, HeldContract],
+    contracts: Iterable[InstrumentId],
+    details: dict[str, schemas.Order],
+) -> tuple[dict[InstrumentId, HeldContract], list[InstrumentId]]:
+    """Give each of `contracts` its own fill price from Tradier's order details.
+
+    Parameters
+    ----------
+    held : dict[InstrumentId, HeldContract]
+        What the open structures hold (:func:`contracts_held`).
+    contracts : Iterable[InstrumentId]
+        The contracts to rebuild (settled while the node was down).
+    details : dict[str, schemas.Order]
+        Tradier's order details by order id (``GET /accounts/{id}/orders/{order_id}``).
+
+    Returns
+    -------
+    tuple
+        `held` with each contract of `contracts` at :func:`opening_fill_price` over the orders
+        that opened it, and the contracts of multi-leg structures left at the structure's net
+        credit (an order without a recorded id or detail, or a leg without a fill price).
+
+    """
+    priced = dict(held)
+    approximate = []
+    for instrument_id in contracts:
+        contract = held[instrument_id]
+        found = [details[o] for o in contract.orders or () if o in details]
+        side = OrderSide.SELL if contract.contracts < 0 else OrderSide.BUY
+        complete = contract.orders is not None and len(found) == len(contract.orders)
+        price = opening_fill_price(found, instrument_id.symbol.value, side) if complete else None
+        if price is not None:
+            priced[instrument_id] = replace(contract, avg_px_open=price, own_price=True)
+        elif not contract.own_price:
+            approximate.append(instrument_id)
+    return priced, approximate
 
 
 def positions_before(

@@ -56,6 +56,17 @@ def test_intent_states_move_forward_and_final_states_never_change() -> None:
         assert store.intents("S-000", open_only=True) == []
 
 
+def test_an_intent_keeps_its_venue_order_id_beside_its_detail(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with StateStore(path) as store:
+        store.mint_intent("S-000", "entry", "O-1", "SPY.US", 10, "T-1", {"qty": 2})
+        store.set_intent_venue_order_id("O-1", "1000")
+    with StateStore(path) as store:  # on disk: a restart reads it
+        stored = store.intent("O-1")
+        assert stored is not None
+        assert stored.detail == {"qty": 2, "venue_order_id": "1000"}
+
+
 def test_one_client_order_id_belongs_to_one_intent() -> None:
     with StateStore(":memory:") as store:
         store.mint_intent("S-000", "entry", "O-1", "SPY.US", 1)

@@ -240,7 +240,8 @@ class FakeTradier:
         self.market_streaming = market_streaming
         self.auto_fill = auto_fill
         self.quotes: dict[str, Quote] = {}
-        self.orders: dict[int, Order] = {}
+        self.orders: dict[int, Order] = {}  # today's: the orders list shows them
+        self.earlier_orders: dict[int, Order] = {}  # found by id only (:meth:`new_day`)
         self.positions: dict[str, list[float]] = {}  # symbol -> [quantity, cost_basis]
         self.peak: dict[str, float] = {}
         self.account_events: list[dict[str, Any]] = []  # account history, oldest first
@@ -443,6 +444,14 @@ class FakeTradier:
                 leg.status = status
         order.transaction_date = _now()
         await self._push_order_events(order)
+
+    def new_day(self) -> None:
+        """A new session: the orders list (``intraday``) no longer shows earlier orders.
+
+        ``GET /orders/{id}`` still returns them, legs and fill prices included.
+        """
+        self.earlier_orders.update(self.orders)
+        self.orders.clear()
 
     async def expire_day_orders(self) -> list[int]:
         """The close: move every working ``day`` order to ``expired``; return their ids."""
@@ -829,7 +838,7 @@ class FakeTradier:
                 return await self._cancel(order_id)
             if method == "PUT":
                 return self._modify(order_id, form)
-            order = self.orders.get(order_id)
+            order = self.orders.get(order_id) or self.earlier_orders.get(order_id)
             if order is None:
                 return 404, {"errors": {"error": "Order not found"}}
             return 200, {"order": order.to_json()}

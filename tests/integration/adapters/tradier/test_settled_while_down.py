@@ -20,12 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nautilus_trader.model.identifiers import InstrumentId
 
 from options.market_calendar import is_session
 from options.settlement_orders import settlement_kind
 from strategies.toolkit.wheel import WheelPhase
-from tests.integration.adapters.tradier.fake_server import FakeTradier
+from tests.integration.adapters.tradier.fake_server import FakeTradier, Fault
 from tests.integration.adapters.tradier.node_harness import (
+    LONG_ID,
+    LONG_PUT,
     SHORT_ID,
     SHORT_PUT,
     RunningNode,
@@ -44,7 +47,11 @@ from tests.integration.adapters.tradier.test_assignment import (
 )
 from tests.integration.adapters.tradier.test_expiration import WHEEL, config_with_call
 from tests.integration.adapters.tradier.test_restart_chaos import start_child
-from tests.integration.adapters.tradier.test_short_option_combo import quoted, session_close
+from tests.integration.adapters.tradier.test_short_option_combo import (
+    combo_config,
+    quoted,
+    session_close,
+)
 from tests.integration.adapters.tradier.test_short_option_state import (
     single_put_config,
     strategy_of,
@@ -70,7 +77,7 @@ async def sold_put_then_stopped(server: FakeTradier, path: Path) -> None:
 
 def new_day(server: FakeTradier) -> None:
     """Tradier's intraday order list no longer shows the earlier day's (filled) orders."""
-    server.orders.clear()
+    server.new_day()
 
 
 def settlement_orders(running: RunningNode) -> list[Any]:
@@ -257,6 +264,134 @@ async def test_close_next_session_sells_the_shares_assigned_while_down(
         assert server.cash == 100_310.0 + 260.0  # premium and share P&L
     finally:
         await running.stop()
+
+
+async def opened_spread_then_stopped(server: FakeTradier, path: Path) -> int:
+    """Open the 470/460 put credit spread, 2 lots, as one multileg order; return its id."""
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: 3.10, LONG_ID: 1.88}))
+        session_close(running, 472.60)
+        await wait_for(lambda: server.orders)
+        (entry_id,) = server.orders
+        await server.fill(entry_id, 2, leg_prices={SHORT_PUT: 3.10, LONG_PUT: 1.90})
+        await wait_for(lambda: strategy._trades and strategy._trades[0].open_legs)
+        await wait_for(lambda: strategy._trades[0].open_legs == {SHORT_ID, LONG_ID})
+    finally:
+        await running.stop()
+    return entry_id
+
+
+def realized(running: RunningNode, instrument_id: InstrumentId) -> float:
+    (position,) = running.node.cache.positions(instrument_id=instrument_id)
+    assert position.is_closed
+    return round(position.realized_pnl.as_double(), 2)
+
+
+async def test_a_spread_settled_while_down_rebuilds_each_leg_at_its_own_fill_price(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    # The spread fills at 3.10 (short 470 put) and 1.90 (long 460 put): 1.20 credit. While
+    # the node is down the 470 put is assigned and the 460 put expires. At the restart each
+    # leg is rebuilt at its own fill price, read from Tradier's order detail (the order is
+    # no longer in today's list), not at the 1.20 net credit, and closed at 0.
+    path = fast_settlements(combo_config(server, tmp_path))
+    entry_id = await opened_spread_then_stopped(server, path)
+    server.assign(SHORT_PUT, previous_session(), 2)
+    server.expire(LONG_PUT, previous_session())
+    new_day(server)
+    store = tmp_path / "state.sqlite"
+
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: SPY_ID.value in owned(strategy))
+        await wait_for(lambda: not running.node.cache.positions_open(instrument_id=LONG_ID))
+        await wait_for(lambda: not strategy._trades)
+        # short 470 put: sold 2 at 3.10, closed at 0 by the assignment: 2 x 3.10 x 100 = 620
+        assert realized(running, SHORT_ID) == 620.0
+        # long 460 put: bought 2 at 1.90, expired at 0: -(2 x 1.90 x 100) = -380
+        assert realized(running, LONG_ID) == -380.0
+        # together the spread's credit: 2 x 1.20 x 100 = 240 (at the net credit the legs
+        # would have booked +240 and -240)
+        (shares,) = running.node.cache.positions_open(instrument_id=SPY_ID)
+        assert (shares.strategy_id, shares.signed_qty, shares.avg_px_open) == (
+            strategy.id,
+            200.0,
+            470.0,
+        )
+        assert owned(strategy)[SPY_ID.value][0] == 200
+        assert sorted(settlement_kind(o.tags) for o in settlement_orders(running)) == [
+            "OTM",
+            "PHYSICAL_CLOSE",
+            "PHYSICAL_OPEN",
+        ]
+        (structure,) = strategy._store.structures(strategy.id.value, open_only=False)
+        assert structure.status == "closed"
+        detail = f"/v1/accounts/{server.account_id}/orders/{entry_id}"
+        assert ("GET", detail) in [(method, path) for method, path, _form in server.requests]
+        # 100,000 + 240 credit - 200 shares x 470 = 6,240
+        assert server.cash == pytest.approx(6_240.0)
+    finally:
+        await running.stop()
+    assert booked_rows(store) == 3  # the two closes and the delivery
+
+    running = await start_node(path)  # booked once: nothing more at the next start
+    try:
+        strategy = strategy_of(running)
+        cache = running.node.cache
+        await wait_for(lambda c=cache, s=strategy: c.positions_open(strategy_id=s.id))
+        assert owned(strategy)[SPY_ID.value][0] == 200
+        assert not settlement_orders(running)
+        assert not cache.positions(instrument_id=SHORT_ID)
+        assert not cache.positions(instrument_id=LONG_ID)
+    finally:
+        await running.stop()
+    assert booked_rows(store) == 3
+
+
+async def test_without_the_order_detail_each_leg_falls_back_to_the_net_credit_logged_once(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    # Tradier answers no order detail (404): both legs are rebuilt at the spread's 1.20 net
+    # credit, as before per-leg prices, and the node says so in one WARNING
+    path = fast_settlements(combo_config(server, tmp_path))
+    await opened_spread_then_stopped(server, path)
+    server.assign(SHORT_PUT, previous_session(), 2)
+    server.expire(LONG_PUT, previous_session())
+    new_day(server)
+    server.inject(Fault("GET", r"/orders/\d+$", status=404, times=1_000))
+
+    running = await start_node(path)
+    try:
+        strategy = strategy_of(running)
+        await wait_for(lambda: SPY_ID.value in owned(strategy))
+        await wait_for(lambda: not strategy._trades)
+        assert realized(running, SHORT_ID) == 240.0  # 2 x 1.20 x 100
+        assert realized(running, LONG_ID) == -240.0  # -(2 x 1.20 x 100)
+    finally:
+        await running.stop()
+
+
+async def test_the_net_credit_fallback_is_logged_once_for_all_its_legs(
+    server: FakeTradier, tmp_path: Path
+) -> None:
+    path = fast_settlements(combo_config(server, tmp_path))
+    await opened_spread_then_stopped(server, path)
+    server.assign(SHORT_PUT, previous_session(), 2)
+    server.expire(LONG_PUT, previous_session())
+    new_day(server)
+    server.inject(Fault("GET", r"/orders/\d+$", status=404, times=1_000))
+    store = tmp_path / "state.sqlite"
+
+    child = await start_child(path, tmp_path, 0)
+    await kill_when(lambda: booked_rows(store) == 3, child)
+    lines = [
+        line for line in (tmp_path / "life-0.log").read_text().splitlines() if "net credit" in line
+    ]
+    assert len(lines) == 1
+    assert SHORT_PUT in lines[0] and LONG_PUT in lines[0] and "WARN" in lines[0]
 
 
 def booked_rows(store: Path) -> int:
