@@ -90,6 +90,7 @@ from strategies.trend_seed import prior_closes
 from tradefly.backtest.config import RunConfig
 from tradefly.backtest.data_gaps import gap_warning
 from tradefly.backtest.deliverable_settlement import DeliverableSettlement, non_standard
+from tradefly.backtest.expiration_listing import ExpirationListing
 from tradefly.backtest.fees import OptionsCommissionModel
 from tradefly.backtest.index_settlement import (
     am_settlement_prices,
@@ -229,7 +230,11 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
 
 
 def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -> BacktestEngine:
-    """Return an engine with the run's venue, instruments and data, and no strategy."""
+    """Return an engine with the run's venue, instruments and data, and no strategy.
+
+    The options go into the cache only: the venue gets an expiration's matching engines at the
+    first data point of any of its contracts (:mod:`tradefly.backtest.expiration_listing`).
+    """
     adjusted = non_standard(run_data.options)
     engine = BacktestEngine(
         BacktestEngineConfig(
@@ -248,12 +253,15 @@ def new_engine(config: RunConfig, run_data: RunData, log_level: str = "ERROR") -
             config.venue.commission_per_contract, config.venue.commission_per_share
         ),
         settlement_prices=run_data.settlement_prices or None,
-        modules=[DeliverableSettlement(run_data.options)] if adjusted else None,
+        modules=[
+            ExpirationListing(run_data.options),
+            *([DeliverableSettlement(run_data.options)] if adjusted else []),
+        ],
     )
     for underlying in run_data.underlyings:
         engine.add_instrument(underlying)
     for option in run_data.options:
-        engine.add_instrument(option)
+        engine.cache.add_instrument(option)  # the venue lists it at its data (ExpirationListing)
     engine.add_data(run_data.data, sort=True)
     return engine
 
