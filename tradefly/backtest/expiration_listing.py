@@ -34,7 +34,8 @@ class ExpirationListing(SimulationModule):  # type: ignore[misc]
     ----------
     options : Iterable[OptionContract]
         The run's option contracts, in the order their matching engines should have within an
-        expiration. They must already be in the engine's cache and not in the venue.
+        expiration. They must already be in the engine's cache; those already in the venue
+        are left as they are.
 
     """
 
@@ -56,9 +57,11 @@ class ExpirationListing(SimulationModule):  # type: ignore[misc]
         group = self._unlisted.get(instrument_id or getattr(data, "instrument_id", None))
         if group is None:
             return
+        listed = self.exchange.instruments
         for option in group:
             del self._unlisted[option.id]
-            self.exchange.add_instrument(option)
+            if option.id not in listed:  # a second matching engine would replace the first
+                self.exchange.add_instrument(option)
 
     def process(self, ts_now: int) -> None:
         """Do nothing: contracts are listed on their data, in `pre_process`."""
