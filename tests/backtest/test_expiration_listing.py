@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import pytest
@@ -27,7 +27,7 @@ REFERENCE = PROJECT_ROOT / "configs" / "backtest" / "spy2021_weekly_put.yaml"
 class RecordedListing(ExpirationListing):
     """The runner's module, kept where the test can reach the venue through it."""
 
-    made: list[ExpirationListing] = []
+    made: ClassVar[list[ExpirationListing]] = []
 
     def __init__(self, options: list[OptionContract]) -> None:
         super().__init__(options)
