@@ -16,12 +16,6 @@ from catalog.cli import resolve_catalog_dir
 from options.market_calendar import sessions_between
 from tradefly.backtest.config import RunConfig, load_run_config
 from tradefly.backtest.overrides import apply_overrides
-from tradefly.backtest.report import (
-    format_summary_table,
-    one_line_summary,
-    summary_dict,
-    write_report,
-)
 from tradefly.backtest.results import BacktestResult
 from tradefly.backtest.runner import CatalogDataMissingError, run_backtest
 
@@ -178,6 +172,15 @@ def _run(
     args: argparse.Namespace,
     after: Callable[[BacktestResult], None] | None = None,
 ) -> int:
+    # Here, not at the top: its statistics import empyrical and scipy (0.8 s), which every
+    # other command (`tradefly --help` too) would pay for when it builds the parser.
+    from tradefly.backtest.report import (
+        format_summary_table,
+        one_line_summary,
+        summary_dict,
+        write_report,
+    )
+
     problem = _unwritable(args.reports)
     if problem:
         print(f"error: reports folder {args.reports}: {problem}", file=sys.stderr)
