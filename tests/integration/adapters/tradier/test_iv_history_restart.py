@@ -176,4 +176,19 @@ async def test_the_trend_is_seeded_from_the_catalog_and_takes_one_close_per_sess
         assert strategy._regimes.regime().trend == "down"
     finally:
         await running.stop()
+
+    # without the catalog the trend is unknown until the node has seen 4 closes
+    running = await start_node(_config(server, tmp_path, None, trend_sessions=4, trend_band=0.0))
+    try:
+        strategy = strategy_of(running)
+        assert strategy._trend_seed == {}
+        decided = []
+        choose = strategy._chosen
+        strategy._chosen = lambda session: (decided.append(session), choose(session))[1]
+        await wait_for(lambda: quoted(strategy, {SHORT_ID: LIVE_BID}))
+        session_close(running, LIVE_CLOSE)
+        await wait_for(lambda: decided == [TODAY])
+        assert strategy._regimes.regime().trend is None
+    finally:
+        await running.stop()
     assert server.placements() == []
