@@ -33,8 +33,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from nautilus_trader.model.data import Bar
 from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.instruments import OptionContract
@@ -42,15 +40,13 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from nautilus_trader.persistence.funcs import class_to_filename
 from nautilus_trader.serialization.arrow.serializer import ArrowSerializer
 
+from catalog.contract_index import READ_THREADS, ContractIndex, read_file
 from options.index_options import index_of_root
 from options.market_calendar import day_bounds_ns, session_of_ns
 from options.occ import parse_occ
 
-READ_THREADS = 4
-"""Threads reading catalog files at once (see :func:`read_tables`)."""
 LISTEN_AHEAD_DAYS = 7
 """Days before a contract's expiration enters a DTE window that its rows are still read."""
-"""Threads reading catalog files at once (see :func:`read_tables`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +174,13 @@ def read_by_folder(
     caller sorts).
     """
     data: list[Any] = []
+    alike: list[pa.Table] = []  # consecutive tables of one schema, decoded in one call
     for table in read_tables(catalog, data_cls, folders, start_ns, end_ns, floors):
-        data += _nautilus_objects(data_cls, ArrowSerializer.deserialize(data_cls, table))
-    return data
+        if alike and not table.schema.equals(alike[0].schema, check_metadata=True):
+            data += _decoded(data_cls, alike)
+            alike = []
+        alike.append(table)
+    return data + _decoded(data_cls, alike) if alike else data
 
 
 def read_tables(
@@ -195,58 +195,81 @@ def read_tables(
 
     Files are chosen as :func:`read_by_folder` says; only tables with rows in
     ``[start_ns, end_ns]`` (by ``ts_init``, and from ``floors[folder]`` where given) are
-    yielded, filtered to them, each with its file's schema metadata. Files are read in
-    ``READ_THREADS`` threads: each is a few kilobytes, so the cost is opening and decoding,
-    which pyarrow does without the GIL.
+    yielded, filtered to them, each with its file's schema metadata. A contract folder's files
+    come from the catalog's read index (:mod:`catalog.contract_index`), which rebuilds what has
+    changed; other files are read in ``READ_THREADS`` threads.
     """
-    root = os.path.join(catalog.path, "data", class_to_filename(data_cls))
-    files = []
-    first_ns: dict[str, int | None] = {}
-    for folder in folders:
-        directory = os.path.join(root, folder)
-        try:
-            names = sorted(os.listdir(directory))
-        except FileNotFoundError:
-            continue
-        floor = (floors or {}).get(folder)
-        for name in names:
-            if name.endswith(".parquet"):
-                path = os.path.join(directory, name)
-                files.append(path)
-                first_ns[path] = start_ns if floor is None else max(floor, start_ns or 0)
-    paths = catalog.filter_files(data_cls, files, None, start_ns, end_ns)
+    type_folder = class_to_filename(data_cls)
+    root = os.path.join(catalog.path, "data", type_folder)
+    folders = list(folders)
+    index = ContractIndex(catalog.path, type_folder, folders)
     with ThreadPoolExecutor(READ_THREADS) as pool:
         # A few reads ahead of the caller, not all of them: read tables wait in memory.
         reads: deque[Future[pa.Table]] = deque()
-        for path in [*paths, None]:
-            if path is not None:
-                reads.append(pool.submit(_read_table, path, first_ns[path], end_ns))
-            while reads and (path is None or len(reads) > 2 * READ_THREADS):
+        for folder in folders:
+            floor = (floors or {}).get(folder)
+            first_ns = start_ns if floor is None else max(floor, start_ns or 0)
+            indexed = index.files(folder)
+            if indexed is not None:
+                for table in indexed:
+                    reads.append(_ready(rows_between(table, first_ns, end_ns)))
+            else:
+                for path in _files(catalog, data_cls, os.path.join(root, folder), start_ns, end_ns):
+                    reads.append(pool.submit(_read_table, path, first_ns, end_ns))
+            while len(reads) > 2 * READ_THREADS:
                 table = reads.popleft().result()
                 if table.num_rows:
                     yield table
+        while reads:
+            table = reads.popleft().result()
+            if table.num_rows:
+                yield table
+
+
+def rows_between(table: pa.Table, start_ns: int | None, end_ns: int | None) -> pa.Table:
+    """Return the rows of `table` with ``start_ns <= ts_init <= end_ns`` (None: unbounded)."""
+    if start_ns is None and end_ns is None:
+        return table
+    ts_init = table.column("ts_init").to_numpy()
+    keep = (ts_init >= (start_ns or 0)) & (ts_init <= (end_ns if end_ns is not None else 2**63 - 1))
+    if keep.all():
+        return table
+    return table.filter(pa.array(keep))
+
+
+def _files(
+    catalog: ParquetDataCatalog,
+    data_cls: type,
+    directory: str,
+    start_ns: int | None,
+    end_ns: int | None,
+) -> list[str]:
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return []
+    files = [os.path.join(directory, n) for n in names if n.endswith(".parquet")]
+    return catalog.filter_files(data_cls, files, None, start_ns, end_ns) if files else []
+
+
+def _ready(table: pa.Table) -> Future[pa.Table]:
+    done: Future[pa.Table] = Future()
+    done.set_result(table)
+    return done
 
 
 def _read_table(path: str, start_ns: int | None, end_ns: int | None) -> pa.Table:
-    # The bytes read at once and decoded in this thread: pyarrow's own readahead and thread
-    # pool cost more than they save on files this small.
-    with open(path, "rb") as file:
-        table = pq.ParquetFile(pa.BufferReader(file.read())).read(use_threads=False)
-    if start_ns is None and end_ns is None:
-        return table
-    ts_init = table.column("ts_init")
-    keep = pc.and_(
-        pc.greater_equal(ts_init, start_ns or 0),
-        pc.less_equal(ts_init, end_ns if end_ns is not None else 2**63 - 1),
-    )
-    return table.filter(keep)
+    return rows_between(read_file(path), start_ns, end_ns)
 
 
-def _nautilus_objects(data_cls: type, decoded: list[Any]) -> list[Any]:
-    """Return decoded rows as the Cython objects the engine takes, as Nautilus's query does.
+def _decoded(data_cls: type, tables: list[pa.Table]) -> list[Any]:
+    """Return the rows of tables of one schema as the Cython objects the engine takes.
 
-    Quotes and bars decode to pyo3 objects.
+    Decoded by Nautilus's ``ArrowSerializer`` as ``ParquetDataCatalog.query`` does; quotes and
+    bars decode to pyo3 objects and are converted.
     """
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    decoded: list[Any] = ArrowSerializer.deserialize(data_cls, table)
     if decoded and "nautilus_pyo3" in type(decoded[0]).__module__:
         converted: list[Any] = data_cls.from_pyo3_list(decoded)  # type: ignore[attr-defined]
         return converted
