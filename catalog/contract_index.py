@@ -134,10 +134,12 @@ class ContractIndex:
         if key is None:
             return None
         partition = self._partition(key)
-        if not _unchanged(partition, self._data_root, folder) and key not in self._rebuilt:
-            partition = self._rebuild(key)
         if not _unchanged(partition, self._data_root, folder):
-            return None  # changed again while it was being read, or too recent to trust
+            if key in self._rebuilt:
+                return None
+            partition = self._rebuild(key)
+            if not _unchanged(partition, self._data_root, folder):
+                return None  # changed again while it was being read, or too recent to trust
         held = partition.folders.get(folder)
         if held is None:
             return []

@@ -201,6 +201,8 @@ def read_tables(
     """
     type_folder = class_to_filename(data_cls)
     root = os.path.join(catalog.path, "data", type_folder)
+    if not os.path.isdir(root):
+        return
     folders = list(folders)
     index = ContractIndex(catalog.path, type_folder, folders)
     with ThreadPoolExecutor(READ_THREADS) as pool:
@@ -268,7 +270,7 @@ def _decoded(data_cls: type, tables: list[pa.Table]) -> list[Any]:
     Decoded by Nautilus's ``ArrowSerializer`` as ``ParquetDataCatalog.query`` does; quotes and
     bars decode to pyo3 objects and are converted.
     """
-    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
     decoded: list[Any] = ArrowSerializer.deserialize(data_cls, table)
     if decoded and "nautilus_pyo3" in type(decoded[0]).__module__:
         converted: list[Any] = data_cls.from_pyo3_list(decoded)  # type: ignore[attr-defined]

@@ -68,8 +68,11 @@ def parse_occ(symbol: str) -> OccSymbol:
     match = _OCC.match(symbol.strip().upper())
     if match is None:
         raise ValueError(f"OCC option symbol was invalid: {symbol!r}")
+    date = match["date"]
+    year = int(date[:2])
     try:
-        expiration = dt.datetime.strptime(match["date"], "%y%m%d").date()  # noqa: DTZ007
+        # Two-digit years as strptime's %y reads them (POSIX): 69-99 are 1969-1999.
+        expiration = dt.date(year + (1900 if year >= 69 else 2000), int(date[2:4]), int(date[4:]))
     except ValueError as exc:
         raise ValueError(f"OCC option symbol had an invalid date: {symbol!r}") from exc
     kind = OptionKind.CALL if match["right"] == "C" else OptionKind.PUT
