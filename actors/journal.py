@@ -188,6 +188,9 @@ class TradeJournal(Actor):
         self.msgbus.subscribe(topic="events.position.*", handler=self._on_position_event)
         if self._cfg.underlying is not None:
             self.subscribe_bars(daily_bar_type(equity_id(self._cfg.underlying)))
+        for record in list(self._open.values()):
+            if record.get("awaiting_shares"):
+                self._claim_held_shares(record)
         if self._open:
             self._replay_fills()
 
@@ -481,10 +484,21 @@ class TradeJournal(Actor):
         record = self._open.get(structure_id)
         if record is None:
             return
-        record["positions_open"].append(position_id)
+        if position_id not in record["positions_open"]:
+            record["positions_open"].append(position_id)
         record["awaiting_shares"] = False
-        self._position_trades.setdefault(position_id, []).append(structure_id)
+        holders = self._position_trades.setdefault(position_id, [])
+        if structure_id not in holders:
+            holders.append(structure_id)
         self._save(record, None)
+
+    def _claim_held_shares(self, record: dict[str, Any]) -> None:
+        # A trade that was waiting for its delivered shares when the node died: they are in
+        # the strategy's position in the underlying that reconciliation rebuilt at the start.
+        for position in self.cache.positions_open(instrument_id=equity_id(record["underlying"])):
+            if position.strategy_id.value == record["strategy_id"]:
+                self._claim_shares(record["id"], position.id.value)
+                return
 
     def _on_position_closed(self, event: PositionClosed) -> None:
         self._on_shares_netted(event)
@@ -499,14 +513,22 @@ class TradeJournal(Actor):
             return
         # Several trades in one netted position: each but the last gets the P&L of its own
         # fills closed at the position's last price, the last gets the rest of the position's.
+        # A close seen before a restart (a settlement booked again: the node died before its
+        # strategy's booking committed) counts once.
         *others, last = holders
+        close_id = f"{position_id}:{event.closing_order_id}"
+        repeated = close_id in last.setdefault("closes_seen", [])
         for record in others:
-            self._book_own_pnl(record, position_id, event.instrument_id.value, event.last_px)
+            if not repeated:
+                self._book_own_pnl(record, position_id, event.instrument_id.value, event.last_px)
             record["positions_open"].remove(position_id)
         self._position_trades.pop(position_id, None)
         booked = last.setdefault("booked_by_others", {}).pop(position_id, 0.0)
-        unseen = self._fees_unseen_by(event, holders)
-        last["pnl"] = (last["pnl"] or 0.0) + float(event.realized_pnl.as_double()) - booked - unseen
+        if not repeated:
+            unseen = self._fees_unseen_by(event, holders)
+            realized = float(event.realized_pnl.as_double())
+            last["pnl"] = (last["pnl"] or 0.0) + realized - booked - unseen
+            last["closes_seen"].append(close_id)
         last["positions_open"].remove(position_id)
         instrument = self.cache.instrument(event.instrument_id)
         for record in holders:

@@ -205,13 +205,15 @@ def _is_strategy_order(order: Order | None) -> bool:
 def exit_reason(cache: Any, event: PositionClosed) -> ExitReason:
     """Return why a position closed.
 
-    The :class:`ExitReason` tag of its closing order when a strategy closed it; for a position
-    the venue closed at expiry: ``assigned`` (short) or ``exercised`` (long) when in the money
-    at the underlying's mark (judged by the contract's deliverable against strike ×
-    multiplier, :mod:`options.deliverables`), else ``expired`` (always when the venue's
-    settlement order says it expired worthless, ``EXPIRATION_{venue}_OTM``); long shares the venue
-    delivered at the assignment of a call: ``called_away``; ``closed`` before expiry by an
-    order without an exit tag.
+    The :class:`ExitReason` tag of its closing order when a strategy closed it. A position the
+    venue settled: ``expired`` when its settlement order says so (``EXPIRATION_{venue}_OTM``),
+    ``assigned`` (short) or ``exercised`` (long) when it says the option was settled by
+    delivery (``..._PHYSICAL_CLOSE``; live, also an assignment before the expiration date);
+    otherwise, at expiry, ``assigned`` or ``exercised`` when in the money at the underlying's
+    mark (judged by the contract's deliverable against strike x multiplier,
+    :mod:`options.deliverables`), else ``expired``. Long shares the venue delivered at the
+    assignment of a call: ``called_away``; ``closed`` before expiry by an order without an
+    exit tag.
     """
     order = cache.order(event.closing_order_id) if event.closing_order_id else None
     reasons = {reason.value for reason in ExitReason}
@@ -225,6 +227,8 @@ def exit_reason(cache: Any, event: PositionClosed) -> ExitReason:
         return ExitReason.CALLED_AWAY
     if settled == "OTM":  # the venue expired it worthless (live: also before the date)
         return ExitReason.EXPIRED
+    if settled == "PHYSICAL_CLOSE" and isinstance(instrument, OptionContract):
+        return ExitReason.ASSIGNED if event.entry == OrderSide.SELL else ExitReason.EXERCISED
     if not isinstance(instrument, OptionContract) or event.ts_closed < instrument.expiration_ns:
         return ExitReason.CLOSED
     spot = mark_price(cache, equity_id(instrument.underlying))

@@ -137,6 +137,7 @@ from risk import (
     current_decision,
 )
 from statestore import IntentState, StateStore
+from statestore.kill_points import kill_point
 from strategies.toolkit.book import Leg, Trade, TradeBook
 from strategies.toolkit.chain import ChainQuote, ChainSnapshot
 from strategies.toolkit.covered_call import (
@@ -2061,11 +2062,12 @@ class StructureEngine(Strategy):
         intent) and one per leg (``{order}-LEG-{symbol}``), which are booked like single-leg
         fills.
         """
+        booked = False
         with self._store.transaction():
             order = self.cache.order(event.client_order_id)
             kind = settlement_kind(order.tags) if order is not None else None
             if kind is not None:
-                self._book_settlement_fill(event, kind)
+                booked = self._book_settlement_fill(event, kind)
             else:
                 self._book_fill(event)
                 if self._wheel is not None:
@@ -2074,31 +2076,40 @@ class StructureEngine(Strategy):
                 self._store.set_intent_state(
                     event.client_order_id.value, IntentState.FILLED, event.ts_event
                 )
+        if booked:
+            kill_point("settlement.committed")
         trade = self._order_trade.get(event.client_order_id)
         if trade is not None and stock_legs(trade, self._underlying_id):
             self._advance_covered(trade)
 
-    def _book_settlement_fill(self, event: OrderFilled, kind: str) -> None:
+    def _book_settlement_fill(self, event: OrderFilled, kind: str) -> bool:
         # A settlement at expiry (or live, read from the broker's history): the option legs
         # close and the delivered shares are credited in one transaction, recorded by trade
         # id, so a settlement booked again (after a restart) changes nothing. A physical
         # settlement's option close waits for its delivery, which books both (the delivery
         # also closes share legs it sells: a covered call called away).
+        # Returns whether it booked (False: waiting for the delivery, or booked before).
         if kind == "PHYSICAL_CLOSE":
             self._settling.append(event)
-            return
+            return False
         closes = [*self._settling, event] if kind == "PHYSICAL_OPEN" else [event]
         self._settling = []
         if not self._store.book_settlement(event.trade_id.value, self.id.value, event.ts_event):
-            return
+            return False
+        kill_point("settlement.fill_recorded")
         for close in closes:
             if close is not event:
                 self._store.book_settlement(close.trade_id.value, self.id.value, close.ts_event)
+                kill_point("settlement.close_recorded")
             self._close_settled_legs(close)
+            kill_point("settlement.legs_closed")
         if kind == "PHYSICAL_OPEN":
             self._book_fill(event)
+            kill_point("settlement.shares_booked")
             if self._wheel is not None:
                 self._book_wheel_fill(event)
+                kill_point("settlement.wheel_booked")
+        return True
 
     def _close_settled_legs(self, close: OrderFilled) -> None:
         # The legs held in the position a settlement fill reduced (against their opening side):
@@ -2138,7 +2149,9 @@ class StructureEngine(Strategy):
         fills.sort(key=lambda fill: (fill[0].ts_event, fill[1] == "PHYSICAL_OPEN"))
         for event, kind in fills:
             with self._store.transaction():
-                self._book_settlement_fill(event, kind)
+                booked = self._book_settlement_fill(event, kind)
+            if booked:
+                kill_point("settlement.committed")
 
     def _book_fill(self, event: OrderFilled) -> None:
         if event.client_order_id in self._share_orders:

@@ -107,6 +107,7 @@ from adapters.tradier.websocket import TradierStream, account_subscription
 from adapters.vendor_values import RejectionTally
 from options.market_calendar import session_of_ns
 from statestore import StateStore
+from statestore.kill_points import kill_point
 
 _STOP_TYPES = (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
 
@@ -1028,8 +1029,10 @@ class TradierExecutionClient(LiveExecutionClient):
             change = contracts if ours < 0 else -contracts
             booked[instrument_id] = booked.get(instrument_id, Decimal(0)) + change
             self._log.warning(f"{instrument_id} {settlement.kind}: {contracts} contracts")
+            kill_point("settlement.events_built")
             for event in events:
                 self._msgbus.send(endpoint="ExecEngine.process", msg=event)
+            kill_point("settlement.events_sent")
             self._account_dirty.set()
 
     async def _plan_restart_settlements(

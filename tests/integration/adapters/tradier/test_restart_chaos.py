@@ -46,6 +46,7 @@ import pytest
 import yaml
 
 from adapters.tradier.orders import order_tag
+from statestore.kill_points import KILL_AT_ENV
 from tests.integration.adapters.tradier.fake_server import FINAL, FakeTradier, Order
 from tests.integration.adapters.tradier.node_harness import LONG_PUT, SHORT_PUT, seed_quotes
 from tests.integration.adapters.tradier.test_short_option_combo import combo_config
@@ -223,11 +224,24 @@ class Child:
     dump: Path
 
 
-async def start_child(config: Path, folder: Path, life: int, closes: str | None = None) -> Child:
-    """Start life `life` of the chaos node; `closes` (``SYMBOL=CLOSE,...``) sets its bars."""
+async def start_child(
+    config: Path,
+    folder: Path,
+    life: int,
+    closes: str | None = None,
+    kill_at: str | None = None,
+) -> Child:
+    """Start life `life` of the chaos node; `closes` (``SYMBOL=CLOSE,...``) sets its bars.
+
+    With `kill_at` (a crash point of :mod:`statestore.kill_points`) the node kills itself
+    with SIGKILL when it reaches that point.
+    """
     ready, dump = folder / f"ready-{life}", folder / f"dump-{life}.json"
     log = (folder / f"life-{life}.log").open("wb")
     env = {**os.environ, "TRADIER_ACCESS_TOKEN": "test-token", "PYTHONPATH": str(PROJECT_ROOT)}
+    env.pop(KILL_AT_ENV, None)
+    if kill_at is not None:
+        env[KILL_AT_ENV] = kill_at
     env.pop("TRADIER_ENV", None)
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -20,10 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from nautilus_trader.model.identifiers import InstrumentId
 
+from actors.journal import TradeJournal
+from adapters.tradier.constants import TRADIER_VENUE
 from options.market_calendar import is_session
 from options.settlement_orders import settlement_kind
+from statestore.kill_points import SETTLEMENT_POINTS
 from strategies.toolkit.wheel import WheelPhase
 from tests.integration.adapters.tradier.fake_server import FakeTradier, Fault
 from tests.integration.adapters.tradier.node_harness import (
@@ -414,38 +418,84 @@ async def kill_when(condition: Any, child: Any, timeout: float = 60.0) -> None:
         await child.process.wait()
 
 
-async def test_a_restart_killed_while_it_books_the_assignment_books_it_once(
-    server: FakeTradier, tmp_path: Path
+def journalled(path: Path) -> Path:
+    """The config at `path` with the trade journal in the node's state store."""
+    config = yaml.safe_load(path.read_text())
+    config["actors"] = [
+        {
+            "actor_path": "actors.journal:TradeJournal",
+            "config_path": "actors.journal:TradeJournalConfig",
+            "config": {"underlying": "SPY"},
+        }
+    ]
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+# Killed before its transaction commits, the booking is all undone (the Nautilus events live
+# in memory only): the next start books it; killed after, the next start books nothing.
+COMMITTED = "settlement.committed"
+
+
+@pytest.mark.parametrize("point", SETTLEMENT_POINTS)
+async def test_a_restart_killed_at_each_point_of_the_booking_books_the_assignment_once(
+    server: FakeTradier, tmp_path: Path, point: str
 ) -> None:
-    # The booking at a restart is Nautilus events (in memory) and one state-store transaction
-    # of the strategy: killed before that commits, the next start books it all again; after,
-    # nothing. Life 0 is killed the moment the node logs that it will book the event (before
-    # the strategy's transaction, or just after it), life 1 the moment the store holds the
-    # booking; then a node starts in-process and the shares and the wheel's cycle are once.
-    path = fast_settlements(
-        single_put_config(server, tmp_path, structure="cash_secured_put", wheel=WHEEL)
+    # The wheel's put (sold at 3.10) was assigned while the node was down. The restarted node
+    # (a child process) kills itself with SIGKILL at `point` of the booking; the next start
+    # (in this process) must hold the assignment booked exactly once: the put closed at 0
+    # keeping 1 x 3.10 x 100 = 310 dollars, the 100 shares at the 470 strike the strategy's,
+    # Tradier's cash 100,000 + 310 - 47,000 = 53,310 (the node's account: Tradier's equity),
+    # one wheel cycle, one journal record of the put.
+    path = journalled(
+        fast_settlements(
+            single_put_config(server, tmp_path, structure="cash_secured_put", wheel=WHEEL)
+        )
     )
     await sold_put_then_stopped(server, path)
     server.assign(SHORT_PUT, previous_session(), 1)
     new_day(server)
     store = tmp_path / "state.sqlite"
 
-    child = await start_child(path, tmp_path, 0)
-    log = tmp_path / "life-0.log"
-    await kill_when(lambda: b"while the node was down" in log.read_bytes(), child)
-    child = await start_child(path, tmp_path, 1)
-    await kill_when(lambda: booked_rows(store) > 0, child)
-    assert booked_rows(store) == 2  # the put's close and the delivery, one fill each
+    child = await start_child(path, tmp_path, 0, kill_at=point)
+    assert await asyncio.wait_for(child.process.wait(), 60.0) == -signal.SIGKILL
+    booked_before = point == COMMITTED
+    assert booked_rows(store) == (2 if booked_before else 0)  # the put's close, the delivery
 
     running = await start_node(path)
     try:
         strategy = strategy_of(running)
+        await wait_for(lambda: SPY_ID.value in owned(strategy))
         assert owned(strategy)[SPY_ID.value][0] == 100
-        (cycle,) = strategy.wheel_report()
-        assert (cycle["puts"], cycle["shares"], cycle["assignment_price"]) == (1, 100, 470.0)
+        assert_one_cycle_assigned_at_470(strategy)
         assert strategy.wheel_phase == WheelPhase.CALL
         assert not strategy._trades
-        assert not settlement_orders(running)
+        (structure,) = strategy._store.structures(strategy.id.value, open_only=False)
+        assert structure.status == "closed"
+        kinds = sorted(settlement_kind(o.tags) for o in settlement_orders(running))
+        assert kinds == ([] if booked_before else ["PHYSICAL_CLOSE", "PHYSICAL_OPEN"])
         assert booked_rows(store) == 2
+        cache = running.node.cache
+        await wait_for(lambda: cache.positions_open(strategy_id=strategy.id))
+        (shares,) = cache.positions_open()
+        assert (shares.instrument_id, shares.strategy_id, shares.signed_qty) == (
+            SPY_ID,
+            strategy.id,
+            100.0,
+        )
+        if not booked_before:  # the put booked in this life: closed at 0, 310 realized
+            (option,) = cache.positions(instrument_id=SHORT_ID)
+            assert option.strategy_id == strategy.id
+            assert option.is_closed and option.realized_pnl.as_double() == 310.0
+        # the node's account is Tradier's: equity = cash 53,310 + the shares at cost 47,000
+        assert server.cash == 53_310.0
+        account = running.node.portfolio.account(TRADIER_VENUE)
+        await wait_for(lambda: account.balance_total().as_double() == 100_310.0)
+        (journal,) = [a for a in running.node.trader.actors() if isinstance(a, TradeJournal)]
+        (record,) = [r for r in journal.rows() if r["kind"] == "trade"]
+        assert (record["id"], record["exit_reason"]) == (structure.structure_id, "assigned")
+        assert record["pnl"] == 310.0  # the put's premium once; the shares are still held
+        assert (record["positions_open"], record["awaiting_shares"]) == ([shares.id.value], False)
+        assert record["exit_time"] is None
     finally:
         await running.stop()
