@@ -5,7 +5,8 @@ at 0 keeping the premium, once, across further restarts; the wheel then sells on
 call; ``assigned_shares: close_next_session`` sells the shares at the next session's close.
 
 A put is sold and filled while the node runs; the node stops; the fake assigns (or expires) the
-put; the node starts again (also killed with SIGKILL while it books, then started once more).
+put; the node starts again (also as a child process that kills itself with SIGKILL at one
+crash point of the booking, ``statestore.kill_points``, then started once more).
 Unless a test says otherwise, the restart is on a new day: Tradier's list of today's orders no
 longer shows the entry order, so nothing but the state store says the strategy held the put.
 """
