@@ -24,6 +24,7 @@ the truth:
   compact OCC contract (the underlying's bars and instrument), are read from the catalog's files.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -226,21 +227,13 @@ def _copy_folders(
     stamped_ns = time.time_ns()
     stamps: dict[str, tuple[int, list[FileStamp]]] = {}
     for folder in folders:
-        directory = os.path.join(data_root, folder)
         try:
-            mtime_ns = os.stat(directory).st_mtime_ns
-            entries = list(os.scandir(directory))
+            stamps[folder] = _stamps(os.path.join(data_root, folder))
         except FileNotFoundError:
-            continue
-        files = []
-        for entry in entries:
-            if entry.name.endswith(".parquet"):
-                stat = entry.stat()
-                files.append(FileStamp(entry.name, stat.st_size, stat.st_mtime_ns, stat.st_ino))
-        stamps[folder] = (mtime_ns, sorted(files, key=lambda s: s.name))
+            continue  # gone, or a file went while it was listed: not held, so read directly
     paths = [os.path.join(data_root, f, s.name) for f, (_, files) in stamps.items() for s in files]
     with ThreadPoolExecutor(READ_THREADS) as pool:
-        tables = iter(list(pool.map(read_file, paths)))
+        tables = iter(list(pool.map(_read_if_there, paths)))
     schema: pa.Schema | None = old.table.schema if kept and old.table.num_columns else None
     rows: list[pa.Table] = []
     held: dict[str, _Folder] = {}
@@ -255,7 +248,10 @@ def _copy_folders(
             old.folders[folder].mtime_ns, placed, True, old.folders[folder].stamped_ns
         )
     for folder, (mtime_ns, files) in stamps.items():
-        own = [next(tables) for _ in files]
+        read = [next(tables) for _ in files]
+        own = [t for t in read if t is not None]
+        if len(own) < len(read):
+            continue  # a file went between its stamp and its read
         bare = [t.schema.remove_metadata() for t in own]
         schema = schema or (bare[0] if bare else None)
         if not all(s.equals(schema) for s in bare):
@@ -269,6 +265,24 @@ def _copy_folders(
         held[folder] = _Folder(mtime_ns, placed, True, stamped_ns)
     table = pa.concat_tables(rows) if rows else pa.table({})
     return _Partition(table, held)
+
+
+def _stamps(directory: str) -> tuple[int, list[FileStamp]]:
+    """Return a folder's modification time and its Parquet files' stamps, by name."""
+    mtime_ns = os.stat(directory).st_mtime_ns
+    files = []
+    for entry in os.scandir(directory):
+        if entry.name.endswith(".parquet"):
+            stat = entry.stat()
+            files.append(FileStamp(entry.name, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return mtime_ns, sorted(files, key=lambda s: s.name)
+
+
+def _read_if_there(path: str) -> pa.Table | None:
+    try:
+        return read_file(path)
+    except FileNotFoundError:
+        return None
 
 
 def _write_partition(path: Path, partition: _Partition) -> None:
@@ -332,7 +346,8 @@ def _remove_abandoned(path: Path) -> None:
     for leftover in path.parent.glob(f"{path.name}.*.tmp"):
         pid = leftover.name[len(path.name) + 1 : -len(".tmp")]
         if pid.isdigit() and not _is_running(int(pid)):
-            leftover.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only catalog keeps it
+                leftover.unlink(missing_ok=True)
 
 
 def _is_running(pid: int) -> bool:

@@ -7,6 +7,7 @@ index to trust them: a file changed within ``RACY_NS`` of being indexed is read 
 
 import datetime as dt
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -189,3 +190,26 @@ def test_sigkill_while_indexing_never_leaves_a_wrong_index(tmp_path: Path) -> No
         assert _rows(root) == expected
     leftovers = list((root / INDEX_DIR).rglob("*.tmp"))
     assert leftovers == []
+
+
+def test_a_file_that_goes_while_the_index_is_built_is_read_directly(tmp_path: Path) -> None:
+    # As when an ingest rewrites the folder between the index's listing and its read.
+    root = _catalog(tmp_path)
+    real = catalog.contract_index.read_file
+    gone = _folders()[1]
+
+    def vanishing(path: str):  # type: ignore[no-untyped-def]
+        if gone in path and INDEX_DIR not in path:
+            raise FileNotFoundError(path)
+        return real(path)
+
+    with mock.patch.object(catalog.contract_index, "read_file", vanishing):
+        assert _rows(root) == _expected([(DAYS[0], 1.0), (DAYS[1], 2.0)])
+    assert _rows(root) == _expected([(DAYS[0], 1.0), (DAYS[1], 2.0)])  # indexed on this read
+
+
+def test_a_contract_folder_removed_after_indexing_gives_no_rows(tmp_path: Path) -> None:
+    root = _catalog(tmp_path)
+    _rows(root)
+    shutil.rmtree(root / "data" / "quote_tick" / _folders()[2])
+    assert [r for r in _rows(root) if r[0] == _folders()[2]] == []
