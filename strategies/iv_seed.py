@@ -19,8 +19,13 @@ and the contracts of those expirations whose strike lies within :data:`SEED_STRI
 the closes over the sessions they could be held on (the ATM IV interpolates between the two
 strikes around the spot, :mod:`options.iv_metrics`), chosen by their folder names
 (:mod:`catalog.contract_reads`; folders not named by a compact OCC symbol are not
-read). Sessions before the start without a daily bar, or without option quotes (a catalog of
-trade bars only), give no value.
+read). Sessions before the start without a daily bar, or without option quotes, give no
+value.
+
+A run on daily trade bars (``fill_model: trade_close_half_spread``) solves each session's IVs
+from the quotes it derives from the contracts' trade bars, ``close ± half_spread``
+(:func:`catalog.trade_bar_quotes.quotes_from_trade_bars`, the runner's own conversion), the
+mid being the bar's close (unless the bid is floored at 0).
 """
 
 import datetime as dt
@@ -39,6 +44,8 @@ from catalog.contract_reads import (
     closes_by_ticker,
     read_by_folder,
 )
+from catalog.trade_bar_quotes import quotes_from_trade_bars
+from options.instruments import DAILY_LAST
 from options.iv_metrics import atm_ivs_30d
 from options.market_calendar import day_bounds_ns, session_of_ns
 from options.occ import parse_occ
@@ -56,6 +63,7 @@ def prior_atm_ivs(
     config: StructureEngineConfig,
     before: dt.date,
     kinds: Iterable[OptionKind] | None = None,
+    half_spread: float | None = None,
 ) -> dict[dt.date, float]:
     """Return the 30-day ATM IV of the last ``config.iv_window`` sessions before `before`.
 
@@ -71,6 +79,11 @@ def prior_atm_ivs(
     kinds : iterable of OptionKind, optional
         The kinds the run loads (``data.option_kinds``); the contracts read are those of the
         legs' kinds among them. Default: the legs' kinds.
+    half_spread : float, optional
+        For a run on daily trade bars (``fill_model: trade_close_half_spread``): the quotes are
+        the contracts' daily trade bars at ``close ± half_spread`` (dollars per share), derived
+        as the run derives them (:func:`catalog.trade_bar_quotes.quotes_from_trade_bars`).
+        Default: the catalog's quotes.
 
     Returns
     -------
@@ -98,7 +111,13 @@ def prior_atm_ivs(
     floors = {str(i): keep.first_row_ns(contract[2]) for i, contract in contracts.items()}
     start_ns = day_bounds_ns(sessions[0][0])[0]
     end_ns = day_bounds_ns(before)[0] - 1
-    quotes = _by_session(read_by_folder(catalog, QuoteTick, folders, start_ns, end_ns, floors))
+    quotes = _by_session(
+        read_by_folder(catalog, QuoteTick, folders, start_ns, end_ns, floors)
+        if half_spread is None
+        else quotes_from_trade_bars(
+            catalog, folders, start_ns, end_ns, half_spread, DAILY_LAST, floors
+        )
+    )
     greeks = _by_session(read_by_folder(catalog, OptionGreeks, folders, start_ns, end_ns, floors))
     chains = []
     previous: dt.date | None = None

@@ -357,10 +357,14 @@ def test_the_iv_seed_solves_all_its_sessions_in_one_call(
 
 
 @pytest.mark.parametrize(("fill_model", "seeded"), [("quotes", 60), ("trade_close_half_spread", 0)])
-def test_only_an_end_of_day_run_on_quotes_is_seeded(
+def test_an_end_of_day_run_is_seeded_from_the_quotes_it_replays(
     spy2021_catalog: Path, fill_model: str, seeded: int
 ) -> None:
-    """A run on trade bars would see quotes the catalog's quote records do not give: no seed."""
+    """A run on trade bars is seeded from the option trade bars, not from quote records.
+
+    This chain has quote records only, so a run on its (absent) trade bars gets no IV seed;
+    ``test_iv_seed_trade_bars.py`` seeds one from real trade bars.
+    """
     config = _starting(load_run_config(REGIME), dt.date(2021, 7, 1))
     data = msgspec.structs.replace(config.data, fill_model=fill_model)
     engine, _recorder = build_engine(msgspec.structs.replace(config, data=data), spy2021_catalog)

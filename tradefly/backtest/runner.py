@@ -36,19 +36,15 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
 from nautilus_trader.config import LoggingConfig
 from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.data import (
     Bar,
-    BarSpecification,
-    BarType,
     CustomData,
     OptionGreeks,
     QuoteTick,
@@ -69,14 +65,12 @@ from catalog.contract_reads import (
     chosen_option_ids,
     closes_by_ticker,
     read_by_folder,
-    read_tables,
 )
 from catalog.splits import stored_splits
+from catalog.trade_bar_quotes import quotes_from_trade_bars
 from options.instruments import (
     DAILY_LAST,
-    EOD_QUOTE_SIZE,
     MINUTE_LAST,
-    OPTION_PRICE_PRECISION,
     VENUE,
     daily_bar_type,
     equity_id,
@@ -196,7 +190,7 @@ def load_run_data(config: RunConfig, catalog_dir: Path) -> RunData:
         quotes = read_by_folder(catalog, QuoteTick, folders, start_ns, end_ns, floors)
     else:
         spec = MINUTE_LAST if minute else DAILY_LAST
-        quotes = _quotes_from_trade_bars(
+        quotes = quotes_from_trade_bars(
             catalog, folders, start_ns, end_ns, config.data.half_spread, spec, floors
         )
     greeks = read_by_folder(catalog, OptionGreeks, folders, start_ns, end_ns, floors)
@@ -273,21 +267,24 @@ def build_engine(
 
     With `journal` (the default) a :class:`TradeJournal` in memory is added unless the run's
     ``actors:`` already list one; its records end up in the result and the report. Each
-    :class:`StructureEngine` of an end-of-day run on quotes (``fill_model: quotes``) gets the
-    30-day ATM IVs of the catalog's sessions before the start
-    (:func:`strategies.iv_seed.prior_atm_ivs`) for its IV rank and percentile; a run on trade
-    bars or minute data starts with none. Each one with ``choices`` gets the underlying's
+    :class:`StructureEngine` of an end-of-day run gets the 30-day ATM IVs of the catalog's
+    sessions before the start (:func:`strategies.iv_seed.prior_atm_ivs`) for its IV rank and
+    percentile, solved from the quotes the run replays (on trade bars, ``close ± half_spread``);
+    a run on minute data starts with none. Each one with ``choices`` gets the underlying's
     daily closes before the start that its trend needs
     (:func:`strategies.trend_seed.prior_closes`), whatever the data.
     """
     engine = new_engine(config, load_run_data(config, catalog_dir), log_level)
     catalog = open_catalog(catalog_dir)
     kinds = [_KINDS[k] for k in config.data.option_kinds]
-    seeded = config.data.fill_model == "quotes" and config.data.resolution == "daily"
+    seeded = config.data.resolution == "daily"
+    half_spread = (
+        config.data.half_spread if config.data.fill_model == "trade_close_half_spread" else None
+    )
     for strategy in config.build_strategies():
         if seeded and isinstance(strategy, StructureEngine):
             strategy.seed_iv_history(
-                prior_atm_ivs(catalog, strategy.config, config.data.start, kinds)
+                prior_atm_ivs(catalog, strategy.config, config.data.start, kinds, half_spread)
             )
         if isinstance(strategy, StructureEngine) and strategy.config.choices:
             strategy.seed_trend(prior_closes(catalog, strategy.config, config.data.start))
@@ -457,57 +454,6 @@ def _warn_about_option_gaps(
         warning = gap_warning(ticker, config.data.start, end, covered)
         if warning is not None:
             _LOG.warning(warning)
-
-
-def _quotes_from_trade_bars(
-    catalog: ParquetDataCatalog,
-    option_ids: list[str],
-    start_ns: int,
-    end_ns: int,
-    half_spread: float,
-    spec: BarSpecification,
-    floors: dict[str, int | None],
-) -> list[QuoteTick]:
-    """Turn each option's trade bar of `spec` into a quote at ``close ± half_spread``.
-
-    Bars of other specifications (minute bars in a daily run, daily bars in a minute run)
-    are left out, so one catalog can hold both. The bid and ask are computed exactly from the
-    bar's fixed-point close (the bid floored at 0) and rounded to ``OPTION_PRICE_PRECISION``
-    by Nautilus's ``Price``, without building the bars.
-    """
-    half = Decimal(str(half_spread))
-    quotes: list[QuoteTick] = []
-    bar_type_of = minute_bar_type if spec == MINUTE_LAST else daily_bar_type
-    bar_types = {str(bar_type_of(InstrumentId.from_str(i))): floors.get(i) for i in option_ids}
-    for table in read_tables(catalog, Bar, list(bar_types), start_ns, end_ns, bar_types):
-        bar_type = BarType.from_str(table.schema.metadata[b"bar_type"].decode())
-        if bar_type.spec != spec:
-            continue
-        closes = table.column("close").to_pylist()
-        scale = _FIXED_SCALE[len(closes[0])]
-        half_raw = int(half * scale)
-        # An exact integer over the scale, so the float is the correctly rounded value of
-        # close - half (as float(Decimal) gives it).
-        raws = [int.from_bytes(c, "little", signed=True) for c in closes]
-        bids = np.array([max(r - half_raw, 0) / scale for r in raws], dtype=np.float64)
-        asks = np.array([(r + half_raw) / scale for r in raws], dtype=np.float64)
-        sizes = np.full(len(raws), float(EOD_QUOTE_SIZE))
-        quotes += QuoteTick.from_raw_arrays_to_list(
-            bar_type.instrument_id,
-            OPTION_PRICE_PRECISION,
-            0,
-            bids,
-            asks,
-            sizes,
-            sizes,
-            table.column("ts_event").to_numpy().astype(np.uint64),
-            table.column("ts_init").to_numpy().astype(np.uint64),
-        )
-    return quotes
-
-
-# Nautilus's fixed-point raw values: 16 decimals in 16 bytes (high precision), 9 in 8.
-_FIXED_SCALE = {16: 10**16, 8: 10**9}
 
 
 def _collect(
