@@ -25,6 +25,7 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from catalog.access import catalog_lock, open_catalog
 from catalog.commit import JOURNAL_NAME, Commit
+from catalog.contract_index import INDEX_DIR
 from catalog.ingest import ingest_eod_chains
 from statestore.kill_points import KILL_AT_ENV
 from tests.conftest import PROJECT_ROOT, shared_data_path
@@ -76,12 +77,17 @@ def _sessions(source: Path, destination: Path, first: int, last: int, rows_per: 
 
 
 def _snapshot(root: Path) -> dict[str, str]:
-    """Return {relative path: sha256 or '<dir>'} for everything under `root`."""
+    """Return {relative path: sha256 or '<dir>'} for everything under `root`.
+
+    The read index (a cache a backtest's read writes, :mod:`catalog.contract_index`) is left
+    out: it is not the catalog's data.
+    """
     return {
         str(path.relative_to(root)): (
             "<dir>" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
         )
         for path in sorted(root.rglob("*"))
+        if INDEX_DIR not in path.relative_to(root).parts
     }
 
 
