@@ -78,8 +78,8 @@ from options.instruments import (
 )
 from options.market_calendar import NEW_YORK, session_of_ns
 from options.option_volume import OPTION_VOLUME, OptionVolume
-from strategies.iv_seed import prior_atm_ivs
-from strategies.structure_engine import StructureEngine
+from strategies.iv_seed import prior_atm_ivs, prior_minute_atm_ivs
+from strategies.structure_engine import StructureEngine, StructureEngineConfig
 from strategies.trend_seed import prior_closes
 from tradefly.backtest.config import RunConfig
 from tradefly.backtest.data_gaps import gap_warning
@@ -267,24 +267,28 @@ def build_engine(
 
     With `journal` (the default) a :class:`TradeJournal` in memory is added unless the run's
     ``actors:`` already list one; its records end up in the result and the report. Each
-    :class:`StructureEngine` of an end-of-day run gets the 30-day ATM IVs of the catalog's
-    sessions before the start (:func:`strategies.iv_seed.prior_atm_ivs`) for its IV rank and
-    percentile, solved from the quotes the run replays (on trade bars, ``close ± half_spread``);
-    a run on minute data starts with none. Each one with ``choices`` gets the underlying's
+    :class:`StructureEngine` gets the 30-day ATM IVs of the catalog's sessions before the start
+    for its IV rank and percentile, solved as the run's engine solves them at a session close,
+    from the quotes the run replays (on trade bars, ``close ± half_spread``): end of day
+    :func:`strategies.iv_seed.prior_atm_ivs`, on minute data
+    :func:`strategies.iv_seed.prior_minute_atm_ivs` (the session bars derived from the
+    underlying's minute bars before the start). Each one with ``choices`` gets the underlying's
     daily closes before the start that its trend needs
     (:func:`strategies.trend_seed.prior_closes`), whatever the data.
     """
-    engine = new_engine(config, load_run_data(config, catalog_dir), log_level)
+    run_data = load_run_data(config, catalog_dir)
+    engine = new_engine(config, run_data, log_level)
     catalog = open_catalog(catalog_dir)
     kinds = [_KINDS[k] for k in config.data.option_kinds]
-    seeded = config.data.resolution == "daily"
     half_spread = (
         config.data.half_spread if config.data.fill_model == "trade_close_half_spread" else None
     )
     for strategy in config.build_strategies():
-        if seeded and isinstance(strategy, StructureEngine):
+        if isinstance(strategy, StructureEngine):
             strategy.seed_iv_history(
-                prior_atm_ivs(catalog, strategy.config, config.data.start, kinds, half_spread)
+                _minute_seed(catalog, config, run_data, strategy.config, kinds, half_spread)
+                if config.data.resolution == "minute"
+                else prior_atm_ivs(catalog, strategy.config, config.data.start, kinds, half_spread)
             )
         if isinstance(strategy, StructureEngine) and strategy.config.choices:
             strategy.seed_trend(prior_closes(catalog, strategy.config, config.data.start))
@@ -298,6 +302,33 @@ def build_engine(
     recorder = TradeRecorder(TradeRecorderConfig(underlying=benchmark))
     engine.add_actor(recorder)
     return engine, recorder
+
+
+def _minute_seed(
+    catalog: ParquetDataCatalog,
+    config: RunConfig,
+    run_data: RunData,
+    strategy: StructureEngineConfig,
+    kinds: list[OptionKind],
+    half_spread: float | None,
+) -> dict[dt.date, float]:
+    # The sessions before the start as the minute run derives them from the minute bars.
+    underlying = next(
+        (u for u in run_data.underlyings if u.id.symbol.value == strategy.underlying), None
+    )
+    if underlying is None:
+        return {}
+    minute_type = minute_bar_type(equity_id(strategy.underlying))
+    start_ns = _replay_bounds(config)[0]
+    minutes = read_by_folder(catalog, Bar, [str(minute_type)], None, start_ns - 1)
+    closes = session_bars(
+        minutes,
+        daily_bar_type(underlying.id),
+        isinstance(underlying, IndexInstrument),
+    )
+    return prior_minute_atm_ivs(
+        catalog, strategy, config.data.start, closes, minutes, kinds, half_spread
+    )
 
 
 def replay_order(bars: list[Bar], *streams: Iterable[Any], bars_first: bool = True) -> list[Any]:
