@@ -11,9 +11,10 @@ chain :func:`strategies.toolkit.iv_history.solvable_chain` keeps, then
 same values as one call per session): the underlying's daily close as spot, the latest quote
 of each contract stamped in the session, the vendor's IV where a greeks record of the contract
 is stamped in the session (else Black-Scholes from the mid), over the contracts the engine
-would hold then: the kinds of its legs, expiring (the instrument's expiration session, which
-for contracts before 2015 is the Friday before their OCC symbol's Saturday) from the previous
-session to ``horizon_days + SUBSCRIBE_AHEAD_DAYS`` days after it.
+would hold then: the kinds of its legs, expiring (the instrument's expiration session,
+:func:`options.instruments.option_expiration_ns`: for contracts before 2015 the Friday before
+their OCC symbol's Saturday) from the previous session to
+``horizon_days + SUBSCRIBE_AHEAD_DAYS`` days after it.
 
 Only what the value can depend on is read: the last ``iv_window`` daily bars before the start,
 and the contracts of those expirations whose strike lies within :data:`SEED_STRIKE_BAND` of
@@ -41,7 +42,6 @@ from typing import Any
 from nautilus_trader.model.data import Bar, BarSpecification, OptionGreeks, QuoteTick
 from nautilus_trader.model.enums import OptionKind
 from nautilus_trader.model.identifiers import InstrumentId
-from nautilus_trader.model.instruments import OptionContract
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from catalog.contract_reads import (
@@ -51,10 +51,10 @@ from catalog.contract_reads import (
     read_by_folder,
 )
 from catalog.trade_bar_quotes import quotes_from_trade_bars
-from options.deliverables import is_standard_contract
-from options.instruments import DAILY_LAST, MINUTE_LAST
+from options.instruments import DAILY_LAST, MINUTE_LAST, option_expiration_ns
 from options.iv_metrics import atm_ivs_30d
 from options.market_calendar import day_bounds_ns, regular_minute, session_of_ns
+from options.occ import parse_occ
 from strategies.structure_engine import (
     DECISION_DELAY_NS,
     SUBSCRIBE_AHEAD_DAYS,
@@ -200,7 +200,7 @@ def _atm_ivs(
         strike_band=SEED_STRIKE_BAND,
         closes=closes_by_ticker(bars),
     )
-    contracts = _contracts(catalog, chosen_option_ids(catalog, [config.underlying], keep))
+    contracts = _contracts(chosen_option_ids(catalog, [config.underlying], keep))
     folders = [str(instrument_id) for instrument_id in contracts]
     floors = {str(i): keep.first_row_ns(contract[2]) for i, contract in contracts.items()}
     start_ns = day_bounds_ns(closes[0].session)[0]
@@ -247,19 +247,21 @@ def _ts(item: Any) -> int:
 _OCC_DATE_SLACK_DAYS = 3
 
 
-def _contracts(
-    catalog: ParquetDataCatalog, folders: list[str]
-) -> dict[InstrumentId, tuple[OptionKind, float, dt.date]]:
-    # Kind, strike and expiration session of each standard contract, from its instrument as
-    # the engine takes them (an OCC symbol's date can be the Saturday after the last session).
+def _contracts(folders: list[str]) -> dict[InstrumentId, tuple[OptionKind, float, dt.date]]:
+    # Kind, strike and expiration session of each folder's compact OCC name, the session as the
+    # catalog's instrument has it (option_expiration_ns: a pre-2015 OCC Saturday expires on the
+    # Friday before).
     contracts = {}
-    for instrument in read_by_folder(catalog, OptionContract, folders):
-        if isinstance(instrument, OptionContract) and is_standard_contract(instrument):
-            contracts[instrument.id] = (
-                instrument.option_kind,
-                instrument.strike_price.as_double(),
-                session_of_ns(instrument.expiration_ns),
-            )
+    for name in folders:
+        symbol = name.rpartition(".")[0]
+        try:
+            occ = parse_occ(symbol)
+        except ValueError:
+            continue
+        if occ.root[-1:].isdigit():
+            continue  # an adjusted contract (AAPL1): not a standard deliverable's vol
+        expiration = session_of_ns(option_expiration_ns(occ.root, occ.expiration))
+        contracts[InstrumentId.from_str(name)] = (occ.kind, float(occ.strike), expiration)
     return contracts
 
 
