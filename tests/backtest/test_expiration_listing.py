@@ -11,10 +11,15 @@ from typing import Any, ClassVar
 
 import pandas as pd
 import pytest
+from nautilus_trader.config import StrategyConfig
 from nautilus_trader.core.data import Data
-from nautilus_trader.model.data import QuoteTick
+from nautilus_trader.model.data import Bar, BarType, QuoteTick
+from nautilus_trader.model.enums import OrderSide, OrderStatus
 from nautilus_trader.model.instruments import OptionContract
+from nautilus_trader.model.objects import Quantity
+from nautilus_trader.trading.strategy import Strategy
 
+from options.instruments import daily_bar_type
 from tests.conftest import PROJECT_ROOT
 from tradefly.backtest import runner
 from tradefly.backtest.config import load_run_config
@@ -32,6 +37,22 @@ class RecordedListing(ExpirationListing):
     def __init__(self, options: list[OptionContract]) -> None:
         super().__init__(options)
         RecordedListing.made.append(self)
+
+
+class SellsTheLastExpirationAtOnce(Strategy):
+    """At the first bar, sells a put whose expiration has had no data yet."""
+
+    def __init__(self, bar_type: BarType, option: OptionContract) -> None:
+        super().__init__(StrategyConfig(strategy_id="EARLY-001"))
+        self._bar_type, self._option = bar_type, option
+
+    def on_start(self) -> None:
+        self.subscribe_bars(self._bar_type)
+
+    def on_bar(self, bar: Bar) -> None:
+        if not self.cache.orders():
+            order = self.order_factory.market(self._option.id, OrderSide.SELL, Quantity.from_int(1))
+            self.submit_order(order)
 
 
 class ListingAllFirst(ExpirationListing):
@@ -119,3 +140,21 @@ def test_the_reference_run_is_the_same_as_with_every_contract_listed_first(
     listed_first = run_backtest(config, spy2021_catalog, run_id="all-first")
     assert (listed_first.n_trades, listed_first.realized_pnl) == (42, 30688.70)
     assert _normalized(listed_by_expiration) == _normalized(listed_first)
+
+
+def test_an_order_before_its_expirations_first_quote_is_rejected_for_no_market(
+    spy2021_catalog: Path,
+) -> None:
+    # As when every contract was in the venue from the start: the venue lists the expiration
+    # on the order, and its empty book rejects the market order (no "no matching engine" error).
+    config = load_run_config(REFERENCE)
+    run_data = load_run_data(config, spy2021_catalog)
+    last = max(run_data.options, key=lambda o: o.expiration_ns)  # quoted from 2021-12-30 on
+    bar_type = daily_bar_type(run_data.underlyings[0].id)
+    engine = new_engine(config, run_data)
+    engine.add_strategy(SellsTheLastExpirationAtOnce(bar_type, last))
+    engine.run()
+    (order,) = engine.cache.orders()
+    assert order.status == OrderStatus.REJECTED
+    assert order.last_event.reason == f"no market for {last.id}"
+    engine.dispose()

@@ -20,9 +20,11 @@ the order of the run's contract list, as when every contract was added before th
 from collections.abc import Iterable
 
 from nautilus_trader.backtest.config import SimulationModuleConfig
+from nautilus_trader.backtest.engine import SimulatedExchange
 from nautilus_trader.backtest.modules import SimulationModule
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import Bar
+from nautilus_trader.model.events import OrderEvent
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import OptionContract
 
@@ -48,13 +50,29 @@ class ExpirationListing(SimulationModule):  # type: ignore[misc]
             option.id: group for group in by_expiration.values() for option in group
         }
 
+    def register_venue(self, exchange: SimulatedExchange) -> None:
+        """Register the venue, and list an expiration on an order for one of its contracts.
+
+        An order can name a contract before its expiration's first data point (the strategy
+        knows it from the cache); its command must find a matching engine, which rejects a
+        market order with no quote ("no market"), as when every contract was listed first.
+        """
+        super().register_venue(exchange)
+        self.msgbus.subscribe(topic="events.order.*", handler=self._on_order_event)
+
     def pre_process(self, data: Data) -> None:
         """List the expiration of `data`'s instrument if it is not listed yet.
 
         The venue calls this before it looks up the instrument's matching engine.
         """
         instrument_id = data.bar_type.instrument_id if isinstance(data, Bar) else None
-        group = self._unlisted.get(instrument_id or getattr(data, "instrument_id", None))
+        self._list(instrument_id or getattr(data, "instrument_id", None))
+
+    def _on_order_event(self, event: OrderEvent) -> None:
+        self._list(event.instrument_id)
+
+    def _list(self, instrument_id: InstrumentId | None) -> None:
+        group = self._unlisted.get(instrument_id)
         if group is None:
             return
         listed = self.exchange.instruments
