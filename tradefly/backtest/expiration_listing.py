@@ -10,8 +10,9 @@ the venue itself at its first quote (``SimulatedExchange.process_quote_tick`` ca
 venue when their data starts.
 
 This module makes that join happen by expiration rather than contract by contract: at the first
-data point of any contract of an expiration, the venue gets the matching engines of all the
-run's contracts of that expiration, in the run's order. The venue processes the expiry of
+data point of any contract of an expiration (or at an order for one of them, which would
+otherwise find no matching engine), the venue gets the matching engines of all the run's
+contracts of that expiration, in the run's order. The venue processes the expiry of
 several contracts at one instant in the order of their matching engines (that order decides,
 for example, which of several assigned share positions a later sale closes), and this keeps it
 the order of the run's contract list, as when every contract was added before the run.
