@@ -31,7 +31,7 @@ from nautilus_trader.model.instruments import OptionContract
 
 
 class ExpirationListing(SimulationModule):  # type: ignore[misc]
-    """Adds each expiration's contracts to the venue at the first data point of any of them.
+    """Adds each expiration's contracts to the venue at the first data point of, or order for, any.
 
     Parameters
     ----------
