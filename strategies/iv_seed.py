@@ -171,7 +171,7 @@ def prior_minute_atm_ivs(
 @dataclass(frozen=True, slots=True)
 class _Close:
     # A session close of the seed: its spot, the decision time (None: the whole session's
-    # data counts) and the first entry time's bar (None: no entry time that session).
+    # data counts) and the first entry time's decision (None: no entry time that session).
     session: dt.date
     spot: float
     decision_ns: int | None
