@@ -205,27 +205,31 @@ def read_tables(
         return
     folders = list(folders)
     index = ContractIndex(catalog.path, type_folder, folders)
-    with ThreadPoolExecutor(READ_THREADS) as pool:
-        # A few reads ahead of the caller, not all of them: read tables wait in memory.
-        reads: deque[Future[pa.Table]] = deque()
-        for folder in folders:
-            floor = (floors or {}).get(folder)
-            first_ns = start_ns if floor is None else max(floor, start_ns or 0)
-            indexed = index.files(folder)
-            if indexed is not None:
-                for table in indexed:
-                    reads.append(_ready(rows_between(table, first_ns, end_ns)))
-            else:
-                for path in _files(catalog, data_cls, os.path.join(root, folder), start_ns, end_ns):
-                    reads.append(pool.submit(_read_table, path, first_ns, end_ns))
-            while len(reads) > 2 * READ_THREADS:
+    try:
+        with ThreadPoolExecutor(READ_THREADS) as pool:
+            # A few reads ahead of the caller, not all of them: read tables wait in memory.
+            reads: deque[Future[pa.Table]] = deque()
+            for folder in folders:
+                floor = (floors or {}).get(folder)
+                first_ns = start_ns if floor is None else max(floor, start_ns or 0)
+                indexed = index.files(folder)
+                if indexed is not None:
+                    for table in indexed:
+                        reads.append(_ready(rows_between(table, first_ns, end_ns)))
+                else:
+                    directory = os.path.join(root, folder)
+                    for path in _files(catalog, data_cls, directory, start_ns, end_ns):
+                        reads.append(pool.submit(_read_table, path, first_ns, end_ns))
+                while len(reads) > 2 * READ_THREADS:
+                    table = reads.popleft().result()
+                    if table.num_rows:
+                        yield table
+            while reads:
                 table = reads.popleft().result()
                 if table.num_rows:
                     yield table
-        while reads:
-            table = reads.popleft().result()
-            if table.num_rows:
-                yield table
+    finally:
+        index.close()
 
 
 def rows_between(table: pa.Table, start_ns: int | None, end_ns: int | None) -> pa.Table:
