@@ -813,12 +813,7 @@ class StructureEngine(Strategy):
             If the strategy has started, or a value is not finite and positive.
 
         """
-        if self._book is not None:
-            raise ValueError("seed_iv_history must be called before the strategy starts")
-        for session, iv in ivs.items():
-            if not (math.isfinite(iv) and iv > 0):
-                raise ValueError(f"the seeded ATM IV of {session} was {iv!r}")
-        self._iv_seed = dict(ivs)
+        self._iv_seed = self._checked_seed("seed_iv_history", "ATM IV", ivs)
 
     def seed_trend(self, closes: Mapping[dt.date, float]) -> None:
         """Give the underlying's closes of sessions before the start, for a trend from the start.
@@ -841,12 +836,17 @@ class StructureEngine(Strategy):
             If the strategy has started, or a close is not finite and positive.
 
         """
+        self._trend_seed = self._checked_seed("seed_trend", "close", closes)
+
+    def _checked_seed(
+        self, method: str, what: str, values: Mapping[dt.date, float]
+    ) -> dict[dt.date, float]:
         if self._book is not None:
-            raise ValueError("seed_trend must be called before the strategy starts")
-        for session, close in closes.items():
-            if not (math.isfinite(close) and close > 0):
-                raise ValueError(f"the seeded close of {session} was {close!r}")
-        self._trend_seed = dict(closes)
+            raise ValueError(f"{method} must be called before the strategy starts")
+        for session, value in values.items():
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"the seeded {what} of {session} was {value!r}")
+        return dict(values)
 
     def _start_trend(self) -> None:
         if self._regimes is None or not self._trend_seed:

@@ -147,6 +147,28 @@ def _entries(config: RunConfig, catalog: Path) -> dict[dt.date, dict[str, Any]]:
     return {dt.date.fromisoformat(r["entry_time"][:10]): r for r in result.journal}
 
 
+def _trend_puts(start: dt.date, last: dt.date, trend_sessions: int) -> RunConfig:
+    """The IV-regime config from `start`: a short put in an up-trend, a long put in a down-trend."""
+    return _starting(load_run_config(REGIME), start).with_strategy_fields(
+        choices=[
+            {
+                "structure": "short_put",
+                "structure_params": {"delta": 0.5},
+                "when": {"trend": ["up"]},
+            },
+            {
+                "structure": "long_put",
+                "structure_params": {"delta": 0.5},
+                "when": {"trend": ["down"]},
+            },
+        ],
+        trend_sessions=trend_sessions,
+        trend_band=0.01,
+        entry_start=start.isoformat(),
+        entry_end=last.isoformat(),
+    )
+
+
 def test_a_run_starting_mid_year_ranks_its_first_session_and_chooses_by_iv_percentile(
     spy2021_catalog: Path, raw: tuple[dict[dt.date, list[dict[str, str]]], dict[dt.date, float]]
 ) -> None:
@@ -199,24 +221,7 @@ def test_the_trend_chooses_the_structure(
     the catalog's first session, so no close before it is seeded: no trend for 9 sessions.
     """
     start, last = dt.date(2021, 1, 4), dt.date(2021, 3, 31)
-    config = _starting(load_run_config(REGIME), start).with_strategy_fields(
-        choices=[
-            {
-                "structure": "short_put",
-                "structure_params": {"delta": 0.5},
-                "when": {"trend": ["up"]},
-            },
-            {
-                "structure": "long_put",
-                "structure_params": {"delta": 0.5},
-                "when": {"trend": ["down"]},
-            },
-        ],
-        trend_sessions=10,
-        trend_band=0.01,
-        entry_start=start.isoformat(),
-        entry_end=last.isoformat(),
-    )
+    config = _trend_puts(start, last, 10)
     entries = _entries(config, spy2021_catalog)
     closes = raw[1]
     expected = {
@@ -280,24 +285,7 @@ def test_the_trend_is_seeded_from_the_closes_before_the_start(
     assert sum(CLOSES_TO_MAY_12) == pytest.approx(8323.80, abs=1e-9)
     assert CLOSES_TO_MAY_12[-1] < 416.19 * 0.99
     assert _trend_by_hand(closes, start, 20, 0.01) == "down"
-    config = _starting(load_run_config(REGIME), start).with_strategy_fields(
-        choices=[
-            {
-                "structure": "short_put",
-                "structure_params": {"delta": 0.5},
-                "when": {"trend": ["up"]},
-            },
-            {
-                "structure": "long_put",
-                "structure_params": {"delta": 0.5},
-                "when": {"trend": ["down"]},
-            },
-        ],
-        trend_sessions=20,
-        trend_band=0.01,
-        entry_start=start.isoformat(),
-        entry_end=last.isoformat(),
-    )
+    config = _trend_puts(start, last, 20)
 
     entries = _entries(config, spy2021_catalog)
     # 2021-05-13: 410.28 against 415.9105 (down); 2021-05-14: 416.58 against 415.8765 (neutral)
