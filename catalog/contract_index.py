@@ -124,7 +124,8 @@ class ContractIndex:
             key = partition_key(folder)
             if key is not None:
                 self._wanted.setdefault(key, []).append(folder)
-        self._order = {key: i for i, key in enumerate(self._wanted)}
+        self._keys = list(self._wanted)  # in the order the read asks for them
+        self._cleaned: set[Path] = set()
         self._jobs: dict[tuple[str, str], Future[_Partition]] = {}
         self._pool: ThreadPoolExecutor | None = None
 
@@ -165,7 +166,9 @@ class ContractIndex:
             self._partitions.move_to_end(key)
             return self._partitions[key]
         path = self._path(key)
-        _remove_abandoned(path)
+        if path.parent not in self._cleaned:
+            self._cleaned.add(path.parent)
+            _remove_abandoned(path.parent)
         try:
             partition = _read_partition(path)
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
@@ -188,8 +191,8 @@ class ContractIndex:
 
     def _look_ahead(self, key: tuple[str, str]) -> None:
         """Start rebuilding the next partitions of the read that need it, while this one waits."""
-        position = self._order.get(key, len(self._order))
-        for later in list(self._order)[position + 1 : position + 1 + READ_THREADS]:
+        position = self._keys.index(key) if key in self._wanted else len(self._keys)
+        for later in self._keys[position + 1 : position + 1 + READ_THREADS]:
             if later in self._rebuilt:
                 continue
             old = self._partition(later)
@@ -375,12 +378,12 @@ def _read_partition(path: Path) -> _Partition:
     return _Partition(table, folders)
 
 
-def _remove_abandoned(path: Path) -> None:
-    """Delete temporary files of this partition left by processes that no longer run."""
-    if not path.parent.is_dir():
+def _remove_abandoned(directory: Path) -> None:
+    """Delete the temporary partition files in `directory` of processes that no longer run."""
+    if not directory.is_dir():
         return
-    for leftover in path.parent.glob(f"{path.name}.*.tmp"):
-        pid = leftover.name[len(path.name) + 1 : -len(".tmp")]
+    for leftover in directory.glob("*.parquet.*.tmp"):
+        pid = leftover.name.removesuffix(".tmp").rpartition(".")[2]
         if pid.isdigit() and not _is_running(int(pid)):
             with contextlib.suppress(OSError):  # a read-only catalog keeps it
                 leftover.unlink(missing_ok=True)

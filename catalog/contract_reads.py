@@ -165,11 +165,13 @@ def read_by_folder(
 ) -> list[Any]:
     """Read the data of `data_cls` in the given folders (instrument ids or bar types).
 
-    Files are chosen by folder and by the time span in their names (as Nautilus chooses
-    them), each is read whole (:func:`read_tables`) and decoded by Nautilus's
-    ``ArrowSerializer`` (the decoder ``ParquetDataCatalog.query`` uses; a file's instrument id
-    is in its own metadata), keeping rows with ``start_ns <= ts_init <= end_ns`` and, where
-    `floors` names the folder, ``ts_init >= floors[folder]``
+    Rows come from the catalog's read index or, for folders it does not hold, from the files
+    whose names' time span meets the run's (as Nautilus chooses them), read whole
+    (:func:`read_tables`); they are decoded by Nautilus's ``ArrowSerializer`` (the decoder
+    ``ParquetDataCatalog.query`` uses; a file's instrument id is in its own metadata),
+    consecutive files of one schema in one call, keeping rows with
+    ``start_ns <= ts_init <= end_ns`` and, where `floors` names the folder,
+    ``ts_init >= floors[folder]``
     (:meth:`ContractFilter.first_row_ns`). The result is in folder order, not time order (the
     caller sorts).
     """

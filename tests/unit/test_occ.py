@@ -17,6 +17,10 @@ from options.occ import format_occ, parse_occ
         ("SPY   240119P00340000", "SPY", dt.date(2024, 1, 19), OptionKind.PUT, Decimal(340)),
         ("SPXW240119C04750000", "SPXW", dt.date(2024, 1, 19), OptionKind.CALL, Decimal(4750)),
         ("AAPL1130622C00420500", "AAPL1", dt.date(2013, 6, 22), OptionKind.CALL, Decimal("420.5")),
+        # two-digit years as POSIX %y reads them: 00-68 are 2000-2068, 69-99 are 1969-1999
+        ("SPY680119P00470000", "SPY", dt.date(2068, 1, 19), OptionKind.PUT, Decimal(470)),
+        ("SPY690117P00470000", "SPY", dt.date(1969, 1, 17), OptionKind.PUT, Decimal(470)),
+        ("SPY000121C00140000", "SPY", dt.date(2000, 1, 21), OptionKind.CALL, Decimal(140)),
     ],
 )
 def test_parse_occ(raw: str, root: str, date: dt.date, kind: OptionKind, strike: Decimal) -> None:

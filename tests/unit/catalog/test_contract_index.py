@@ -213,3 +213,68 @@ def test_a_contract_folder_removed_after_indexing_gives_no_rows(tmp_path: Path) 
     _rows(root)
     shutil.rmtree(root / "data" / "quote_tick" / _folders()[2])
     assert [r for r in _rows(root) if r[0] == _folders()[2]] == []
+
+
+def test_a_change_in_the_clock_tick_of_the_indexing_is_not_missed(tmp_path: Path) -> None:
+    # Indexed right after the write, then rewritten in place with the same size, inode and
+    # modification time (a change within one tick of a coarse file-system clock): the stamps
+    # match, but they were taken within RACY_NS of the file's time, so they are not trusted.
+    write_to_catalog(tmp_path, [*_options(), *_quotes(DAYS[0], 1.0), *_quotes(DAYS[1], 2.0)])
+    _rows(tmp_path)
+    folder = _folders()[0]
+    other = tmp_path / "other"
+    write_to_catalog(other, [*_options(), *_quotes(DAYS[0], 7.0), *_quotes(DAYS[1], 8.0)])
+    (stored,) = (tmp_path / "data" / "quote_tick" / folder).glob("*.parquet")
+    (replacement,) = (other / "data" / "quote_tick" / folder).glob("*.parquet")
+    before = stored.stat()
+    assert replacement.stat().st_size == before.st_size
+    stored.write_bytes(replacement.read_bytes())
+    os.utime(stored, ns=(before.st_atime_ns, before.st_mtime_ns))
+    now = stored.stat()
+    assert (now.st_size, now.st_ino, now.st_mtime_ns) == (
+        before.st_size,
+        before.st_ino,
+        before.st_mtime_ns,
+    )
+    assert [r for r in _rows(tmp_path) if r[0] == folder] == [
+        (folder, session_close_ns(DAYS[0]), 7.0),
+        (folder, session_close_ns(DAYS[1]), 8.0),
+    ]
+
+
+def test_a_partition_that_fails_to_be_written_leaves_the_old_one_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _catalog(tmp_path)
+    _rows(root)
+    partition = root / INDEX_DIR / "quote_tick" / "SPY" / "2407.parquet"
+    old = partition.read_bytes()
+    write_to_catalog(root, _quotes(DAYS[2], 3.0))
+    _age(root)
+
+    def failing_replace(source: object, target: object) -> None:
+        raise OSError("no space left on device (injected)")
+
+    monkeypatch.setattr(catalog.contract_index.os, "replace", failing_replace)
+    monkeypatch.setattr(catalog.contract_index, "_warned", False)
+    assert _rows(root) == _expected([(DAYS[0], 1.0), (DAYS[1], 2.0), (DAYS[2], 3.0)])
+    assert "read index could not be written" in caplog.text
+    assert partition.read_bytes() == old
+    assert list(partition.parent.glob("*.tmp")) == []
+
+
+def test_temporary_files_of_processes_that_ended_are_removed(tmp_path: Path) -> None:
+    root = _catalog(tmp_path)
+    _rows(root)
+    folder = root / INDEX_DIR / "quote_tick" / "SPY"
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], **_OUT)
+    abandoned = folder / f"2407.parquet.{int(ended.stdout)}.tmp"
+    running = folder / f"2407.parquet.{os.getpid()}.tmp"
+    abandoned.write_bytes(b"half a partition")
+    running.write_bytes(b"being written")
+    assert _rows(root) == _expected([(DAYS[0], 1.0), (DAYS[1], 2.0)])
+    assert not abandoned.exists()
+    assert running.exists()
+
+
+_OUT = {"capture_output": True, "text": True, "check": True}
